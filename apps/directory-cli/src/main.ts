@@ -1,0 +1,43 @@
+import 'reflect-metadata';
+import { parseArgs } from 'node:util';
+
+type Handler = (args: string[]) => Promise<number | void>;
+
+/** Commands load their modules on demand: checking a receipt offline needs no database driver. */
+const commands: Record<string, { summary: string; run: Handler }> = {
+  'district:new': {
+    summary: '--code C --name N [--level district|county|municipal] --departments "A,B,..."  write an onboarding migration',
+    run: async (args) => {
+      const { values } = parseArgs({
+        args,
+        options: { code: { type: 'string' }, name: { type: 'string' }, level: { type: 'string' }, departments: { type: 'string' } },
+      });
+      const { districtNew } = await import('./commands/district-new.js');
+      const file = await districtNew({ code: values.code ?? '', name: values.name ?? '', level: values.level, departments: values.departments ?? '' });
+      console.log(`wrote ${file}; review it, then run: npm run migration:run`);
+    },
+  },
+};
+
+function usage(): string {
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(20)} ${c.summary}`);
+  return `usage: npm run cli -- <command> [options]\n\ncommands:\n${lines.join('\n')}`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  const command = name ? commands[name] : undefined;
+  if (!command) {
+    console.error(name && name !== '--help' ? `unknown command "${name}"\n\n${usage()}` : usage());
+    return name && name !== '--help' ? 2 : 0;
+  }
+  try {
+    return (await command.run(args)) ?? 0;
+  } catch (error) {
+    // One clear line, never a stack: these are the operator's mistakes, not bugs.
+    console.error(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

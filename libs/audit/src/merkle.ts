@@ -1,0 +1,156 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Merkle trees in the shape of RFC 6962 / RFC 9162 (Certificate Transparency):
+ * leaf = SHA-256(0x00 || data), node = SHA-256(0x01 || left || right).
+ * A leaf's data is the 32-byte entry hash. Hashes travel as lowercase hex.
+ */
+
+const LEAF_PREFIX = Buffer.from([0]);
+const NODE_PREFIX = Buffer.from([1]);
+
+export function leafHash(entryHashHex: string): Buffer {
+  return createHash('sha256').update(LEAF_PREFIX).update(Buffer.from(entryHashHex, 'hex')).digest();
+}
+
+export function nodeHash(left: Buffer, right: Buffer): Buffer {
+  return createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest();
+}
+
+/** The largest power of two strictly below n (n >= 2). */
+function split(n: number): number {
+  let k = 1;
+  while (k * 2 < n) k *= 2;
+  return k;
+}
+
+/** Merkle tree hash of leaves [from, to) of an array of leaf hashes. */
+function subtreeHash(leaves: Buffer[], from: number, to: number): Buffer {
+  const n = to - from;
+  if (n === 1) return leaves[from];
+  const k = split(n);
+  return nodeHash(subtreeHash(leaves, from, from + k), subtreeHash(leaves, from + k, to));
+}
+
+function assertSize(size: number, available: number): void {
+  if (!Number.isSafeInteger(size) || size < 1 || size > available) {
+    throw new RangeError(`tree size ${size} is outside 1..${available}`);
+  }
+}
+
+/** Root of the tree over the first `size` entry hashes. */
+export function merkleRoot(entryHashes: string[], size = entryHashes.length): string {
+  assertSize(size, entryHashes.length);
+  return subtreeHash(entryHashes.slice(0, size).map(leafHash), 0, size).toString('hex');
+}
+
+/** Audit path of leaf `index` in the tree of the first `size` entries (RFC 6962 §2.1.1). */
+export function inclusionProof(entryHashes: string[], index: number, size = entryHashes.length): string[] {
+  assertSize(size, entryHashes.length);
+  if (!Number.isSafeInteger(index) || index < 0 || index >= size) {
+    throw new RangeError(`leaf index ${index} is outside 0..${size - 1}`);
+  }
+  const leaves = entryHashes.slice(0, size).map(leafHash);
+  const path: Buffer[] = [];
+  const walk = (m: number, from: number, to: number): void => {
+    const n = to - from;
+    if (n === 1) return;
+    const k = split(n);
+    if (m < k) {
+      walk(m, from, from + k);
+      path.push(subtreeHash(leaves, from + k, to));
+    } else {
+      walk(m - k, from + k, to);
+      path.push(subtreeHash(leaves, from, from + k));
+    }
+  };
+  walk(index, 0, size);
+  return path.map((h) => h.toString('hex'));
+}
+
+/** Proof that the tree of `fromSize` entries is a prefix of the tree of `toSize` (RFC 6962 §2.1.2). */
+export function consistencyProof(entryHashes: string[], fromSize: number, toSize: number): string[] {
+  assertSize(toSize, entryHashes.length);
+  assertSize(fromSize, toSize);
+  const leaves = entryHashes.slice(0, toSize).map(leafHash);
+  const proof: Buffer[] = [];
+  const walk = (m: number, from: number, to: number, complete: boolean): void => {
+    const n = to - from;
+    if (m === n) {
+      if (!complete) proof.push(subtreeHash(leaves, from, to));
+      return;
+    }
+    const k = split(n);
+    if (m <= k) {
+      walk(m, from, from + k, complete);
+      proof.push(subtreeHash(leaves, from + k, to));
+    } else {
+      walk(m - k, from + k, to, false);
+      proof.push(subtreeHash(leaves, from, from + k));
+    }
+  };
+  walk(fromSize, 0, toSize, true);
+  return proof.map((h) => h.toString('hex'));
+}
+
+const isHash = (value: string): boolean => /^[0-9a-f]{64}$/.test(value);
+
+/** RFC 9162 §2.1.3.2. Never throws: a malformed proof simply does not verify. */
+export function verifyInclusion(entryHashHex: string, index: number, size: number, proof: string[], rootHex: string): boolean {
+  if (!isHash(entryHashHex) || !isHash(rootHex) || !proof.every(isHash)) return false;
+  if (!Number.isSafeInteger(index) || !Number.isSafeInteger(size) || index < 0 || index >= size) return false;
+  let fn = BigInt(index);
+  let sn = BigInt(size - 1);
+  let r = leafHash(entryHashHex);
+  for (const hex of proof) {
+    if (sn === 0n) return false;
+    const p = Buffer.from(hex, 'hex');
+    if ((fn & 1n) === 1n || fn === sn) {
+      r = nodeHash(p, r);
+      while ((fn & 1n) === 0n && fn !== 0n) {
+        fn >>= 1n;
+        sn >>= 1n;
+      }
+    } else {
+      r = nodeHash(r, p);
+    }
+    fn >>= 1n;
+    sn >>= 1n;
+  }
+  return sn === 0n && r.toString('hex') === rootHex;
+}
+
+/** RFC 9162 §2.1.4.2. Never throws: a malformed proof simply does not verify. */
+export function verifyConsistency(fromSize: number, toSize: number, fromRoot: string, toRoot: string, proof: string[]): boolean {
+  if (!isHash(fromRoot) || !isHash(toRoot) || !proof.every(isHash)) return false;
+  if (!Number.isSafeInteger(fromSize) || !Number.isSafeInteger(toSize) || fromSize < 1 || fromSize > toSize) return false;
+  if (fromSize === toSize) return proof.length === 0 && fromRoot === toRoot;
+  const path = proof.map((hex) => Buffer.from(hex, 'hex'));
+  // When the old tree is a complete subtree its root is the proof's implicit first node.
+  if ((fromSize & (fromSize - 1)) === 0) path.unshift(Buffer.from(fromRoot, 'hex'));
+  if (path.length === 0) return false;
+  let fn = BigInt(fromSize - 1);
+  let sn = BigInt(toSize - 1);
+  while ((fn & 1n) === 1n) {
+    fn >>= 1n;
+    sn >>= 1n;
+  }
+  let fr = path[0];
+  let sr = path[0];
+  for (const c of path.slice(1)) {
+    if (sn === 0n) return false;
+    if ((fn & 1n) === 1n || fn === sn) {
+      fr = nodeHash(c, fr);
+      sr = nodeHash(c, sr);
+      while ((fn & 1n) === 0n && fn !== 0n) {
+        fn >>= 1n;
+        sn >>= 1n;
+      }
+    } else {
+      sr = nodeHash(sr, c);
+    }
+    fn >>= 1n;
+    sn >>= 1n;
+  }
+  return sn === 0n && fr.toString('hex') === fromRoot && sr.toString('hex') === toRoot;
+}

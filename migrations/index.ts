@@ -1,0 +1,46 @@
+import { DirectorySchema1764547200000 } from './1764547200000-DirectorySchema.js';
+import { AuditLog1764547200100 } from './1764547200100-AuditLog.js';
+import { Permissions1764547200200 } from './1764547200200-Permissions.js';
+import { Exchanges1764547200300 } from './1764547200300-Exchanges.js';
+import { OnboardDistrictBeijing1795771235857 } from './1795771235857-OnboardDistrictBeijing.js';
+import { OnboardDistrictDongcheng1795771236918 } from './1795771236918-OnboardDistrictDongcheng.js';
+import { OnboardDistrictXicheng1795771238121 } from './1795771238121-OnboardDistrictXicheng.js';
+import { OnboardDistrictChaoyang1795771239256 } from './1795771239256-OnboardDistrictChaoyang.js';
+import { OnboardDistrictFengtai1795771240363 } from './1795771240363-OnboardDistrictFengtai.js';
+import { OnboardDistrictShijingshan1795771241484 } from './1795771241484-OnboardDistrictShijingshan.js';
+import { OnboardDistrictHaidian1795771242672 } from './1795771242672-OnboardDistrictHaidian.js';
+import { OnboardDistrictMentougou1795771243924 } from './1795771243924-OnboardDistrictMentougou.js';
+import { OnboardDistrictFangshan1795771245116 } from './1795771245116-OnboardDistrictFangshan.js';
+import { OnboardDistrictTongzhou1795771246203 } from './1795771246203-OnboardDistrictTongzhou.js';
+import { OnboardDistrictShunyi1795771247545 } from './1795771247545-OnboardDistrictShunyi.js';
+import { OnboardDistrictChangping1795771248729 } from './1795771248729-OnboardDistrictChangping.js';
+import { OnboardDistrictDaxing1795771250012 } from './1795771250012-OnboardDistrictDaxing.js';
+import { OnboardDistrictHuairou1795771251508 } from './1795771251508-OnboardDistrictHuairou.js';
+import { OnboardDistrictPinggu1795771252708 } from './1795771252708-OnboardDistrictPinggu.js';
+import { OnboardDistrictMiyun1795771253966 } from './1795771253966-OnboardDistrictMiyun.js';
+import { OnboardDistrictYanqing1795771255255 } from './1795771255255-OnboardDistrictYanqing.js';
+
+/** Every migration, in the order they run. `district:new` registers new ones here. */
+export const migrations = [
+  DirectorySchema1764547200000,
+  AuditLog1764547200100,
+  Permissions1764547200200,
+  Exchanges1764547200300,
+  OnboardDistrictBeijing1795771235857,
+  OnboardDistrictDongcheng1795771236918,
+  OnboardDistrictXicheng1795771238121,
+  OnboardDistrictChaoyang1795771239256,
+  OnboardDistrictFengtai1795771240363,
+  OnboardDistrictShijingshan1795771241484,
+  OnboardDistrictHaidian1795771242672,
+  OnboardDistrictMentougou1795771243924,
+  OnboardDistrictFangshan1795771245116,
+  OnboardDistrictTongzhou1795771246203,
+  OnboardDistrictShunyi1795771247545,
+  OnboardDistrictChangping1795771248729,
+  OnboardDistrictDaxing1795771250012,
+  OnboardDistrictHuairou1795771251508,
+  OnboardDistrictPinggu1795771252708,
+  OnboardDistrictMiyun1795771253966,
+  OnboardDistrictYanqing1795771255255,
+];
