@@ -35,37 +35,59 @@ export function toEntryData(row: AuditEntryRow): AuditEntryData {
 }
 
 /**
- * Appends one entry to its ledger inside the caller's transaction: the entry
- * commits or rolls back with the business write it records.
+ * Appends entries to one ledger inside the caller's transaction: they commit or
+ * roll back with the business write they record. This is the only way in.
  *
  * Call it last in the transaction: it takes the ledger's lock, and the lock's
  * hold time (until commit) is what bounds a ledger's throughput.
  */
-export async function appendAuditEntry(tx: EntityManager, event: AuditEvent): Promise<AuditEntryData> {
+export async function appendAuditEntries(tx: EntityManager, events: AuditEvent[]): Promise<AuditEntryData[]> {
+  if (events.length === 0) return [];
   if (!tx.queryRunner?.isTransactionActive) {
     throw new Error('audit entries are appended inside the transaction of the change they record');
   }
-  const [tail] = (await tx.query('SELECT tail_seq, tail_hash FROM audit_lock_tail($1)', [event.ledger])) as {
+  const ledger = events[0].ledger;
+  if (events.some((e) => e.ledger !== ledger)) throw new Error('one call appends to one ledger');
+  const [tail] = (await tx.query('SELECT tail_seq, tail_hash FROM audit_lock_tail($1)', [ledger])) as {
     tail_seq: string | null;
     tail_hash: string | null;
   }[];
-  const seq = tail.tail_seq === null ? 1 : Number(tail.tail_seq) + 1;
-  const entry = sealEntry(event, seq, tail.tail_hash ?? GENESIS_HASH, new Date());
+  let seq = tail.tail_seq === null ? 0 : Number(tail.tail_seq);
+  let prevHash = tail.tail_hash ?? GENESIS_HASH;
+  const occurredAt = new Date();
+  const entries = events.map((event) => {
+    const entry = sealEntry(event, ++seq, prevHash, occurredAt);
+    prevHash = entry.hash;
+    return entry;
+  });
   await tx.query(
-    `INSERT INTO audit_entry (${AUDIT_ENTRY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+    `INSERT INTO audit_entry (${AUDIT_ENTRY_COLUMNS})
+     SELECT ledger, seq, occurred_at, actor, action, subject_type, subject_id, parties, payload, prev_hash, hash
+       FROM jsonb_to_recordset($1::jsonb) AS e(ledger text, seq bigint, occurred_at timestamptz, actor text, action text,
+            subject_type text, subject_id text, parties text[], payload jsonb, prev_hash text, hash text)
+      ORDER BY seq`,
     [
-      entry.ledger,
-      entry.seq,
-      entry.occurredAt,
-      entry.actor,
-      entry.action,
-      entry.subjectType,
-      entry.subjectId,
-      entry.parties,
-      JSON.stringify(entry.payload),
-      entry.prevHash,
-      entry.hash,
+      JSON.stringify(
+        entries.map((e) => ({
+          ledger: e.ledger,
+          seq: e.seq,
+          occurred_at: e.occurredAt,
+          actor: e.actor,
+          action: e.action,
+          subject_type: e.subjectType,
+          subject_id: e.subjectId,
+          parties: e.parties,
+          payload: e.payload,
+          prev_hash: e.prevHash,
+          hash: e.hash,
+        })),
+      ),
     ],
   );
+  return entries;
+}
+
+export async function appendAuditEntry(tx: EntityManager, event: AuditEvent): Promise<AuditEntryData> {
+  const [entry] = await appendAuditEntries(tx, [event]);
   return entry;
 }

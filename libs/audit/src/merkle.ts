@@ -101,7 +101,7 @@ export function verifyInclusion(entryHashHex: string, index: number, size: numbe
   if (!Number.isSafeInteger(index) || !Number.isSafeInteger(size) || index < 0 || index >= size) return false;
   let fn = BigInt(index);
   let sn = BigInt(size - 1);
-  let r = leafHash(entryHashHex);
+  let r: Buffer = leafHash(entryHashHex);
   for (const hex of proof) {
     if (sn === 0n) return false;
     const p = Buffer.from(hex, 'hex');
@@ -125,7 +125,7 @@ export function verifyConsistency(fromSize: number, toSize: number, fromRoot: st
   if (!isHash(fromRoot) || !isHash(toRoot) || !proof.every(isHash)) return false;
   if (!Number.isSafeInteger(fromSize) || !Number.isSafeInteger(toSize) || fromSize < 1 || fromSize > toSize) return false;
   if (fromSize === toSize) return proof.length === 0 && fromRoot === toRoot;
-  const path = proof.map((hex) => Buffer.from(hex, 'hex'));
+  const path: Buffer[] = proof.map((hex) => Buffer.from(hex, 'hex'));
   // When the old tree is a complete subtree its root is the proof's implicit first node.
   if ((fromSize & (fromSize - 1)) === 0) path.unshift(Buffer.from(fromRoot, 'hex'));
   if (path.length === 0) return false;
@@ -135,8 +135,8 @@ export function verifyConsistency(fromSize: number, toSize: number, fromRoot: st
     fn >>= 1n;
     sn >>= 1n;
   }
-  let fr = path[0];
-  let sr = path[0];
+  let fr: Buffer = path[0];
+  let sr: Buffer = path[0];
   for (const c of path.slice(1)) {
     if (sn === 0n) return false;
     if ((fn & 1n) === 1n || fn === sn) {

@@ -48,3 +48,14 @@ export class QueryCounter implements Logger {
     this.statements.length = 0;
   }
 }
+
+/** Brings a database up to date; returns the names of the migrations it ran. */
+export async function migrateDatabase(url: string, migrations: DataSourceSettings['migrations']): Promise<string[]> {
+  const ds = await createDataSource({ url, poolSize: 1, migrations, applicationName: 'migrations' }).initialize();
+  try {
+    const ran = await ds.runMigrations({ transaction: 'each' });
+    return ran.map((m) => m.name);
+  } finally {
+    await ds.destroy();
+  }
+}

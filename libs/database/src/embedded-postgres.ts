@@ -19,7 +19,10 @@ export interface EmbeddedPostgres {
 export async function startEmbeddedPostgres(dataDir: string | undefined, port = 0): Promise<EmbeddedPostgres> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const db = await PGlite.create(dataDir ? { dataDir } : {});
-  const server = new PGLiteSocketServer({ db, port, host: '127.0.0.1', maxConnections: 1 });
+  // PGlite runs one session; the socket server queues every connection's queries into it.
+  // Our pools hold one connection, but a pool that just closed may not be gone yet
+  // when the next one connects, so the server accepts a few.
+  const server = new PGLiteSocketServer({ db, port, host: '127.0.0.1', maxConnections: 8 });
   await server.start();
   const address = server.getServerConn();
   return {

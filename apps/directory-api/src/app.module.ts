@@ -1,0 +1,74 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { GraphQLModule } from '@nestjs/graphql';
+import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import type { Logger } from 'typeorm';
+import { AccessService } from '@app/access';
+import { Tokens } from '@app/auth';
+import { createDataSource } from '@app/database';
+import { DirectoryService } from '@app/directory';
+import type { FastifyRequest } from 'fastify';
+import type { ApiConfig } from './config.js';
+import { CallerGuard } from './context/auth.guard.js';
+import { RequestScope, type GraphQLContext } from './context/request-scope.js';
+import { DepartmentsResolver, DistrictsResolver } from './districts/districts.resolver.js';
+import { FilesResolver } from './files/files.resolver.js';
+import { costLimitRule } from './graphql/cost-limit.rule.js';
+import { errorFormatter } from './graphql/error-formatter.js';
+import { ViewerResolver } from './viewer/viewer.resolver.js';
+
+export const GRAPHQL_PATH = '/graphql';
+
+export interface AppOptions {
+  config: ApiConfig;
+  database: { url: string; poolSize: number; logger?: Logger };
+}
+
+/** The domain services, shared by the resolvers and the GraphQL context. */
+@Module({
+  providers: [DirectoryService, AccessService],
+  exports: [DirectoryService, AccessService],
+})
+export class DomainModule {}
+
+@Module({})
+export class AppModule {
+  static register({ config, database }: AppOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          useFactory: () => ({ type: 'postgres' as const }),
+          dataSourceFactory: () => createDataSource({ ...database, applicationName: 'directory-api' }).initialize(),
+        }),
+        DomainModule,
+        GraphQLModule.forRootAsync<MercuriusDriverConfig>({
+          driver: MercuriusDriver,
+          imports: [DomainModule],
+          inject: [DirectoryService, AccessService],
+          useFactory: (directory: DirectoryService, access: AccessService) => ({
+            path: GRAPHQL_PATH,
+            autoSchemaFile: true,
+            sortSchema: true,
+            graphiql: false,
+            queryDepth: config.maxQueryDepth,
+            validationRules: [costLimitRule(config.maxQueryCost)],
+            errorFormatter,
+            context: (request: FastifyRequest): GraphQLContext => ({
+              scope: new RequestScope({ directory, access }, request.claims!),
+            }),
+          }),
+        }),
+      ],
+      providers: [
+        { provide: Tokens, useValue: new Tokens(config.auth) },
+        { provide: APP_GUARD, useClass: CallerGuard },
+        ViewerResolver,
+        DistrictsResolver,
+        DepartmentsResolver,
+        FilesResolver,
+      ],
+    };
+  }
+}

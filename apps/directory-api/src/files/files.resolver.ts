@@ -1,0 +1,50 @@
+import { Args, Context, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import type { AccessPolicy, Action as ActionName } from '@app/access';
+import { DirectoryService, type DataFileRow } from '@app/directory';
+import { Caller } from '../context/auth.guard.js';
+import type { GraphQLContext } from '../context/request-scope.js';
+import { DepartmentModel, DistrictModel } from '../districts/district.model.js';
+import { Action } from '../graphql/enums.js';
+import { FileIdArgs, FilesArgs, RegisterFileInput } from './dto/files.args.js';
+import { DataFieldModel, DataFileConnectionModel, DataFileModel } from './models/data-file.model.js';
+
+@Resolver(() => DataFileModel)
+export class FilesResolver {
+  constructor(private readonly directory: DirectoryService) {}
+
+  @Query(() => DataFileConnectionModel)
+  async files(@Caller() caller: AccessPolicy, @Args() args: FilesArgs): Promise<DataFileConnectionModel> {
+    const page = await this.directory.listFiles(caller, args.filter ?? {}, args.first, args.after ?? null);
+    return { edges: page.items, pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor }, totalCount: page.totalCount };
+  }
+
+  @Query(() => DataFileModel, { nullable: true, description: 'null when the file does not exist or the caller may not discover it' })
+  file(@Caller() caller: AccessPolicy, @Args() { id }: FileIdArgs) {
+    return this.directory.getFile(caller, id);
+  }
+
+  @Mutation(() => DataFileModel, { description: 'a steward registers a file owned by its own department' })
+  registerFile(@Caller() caller: AccessPolicy, @Args('input') input: RegisterFileInput) {
+    return this.directory.registerFile(caller, input);
+  }
+
+  @ResolveField(() => DistrictModel)
+  district(@Parent() file: DataFileRow, @Context() ctx: GraphQLContext) {
+    return ctx.scope.districts.load(file.districtId);
+  }
+
+  @ResolveField(() => DepartmentModel)
+  owner(@Parent() file: DataFileRow, @Context() ctx: GraphQLContext) {
+    return ctx.scope.departments.load(file.ownerDepartmentId);
+  }
+
+  @ResolveField(() => [DataFieldModel], { description: 'Only the fields the caller may read; the rest are masked away.' })
+  fields(@Parent() file: DataFileRow, @Context() ctx: GraphQLContext) {
+    return ctx.scope.visibleFields.load(file);
+  }
+
+  @ResolveField(() => [Action], { description: 'What the caller may do with this file right now.' })
+  async myAccess(@Parent() file: DataFileRow, @Context() ctx: GraphQLContext): Promise<ActionName[]> {
+    return (await ctx.scope.caller()).actionsOn(file);
+  }
+}

@@ -1,0 +1,84 @@
+import 'reflect-metadata';
+import { join } from 'node:path';
+import { ConfigError, Tokens } from '@app/auth';
+import { applyDevelopmentSecrets, DEFAULT_DATA_DIR } from '@app/common';
+import { createDataSource, migrateDatabase, resolveDatabase } from '@app/database';
+import { PILOT_DEFAULTS, seedPilot } from '@app/directory';
+import { migrations } from '../../../migrations/index.js';
+import { createApp } from './bootstrap.js';
+import { loadApiConfig } from './config.js';
+
+const EXAMPLE_QUERY = `{ files(first: 5, filter: { search: "vaccination" }) { totalCount edges { node { title classification owner { name } myAccess } } } }`;
+
+async function main(): Promise<void> {
+  const env = process.env;
+  const dataDir = env.DATA_DIR ?? DEFAULT_DATA_DIR;
+  const developmentSecrets = applyDevelopmentSecrets(env, dataDir);
+  const config = loadApiConfig(env);
+
+  const database = await resolveDatabase(env, join(dataDir, 'pglite'));
+  const ran = await migrateDatabase(database.url, migrations);
+  if (ran.length) console.log(`migrations: ran ${ran.length} (${ran[ran.length - 1]} last)`);
+
+  if (database.embedded || env.SEED_PILOT === 'true') {
+    const ds = await createDataSource({ url: database.url, poolSize: 1 }).initialize();
+    const [{ n }] = (await ds.query('SELECT count(*)::int AS n FROM data_file')) as { n: number }[];
+    if (n === 0) {
+      console.log('seeding the pilot data set (44,000 files, 8,000 permissions)...');
+      const started = Date.now();
+      const result = await seedPilot(ds, PILOT_DEFAULTS);
+      console.log(`seeded ${result.filesInserted} files and ${result.grantsInserted} permissions in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    }
+    await ds.destroy();
+  }
+
+  const tokens = new Tokens(config.auth);
+  const adminToken = developmentSecrets.includes('JWT_SECRET')
+    ? await tokens.mint({ subject: 'dev-admin', departmentCode: 'beijing-government-services-and-data-bureau', roles: ['PLATFORM_ADMIN', 'STEWARD'] })
+    : undefined;
+  const app = await createApp({
+    config,
+    database: { url: database.url, poolSize: database.poolSize },
+    graphiqlHeaders: adminToken ? JSON.stringify({ Authorization: `Bearer ${adminToken}` }) : undefined,
+  });
+  await app.listen(config.port, config.host);
+  // The embedded database closes after the app, so that no query is cut off.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      void app
+        .close()
+        .then(() => database.stop())
+        .finally(() => process.exit(0));
+    });
+  }
+  const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`;
+
+  console.log(`
+District data directory exchange
+  GraphQL:  ${url}/graphql
+  GraphiQL: ${url}/graphiql${adminToken ? ' (the headers editor already carries the token below)' : ''}
+  Database: ${database.embedded ? `embedded PostgreSQL in ${join(dataDir, 'pglite')}` : 'DATABASE_URL'}
+`);
+  if (adminToken) {
+    console.log(`A PLATFORM_ADMIN development token (8 hours):
+  ${adminToken}
+
+Try:
+  curl -s ${url}/graphql -H 'content-type: application/json' -H "authorization: Bearer ${adminToken.slice(0, 12)}..." \\
+    -d '{"query":"${EXAMPLE_QUERY.replaceAll('"', '\\"')}"}'
+
+Tokens for other departments and roles:
+  npm run cli -- token --department beijing-health-commission --roles STEWARD
+  npm run cli -- token --department chaoyang-civil-affairs-bureau --roles MEMBER
+`);
+  }
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    console.error(`configuration: ${error.message}`);
+  } else {
+    console.error(error);
+  }
+  process.exit(1);
+});

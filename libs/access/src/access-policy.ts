@@ -1,0 +1,109 @@
+import { rulesToAST } from '@casl/ability/extra';
+import type { Actor } from '@app/auth';
+import { ACTIONS, type Action, type FileFacts, type GrantFacts } from './actions.js';
+import { asSubject, buildAbility, defaultRules, grantRule, type AccessRule, type AppAbility } from './ability.factory.js';
+import { conditionToSql, type ConditionNode, type SqlFragment } from './rules-to-sql.js';
+
+export interface FieldFacts {
+  name: string;
+  sensitive: boolean;
+}
+
+/** The file columns that default rules may name, for an alias of data_file. */
+const fileColumns = (alias: string): Record<string, string> => ({
+  id: `${alias}.id`,
+  districtId: `${alias}.district_id`,
+  ownerDepartmentId: `${alias}.owner_department_id`,
+  classification: `${alias}.classification`,
+  category: `${alias}.category`,
+  classificationRank: `classification_rank(${alias}.classification)`,
+});
+
+/** A grant row of `p` that is in force at :at. */
+export const ACTIVE_GRANT_SQL = 'p.revoked_at IS NULL AND p.valid_from <= :at AND (p.expires_at IS NULL OR p.expires_at > :at)';
+
+/**
+ * What one caller may do, built once per request from its roles and the grants
+ * its department holds at `at`. Single rows are checked with CASL in memory;
+ * lists get the same decision as SQL.
+ */
+export class AccessPolicy {
+  readonly ability: AppAbility;
+  private readonly defaultAbility: AppAbility;
+
+  constructor(
+    readonly actor: Actor,
+    readonly grants: GrantFacts[],
+    readonly at: Date,
+  ) {
+    const defaults = defaultRules(actor);
+    this.defaultAbility = buildAbility(defaults);
+    this.ability = buildAbility([...grants.map(grantRule), ...defaults]);
+  }
+
+  can(action: Action, file: FileFacts): boolean {
+    return this.ability.can(action, asSubject(file));
+  }
+
+  actionsOn(file: FileFacts): Action[] {
+    const s = asSubject(file);
+    return ACTIONS.filter((a) => this.ability.can(a, s));
+  }
+
+  isOwner(file: FileFacts): boolean {
+    return file.ownerDepartmentId === this.actor.department.id;
+  }
+
+  private matchingRules(action: Action, file: FileFacts): AccessRule[] {
+    const s = asSubject(file);
+    return this.ability
+      .rulesFor(action, 'DataFile')
+      .filter((r) => !r.inverted && r.matchesConditions(s))
+      .map((r) => r.origin as AccessRule);
+  }
+
+  /** The fields of `file` the caller may see (READ) or obtain (EXCHANGE). */
+  visibleFields<F extends FieldFacts>(action: Action, file: FileFacts, fields: F[]): F[] {
+    const named = new Set<string>();
+    let nonSensitive = false;
+    for (const r of this.matchingRules(action, file)) {
+      if (r.fieldScope === 'all') return fields;
+      if (r.fieldScope === 'non-sensitive') nonSensitive = true;
+      else for (const f of (r.fields as string[] | undefined) ?? []) named.add(f);
+    }
+    return fields.filter((f) => named.has(f.name) || (nonSensitive && !f.sensitive));
+  }
+
+  /** Why each action is allowed: the default rules and grants that give it. */
+  explain(file: FileFacts): { action: Action; reasons: string[]; grants: GrantFacts[] }[] {
+    return ACTIONS.map((action) => {
+      const rules = this.matchingRules(action, file);
+      return { action, reasons: rules.map((r) => r.reason), grants: rules.flatMap((r) => (r.grant ? [r.grant] : [])) };
+    });
+  }
+
+  /**
+   * The files of `alias` (a data_file alias) the caller may `action`, as SQL:
+   * the default rules translated from CASL, or an EXISTS on the grants. The
+   * grants stay in the permission table, since an IN-list of thousands of ids
+   * does not scale; the property tests hold the two forms to the same answer.
+   */
+  fileCondition(alias: string, action: Action = 'DISCOVER'): SqlFragment {
+    const ast = rulesToAST(this.defaultAbility, action, 'DataFile') as ConditionNode | null;
+    const defaults = conditionToSql(ast, fileColumns(alias), 'acc_');
+    const rank = ACTIONS.indexOf(action) + 1;
+    const grants = `
+      EXISTS (SELECT 1 FROM permission p
+               WHERE p.grantee_department_id = :acc_dept AND p.file_id = ${alias}.id AND p.district_id = ${alias}.district_id
+                 AND action_rank(p.action) >= :acc_rank AND ${ACTIVE_GRANT_SQL.replaceAll(':at', ':acc_at')})
+      OR EXISTS (SELECT 1 FROM permission p
+               WHERE p.grantee_department_id = :acc_dept AND p.file_id IS NULL AND p.district_id = ${alias}.district_id
+                 AND p.scope_category = ${alias}.category
+                 AND classification_rank(${alias}.classification) <= classification_rank(p.scope_max_classification)
+                 AND action_rank(p.action) >= :acc_rank AND ${ACTIVE_GRANT_SQL.replaceAll(':at', ':acc_at')})`;
+    return {
+      sql: `(${defaults.sql} OR ${grants})`,
+      params: { ...defaults.params, acc_dept: this.actor.department.id, acc_rank: rank, acc_at: this.at },
+    };
+  }
+}

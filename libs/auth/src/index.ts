@@ -1,0 +1,3 @@
+export * from './actor.js';
+export * from './auth-config.js';
+export * from './tokens.js';

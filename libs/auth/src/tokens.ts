@@ -1,0 +1,42 @@
+import { errors, jwtVerify, SignJWT } from 'jose';
+import { unauthenticated } from '@app/common';
+import { isRole, type Role, type TokenClaims } from './actor.js';
+import type { AuthConfig } from './auth-config.js';
+
+/** Verifies bearer tokens and, where a signing key is configured, mints them. */
+export class Tokens {
+  constructor(private readonly config: AuthConfig) {}
+
+  async verify(authorization: string | undefined): Promise<TokenClaims> {
+    const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
+    if (!match) throw unauthenticated('a bearer token is required (Authorization: Bearer <jwt>)');
+    let payload: Record<string, unknown>;
+    try {
+      ({ payload } = await jwtVerify(match[1], this.config.verifyKey, {
+        algorithms: [this.config.algorithm],
+        issuer: this.config.issuer,
+        audience: this.config.audience,
+      }));
+    } catch (error) {
+      if (error instanceof errors.JWTExpired) throw unauthenticated('the token has expired');
+      throw unauthenticated('the token is not valid');
+    }
+    const roles = payload.roles;
+    if (typeof payload.sub !== 'string' || typeof payload.dept !== 'string' || !Array.isArray(roles) || !roles.every(isRole)) {
+      throw unauthenticated('the token lacks sub, dept or a valid roles list');
+    }
+    return { subject: payload.sub, departmentCode: payload.dept, roles: roles };
+  }
+
+  async mint(claims: TokenClaims, ttl: string | number = '8h'): Promise<string> {
+    if (!this.config.signKey) throw new Error('this configuration has no signing key (JWT_SECRET or JWT_PRIVATE_KEY)');
+    return new SignJWT({ dept: claims.departmentCode, roles: claims.roles satisfies Role[] })
+      .setProtectedHeader({ alg: this.config.algorithm })
+      .setSubject(claims.subject)
+      .setIssuer(this.config.issuer)
+      .setAudience(this.config.audience)
+      .setIssuedAt()
+      .setExpirationTime(ttl)
+      .sign(this.config.signKey);
+  }
+}

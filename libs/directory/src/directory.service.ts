@@ -1,0 +1,166 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { badInput, checkPageSize, conflict, forbidden, isUuid } from '@app/common';
+import { CLASSIFICATIONS, type AccessPolicy, type Classification } from '@app/access';
+import { actorName, hasRole, type DepartmentRef } from '@app/auth';
+import { appendAuditEntry } from '@app/audit';
+import { DirectoryRepository } from './directory.repository.js';
+import { FilesRepository } from './files.repository.js';
+import {
+  FIELD_TYPES,
+  type DataFieldRow,
+  type DataFileRow,
+  type DepartmentRow,
+  type DistrictRow,
+  type FileFilter,
+} from './directory.types.js';
+
+export const MAX_SEARCH_LENGTH = 200;
+export const MAX_FILTER_VALUES = 100;
+export const MAX_FIELDS_PER_FILE = 200;
+
+export interface RegisterFileInput {
+  code: string;
+  title: string;
+  description?: string | null;
+  classification: Classification;
+  category: string;
+  tags?: string[] | null;
+  format: string;
+  updateFrequency?: string | null;
+  fields: { name: string; type: string; sensitive?: boolean | null; description?: string | null }[];
+}
+
+const FIELD_NAME = /^[a-z][a-z0-9_]{0,62}$/;
+
+@Injectable()
+export class DirectoryService {
+  private readonly directory: DirectoryRepository;
+  private readonly files: FilesRepository;
+
+  constructor(private readonly db: DataSource) {
+    this.directory = new DirectoryRepository(db);
+    this.files = new FilesRepository(db);
+  }
+
+  districts(): Promise<DistrictRow[]> {
+    return this.directory.districts();
+  }
+
+  async districtsByIds(ids: readonly string[]): Promise<(DistrictRow | undefined)[]> {
+    const byId = new Map((await this.directory.districtsByIds(ids)).map((d) => [d.id, d]));
+    return ids.map((id) => byId.get(id));
+  }
+
+  departments(districtCode?: string | null): Promise<DepartmentRow[]> {
+    return this.directory.departments(districtCode);
+  }
+
+  async departmentsByIds(ids: readonly string[]): Promise<(DepartmentRow | undefined)[]> {
+    const byId = new Map((await this.directory.departmentsByIds(ids)).map((d) => [d.id, d]));
+    return ids.map((id) => byId.get(id));
+  }
+
+  departmentByCode(code: string): Promise<DepartmentRef | null> {
+    return this.directory.departmentByCode(code);
+  }
+
+  listFiles(caller: AccessPolicy, filter: FileFilter, first: number, after: string | null) {
+    checkPageSize(first);
+    checkFilter(filter);
+    return this.files.list(caller, filter, first, after);
+  }
+
+  /** null both for a file that does not exist and for one the caller may not discover. */
+  async getFile(caller: AccessPolicy, id: string): Promise<DataFileRow | null> {
+    if (!isUuid(id)) return null;
+    const file = await this.files.findById(id);
+    return file && caller.can('DISCOVER', file) ? file : null;
+  }
+
+  /** Each file's schema, masked to the fields the caller may READ; one query for all. */
+  async visibleFields(caller: AccessPolicy, files: readonly DataFileRow[]): Promise<DataFieldRow[][]> {
+    const readable = files.filter((f) => caller.can('READ', f));
+    const schemas = readable.length ? await this.files.fieldsOf(readable) : new Map<string, DataFieldRow[]>();
+    return files.map((f) => caller.visibleFields('READ', f, schemas.get(f.id) ?? []));
+  }
+
+  /** A steward registers a file owned by its own department; the registration is audited. */
+  async registerFile(caller: AccessPolicy, input: RegisterFileInput): Promise<DataFileRow> {
+    const { actor } = caller;
+    if (!hasRole(actor, 'STEWARD')) throw forbidden('only a data steward registers files for its department');
+    const file = validateRegistration(input);
+    const department = actor.department;
+    return this.db.transaction(async (tx) => {
+      const inserted = await this.files.insertMany(tx, [{ ...file, districtId: department.districtId, ownerDepartmentId: department.id }]);
+      if (inserted === 0) throw conflict(`a file with code "${file.code}" is already registered in ${department.districtCode}`);
+      const [{ id }] = (await tx.query(`SELECT id FROM data_file WHERE district_id = $1 AND code = $2`, [department.districtId, file.code])) as {
+        id: string;
+      }[];
+      await appendAuditEntry(tx, {
+        ledger: department.districtCode,
+        actor: actorName(actor),
+        action: 'file.registered',
+        subjectType: 'DataFile',
+        subjectId: id,
+        parties: [department.code],
+        payload: { code: file.code, title: file.title, classification: file.classification, fields: file.fields.map((f) => f.name) },
+      });
+      return (await this.files.findById(id, tx)) as DataFileRow;
+    });
+  }
+
+  fileById(id: string): Promise<DataFileRow | null> {
+    return isUuid(id) ? this.files.findById(id) : Promise.resolve(null);
+  }
+
+  filesByIds(ids: readonly string[]): Promise<DataFileRow[]> {
+    return this.files.findByIds(ids.filter(isUuid));
+  }
+
+  fieldsOf(file: DataFileRow): Promise<DataFieldRow[]> {
+    return this.files.fieldsOf([file]).then((m) => m.get(file.id) ?? []);
+  }
+}
+
+function checkFilter(filter: FileFilter): void {
+  if (filter.search && filter.search.length > MAX_SEARCH_LENGTH) {
+    throw badInput(`search may be at most ${MAX_SEARCH_LENGTH} characters`);
+  }
+  for (const [name, values] of Object.entries(filter)) {
+    if (Array.isArray(values) && values.length > MAX_FILTER_VALUES) {
+      throw badInput(`filter.${name} may list at most ${MAX_FILTER_VALUES} values`);
+    }
+  }
+}
+
+function validateRegistration(input: RegisterFileInput) {
+  const text = (value: string | null | undefined, name: string, max: number): string => {
+    const v = (value ?? '').trim();
+    if (!v) throw badInput(`${name} must not be empty`);
+    if (v.length > max) throw badInput(`${name} may be at most ${max} characters`);
+    return v;
+  };
+  if (!(CLASSIFICATIONS as readonly string[]).includes(input.classification)) throw badInput(`unknown classification ${input.classification}`);
+  if (input.fields.length === 0) throw badInput('a file needs at least one field');
+  if (input.fields.length > MAX_FIELDS_PER_FILE) throw badInput(`a file may have at most ${MAX_FIELDS_PER_FILE} fields`);
+  const seen = new Set<string>();
+  const fields: DataFieldRow[] = input.fields.map((f, i) => {
+    if (!FIELD_NAME.test(f.name)) throw badInput(`fields[${i}].name "${f.name}" must be snake_case: a lowercase letter, then letters, digits or _`);
+    if (seen.has(f.name)) throw badInput(`fields[${i}].name "${f.name}" appears twice`);
+    seen.add(f.name);
+    if (!(FIELD_TYPES as readonly string[]).includes(f.type)) throw badInput(`fields[${i}].type must be one of ${FIELD_TYPES.join(', ')}`);
+    return { name: f.name, type: f.type as DataFieldRow['type'], sensitive: f.sensitive ?? false, description: f.description ?? null };
+  });
+  return {
+    code: text(input.code, 'code', 100),
+    title: text(input.title, 'title', 300),
+    description: input.description?.trim() || null,
+    classification: input.classification,
+    category: text(input.category, 'category', 100),
+    tags: [...new Set((input.tags ?? []).map((t) => t.trim().toLowerCase()).filter(Boolean))],
+    format: text(input.format, 'format', 50),
+    updateFrequency: input.updateFrequency?.trim() || null,
+    fields,
+  };
+}
