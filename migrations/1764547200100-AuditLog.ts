@@ -48,7 +48,10 @@ export class AuditLog1764547200100 implements MigrationInterface {
       END $$`);
 
     await q.query(`
-      CREATE FUNCTION audit_check_link() RETURNS trigger LANGUAGE plpgsql AS $$
+      CREATE FUNCTION audit_check_link() RETURNS trigger LANGUAGE plpgsql
+        -- The plan of the lookup below is cached per session; planned while the table was
+        -- small it would be a sequential scan, and appends would slow down as the log grows.
+        SET enable_seqscan = off AS $$
       DECLARE previous text;
       BEGIN
         IF NEW.seq = 1 THEN

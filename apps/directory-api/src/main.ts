@@ -17,12 +17,16 @@ async function main(): Promise<void> {
   const config = loadApiConfig(env);
 
   const database = await resolveDatabase(env, join(dataDir, 'pglite'));
-  const ran = await migrateDatabase(database.url, migrations);
-  if (ran.length) console.log(`migrations: ran ${ran.length} (${ran[ran.length - 1]} last)`);
+  // In production the service's own role may not alter the schema: migrations then
+  // run as MIGRATION_DATABASE_URL's owner role, or separately (MIGRATE_ON_START=false).
+  if (env.MIGRATE_ON_START !== 'false') {
+    const ran = await migrateDatabase(env.MIGRATION_DATABASE_URL ?? database.url, migrations);
+    if (ran.length) console.log(`migrations: ran ${ran.length} (${ran[ran.length - 1]} last)`);
+  }
 
   if (database.embedded || env.SEED_PILOT === 'true') {
     const ds = await createDataSource({ url: database.url, poolSize: 1 }).initialize();
-    const [{ n }] = (await ds.query('SELECT count(*)::int AS n FROM data_file')) as { n: number }[];
+    const [{ n }] = await ds.query<{ n: number }[]>('SELECT count(*)::int AS n FROM data_file');
     if (n === 0) {
       console.log('seeding the pilot data set (44,000 files, 8,000 permissions)...');
       const started = Date.now();

@@ -17,6 +17,22 @@ const commands: Record<string, { summary: string; run: Handler }> = {
       console.log(`wrote ${file}; review it, then run: npm run migration:run`);
     },
   },
+  seed: {
+    summary: '[--files 44000] [--permissions 8000] [--seed N]  load the pilot data set (idempotent)',
+    run: async (args) => {
+      const { values } = parseArgs({ args, options: { files: { type: 'string' }, permissions: { type: 'string' }, seed: { type: 'string' }, district: { type: 'string' } } });
+      const { seed } = await import('./commands/seed.js');
+      await seed(values);
+    },
+  },
+  token: {
+    summary: '--department CODE [--roles MEMBER,STEWARD,...] [--subject NAME] [--ttl 8h]  mint a bearer token',
+    run: async (args) => {
+      const { values } = parseArgs({ args, options: { department: { type: 'string' }, roles: { type: 'string' }, subject: { type: 'string' }, ttl: { type: 'string' } } });
+      const { mintToken } = await import('./commands/token.js');
+      console.log(await mintToken(values));
+    },
+  },
 };
 
 function usage(): string {

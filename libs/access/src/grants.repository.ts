@@ -31,7 +31,7 @@ export const toGrantFacts = (r: GrantRow): GrantFacts => ({
 
 /** The grants a department holds at an instant; revocation at or before it ends a grant. */
 export async function grantsHeldAt(db: EntityManager, departmentId: string, at: Date): Promise<GrantFacts[]> {
-  const rows = (await db.query(
+  const rows = await db.query<GrantRow[]>(
     `SELECT id, district_id, file_id, scope_category, scope_max_classification, action, fields,
             purpose, granted_by, valid_from, expires_at
        FROM permission p
@@ -39,6 +39,6 @@ export async function grantsHeldAt(db: EntityManager, departmentId: string, at: 
         AND p.valid_from <= $2 AND (p.expires_at IS NULL OR p.expires_at > $2)
         AND (p.revoked_at IS NULL OR p.revoked_at > $2)`,
     [departmentId, at],
-  )) as GrantRow[];
+  );
   return rows.map(toGrantFacts);
 }

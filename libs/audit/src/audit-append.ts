@@ -48,10 +48,10 @@ export async function appendAuditEntries(tx: EntityManager, events: AuditEvent[]
   }
   const ledger = events[0].ledger;
   if (events.some((e) => e.ledger !== ledger)) throw new Error('one call appends to one ledger');
-  const [tail] = (await tx.query('SELECT tail_seq, tail_hash FROM audit_lock_tail($1)', [ledger])) as {
-    tail_seq: string | null;
-    tail_hash: string | null;
-  }[];
+  const [tail] = await tx.query<{ tail_seq: string | null; tail_hash: string | null }[]>(
+    'SELECT tail_seq, tail_hash FROM audit_lock_tail($1)',
+    [ledger],
+  );
   let seq = tail.tail_seq === null ? 0 : Number(tail.tail_seq);
   let prevHash = tail.tail_hash ?? GENESIS_HASH;
   const occurredAt = new Date();

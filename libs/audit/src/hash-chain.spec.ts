@@ -51,7 +51,9 @@ describe('canonical encoding and entry hash', () => {
 
   it('does not depend on key order or on the hash field itself', () => {
     const e = WORKED_EXAMPLE.entry;
-    const reordered = { payload: { ratio: 1.5, note: e.payload.note, purpose: e.payload.purpose, fields: e.payload.fields }, ...e };
+    const payload = { ratio: 1.5, note: e.payload.note, purpose: e.payload.purpose, fields: e.payload.fields };
+    const reordered = Object.fromEntries(Object.entries({ ...e, payload }).reverse()) as typeof e;
+    expect(Object.keys(reordered)[0]).toBe('prevHash');
     expect(entryHash(reordered)).toBe(entryHash(e));
     expect(entryHash({ ...e, hash: 'ignored' } as AuditEntryData)).toBe(entryHash(e));
   });

@@ -32,7 +32,7 @@ export function loadAuthConfig(env: NodeJS.ProcessEnv): AuthConfig {
     return { algorithm, verifyKey: key, signKey: key, issuer, audience };
   }
   if (algorithm !== 'RS256' && algorithm !== 'ES256') {
-    throw new ConfigError(`JWT_ALGORITHM must be HS256, RS256 or ES256, not "${algorithm}"`);
+    throw new ConfigError(`JWT_ALGORITHM must be HS256, RS256 or ES256, not "${String(env.JWT_ALGORITHM)}"`);
   }
   if (!env.JWT_PUBLIC_KEY) throw new ConfigError(`JWT_PUBLIC_KEY (PEM) is required for ${algorithm}`);
   try {

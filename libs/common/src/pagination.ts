@@ -24,7 +24,7 @@ export function decodeCursor(cursor: string, arity: number): (string | number)[]
   if (!Array.isArray(values) || values.length !== arity || !values.every((v) => typeof v === 'string' || typeof v === 'number')) {
     throw badInput('after is not a cursor this service issued');
   }
-  return values as (string | number)[];
+  return values;
 }
 
 export interface Page<T> {

@@ -94,9 +94,10 @@ export class DirectoryService {
     return this.db.transaction(async (tx) => {
       const inserted = await this.files.insertMany(tx, [{ ...file, districtId: department.districtId, ownerDepartmentId: department.id }]);
       if (inserted === 0) throw conflict(`a file with code "${file.code}" is already registered in ${department.districtCode}`);
-      const [{ id }] = (await tx.query(`SELECT id FROM data_file WHERE district_id = $1 AND code = $2`, [department.districtId, file.code])) as {
-        id: string;
-      }[];
+      const [{ id }] = await tx.query<{ id: string }[]>(`SELECT id FROM data_file WHERE district_id = $1 AND code = $2`, [
+        department.districtId,
+        file.code,
+      ]);
       await appendAuditEntry(tx, {
         ledger: department.districtCode,
         actor: actorName(actor),

@@ -77,23 +77,23 @@ export class FilesRepository {
   }
 
   async findById(id: string, db: EntityManager = this.db.manager): Promise<DataFileRow | null> {
-    const rows = (await db.query(`SELECT ${FILE_COLUMNS} FROM data_file f WHERE f.id = $1`, [id])) as DataFileRow[];
+    const rows = await db.query<DataFileRow[]>(`SELECT ${FILE_COLUMNS} FROM data_file f WHERE f.id = $1`, [id]);
     return rows[0] ?? null;
   }
 
   async findByIds(ids: readonly string[]): Promise<DataFileRow[]> {
-    return (await this.db.query(`SELECT ${FILE_COLUMNS} FROM data_file f WHERE f.id = ANY($1::uuid[])`, [ids])) as DataFileRow[];
+    return await this.db.query<DataFileRow[]>(`SELECT ${FILE_COLUMNS} FROM data_file f WHERE f.id = ANY($1::uuid[])`, [ids]);
   }
 
   /** The schemas of many files in one query, in field order. */
   async fieldsOf(keys: readonly FileKey[], db: EntityManager = this.db.manager): Promise<Map<string, DataFieldRow[]>> {
-    const rows = (await db.query(
+    const rows = await db.query<(DataFieldRow & { file_id: string })[]>(
       `SELECT file_id, name, type, sensitive, description
          FROM data_field
         WHERE (district_id, file_id) IN (SELECT * FROM unnest($1::uuid[], $2::uuid[]))
         ORDER BY file_id, position`,
       [keys.map((k) => k.districtId), keys.map((k) => k.id)],
-    )) as (DataFieldRow & { file_id: string })[];
+    );
     const byFile = new Map<string, DataFieldRow[]>(keys.map((k) => [k.id, []]));
     for (const { file_id, ...field } of rows) byFile.get(file_id)?.push(field);
     return byFile;
@@ -106,7 +106,7 @@ export class FilesRepository {
    */
   async insertMany(db: EntityManager, files: NewFile[]): Promise<number> {
     if (files.length === 0) return 0;
-    const inserted = (await db.query(
+    const inserted = await db.query<{ district_id: string; id: string; code: string }[]>(
       `INSERT INTO data_file (district_id, id, code, title, description, owner_department_id, classification,
                               category, tags, format, update_frequency, created_at, updated_at, search_vector)
        SELECT r.district_id, coalesce(r.id, gen_random_uuid()), r.code, r.title, r.description, r.owner_department_id,
@@ -138,7 +138,7 @@ export class FilesRepository {
           })),
         ),
       ],
-    )) as { district_id: string; id: string; code: string }[];
+    );
     if (inserted.length === 0) return 0;
     const byCode = new Map(files.map((f) => [`${f.districtId}/${f.code}`, f]));
     const fields = inserted.flatMap((row) =>

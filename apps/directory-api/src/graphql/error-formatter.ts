@@ -14,6 +14,11 @@ export function formatError(error: GraphQLError): GraphQLFormattedError {
   if (original instanceof GraphQLError) return formatError(original);
   const code = error.extensions?.code;
   if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') return { ...base, extensions: { code } };
+  // Mercurius' own refusals of a request (query depth, malformed body) are the client's to fix.
+  const { code: refusal, statusCode } = (original ?? {}) as { code?: unknown; statusCode?: unknown };
+  if (typeof refusal === 'string' && (refusal === 'MER_ERR_GQL_QUERY_DEPTH' || (refusal.startsWith('MER_ERR_') && statusCode === 400))) {
+    return { ...base, message: error.message.replaceAll('`', ''), extensions: { code: 'BAD_USER_INPUT' } };
+  }
   if (!original) {
     // Parse, validation and variable-coercion errors describe the query itself.
     return { ...base, extensions: { code: 'BAD_USER_INPUT' } };

@@ -169,16 +169,16 @@ export function generatePilotGrants(files: NewFile[], departments: Department[],
  * existing rows are left alone. Grants are audited as any grant is.
  */
 export async function seedPilot(db: DataSource, options: PilotOptions = PILOT_DEFAULTS, progress: Progress = () => {}) {
-  const departments = (await db.query(
+  const departments = await db.query<Department[]>(
     `SELECT d.id, d.code, d.district_id, di.code AS district_code
        FROM department d JOIN district di ON di.id = d.district_id
       WHERE di.code = $1 ORDER BY d.code`,
     [options.districtCode],
-  )) as Department[];
+  );
   if (departments.length === 0) throw new Error(`district "${options.districtCode}" is not onboarded; run the migrations first`);
-  const allDepartments = (await db.query(
+  const allDepartments = await db.query<Department[]>(
     `SELECT d.id, d.code, d.district_id, di.code AS district_code FROM department d JOIN district di ON di.id = d.district_id ORDER BY d.code`,
-  )) as Department[];
+  );
 
   const files = generatePilotFiles(departments, options);
   const repository = new FilesRepository(db);
@@ -188,12 +188,15 @@ export async function seedPilot(db: DataSource, options: PilotOptions = PILOT_DE
     progress('files', Math.min(i + BATCH, files.length), files.length);
   }
 
+  // Fresh statistics, or the foreign-key checks below plan for an empty table and scan.
+  await db.query('ANALYZE data_file, data_field, permission, audit_entry');
+
   const grants = generatePilotGrants(files, allDepartments, options);
   let grantsInserted = 0;
   for (let i = 0; i < grants.length; i += BATCH) {
     grantsInserted += await db.transaction(async (tx) => {
       const batch = grants.slice(i, i + BATCH);
-      const inserted = (await tx.query(
+      const inserted = await tx.query<{ id: string }[]>(
         `INSERT INTO permission (district_id, id, file_id, scope_category, scope_max_classification, grantee_department_id,
                                  action, fields, purpose, valid_from, expires_at, granted_by, revoked_at, revoked_by, revoke_reason)
          SELECT district_id, id, file_id, scope_category, scope_max_classification, grantee_department_id,
@@ -205,7 +208,7 @@ export async function seedPilot(db: DataSource, options: PilotOptions = PILOT_DE
          ON CONFLICT (district_id, id) DO NOTHING
          RETURNING id`,
         [JSON.stringify(batch)],
-      )) as { id: string }[];
+      );
       const insertedIds = new Set(inserted.map((r) => r.id));
       const events: AuditEvent[] = batch
         .filter((g) => insertedIds.has(g.id))

@@ -1,0 +1,28 @@
+import { join } from 'node:path';
+import type { DataSource } from 'typeorm';
+import { applyDevelopmentSecrets, DEFAULT_DATA_DIR } from '@app/common';
+import { createDataSource, resolveDatabase } from '@app/database';
+
+/**
+ * The CLI reaches the same database and secrets as `npm start` does: DATABASE_URL,
+ * else the embedded database in the data folder (the service must not be running then,
+ * since the embedded database serves one process).
+ */
+export async function openDatabase(): Promise<{ db: DataSource; close(): Promise<void> }> {
+  const dataDir = process.env.DATA_DIR ?? DEFAULT_DATA_DIR;
+  applyDevelopmentSecrets(process.env, dataDir);
+  const resolved = await resolveDatabase(process.env, join(dataDir, 'pglite'));
+  const db = await createDataSource({ url: resolved.url, poolSize: resolved.poolSize, applicationName: 'directory-cli' }).initialize();
+  return {
+    db,
+    async close() {
+      await db.destroy();
+      await resolved.stop();
+    },
+  };
+}
+
+export function developmentEnv(): NodeJS.ProcessEnv {
+  applyDevelopmentSecrets(process.env, process.env.DATA_DIR ?? DEFAULT_DATA_DIR);
+  return process.env;
+}

@@ -1,0 +1,50 @@
+import { randomBytes } from 'node:crypto';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { loadAuthConfig, Tokens, type DepartmentRef, type Role } from '@app/auth';
+import { QueryCounter } from '@app/database';
+import { createApp } from '../apps/directory-api/src/bootstrap.js';
+import { loadApiConfig } from '../apps/directory-api/src/config.js';
+import type { TestDatabase } from './test-database.js';
+
+export interface GraphQLResponse<T = Record<string, any>> {
+  status: number;
+  data: T | null;
+  errors?: { message: string; extensions?: { code?: string }; path?: string[] }[];
+}
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  tokens: Tokens;
+  queries: QueryCounter;
+  tokenFor(department: DepartmentRef | string, roles?: Role[], subject?: string): Promise<string>;
+  gql<T = Record<string, any>>(token: string | null, query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>>;
+  close(): Promise<void>;
+}
+
+/** The real service over HTTP (Fastify's inject), on a test database. */
+export async function startTestApp(database: TestDatabase, env: Record<string, string> = {}): Promise<TestApp> {
+  const config = loadApiConfig({ JWT_SECRET: randomBytes(32).toString('hex'), ...env });
+  const tokens = new Tokens(config.auth);
+  const queries = new QueryCounter();
+  const app = await createApp({ config, database: { url: database.url, poolSize: database.poolSize, logger: queries }, logger: false });
+  return {
+    app,
+    tokens,
+    queries,
+    tokenFor: (department, roles = ['MEMBER'], subject = 'tester') =>
+      tokens.mint({ subject, departmentCode: typeof department === 'string' ? department : department.code, roles }),
+    async gql(token, query, variables) {
+      const response = await app.inject({
+        method: 'POST',
+        url: '/graphql',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        payload: JSON.stringify({ query, variables }),
+      });
+      const body = response.json<{ data?: any; errors?: GraphQLResponse['errors'] }>();
+      return { status: response.statusCode, data: body.data ?? null, errors: body.errors };
+    },
+    close: () => app.close(),
+  };
+}
+
+export { loadAuthConfig };
