@@ -37,6 +37,9 @@ export class AuditLog1764547200100 implements MigrationInterface {
         signed_at  timestamptz NOT NULL,
         key_id     text NOT NULL,
         signature  text NOT NULL,
+        -- Roots of the perfect subtrees of the first \`size\` leaves: the next checkpoint
+        -- continues from here instead of rereading the ledger.
+        frontier   text[] NOT NULL,
         PRIMARY KEY (ledger, size)
       )`);
 

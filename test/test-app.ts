@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadAuthConfig, Tokens, type DepartmentRef, type Role } from '@app/auth';
 import { QueryCounter } from '@app/database';
 import { createApp } from '../apps/directory-api/src/bootstrap.js';
-import { loadApiConfig } from '../apps/directory-api/src/config.js';
+import { loadApiConfig, type ApiConfig } from '../apps/directory-api/src/config.js';
 import type { TestDatabase } from './test-database.js';
 
 export interface GraphQLResponse<T = Record<string, any>> {
@@ -14,6 +14,7 @@ export interface GraphQLResponse<T = Record<string, any>> {
 
 export interface TestApp {
   app: NestFastifyApplication;
+  config: ApiConfig;
   tokens: Tokens;
   queries: QueryCounter;
   tokenFor(department: DepartmentRef | string, roles?: Role[], subject?: string): Promise<string>;
@@ -23,12 +24,19 @@ export interface TestApp {
 
 /** The real service over HTTP (Fastify's inject), on a test database. */
 export async function startTestApp(database: TestDatabase, env: Record<string, string> = {}): Promise<TestApp> {
-  const config = loadApiConfig({ JWT_SECRET: randomBytes(32).toString('hex'), ...env });
+  const auditKey = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+  const config = loadApiConfig({ JWT_SECRET: randomBytes(32).toString('hex'), AUDIT_SIGNING_KEY: auditKey, ...env });
   const tokens = new Tokens(config.auth);
   const queries = new QueryCounter();
-  const app = await createApp({ config, database: { url: database.url, poolSize: database.poolSize, logger: queries }, logger: false });
+  const app = await createApp({
+    config,
+    database: { url: database.url, poolSize: database.poolSize, logger: queries },
+    logger: false,
+    scheduleCheckpoints: false,
+  });
   return {
     app,
+    config,
     tokens,
     queries,
     tokenFor: (department, roles = ['MEMBER'], subject = 'tester') =>

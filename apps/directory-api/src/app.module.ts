@@ -5,6 +5,7 @@ import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Logger } from 'typeorm';
 import { AccessService } from '@app/access';
+import { AuditKeys, AuditService, CheckpointScheduler, CheckpointScheduleSettings } from '@app/audit';
 import { Tokens } from '@app/auth';
 import { createDataSource } from '@app/database';
 import { DirectoryService } from '@app/directory';
@@ -13,6 +14,7 @@ import type { ApiConfig } from './config.js';
 import { CallerGuard } from './context/auth.guard.js';
 import { RequestScope, type GraphQLContext } from './context/request-scope.js';
 import { DepartmentsResolver, DistrictsResolver } from './districts/districts.resolver.js';
+import { AuditResolver } from './audit/audit.resolver.js';
 import { FilesResolver } from './files/files.resolver.js';
 import { costLimitRule } from './graphql/cost-limit.rule.js';
 import { errorFormatter } from './graphql/error-formatter.js';
@@ -22,19 +24,27 @@ export const GRAPHQL_PATH = '/graphql';
 
 export interface AppOptions {
   config: ApiConfig;
+  /** Sign checkpoints in the background (off in tests that sign on demand). */
+  scheduleCheckpoints?: boolean;
   database: { url: string; poolSize: number; logger?: Logger };
 }
 
 /** The domain services, shared by the resolvers and the GraphQL context. */
-@Module({
-  providers: [DirectoryService, AccessService],
-  exports: [DirectoryService, AccessService],
-})
-export class DomainModule {}
+@Module({})
+export class DomainModule {
+  static register(config: ApiConfig): DynamicModule {
+    const services = [DirectoryService, AccessService, AuditService];
+    const settings = [
+      { provide: AuditKeys, useValue: config.auditKeys },
+      { provide: CheckpointScheduleSettings, useValue: new CheckpointScheduleSettings(config.checkpoints) },
+    ];
+    return { module: DomainModule, global: true, providers: [...services, ...settings], exports: [...services, ...settings] };
+  }
+}
 
 @Module({})
 export class AppModule {
-  static register({ config, database }: AppOptions): DynamicModule {
+  static register({ config, database, scheduleCheckpoints = true }: AppOptions): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -42,10 +52,9 @@ export class AppModule {
           useFactory: () => ({ type: 'postgres' as const }),
           dataSourceFactory: () => createDataSource({ ...database, applicationName: 'directory-api' }).initialize(),
         }),
-        DomainModule,
+        DomainModule.register(config),
         GraphQLModule.forRootAsync<MercuriusDriverConfig>({
           driver: MercuriusDriver,
-          imports: [DomainModule],
           inject: [DirectoryService, AccessService],
           useFactory: (directory: DirectoryService, access: AccessService) => ({
             path: GRAPHQL_PATH,
@@ -68,6 +77,8 @@ export class AppModule {
         DistrictsResolver,
         DepartmentsResolver,
         FilesResolver,
+        AuditResolver,
+        ...(scheduleCheckpoints ? [CheckpointScheduler] : []),
       ],
     };
   }

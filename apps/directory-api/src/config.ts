@@ -1,3 +1,4 @@
+import { AuditConfigError, loadAuditKeys, loadCheckpointSchedule, type AuditKeys, type CheckpointSchedule } from '@app/audit';
 import { ConfigError, loadAuthConfig, type AuthConfig } from '@app/auth';
 
 export interface ApiConfig {
@@ -10,6 +11,8 @@ export interface ApiConfig {
   maxQueryCost: number;
   /** Serve GraphiQL at /graphiql. */
   graphiql: boolean;
+  auditKeys: AuditKeys;
+  checkpoints: CheckpointSchedule;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -22,6 +25,14 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
 
 /** Reads and checks all configuration at start, so that a mistake stops the process with one line. */
 export function loadApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
+  try {
+    return readApiConfig(env);
+  } catch (error) {
+    throw error instanceof AuditConfigError ? new ConfigError(error.message) : error;
+  }
+}
+
+function readApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
   return {
     host: env.HOST ?? '127.0.0.1',
     port: integer(env, 'PORT', 3000, 0, 65535),
@@ -29,5 +40,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
     maxQueryDepth: integer(env, 'GRAPHQL_MAX_DEPTH', 10, 2, 50),
     maxQueryCost: integer(env, 'GRAPHQL_MAX_COST', 25_000, 100, 1_000_000),
     graphiql: (env.GRAPHIQL ?? 'true') !== 'false',
+    auditKeys: loadAuditKeys(env),
+    checkpoints: loadCheckpointSchedule(env),
   };
 }

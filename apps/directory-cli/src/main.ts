@@ -33,6 +33,38 @@ const commands: Record<string, { summary: string; run: Handler }> = {
       console.log(await mintToken(values));
     },
   },
+  'audit:keygen': {
+    summary: 'print a new Ed25519 key pair for signing checkpoints',
+    run: async () => (await import('./commands/audit.js')).keygen(),
+  },
+  'audit:verify': {
+    summary: '[--ledger L]  verify every ledger (or one) against its chain and signed checkpoints',
+    run: async (args) => {
+      const { values } = parseArgs({ args, options: { ledger: { type: 'string' } } });
+      return (await import('./commands/audit.js')).verify(values);
+    },
+  },
+  'audit:checkpoint': {
+    summary: '[--ledger L]  sign checkpoints of the ledgers that grew',
+    run: async (args) => {
+      const { values } = parseArgs({ args, options: { ledger: { type: 'string' } } });
+      await (await import('./commands/audit.js')).checkpoint(values);
+    },
+  },
+  'audit:receipt': {
+    summary: '--ledger L --seq N [--out FILE]  write the receipt of an entry',
+    run: async (args) => {
+      const { values } = parseArgs({ args, options: { ledger: { type: 'string' }, seq: { type: 'string' }, out: { type: 'string' } } });
+      await (await import('./commands/audit.js')).receipt(values);
+    },
+  },
+  'audit:check-receipt': {
+    summary: 'FILE --public-key KEY  verify a receipt offline, with no database',
+    run: async (args) => {
+      const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { 'public-key': { type: 'string' } } });
+      return (await import('./commands/audit.js')).checkReceipt(positionals[0], values);
+    },
+  },
 };
 
 function usage(): string {

@@ -4,7 +4,15 @@ import { ACTIONS, classificationRank, impliedActions, type Action, type FileFact
 
 /** What CASL sees of a file: its facts plus the rank a scope grant compares. */
 export type FileSubject = FileFacts & { classificationRank: number };
-export type AppAbility = MongoAbility<[Action, 'DataFile' | FileSubject]>;
+export type AuditEntrySubject = { parties: string[] };
+
+/**
+ * Beyond the file actions: register a file, grant on it, decide exchange
+ * requests for it (DataFile); read an audit entry (AuditEntry); read and verify
+ * whole ledgers (AuditLog).
+ */
+export type Capability = 'register' | 'grant' | 'decide' | 'read' | 'verify';
+export type AppAbility = MongoAbility<[Action | Capability, 'DataFile' | 'AuditEntry' | 'AuditLog' | FileSubject | AuditEntrySubject]>;
 
 /**
  * Which of a file's fields a rule opens: every field, the non-sensitive ones
@@ -15,7 +23,7 @@ export type FieldScope = 'all' | 'non-sensitive' | 'named';
 export type AccessRule = RawRuleOf<AppAbility> & { reason: string; fieldScope: FieldScope; grant?: GrantFacts };
 
 const rule = (
-  actions: readonly Action[],
+  actions: readonly (Action | Capability)[],
   conditions: Record<string, unknown> | undefined,
   fieldScope: FieldScope,
   reason: string,
@@ -48,6 +56,40 @@ export function defaultRules(actor: Actor): AccessRule[] {
   }
   // Last, so that it takes precedence when reasons are listed.
   rules.push(rule(ACTIONS, { ownerDepartmentId: department.id }, 'all', `owner: ${department.code} owns the file`));
+  return [...rules, ...capabilityRules(actor)];
+}
+
+const capability = (action: Capability, subjectType: 'DataFile' | 'AuditEntry' | 'AuditLog', conditions: Record<string, unknown> | undefined, reason: string): AccessRule => ({
+  action,
+  subject: subjectType,
+  conditions,
+  fieldScope: 'all',
+  reason,
+});
+
+/** Who registers, grants, decides and audits. */
+function capabilityRules(actor: Actor): AccessRule[] {
+  const { department } = actor;
+  const rules: AccessRule[] = [capability('read', 'AuditEntry', { parties: department.code }, 'a department reads the entries that concern it')];
+  if (hasRole(actor, 'STEWARD')) {
+    const own = { ownerDepartmentId: department.id };
+    rules.push(
+      capability('register', 'DataFile', own, 'stewards register their department\'s files'),
+      capability('grant', 'DataFile', own, 'stewards grant on their department\'s files'),
+      capability('decide', 'DataFile', own, 'stewards decide requests for their department\'s files'),
+    );
+  }
+  if (hasRole(actor, 'DISTRICT_ADMIN')) {
+    rules.push(capability('grant', 'DataFile', { districtId: department.districtId }, 'district administrators grant within their district'));
+  }
+  if (hasRole(actor, 'PLATFORM_ADMIN')) rules.push(capability('grant', 'DataFile', undefined, 'platform administrators grant anywhere'));
+  if (hasRole(actor, 'PLATFORM_ADMIN', 'AUDITOR')) {
+    rules.push(
+      capability('read', 'AuditEntry', undefined, 'auditors read every entry'),
+      capability('read', 'AuditLog', undefined, 'auditors read whole ledgers'),
+      capability('verify', 'AuditLog', undefined, 'auditors verify ledgers'),
+    );
+  }
   return rules;
 }
 

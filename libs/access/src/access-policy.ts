@@ -1,7 +1,8 @@
 import { rulesToAST } from '@casl/ability/extra';
 import type { Actor } from '@app/auth';
 import { ACTIONS, type Action, type FileFacts, type GrantFacts } from './actions.js';
-import { asSubject, buildAbility, defaultRules, grantRule, type AccessRule, type AppAbility } from './ability.factory.js';
+import { subject } from '@casl/ability';
+import { asSubject, buildAbility, defaultRules, grantRule, type AccessRule, type AppAbility, type Capability } from './ability.factory.js';
 import { conditionToSql, type ConditionNode, type SqlFragment } from './rules-to-sql.js';
 
 export interface FieldFacts {
@@ -48,6 +49,23 @@ export class AccessPolicy {
   actionsOn(file: FileFacts): Action[] {
     const s = asSubject(file);
     return ACTIONS.filter((a) => this.ability.can(a, s));
+  }
+
+  /** register, grant or decide on a file. */
+  may(capability: Extract<Capability, 'register' | 'grant' | 'decide'>, file: Pick<FileFacts, 'ownerDepartmentId' | 'districtId'>): boolean {
+    return this.ability.can(capability, subject('DataFile', { ...file }) as never);
+  }
+
+  mayReadWholeLedgers(): boolean {
+    return this.ability.can('read', 'AuditLog');
+  }
+
+  mayVerifyLedgers(): boolean {
+    return this.ability.can('verify', 'AuditLog');
+  }
+
+  mayReadAuditEntry(entry: { parties: string[] }): boolean {
+    return this.ability.can('read', subject('AuditEntry', { parties: entry.parties }));
   }
 
   isOwner(file: FileFacts): boolean {

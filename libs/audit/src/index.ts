@@ -4,3 +4,8 @@ export * from './checkpoint.js';
 export * from './receipt.js';
 export * from './audit-append.js';
 export const PLATFORM_LEDGER = 'platform';
+export * from './ledger-verifier.js';
+export * from './audit.repository.js';
+export * from './audit.service.js';
+export * from './audit-config.js';
+export * from './checkpoint.scheduler.js';

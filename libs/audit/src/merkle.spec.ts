@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { sha256Hex } from './hash-chain.js';
-import { consistencyProof, inclusionProof, leafHash, merkleRoot, nodeHash, verifyConsistency, verifyInclusion } from './merkle.js';
+import { consistencyProof, inclusionProof, leafHash, MerkleAccumulator, merkleRoot, nodeHash, verifyConsistency, verifyInclusion } from './merkle.js';
 
 const hashes = Array.from({ length: 70 }, (_, i) => sha256Hex(`entry ${i}`));
 const SIZES = Array.from({ length: 64 }, (_, i) => i + 1);
@@ -73,5 +73,20 @@ describe('Merkle tree (RFC 6962 shape)', () => {
     expect(verifyInclusion('zz', 0, 1, [], merkleRoot(hashes, 1))).toBe(false);
     expect(verifyInclusion(hashes[0], -1, 1, [], merkleRoot(hashes, 1))).toBe(false);
     expect(verifyConsistency(5, 4, hashes[0], hashes[1], [])).toBe(false);
+  });
+});
+
+describe('MerkleAccumulator', () => {
+  it.each(SIZES)('gives the same root as the whole tree after %i leaves, and resumes from its frontier', (size) => {
+    const acc = new MerkleAccumulator();
+    hashes.slice(0, size).forEach((h) => acc.push(h));
+    expect(acc.root()).toBe(merkleRoot(hashes, size));
+    const resumed = new MerkleAccumulator(acc.frontier(), size);
+    hashes.slice(size, 70).forEach((h) => resumed.push(h));
+    expect(resumed.root()).toBe(merkleRoot(hashes, 70));
+  });
+
+  it('refuses a frontier that does not fit the size', () => {
+    expect(() => new MerkleAccumulator([hashes[0]], 3)).toThrow(RangeError);
   });
 });

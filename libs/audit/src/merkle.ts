@@ -154,3 +154,60 @@ export function verifyConsistency(fromSize: number, toSize: number, fromRoot: st
   }
   return sn === 0n && fr.toString('hex') === fromRoot && sr.toString('hex') === toRoot;
 }
+
+/**
+ * The root of a growing tree in O(log n) memory: the roots of its perfect
+ * subtrees, largest first (a "compact range" from the left edge). Appending a
+ * leaf merges equal-sized subtrees; the RFC 6962 root is their right fold.
+ */
+export class MerkleAccumulator {
+  private readonly roots: Buffer[] = [];
+  private readonly sizes: number[] = [];
+
+  constructor(
+    frontier: string[] = [],
+    private leaves = 0,
+  ) {
+    // A frontier is the subtree roots of `leaves` leaves, largest first: sizes follow from the bits.
+    let remaining = leaves;
+    const sizes: number[] = [];
+    for (let bit = 2 ** Math.floor(Math.log2(Math.max(leaves, 1))); bit >= 1; bit /= 2) {
+      if (remaining >= bit) {
+        sizes.push(bit);
+        remaining -= bit;
+      }
+    }
+    if (sizes.length !== frontier.length) throw new RangeError(`a frontier of ${frontier.length} roots does not describe ${leaves} leaves`);
+    frontier.forEach((hex, i) => {
+      this.roots.push(Buffer.from(hex, 'hex'));
+      this.sizes.push(sizes[i]);
+    });
+  }
+
+  get size(): number {
+    return this.leaves;
+  }
+
+  push(entryHashHex: string): void {
+    let root = leafHash(entryHashHex);
+    let size = 1;
+    while (this.sizes.length && this.sizes[this.sizes.length - 1] === size) {
+      root = nodeHash(this.roots.pop() as Buffer, root);
+      size += this.sizes.pop() as number;
+    }
+    this.roots.push(root);
+    this.sizes.push(size);
+    this.leaves += 1;
+  }
+
+  root(): string {
+    if (this.leaves === 0) throw new RangeError('an empty tree has no root here');
+    let acc = this.roots[this.roots.length - 1];
+    for (let i = this.roots.length - 2; i >= 0; i--) acc = nodeHash(this.roots[i], acc);
+    return acc.toString('hex');
+  }
+
+  frontier(): string[] {
+    return this.roots.map((r) => r.toString('hex'));
+  }
+}

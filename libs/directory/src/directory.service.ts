@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { badInput, checkPageSize, conflict, forbidden, isUuid } from '@app/common';
 import { CLASSIFICATIONS, type AccessPolicy, type Classification } from '@app/access';
-import { actorName, hasRole, type DepartmentRef } from '@app/auth';
+import { actorName, type DepartmentRef } from '@app/auth';
 import { appendAuditEntry } from '@app/audit';
 import { DirectoryRepository } from './directory.repository.js';
 import { FilesRepository } from './files.repository.js';
@@ -88,9 +88,11 @@ export class DirectoryService {
   /** A steward registers a file owned by its own department; the registration is audited. */
   async registerFile(caller: AccessPolicy, input: RegisterFileInput): Promise<DataFileRow> {
     const { actor } = caller;
-    if (!hasRole(actor, 'STEWARD')) throw forbidden('only a data steward registers files for its department');
-    const file = validateRegistration(input);
     const department = actor.department;
+    if (!caller.may('register', { ownerDepartmentId: department.id, districtId: department.districtId })) {
+      throw forbidden('only a data steward registers files for its department');
+    }
+    const file = validateRegistration(input);
     return this.db.transaction(async (tx) => {
       const inserted = await this.files.insertMany(tx, [{ ...file, districtId: department.districtId, ownerDepartmentId: department.id }]);
       if (inserted === 0) throw conflict(`a file with code "${file.code}" is already registered in ${department.districtCode}`);

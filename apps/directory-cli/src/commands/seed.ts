@@ -17,12 +17,12 @@ export async function seed(options: { files?: string; permissions?: string; seed
     permissions: positive(options.permissions, PILOT_DEFAULTS.permissions, 'permissions'),
     seed: positive(options.seed, PILOT_DEFAULTS.seed, 'seed'),
   };
-  const { db, close } = await openDatabase();
+  const database = await openDatabase();
   const bars = new cliProgress.MultiBar({ format: ' {phase} [{bar}] {value}/{total} {percentage}% {duration}s', hideCursor: true }, cliProgress.Presets.shades_classic);
   const progress = new Map<string, cliProgress.SingleBar>();
   const started = Date.now();
   try {
-    const result = await seedPilot(db, settings, (phase, done, total) => {
+    const result = await seedPilot(database.db, settings, (phase, done, total) => {
       let bar = progress.get(phase);
       if (!bar) {
         bar = bars.create(total, 0, { phase: phase.padEnd(11) });
@@ -37,6 +37,6 @@ export async function seed(options: { files?: string; permissions?: string; seed
     );
   } finally {
     bars.stop();
-    await close();
+    await database.close();
   }
 }

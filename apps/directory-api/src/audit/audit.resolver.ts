@@ -1,0 +1,72 @@
+import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { createPublicKey } from 'node:crypto';
+import type { AccessPolicy } from '@app/access';
+import { AuditKeys, AuditService, keyIdOf } from '@app/audit';
+import { badInput, encodeCursor } from '@app/common';
+import { Caller } from '../context/auth.guard.js';
+import {
+  AuditEntryConnectionModel,
+  AuditLogArgs,
+  AuditPublicKeyModel,
+  AuditReceiptModel,
+  ChainVerificationModel,
+  CheckpointModel,
+  ConsistencyArgs,
+  ConsistencyProofModel,
+  LedgerArgs,
+  ReceiptArgs,
+} from './audit.models.js';
+
+/** Ledger positions arrive as 64-bit integers; past 2^53 they cannot exist in practice. */
+const position = (value: bigint, name: string): number => {
+  if (value < 0n || value > BigInt(Number.MAX_SAFE_INTEGER)) throw badInput(`${name} is out of range`);
+  return Number(value);
+};
+
+@Resolver()
+export class AuditResolver {
+  constructor(
+    private readonly audit: AuditService,
+    private readonly keys: AuditKeys,
+  ) {}
+
+  @Query(() => AuditEntryConnectionModel)
+  async auditLog(@Caller() caller: AccessPolicy, @Args() args: AuditLogArgs): Promise<AuditEntryConnectionModel> {
+    const page = await this.audit.log(caller, args.ledger, position(args.afterSeq ?? 0n, 'afterSeq'), args.first);
+    const edges = page.entries.map((node) => ({ cursor: encodeCursor([node.seq]), node }));
+    return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null } };
+  }
+
+  @Query(() => ChainVerificationModel)
+  verifyAuditChain(@Caller() caller: AccessPolicy, @Args() { ledger }: LedgerArgs) {
+    return this.audit.verify(caller, ledger);
+  }
+
+  @Query(() => CheckpointModel, { nullable: true })
+  latestCheckpoint(@Args() { ledger }: LedgerArgs) {
+    return this.audit.latestCheckpoint(ledger);
+  }
+
+  @Query(() => AuditReceiptModel, { nullable: true })
+  auditReceipt(@Caller() caller: AccessPolicy, @Args() { ledger, seq }: ReceiptArgs) {
+    return this.audit.receipt(caller, ledger, position(seq, 'seq'));
+  }
+
+  @Query(() => ConsistencyProofModel)
+  auditConsistency(@Args() { ledger, fromSize, toSize }: ConsistencyArgs) {
+    return this.audit.consistency(ledger, position(fromSize, 'fromSize'), position(toSize, 'toSize'));
+  }
+
+  @Query(() => [AuditPublicKeyModel], { description: 'the keys that sign checkpoints, the current one first' })
+  auditPublicKeys(): AuditPublicKeyModel[] {
+    return this.keys.trustedPublicKeys.map((key) => ({
+      keyId: keyIdOf(key),
+      publicKeyPem: createPublicKey(key).export({ format: 'pem', type: 'spki' }).toString(),
+    }));
+  }
+
+  @Mutation(() => CheckpointModel, { description: 'auditors sign a checkpoint of a ledger now' })
+  signCheckpoint(@Caller() caller: AccessPolicy, @Args() { ledger }: LedgerArgs) {
+    return this.audit.signCheckpoint(caller, ledger);
+  }
+}

@@ -1,0 +1,129 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import type { CheckpointData } from './checkpoint.js';
+import type { AuditEntryData } from './hash-chain.js';
+import { AUDIT_ENTRY_COLUMNS, toEntryData, type AuditEntryRow } from './audit-append.js';
+
+interface CheckpointRow {
+  ledger: string;
+  size: string;
+  root_hash: string;
+  signed_at: Date;
+  key_id: string;
+  signature: string;
+  frontier: string[];
+}
+
+export type StoredCheckpoint = CheckpointData & { frontier: string[] };
+
+const toCheckpoint = (r: CheckpointRow): StoredCheckpoint => ({
+  ledger: r.ledger,
+  size: Number(r.size),
+  rootHash: r.root_hash,
+  signedAt: r.signed_at.toISOString(),
+  keyId: r.key_id,
+  signature: r.signature,
+  frontier: r.frontier,
+});
+
+/** Reading the audit tables. Writing entries happens only through appendAuditEntries. */
+export class AuditRepository {
+  constructor(private readonly db: DataSource) {}
+
+  async ledgerExists(ledger: string): Promise<boolean> {
+    const rows = await this.db.query<unknown[]>(`SELECT 1 FROM district WHERE code = $1 UNION ALL SELECT 1 FROM audit_entry WHERE ledger = $1 LIMIT 1`, [ledger]);
+    return rows.length > 0;
+  }
+
+  /** Every ledger with entries, and its size. */
+  async ledgers(): Promise<{ ledger: string; size: number }[]> {
+    const rows = await this.db.query<{ ledger: string; size: string }[]>(
+      `SELECT l.ledger, (SELECT max(seq) FROM audit_entry e WHERE e.ledger = l.ledger) AS size
+         FROM (SELECT DISTINCT ledger FROM audit_entry) l ORDER BY l.ledger`,
+    );
+    return rows.map((r) => ({ ledger: r.ledger, size: Number(r.size) }));
+  }
+
+  async size(ledger: string): Promise<number> {
+    const [row] = await this.db.query<{ size: string | null }[]>(`SELECT max(seq) AS size FROM audit_entry WHERE ledger = $1`, [ledger]);
+    return Number(row.size ?? 0);
+  }
+
+  /** A page in seq order; `party` limits it to the entries that concern that department. */
+  async page(ledger: string, afterSeq: number, limit: number, party: string | null): Promise<AuditEntryData[]> {
+    const rows = await this.db.query<AuditEntryRow[]>(
+      `SELECT ${AUDIT_ENTRY_COLUMNS} FROM audit_entry
+        WHERE ledger = $1 AND seq > $2 AND ($4::text IS NULL OR parties @> ARRAY[$4::text])
+        ORDER BY seq LIMIT $3`,
+      [ledger, afterSeq, limit, party],
+    );
+    return rows.map(toEntryData);
+  }
+
+  async entry(ledger: string, seq: number): Promise<AuditEntryData | null> {
+    const [row] = await this.db.query<AuditEntryRow[]>(`SELECT ${AUDIT_ENTRY_COLUMNS} FROM audit_entry WHERE ledger = $1 AND seq = $2`, [ledger, seq]);
+    return row ? toEntryData(row) : null;
+  }
+
+  /** The latest entry about a subject, e.g. an exchange's last step. */
+  async latestAbout(ledger: string, subjectType: string, subjectId: string): Promise<AuditEntryData | null> {
+    const [row] = await this.db.query<AuditEntryRow[]>(
+      `SELECT ${AUDIT_ENTRY_COLUMNS} FROM audit_entry WHERE ledger = $1 AND subject_type = $2 AND subject_id = $3 ORDER BY seq DESC LIMIT 1`,
+      [ledger, subjectType, subjectId],
+    );
+    return row ? toEntryData(row) : null;
+  }
+
+  /** Streams a ledger in key order, a batch at a time, so that no ledger is loaded whole. */
+  async *stream(ledger: string, fromSeq = 1, batch = 10_000): AsyncGenerator<AuditEntryData[]> {
+    let after = fromSeq - 1;
+    for (;;) {
+      const rows = await this.db.query<AuditEntryRow[]>(
+        `SELECT ${AUDIT_ENTRY_COLUMNS} FROM audit_entry WHERE ledger = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+        [ledger, after, batch],
+      );
+      if (rows.length === 0) return;
+      const entries = rows.map(toEntryData);
+      yield entries;
+      after = entries[entries.length - 1].seq;
+    }
+  }
+
+  /** Entry hashes of seq 1..size, for building proofs. */
+  async hashes(ledger: string, size: number): Promise<string[]> {
+    const rows = await this.db.query<{ hash: string }[]>(`SELECT hash FROM audit_entry WHERE ledger = $1 AND seq <= $2 ORDER BY seq`, [ledger, size]);
+    return rows.map((r) => r.hash);
+  }
+
+  async hashesAfter(ledger: string, afterSeq: number, upTo: number): Promise<string[]> {
+    const rows = await this.db.query<{ hash: string }[]>(`SELECT hash FROM audit_entry WHERE ledger = $1 AND seq > $2 AND seq <= $3 ORDER BY seq`, [
+      ledger,
+      afterSeq,
+      upTo,
+    ]);
+    return rows.map((r) => r.hash);
+  }
+
+  async checkpoints(ledger: string): Promise<StoredCheckpoint[]> {
+    const rows = await this.db.query<CheckpointRow[]>(`SELECT * FROM audit_checkpoint WHERE ledger = $1 ORDER BY size`, [ledger]);
+    return rows.map(toCheckpoint);
+  }
+
+  async latestCheckpoint(ledger: string): Promise<StoredCheckpoint | null> {
+    const [row] = await this.db.query<CheckpointRow[]>(`SELECT * FROM audit_checkpoint WHERE ledger = $1 ORDER BY size DESC LIMIT 1`, [ledger]);
+    return row ? toCheckpoint(row) : null;
+  }
+
+  async checkpointOfSize(ledger: string, size: number): Promise<StoredCheckpoint | null> {
+    const [row] = await this.db.query<CheckpointRow[]>(`SELECT * FROM audit_checkpoint WHERE ledger = $1 AND size = $2`, [ledger, size]);
+    return row ? toCheckpoint(row) : null;
+  }
+
+  /** Replicas may race to sign the same size: the first one wins, the same tree either way. */
+  async saveCheckpoint(c: StoredCheckpoint, db: EntityManager = this.db.manager): Promise<void> {
+    await db.query(
+      `INSERT INTO audit_checkpoint (ledger, size, root_hash, signed_at, key_id, signature, frontier)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (ledger, size) DO NOTHING`,
+      [c.ledger, c.size, c.rootHash, c.signedAt, c.keyId, c.signature, c.frontier],
+    );
+  }
+}

@@ -1,0 +1,156 @@
+import { Injectable } from '@nestjs/common';
+import type { KeyObject } from 'node:crypto';
+import { DataSource, type EntityManager } from 'typeorm';
+import { badInput, notFound, forbidden } from '@app/common';
+import type { AccessPolicy } from '@app/access';
+import { appendAuditEntry } from './audit-append.js';
+import { AuditRepository, type StoredCheckpoint } from './audit.repository.js';
+import { signCheckpoint } from './checkpoint.js';
+import type { AuditEntryData, AuditEvent } from './hash-chain.js';
+import { LedgerVerifier, type VerificationResult } from './ledger-verifier.js';
+import { consistencyProof, inclusionProof, MerkleAccumulator } from './merkle.js';
+import type { ReceiptData } from './receipt.js';
+
+/** The signing key and the public keys whose past checkpoints are still trusted. */
+export class AuditKeys {
+  constructor(
+    readonly signingKey: KeyObject,
+    readonly trustedPublicKeys: KeyObject[],
+  ) {}
+}
+
+export const MAX_AUDIT_PAGE = 500;
+
+@Injectable()
+export class AuditService {
+  private readonly repository: AuditRepository;
+
+  constructor(
+    db: DataSource,
+    private readonly keys: AuditKeys,
+  ) {
+    this.repository = new AuditRepository(db);
+  }
+
+  /** The one way in: inside the transaction of the change it records. */
+  append(tx: EntityManager, event: AuditEvent): Promise<AuditEntryData> {
+    return appendAuditEntry(tx, event);
+  }
+
+  private async requireLedger(ledger: string): Promise<void> {
+    if (!(await this.repository.ledgerExists(ledger))) throw notFound(`no ledger "${ledger}"`);
+  }
+
+  /** Auditors page a whole ledger; a department sees only the entries that concern it. */
+  async log(caller: AccessPolicy, ledger: string, afterSeq: number, first: number): Promise<{ entries: AuditEntryData[]; hasNextPage: boolean }> {
+    if (!Number.isInteger(first) || first < 1 || first > MAX_AUDIT_PAGE) throw badInput(`first must be an integer from 1 to ${MAX_AUDIT_PAGE}`);
+    if (afterSeq < 0) throw badInput('afterSeq must not be negative');
+    await this.requireLedger(ledger);
+    const party = caller.mayReadWholeLedgers() ? null : caller.actor.department.code;
+    const rows = await this.repository.page(ledger, afterSeq, first + 1, party);
+    return { entries: rows.slice(0, first), hasNextPage: rows.length > first };
+  }
+
+  async verify(caller: AccessPolicy, ledger: string, onProgress?: (checked: number, total: number) => void): Promise<VerificationResult> {
+    if (!caller.mayVerifyLedgers()) throw forbidden('only auditors and platform administrators verify ledgers');
+    await this.requireLedger(ledger);
+    return this.verifyLedger(ledger, onProgress);
+  }
+
+  /** Streams the ledger through the verifier, checking every stored checkpoint on the way. */
+  async verifyLedger(ledger: string, onProgress?: (checked: number, total: number) => void): Promise<VerificationResult> {
+    const total = await this.repository.size(ledger);
+    const verifier = new LedgerVerifier(ledger, await this.repository.checkpoints(ledger), this.keys.trustedPublicKeys);
+    let checked = 0;
+    outer: for await (const batch of this.repository.stream(ledger)) {
+      for (const entry of batch) {
+        if (!verifier.push(entry)) break outer;
+        checked += 1;
+      }
+      onProgress?.(checked, total);
+    }
+    return verifier.finish();
+  }
+
+  latestCheckpoint(ledger: string): Promise<StoredCheckpoint | null> {
+    return this.repository.latestCheckpoint(ledger);
+  }
+
+  /**
+   * Signs a checkpoint of the ledger as it is now, continuing the tree from the
+   * previous checkpoint's frontier so that only new entries are read.
+   */
+  async checkpoint(ledger: string): Promise<StoredCheckpoint | null> {
+    const size = await this.repository.size(ledger);
+    if (size === 0) return null;
+    const latest = await this.repository.latestCheckpoint(ledger);
+    if (latest && latest.size >= size) return latest;
+    const tree = latest ? new MerkleAccumulator(latest.frontier, latest.size) : new MerkleAccumulator();
+    for (const hash of await this.repository.hashesAfter(ledger, tree.size, size)) tree.push(hash);
+    const signed = signCheckpoint({ ledger, size, rootHash: tree.root(), signedAt: new Date().toISOString() }, this.keys.signingKey);
+    await this.repository.saveCheckpoint({ ...signed, frontier: tree.frontier() });
+    return this.repository.checkpointOfSize(ledger, size);
+  }
+
+  /** Signs a checkpoint for every ledger that grew by `minGrowth` entries, or at all when `minGrowth` is 1. */
+  async checkpointGrownLedgers(minGrowth = 1): Promise<StoredCheckpoint[]> {
+    const signed: StoredCheckpoint[] = [];
+    for (const { ledger, size } of await this.repository.ledgers()) {
+      const latest = await this.repository.latestCheckpoint(ledger);
+      if (size - (latest?.size ?? 0) >= minGrowth) {
+        const c = await this.checkpoint(ledger);
+        if (c) signed.push(c);
+      }
+    }
+    return signed;
+  }
+
+  async signCheckpoint(caller: AccessPolicy, ledger: string): Promise<StoredCheckpoint> {
+    if (!caller.mayVerifyLedgers()) throw forbidden('only auditors and platform administrators sign checkpoints on demand');
+    await this.requireLedger(ledger);
+    const c = await this.checkpoint(ledger);
+    if (!c) throw notFound(`ledger "${ledger}" has no entries yet`);
+    return c;
+  }
+
+  /**
+   * The proof that an entry is in the log: its hash, a signed checkpoint that
+   * covers it (made now if none does yet) and the inclusion proof.
+   */
+  async receipt(caller: AccessPolicy, ledger: string, seq: number): Promise<ReceiptData> {
+    await this.requireLedger(ledger);
+    const entry = await this.repository.entry(ledger, seq);
+    // An entry the caller may not read is reported exactly as a missing one.
+    if (!entry || !caller.mayReadAuditEntry(entry)) throw notFound(`no entry ${seq} in ledger "${ledger}"`);
+    return this.receiptFor(entry);
+  }
+
+  async receiptFor(entry: AuditEntryData): Promise<ReceiptData> {
+    let checkpoint = await this.repository.latestCheckpoint(entry.ledger);
+    if (!checkpoint || checkpoint.size < entry.seq) checkpoint = await this.checkpoint(entry.ledger);
+    if (!checkpoint) throw notFound(`ledger "${entry.ledger}" has no entries yet`);
+    const hashes = await this.repository.hashes(entry.ledger, checkpoint.size);
+    return {
+      ledger: entry.ledger,
+      seq: entry.seq,
+      entryHash: entry.hash,
+      entry,
+      checkpoint,
+      proof: inclusionProof(hashes, entry.seq - 1, checkpoint.size),
+    };
+  }
+
+  latestAbout(ledger: string, subjectType: string, subjectId: string): Promise<AuditEntryData | null> {
+    return this.repository.latestAbout(ledger, subjectType, subjectId);
+  }
+
+  /** RFC 6962 consistency proof between two signed checkpoints of a ledger. */
+  async consistency(ledger: string, fromSize: number, toSize: number) {
+    if (fromSize < 1 || fromSize > toSize) throw badInput('fromSize must be at least 1 and at most toSize');
+    await this.requireLedger(ledger);
+    const [from, to] = await Promise.all([this.repository.checkpointOfSize(ledger, fromSize), this.repository.checkpointOfSize(ledger, toSize)]);
+    if (!from || !to) throw notFound(`ledger "${ledger}" has no signed checkpoint of size ${!from ? fromSize : toSize}`);
+    const hashes = await this.repository.hashes(ledger, toSize);
+    return { ledger, fromSize, toSize, fromRoot: from.rootHash, toRoot: to.rootHash, proof: consistencyProof(hashes, fromSize, toSize) };
+  }
+}
