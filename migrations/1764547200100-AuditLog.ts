@@ -89,6 +89,26 @@ export class AuditLog1764547200100 implements MigrationInterface {
         SELECT e.seq, e.hash INTO tail_seq, tail_hash
           FROM audit_entry e WHERE e.ledger = p_ledger ORDER BY e.seq DESC LIMIT 1;
       END $$`);
+    // One round trip per append: the caller sends the entry's canonical text around the
+    // two values only the ledger's tail decides (prev_hash and seq), and the database
+    // fills them in under the lock and hashes it. The lock is held for this statement
+    // and the commit, nothing more.
+    await q.query(`
+      CREATE FUNCTION audit_append(
+          p_ledger text, p_occurred_at timestamptz, p_actor text, p_action text, p_subject_type text,
+          p_subject_id text, p_parties text[], p_payload jsonb, p_canonical_head text, p_canonical_tail text,
+          OUT seq bigint, OUT prev_hash text, OUT hash text)
+        LANGUAGE plpgsql AS $$
+      DECLARE
+        tail record;
+      BEGIN
+        SELECT * INTO tail FROM audit_lock_tail(p_ledger);
+        seq := coalesce(tail.tail_seq, 0) + 1;
+        prev_hash := coalesce(tail.tail_hash, repeat('0', 64));
+        hash := encode(sha256(convert_to(p_canonical_head || prev_hash || '","seq":' || seq || p_canonical_tail, 'UTF8')), 'hex');
+        INSERT INTO audit_entry (ledger, seq, occurred_at, actor, action, subject_type, subject_id, parties, payload, prev_hash, hash)
+        VALUES (p_ledger, seq, p_occurred_at, p_actor, p_action, p_subject_type, p_subject_id, p_parties, p_payload, prev_hash, hash);
+      END $$`);
     await q.query(`
       CREATE TRIGGER audit_entry_link BEFORE INSERT ON audit_entry
         FOR EACH ROW EXECUTE FUNCTION audit_check_link()`);
@@ -97,6 +117,7 @@ export class AuditLog1764547200100 implements MigrationInterface {
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP TABLE audit_checkpoint`);
     await q.query(`DROP TABLE audit_entry`);
+    await q.query(`DROP FUNCTION audit_append(text, timestamptz, text, text, text, text, text[], jsonb, text, text)`);
     await q.query(`DROP FUNCTION audit_lock_tail(text)`);
     await q.query(`DROP FUNCTION audit_check_link()`);
     await q.query(`DROP FUNCTION audit_refuse_change()`);

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { GENESIS_HASH, sealEntry, type AuditEntryData, type AuditEvent } from './hash-chain.js';
+import { canonicalEntry, entryHash, GENESIS_HASH, sealEntry, type AuditEntryData, type AuditEvent } from './hash-chain.js';
 
 export interface AuditEntryRow {
   ledger: string;
@@ -87,7 +87,30 @@ export async function appendAuditEntries(tx: EntityManager, events: AuditEvent[]
   return entries;
 }
 
+/**
+ * Appends one entry in one round trip (see audit_append in the AuditLog
+ * migration): the canonical text is made here, the tail's seq and hash are
+ * filled in by the database under the ledger's lock. The entry read back is
+ * hashed again here, so a disagreement between the two rolls the change back.
+ */
 export async function appendAuditEntry(tx: EntityManager, event: AuditEvent): Promise<AuditEntryData> {
-  const [entry] = await appendAuditEntries(tx, [event]);
+  if (!tx.queryRunner?.isTransactionActive) {
+    throw new Error('audit entries are appended inside the transaction of the change they record');
+  }
+  const draft = sealEntry(event, 0, PREV_PLACEHOLDER, new Date());
+  const canonical = canonicalEntry(draft);
+  const marker = `"prevHash":"${PREV_PLACEHOLDER}","seq":0`;
+  const at = canonical.lastIndexOf(marker);
+  const head = canonical.slice(0, at + '"prevHash":"'.length);
+  const tail = canonical.slice(at + marker.length);
+  const [row] = await tx.query<{ seq: string; prev_hash: string; hash: string }[]>(
+    `SELECT seq, prev_hash, hash FROM audit_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+    [draft.ledger, draft.occurredAt, draft.actor, draft.action, draft.subjectType, draft.subjectId, draft.parties, JSON.stringify(draft.payload), head, tail],
+  );
+  const entry: AuditEntryData = { ...draft, seq: Number(row.seq), prevHash: row.prev_hash, hash: row.hash };
+  if (entryHash(entry) !== entry.hash) throw new Error('the database hashed an audit entry differently; nothing was written');
   return entry;
 }
+
+/** Stands where prev_hash goes while the canonical text is made; never a real hash (not hex). */
+const PREV_PLACEHOLDER = 'PREV';

@@ -1,0 +1,86 @@
+/**
+ * npm run bench:audit — appends per second under 32 concurrent clients on one
+ * ledger and spread over 16, next to the floor (the same rows inserted with no
+ * chain, same clients, same run); then verification speed over a long ledger.
+ */
+import 'reflect-metadata';
+import { generateKeyPairSync, createPublicKey } from 'node:crypto';
+import { appendAuditEntries, appendAuditEntry, AuditKeys, AuditService, type AuditEvent } from '@app/audit';
+import { createDataSource } from '@app/database';
+import { fmt, scratchDatabase } from './bench-database.js';
+
+const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 32);
+const APPENDS_PER_CLIENT = Number(process.env.BENCH_APPENDS ?? 150);
+const VERIFY_ENTRIES = Number(process.env.BENCH_VERIFY_ENTRIES ?? 1_000_000);
+
+const event = (ledger: string, n: number): AuditEvent => ({
+  ledger,
+  actor: `bench@dept-${n % 50}`,
+  action: 'exchange.delivered',
+  subjectType: 'Exchange',
+  subjectId: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+  parties: [`dept-${n % 50}`, `dept-${(n + 7) % 50}`],
+  payload: { fields: ['age', 'visit_date', 'diagnosis_code'], contentHash: 'ab'.repeat(32), version: 3 },
+});
+
+async function main() {
+  const scratch = await scratchDatabase('bench_audit');
+  const db = await createDataSource({ url: scratch.url, poolSize: CLIENTS + 2, applicationName: 'bench' }).initialize();
+  try {
+    await db.query(`CREATE TABLE plain_entry (LIKE audit_entry INCLUDING DEFAULTS)`);
+    const total = CLIENTS * APPENDS_PER_CLIENT;
+
+    const run = async (label: string, write: (client: number, i: number) => Promise<unknown>) => {
+      const started = process.hrtime.bigint();
+      await Promise.all(
+        Array.from({ length: CLIENTS }, async (_, c) => {
+          for (let i = 0; i < APPENDS_PER_CLIENT; i++) await write(c, c * APPENDS_PER_CLIENT + i);
+        }),
+      );
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      return { label, perSecond: total / seconds };
+    };
+
+    const plain = (c: number, n: number) =>
+      db.transaction((tx) =>
+        tx.query(
+          `INSERT INTO plain_entry (ledger, seq, occurred_at, actor, action, subject_type, subject_id, parties, payload, prev_hash, hash)
+           VALUES ($1, $2, now(), $3, $4, $5, $6, $7, $8, $9, $9)`,
+          [`plain-${c % 16}`, n, 'bench', 'x', 'Exchange', String(n), ['a'], JSON.stringify(event('p', n).payload), '0'.repeat(64)],
+        ),
+      );
+    // Warm the pool and the plans before measuring.
+    await run('warm-up', (c, n) => db.transaction((tx) => appendAuditEntry(tx, event(`warm-${c % 4}`, n))));
+
+    const floor = await run('plain INSERT, no chain', plain);
+    const oneLedger = await run('chained, 1 ledger', (_c, n) => db.transaction((tx) => appendAuditEntry(tx, event('one', n))));
+    const sixteen = await run('chained, 16 ledgers', (c, n) => db.transaction((tx) => appendAuditEntry(tx, event(`spread-${c % 16}`, n))));
+
+    console.log(`\nAudit appends: ${CLIENTS} concurrent clients, ${fmt(total)} transactions each run, one entry per transaction`);
+    console.log(`  ${'mode'.padEnd(26)} ${'appends/s'.padStart(10)}   vs floor`);
+    for (const r of [floor, oneLedger, sixteen]) {
+      console.log(`  ${r.label.padEnd(26)} ${fmt(r.perSecond).padStart(10)}   ${(r.perSecond / floor.perSecond).toFixed(2)}x`);
+    }
+
+    // A long ledger, written in large batches (the same append, many entries per call).
+    process.stdout.write(`\nWriting a ${fmt(VERIFY_ENTRIES)}-entry ledger for verification... `);
+    const batch = 20_000;
+    for (let written = 0; written < VERIFY_ENTRIES; written += batch) {
+      const events = Array.from({ length: Math.min(batch, VERIFY_ENTRIES - written) }, (_, i) => event('long', written + i));
+      await db.transaction((tx) => appendAuditEntries(tx, events));
+    }
+    console.log('done');
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const audit = new AuditService(db, new AuditKeys(privateKey, [createPublicKey(privateKey)]));
+    await audit.checkpoint('long');
+    const started = process.hrtime.bigint();
+    const result = await audit.verifyLedger('long');
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    console.log(`Verification: ${fmt(result.checked)} entries in ${seconds.toFixed(1)} s = ${fmt(result.checked / seconds)} entries/s (ok: ${result.ok}, checkpoints: ${result.checkpointsChecked})`);
+  } finally {
+    await db.destroy();
+    await scratch.drop();
+  }
+}
+
+await main();
