@@ -4,7 +4,7 @@ import { GraphQLModule } from '@nestjs/graphql';
 import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Logger } from 'typeorm';
-import { AccessService } from '@app/access';
+import { AccessService, PermissionsService } from '@app/access';
 import { AuditKeys, AuditService, CheckpointScheduler, CheckpointScheduleSettings } from '@app/audit';
 import { Tokens } from '@app/auth';
 import { createDataSource } from '@app/database';
@@ -16,6 +16,7 @@ import { RequestScope, type GraphQLContext } from './context/request-scope.js';
 import { DepartmentsResolver, DistrictsResolver } from './districts/districts.resolver.js';
 import { AuditResolver } from './audit/audit.resolver.js';
 import { FilesResolver } from './files/files.resolver.js';
+import { PermissionsResolver } from './permissions/permissions.resolver.js';
 import { costLimitRule } from './graphql/cost-limit.rule.js';
 import { errorFormatter } from './graphql/error-formatter.js';
 import { ViewerResolver } from './viewer/viewer.resolver.js';
@@ -33,7 +34,7 @@ export interface AppOptions {
 @Module({})
 export class DomainModule {
   static register(config: ApiConfig): DynamicModule {
-    const services = [DirectoryService, AccessService, AuditService];
+    const services = [DirectoryService, AccessService, AuditService, PermissionsService];
     const settings = [
       { provide: AuditKeys, useValue: config.auditKeys },
       { provide: CheckpointScheduleSettings, useValue: new CheckpointScheduleSettings(config.checkpoints) },
@@ -78,6 +79,7 @@ export class AppModule {
         DepartmentsResolver,
         FilesResolver,
         AuditResolver,
+        PermissionsResolver,
         ...(scheduleCheckpoints ? [CheckpointScheduler] : []),
       ],
     };

@@ -68,6 +68,25 @@ export class AccessPolicy {
     return this.ability.can('read', subject('AuditEntry', { parties: entry.parties }));
   }
 
+  /**
+   * The grants the caller may see, as SQL over permission `p` joined to its
+   * file `f`: those it holds, those on its department's files, those of its
+   * district for a district administrator, and all for platform administrators
+   * and auditors.
+   */
+  grantVisibility(): SqlFragment {
+    const { department } = this.actor;
+    if (this.mayReadWholeLedgers() || this.may('grant', { districtId: '', ownerDepartmentId: '' })) return { sql: 'TRUE', params: {} };
+    const parts = ['p.grantee_department_id = :gv_dept', 'f.owner_department_id = :gv_dept'];
+    if (this.may('grant', { districtId: department.districtId, ownerDepartmentId: '' })) parts.push('p.district_id = :gv_district');
+    return { sql: `(${parts.join(' OR ')})`, params: { gv_dept: department.id, gv_district: department.districtId } };
+  }
+
+  /** grant or revoke a scope grant in a district: district and platform administrators. */
+  mayGrantScope(districtId: string): boolean {
+    return this.may('grant', { districtId, ownerDepartmentId: '' });
+  }
+
   isOwner(file: FileFacts): boolean {
     return file.ownerDepartmentId === this.actor.department.id;
   }

@@ -4,3 +4,5 @@ export * from './rules-to-sql.js';
 export * from './access-policy.js';
 export * from './grants.repository.js';
 export * from './access.service.js';
+export * from './permissions.repository.js';
+export * from './permissions.service.js';

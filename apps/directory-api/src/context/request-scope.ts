@@ -34,6 +34,10 @@ export class RequestScope {
 
   readonly districts = new DataLoader<string, DistrictRow | undefined>((ids) => this.services.directory.districtsByIds(ids));
   readonly departments = new DataLoader<string, DepartmentRow | undefined>((ids) => this.services.directory.departmentsByIds(ids));
+  readonly files = new DataLoader<string, DataFileRow | undefined>(async (ids) => {
+    const byId = new Map((await this.services.directory.filesByIds(ids)).map((f) => [f.id, f]));
+    return ids.map((id) => byId.get(id));
+  });
   readonly visibleFields = new DataLoader<DataFileRow, DataFieldRow[], string>(
     async (files) => this.services.directory.visibleFields(await this.caller(), files),
     { cacheKeyFn: (f) => f.id },

@@ -1,0 +1,69 @@
+import { Args, Context, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { impliedActions, PermissionsService, type AccessPolicy, type PermissionRow } from '@app/access';
+import { Caller } from '../context/auth.guard.js';
+import type { GraphQLContext } from '../context/request-scope.js';
+import { DepartmentModel } from '../districts/district.model.js';
+import { DataFileModel } from '../files/models/data-file.model.js';
+import { Action } from '../graphql/enums.js';
+import {
+  AccessExplanationModel,
+  ExplainAccessArgs,
+  GrantPermissionInput,
+  GrantScopePermissionInput,
+  PermissionModel,
+  PermissionsArgs,
+  RevokePermissionArgs,
+} from './permission.models.js';
+
+@Resolver(() => PermissionModel)
+export class PermissionsResolver {
+  constructor(private readonly grants: PermissionsService) {}
+
+  @Query(() => [PermissionModel], { description: 'asOf: the grants that were active at that instant, from the grant history' })
+  permissions(@Caller() caller: AccessPolicy, @Args() args: PermissionsArgs) {
+    return this.grants.list(caller, args);
+  }
+
+  @Query(() => AccessExplanationModel)
+  explainAccess(@Caller() caller: AccessPolicy, @Args() { fileId, departmentCode }: ExplainAccessArgs) {
+    return this.grants.explain(caller, fileId, departmentCode);
+  }
+
+  @Mutation(() => PermissionModel, { description: 'grants, or extends the identical active grant when the new expiry is later' })
+  async grantPermission(@Caller() caller: AccessPolicy, @Args('input') input: GrantPermissionInput) {
+    return (await this.grants.grant(caller, input)).permission;
+  }
+
+  @Mutation(() => PermissionModel, { description: 'district and platform administrators grant a category of a district up to a classification' })
+  async grantScopePermission(@Caller() caller: AccessPolicy, @Args('input') input: GrantScopePermissionInput) {
+    return (await this.grants.grantScope(caller, input)).permission;
+  }
+
+  @Mutation(() => PermissionModel)
+  revokePermission(@Caller() caller: AccessPolicy, @Args() { id, reason }: RevokePermissionArgs) {
+    return this.grants.revoke(caller, id, reason);
+  }
+
+  @ResolveField(() => DataFileModel, { nullable: true, description: 'null for a scope grant, or a file the caller may not discover' })
+  async file(@Parent() p: PermissionRow, @Context() ctx: GraphQLContext) {
+    if (!p.fileId) return null;
+    const file = await ctx.scope.files.load(p.fileId);
+    return file && (await ctx.scope.caller()).can('DISCOVER', file) ? file : null;
+  }
+
+  @ResolveField(() => DepartmentModel)
+  grantee(@Parent() p: PermissionRow, @Context() ctx: GraphQLContext) {
+    return ctx.scope.departments.load(p.granteeDepartmentId);
+  }
+
+  @ResolveField(() => [Action])
+  actions(@Parent() p: PermissionRow) {
+    return impliedActions(p.action);
+  }
+
+  @ResolveField(() => Boolean, { description: 'in force now: started, not expired, not revoked' })
+  active(@Parent() p: PermissionRow): boolean {
+    const now = Date.now();
+    return !p.revokedAt && p.validFrom.getTime() <= now && (!p.expiresAt || p.expiresAt.getTime() > now);
+  }
+}

@@ -1,0 +1,252 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { appendAuditEntry } from '@app/audit';
+import { actorName, type Actor } from '@app/auth';
+import { badInput, conflict, forbidden, isUuid, notFound } from '@app/common';
+import { AccessPolicy } from './access-policy.js';
+import { ACTIONS, CLASSIFICATIONS, type Action, type Classification } from './actions.js';
+import { grantsHeldAt } from './grants.repository.js';
+import { PermissionsRepository, type FileWithSchema, type NewPermission, type PermissionRow } from './permissions.repository.js';
+
+export interface GrantInput {
+  fileId: string;
+  granteeDepartmentCode: string;
+  actions: Action[];
+  fields?: string[] | null;
+  purpose: string;
+  expiresAt?: Date | null;
+}
+
+export interface ScopeGrantInput {
+  districtCode: string;
+  category: string;
+  maxClassification: Classification;
+  granteeDepartmentCode: string;
+  actions: Action[];
+  purpose: string;
+  expiresAt?: Date | null;
+}
+
+export interface PermissionFilter {
+  fileId?: string | null;
+  granteeDepartmentCode?: string | null;
+  includeInactive?: boolean | null;
+  asOf?: Date | null;
+}
+
+export const MAX_PURPOSE_LENGTH = 500;
+export const MAX_PERMISSIONS_LISTED = 1000;
+
+/** What a grant records and what the result is: a new grant, or an existing one extended. */
+export interface GrantOutcome {
+  permission: PermissionRow;
+  extended: boolean;
+}
+
+@Injectable()
+export class PermissionsService {
+  private readonly repository: PermissionsRepository;
+
+  constructor(private readonly db: DataSource) {
+    this.repository = new PermissionsRepository(db);
+  }
+
+  /** A file the caller may discover, or NOT_FOUND exactly as for a missing one. */
+  private async visibleFile(caller: AccessPolicy, fileId: string, db?: EntityManager): Promise<FileWithSchema> {
+    const file = isUuid(fileId) ? await this.repository.fileFacts(fileId, db) : null;
+    if (!file || !caller.can('DISCOVER', file)) throw notFound(`no file ${fileId}`);
+    return file;
+  }
+
+  private async grantee(code: string) {
+    const department = await this.repository.departmentByCode(code);
+    if (!department) throw badInput(`no department "${code}"`);
+    return department;
+  }
+
+  /** A steward grants on its department's files, a district admin in its district, a platform admin anywhere. */
+  async grant(caller: AccessPolicy, input: GrantInput, tx?: EntityManager): Promise<GrantOutcome> {
+    const file = await this.visibleFile(caller, input.fileId, tx);
+    if (!caller.may('grant', file)) throw forbidden('only a steward of the owning department or an administrator of its district grants on this file');
+    const grantee = await this.grantee(input.granteeDepartmentCode);
+    if (grantee.id === file.ownerDepartmentId) throw badInput('the owning department already has every right on its files; grant to another department');
+    let fields: string[] | null = null;
+    if (input.fields) {
+      const known = new Set(file.fields.map((f) => f.name));
+      const unknown = input.fields.filter((f) => !known.has(f));
+      if (unknown.length) throw badInput(`fields not in the file's schema: ${unknown.join(', ')}`);
+      if (input.fields.length === 0) throw badInput('fields, when given, must name at least one field; omit it to grant all fields');
+      fields = [...new Set(input.fields)].sort();
+    }
+    const permission: NewPermission = {
+      districtId: file.districtId,
+      fileId: file.id,
+      scopeCategory: null,
+      scopeMaxClassification: null,
+      granteeDepartmentId: grantee.id,
+      action: highestAction(input.actions),
+      fields,
+      purpose: checkPurpose(input.purpose),
+      expiresAt: checkExpiry(input.expiresAt),
+      grantedBy: actorName(caller.actor),
+    };
+    const write = (t: EntityManager) => this.writeGrant(t, caller.actor, permission, { ledger: file.districtCode, parties: [file.ownerCode, grantee.code] });
+    return tx ? write(tx) : this.db.transaction(write);
+  }
+
+  /** District and platform administrators grant a category of a district, up to a classification. */
+  async grantScope(caller: AccessPolicy, input: ScopeGrantInput): Promise<GrantOutcome> {
+    const district = await this.repository.districtByCode(input.districtCode);
+    if (!district) throw badInput(`no district "${input.districtCode}"`);
+    if (!caller.mayGrantScope(district.id)) throw forbidden('only administrators of the district, or platform administrators, grant by scope');
+    if (!(CLASSIFICATIONS as readonly string[]).includes(input.maxClassification)) throw badInput(`unknown classification ${input.maxClassification}`);
+    const category = input.category.trim();
+    if (!category) throw badInput('category must not be empty');
+    const grantee = await this.grantee(input.granteeDepartmentCode);
+    const permission: NewPermission = {
+      districtId: district.id,
+      fileId: null,
+      scopeCategory: category,
+      scopeMaxClassification: input.maxClassification,
+      granteeDepartmentId: grantee.id,
+      action: highestAction(input.actions),
+      fields: null,
+      purpose: checkPurpose(input.purpose),
+      expiresAt: checkExpiry(input.expiresAt),
+      grantedBy: actorName(caller.actor),
+    };
+    return this.db.transaction((tx) => this.writeGrant(tx, caller.actor, permission, { ledger: district.code, parties: [grantee.code] }));
+  }
+
+  /**
+   * Granting what an active grant already gives (same file or scope, grantee,
+   * action, fields and purpose) extends that grant when the new expiry is later,
+   * and is a CONFLICT otherwise; it never makes a second, overlapping row.
+   */
+  private async writeGrant(tx: EntityManager, actor: Actor, permission: NewPermission, audit: { ledger: string; parties: string[] }): Promise<GrantOutcome> {
+    // Serializes grants of the same shape, so that two at once make one row.
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [
+      `grant:${permission.districtId}:${permission.fileId ?? permission.scopeCategory}:${permission.granteeDepartmentId}`,
+    ]);
+    const now = new Date();
+    const same = await this.repository.findSame(tx, permission, now);
+    let id: string;
+    let extended = false;
+    if (same) {
+      const longer = permission.expiresAt === null ? same.expiresAt !== null : same.expiresAt !== null && permission.expiresAt > same.expiresAt;
+      if (!longer) {
+        throw conflict(`grant ${same.id} already gives this${same.expiresAt ? ` until ${same.expiresAt.toISOString()}` : ''}; revoke it or grant with a later expiry`);
+      }
+      await this.repository.extend(tx, same.id, permission.expiresAt);
+      id = same.id;
+      extended = true;
+    } else {
+      id = await this.repository.insert(tx, permission);
+    }
+    await appendAuditEntry(tx, {
+      ledger: audit.ledger,
+      actor: actorName(actor),
+      action: extended ? 'permission.extended' : 'permission.granted',
+      subjectType: 'Permission',
+      subjectId: id,
+      parties: audit.parties,
+      payload: {
+        fileId: permission.fileId,
+        scope: permission.fileId ? null : { category: permission.scopeCategory, maxClassification: permission.scopeMaxClassification },
+        action: permission.action,
+        fields: permission.fields,
+        purpose: permission.purpose,
+        expiresAt: permission.expiresAt?.toISOString() ?? null,
+      },
+    });
+    return { permission: (await this.repository.byId(id, tx))!, extended };
+  }
+
+  async revoke(caller: AccessPolicy, id: string, reason: string): Promise<PermissionRow> {
+    const why = reason?.trim();
+    if (!why) throw badInput('a revocation needs a reason');
+    return this.db.transaction(async (tx) => {
+      const permission = isUuid(id) ? await this.repository.byId(id, tx, true) : null;
+      if (!permission || !(await this.isVisible(caller, permission))) throw notFound(`no permission ${id}`);
+      const authorized = permission.fileId
+        ? caller.may('grant', { districtId: permission.districtId, ownerDepartmentId: permission.ownerDepartmentId ?? '' })
+        : caller.mayGrantScope(permission.districtId);
+      if (!authorized) throw forbidden('only the owning department\'s stewards or the district\'s administrators revoke this grant');
+      if (!(await this.repository.revoke(tx, permission.id, actorName(caller.actor), why))) {
+        throw conflict(`permission ${id} was already revoked at ${permission.revokedAt?.toISOString()} by ${permission.revokedBy}`);
+      }
+      await appendAuditEntry(tx, {
+        ledger: permission.districtCode,
+        actor: actorName(caller.actor),
+        action: 'permission.revoked',
+        subjectType: 'Permission',
+        subjectId: permission.id,
+        parties: [permission.ownerCode, permission.granteeCode].filter((c): c is string => c !== null),
+        payload: { reason: why },
+      });
+      return (await this.repository.byId(permission.id, tx))!;
+    });
+  }
+
+  private async isVisible(caller: AccessPolicy, permission: PermissionRow): Promise<boolean> {
+    const visible = caller.grantVisibility();
+    const rows = await this.repository.list({ sql: `${visible.sql} AND p.id = :only`, params: { ...visible.params, only: permission.id } }, { activeAt: null }, 1);
+    return rows.length === 1;
+  }
+
+  /** The grants the caller may see: on its files, held by it, in its district (admins), everything (auditors). */
+  async list(caller: AccessPolicy, filter: PermissionFilter): Promise<PermissionRow[]> {
+    if (filter.fileId) await this.visibleFile(caller, filter.fileId);
+    let granteeId: string | null = null;
+    if (filter.granteeDepartmentCode) {
+      const department = await this.repository.departmentByCode(filter.granteeDepartmentCode);
+      if (!department) return [];
+      granteeId = department.id;
+    }
+    const activeAt = filter.asOf ?? (filter.includeInactive ? null : new Date());
+    return this.repository.list(caller.grantVisibility(), { fileId: filter.fileId, granteeDepartmentId: granteeId, activeAt }, MAX_PERMISSIONS_LISTED);
+  }
+
+  byIds(ids: readonly string[]): Promise<PermissionRow[]> {
+    return this.repository.byIds(ids);
+  }
+
+  /**
+   * Which default rule or grant gives a department each action on a file, as
+   * that department's members have it now. The owner's side, the department
+   * itself and administrators may ask.
+   */
+  async explain(caller: AccessPolicy, fileId: string, departmentCode: string) {
+    const file = await this.visibleFile(caller, fileId);
+    const department = await this.repository.departmentByCode(departmentCode);
+    if (!department) throw badInput(`no department "${departmentCode}"`);
+    const asking = department.id === caller.actor.department.id || caller.isOwner(file) || caller.may('grant', file) || caller.mayReadWholeLedgers();
+    if (!asking) throw forbidden('only the department itself, the owning department and administrators see why a department has access');
+    const at = new Date();
+    const subject = new AccessPolicy({ subject: `members of ${department.code}`, roles: ['MEMBER'], department }, await grantsHeldAt(this.db.manager, department.id, at), at);
+    const explained = subject.explain(file);
+    const allowed = explained.filter((e) => e.reasons.length > 0).map((e) => e.action);
+    const reasons = explained.map((e) => (e.reasons.length ? `${e.action}: ${e.reasons.join('; ')}` : `${e.action}: denied, no default rule or active grant gives it`));
+    const grantIds = [...new Set(explained.flatMap((e) => e.grants.map((g) => g.id)))];
+    return { allowed, reasons, permissions: grantIds.length ? await this.repository.byIds(grantIds) : [] };
+  }
+}
+
+function highestAction(actions: Action[]): Action {
+  if (!actions?.length) throw badInput('actions must name at least one of DISCOVER, READ, EXCHANGE');
+  return actions.reduce((a, b) => (ACTIONS.indexOf(b) > ACTIONS.indexOf(a) ? b : a));
+}
+
+function checkPurpose(purpose: string): string {
+  const p = purpose?.trim() ?? '';
+  if (!p) throw badInput('purpose must say why the access is needed');
+  if (p.length > MAX_PURPOSE_LENGTH) throw badInput(`purpose may be at most ${MAX_PURPOSE_LENGTH} characters`);
+  return p;
+}
+
+function checkExpiry(expiresAt: Date | null | undefined): Date | null {
+  if (!expiresAt) return null;
+  if (Number.isNaN(expiresAt.getTime())) throw badInput('expiresAt is not a valid time');
+  if (expiresAt.getTime() <= Date.now()) throw badInput('expiresAt must be in the future');
+  return expiresAt;
+}
