@@ -9,12 +9,14 @@ import { AuditKeys, AuditService, CheckpointScheduler, CheckpointScheduleSetting
 import { Tokens } from '@app/auth';
 import { createDataSource } from '@app/database';
 import { DirectoryService } from '@app/directory';
+import { ExchangeService } from '@app/exchange';
 import type { FastifyRequest } from 'fastify';
 import type { ApiConfig } from './config.js';
 import { CallerGuard } from './context/auth.guard.js';
 import { RequestScope, type GraphQLContext } from './context/request-scope.js';
 import { DepartmentsResolver, DistrictsResolver } from './districts/districts.resolver.js';
 import { AuditResolver } from './audit/audit.resolver.js';
+import { ExchangesResolver } from './exchanges/exchanges.resolver.js';
 import { FilesResolver } from './files/files.resolver.js';
 import { PermissionsResolver } from './permissions/permissions.resolver.js';
 import { costLimitRule } from './graphql/cost-limit.rule.js';
@@ -34,7 +36,7 @@ export interface AppOptions {
 @Module({})
 export class DomainModule {
   static register(config: ApiConfig): DynamicModule {
-    const services = [DirectoryService, AccessService, AuditService, PermissionsService];
+    const services = [DirectoryService, AccessService, AuditService, PermissionsService, ExchangeService];
     const settings = [
       { provide: AuditKeys, useValue: config.auditKeys },
       { provide: CheckpointScheduleSettings, useValue: new CheckpointScheduleSettings(config.checkpoints) },
@@ -80,6 +82,7 @@ export class AppModule {
         FilesResolver,
         AuditResolver,
         PermissionsResolver,
+        ExchangesResolver,
         ...(scheduleCheckpoints ? [CheckpointScheduler] : []),
       ],
     };

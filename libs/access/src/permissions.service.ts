@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { appendAuditEntry } from '@app/audit';
 import { actorName, type Actor } from '@app/auth';
-import { badInput, conflict, forbidden, isUuid, notFound } from '@app/common';
+import { badInput, requirePurpose, conflict, forbidden, isUuid, notFound } from '@app/common';
 import { AccessPolicy } from './access-policy.js';
 import { ACTIONS, CLASSIFICATIONS, type Action, type Classification } from './actions.js';
 import { grantsHeldAt } from './grants.repository.js';
@@ -34,7 +34,6 @@ export interface PermissionFilter {
   asOf?: Date | null;
 }
 
-export const MAX_PURPOSE_LENGTH = 500;
 export const MAX_PERMISSIONS_LISTED = 1000;
 
 /** What a grant records and what the result is: a new grant, or an existing one extended. */
@@ -65,7 +64,12 @@ export class PermissionsService {
   }
 
   /** A steward grants on its department's files, a district admin in its district, a platform admin anywhere. */
-  async grant(caller: AccessPolicy, input: GrantInput, tx?: EntityManager): Promise<GrantOutcome> {
+  /**
+   * @param tx the caller's transaction, when the grant is part of a larger change (an exchange approval)
+   * @param onSame what an identical active grant with a later expiry means: a CONFLICT for a direct
+   *   grant, the grant to cite for an approval
+   */
+  async grant(caller: AccessPolicy, input: GrantInput, tx?: EntityManager, onSame: 'conflict' | 'reuse' = 'conflict'): Promise<GrantOutcome> {
     const file = await this.visibleFile(caller, input.fileId, tx);
     if (!caller.may('grant', file)) throw forbidden('only a steward of the owning department or an administrator of its district grants on this file');
     const grantee = await this.grantee(input.granteeDepartmentCode);
@@ -86,11 +90,11 @@ export class PermissionsService {
       granteeDepartmentId: grantee.id,
       action: highestAction(input.actions),
       fields,
-      purpose: checkPurpose(input.purpose),
+      purpose: requirePurpose(input.purpose),
       expiresAt: checkExpiry(input.expiresAt),
       grantedBy: actorName(caller.actor),
     };
-    const write = (t: EntityManager) => this.writeGrant(t, caller.actor, permission, { ledger: file.districtCode, parties: [file.ownerCode, grantee.code] });
+    const write = (t: EntityManager) => this.writeGrant(t, caller.actor, permission, { ledger: file.districtCode, parties: [file.ownerCode, grantee.code] }, onSame);
     return tx ? write(tx) : this.db.transaction(write);
   }
 
@@ -111,7 +115,7 @@ export class PermissionsService {
       granteeDepartmentId: grantee.id,
       action: highestAction(input.actions),
       fields: null,
-      purpose: checkPurpose(input.purpose),
+      purpose: requirePurpose(input.purpose),
       expiresAt: checkExpiry(input.expiresAt),
       grantedBy: actorName(caller.actor),
     };
@@ -123,7 +127,13 @@ export class PermissionsService {
    * action, fields and purpose) extends that grant when the new expiry is later,
    * and is a CONFLICT otherwise; it never makes a second, overlapping row.
    */
-  private async writeGrant(tx: EntityManager, actor: Actor, permission: NewPermission, audit: { ledger: string; parties: string[] }): Promise<GrantOutcome> {
+  private async writeGrant(
+    tx: EntityManager,
+    actor: Actor,
+    permission: NewPermission,
+    audit: { ledger: string; parties: string[] },
+    onSame: 'conflict' | 'reuse' = 'conflict',
+  ): Promise<GrantOutcome> {
     // Serializes grants of the same shape, so that two at once make one row.
     await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [
       `grant:${permission.districtId}:${permission.fileId ?? permission.scopeCategory}:${permission.granteeDepartmentId}`,
@@ -134,6 +144,7 @@ export class PermissionsService {
     let extended = false;
     if (same) {
       const longer = permission.expiresAt === null ? same.expiresAt !== null : same.expiresAt !== null && permission.expiresAt > same.expiresAt;
+      if (!longer && onSame === 'reuse') return { permission: same, extended: false };
       if (!longer) {
         throw conflict(`grant ${same.id} already gives this${same.expiresAt ? ` until ${same.expiresAt.toISOString()}` : ''}; revoke it or grant with a later expiry`);
       }
@@ -237,12 +248,6 @@ function highestAction(actions: Action[]): Action {
   return actions.reduce((a, b) => (ACTIONS.indexOf(b) > ACTIONS.indexOf(a) ? b : a));
 }
 
-function checkPurpose(purpose: string): string {
-  const p = purpose?.trim() ?? '';
-  if (!p) throw badInput('purpose must say why the access is needed');
-  if (p.length > MAX_PURPOSE_LENGTH) throw badInput(`purpose may be at most ${MAX_PURPOSE_LENGTH} characters`);
-  return p;
-}
 
 function checkExpiry(expiresAt: Date | null | undefined): Date | null {
   if (!expiresAt) return null;

@@ -41,3 +41,20 @@ export function toPage<T>(rows: T[], first: number, cursorOf: (row: T) => (strin
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (value: unknown): value is string => typeof value === 'string' && UUID.test(value);
+
+const TIMESTAMP_TEXT = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/;
+
+/** A cursor of [timestamptz as text, uuid], as lists sorted by time then id issue. */
+export function decodeTimeCursor(cursor: string): [string, string] {
+  const [key, id] = decodeCursor(cursor, 2);
+  if (typeof key !== 'string' || !TIMESTAMP_TEXT.test(key) || !isUuid(id)) throw badInput('after is not a cursor this service issued for this query');
+  return [key, id];
+}
+
+/** A stated purpose: required, trimmed, bounded. */
+export function requirePurpose(purpose: string | null | undefined, max = 500): string {
+  const p = purpose?.trim() ?? '';
+  if (!p) throw badInput('purpose must say why the access or data is needed');
+  if (p.length > max) throw badInput(`purpose may be at most ${max} characters`);
+  return p;
+}

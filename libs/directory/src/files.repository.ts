@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
-import { badInput, decodeCursor, isUuid, type Page, toPage } from '@app/common';
+import { badInput, decodeCursor, decodeTimeCursor, isUuid, type Page, toPage } from '@app/common';
 import type { AccessPolicy } from '@app/access';
 import type { DataFieldRow, DataFileRow, FileFilter, FileKey } from './directory.types.js';
 
@@ -9,8 +9,6 @@ const FILE_COLUMNS = `
   f.description AS description, f.tags AS tags, f.format AS format,
   f.update_frequency AS "updateFrequency", f.version AS version,
   f.created_at AS "createdAt", f.updated_at AS "updatedAt"`;
-
-const TIMESTAMP_TEXT = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/;
 
 /** The sort key travels as text so that microseconds survive the round trip. */
 type ListedRow = DataFileRow & { sortKey: string | number };
@@ -47,9 +45,8 @@ export class FilesRepository {
     const sortKey = search ? `ts_rank(f.search_vector, websearch_to_tsquery('english', :search))` : 'f.updated_at';
     qb.select(FILE_COLUMNS).addSelect(search ? sortKey : `${sortKey}::text`, 'sortKey');
     if (after) {
-      const [key, id] = decodeCursor(after, 2);
-      const keyOk = search ? typeof key === 'number' : typeof key === 'string' && TIMESTAMP_TEXT.test(key);
-      if (!keyOk || !isUuid(id)) throw badInput('after is not a cursor this service issued for this query');
+      const [key, id] = search ? decodeCursor(after, 2) : decodeTimeCursor(after);
+      if ((search && typeof key !== 'number') || !isUuid(id)) throw badInput('after is not a cursor this service issued for this query');
       qb.andWhere(`(${sortKey}, f.id) < (CAST(:afterKey AS ${search ? 'real' : 'timestamptz'}), CAST(:afterId AS uuid))`, {
         afterKey: key,
         afterId: id,

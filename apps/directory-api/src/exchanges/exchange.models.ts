@@ -1,0 +1,81 @@
+import { ArgsType, Field, GraphQLISODateTime, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
+import type { ExchangeStatus as StatusName } from '@app/exchange';
+import { AuditReceiptModel } from '../audit/audit.models.js';
+import { PageInfoModel } from '../files/models/data-file.model.js';
+import { ExchangeStatus } from '../graphql/enums.js';
+import { JsonScalar } from '../graphql/scalars.js';
+
+@ObjectType('Exchange')
+export class ExchangeModel {
+  @Field(() => ID) id!: string;
+  @Field(() => [String]) fields!: string[];
+  @Field() purpose!: string;
+  @Field(() => ExchangeStatus) status!: StatusName;
+  @Field() requestedAt!: Date;
+  @Field(() => GraphQLISODateTime, { nullable: true }) decidedAt!: Date | null;
+  @Field(() => String, { nullable: true, description: 'the steward, or grant:<id> for an automatic approval' }) decidedBy!: string | null;
+  @Field(() => String, { nullable: true, description: 'the approval note or the rejection reason' }) decisionNote!: string | null;
+  @Field(() => GraphQLISODateTime, { nullable: true }) deliveredAt!: Date | null;
+  @Field(() => Int, { nullable: true, description: 'the records version that was delivered' }) deliveredVersion!: number | null;
+  @Field(() => String, { nullable: true, description: 'SHA-256 of exactly what was delivered' }) contentHash!: string | null;
+  @Field(() => ID, { nullable: true, description: 'the EXCHANGE grant behind the approval' }) permissionId!: string | null;
+}
+
+@ObjectType('ExchangeEdge')
+export class ExchangeEdgeModel {
+  @Field() cursor!: string;
+  @Field(() => ExchangeModel) node!: ExchangeModel;
+}
+
+@ObjectType('ExchangeConnection')
+export class ExchangeConnectionModel {
+  @Field(() => [ExchangeEdgeModel]) edges!: ExchangeEdgeModel[];
+  @Field(() => PageInfoModel) pageInfo!: PageInfoModel;
+  @Field(() => Int) totalCount!: number;
+}
+
+@ObjectType('Delivery')
+export class DeliveryModel {
+  @Field(() => ExchangeModel) exchange!: ExchangeModel;
+  @Field(() => [JsonScalar]) records!: Record<string, unknown>[];
+  @Field() contentHash!: string;
+}
+
+@InputType('RequestExchangeInput')
+export class RequestExchangeInput {
+  @Field(() => ID) fileId!: string;
+  @Field(() => [String]) fields!: string[];
+  @Field() purpose!: string;
+}
+
+@ArgsType()
+export class ExchangesArgs {
+  @Field(() => ExchangeStatus, { nullable: true }) status?: StatusName | null;
+  @Field(() => Int, { defaultValue: 50 }) first!: number;
+  @Field(() => String, { nullable: true }) after?: string | null;
+}
+
+@ArgsType()
+export class ApproveArgs {
+  @Field(() => ID) id!: string;
+  @Field(() => String, { nullable: true }) note?: string | null;
+}
+
+@ArgsType()
+export class RejectArgs {
+  @Field(() => ID) id!: string;
+  @Field() reason!: string;
+}
+
+@ArgsType()
+export class ExchangeIdArgs {
+  @Field(() => ID) id!: string;
+}
+
+@ArgsType()
+export class PublishRecordsArgs {
+  @Field(() => ID) fileId!: string;
+  @Field(() => [JsonScalar], { description: `rows keyed by field name; at most 10,000 rows and 5 MiB per call` }) records!: unknown[];
+}
+
+export { AuditReceiptModel };

@@ -1,0 +1,81 @@
+import { Args, Context, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import type { AccessPolicy } from '@app/access';
+import { AuditService } from '@app/audit';
+import { ExchangeService, type ExchangeRow } from '@app/exchange';
+import { Caller } from '../context/auth.guard.js';
+import type { GraphQLContext } from '../context/request-scope.js';
+import { DepartmentModel } from '../districts/district.model.js';
+import { DataFileModel } from '../files/models/data-file.model.js';
+import {
+  ApproveArgs,
+  AuditReceiptModel,
+  DeliveryModel,
+  ExchangeConnectionModel,
+  ExchangeIdArgs,
+  ExchangeModel,
+  ExchangesArgs,
+  PublishRecordsArgs,
+  RejectArgs,
+  RequestExchangeInput,
+} from './exchange.models.js';
+
+@Resolver(() => ExchangeModel)
+export class ExchangesResolver {
+  constructor(
+    private readonly workflow: ExchangeService,
+    private readonly audit: AuditService,
+  ) {}
+
+  @Query(() => ExchangeConnectionModel, { description: 'outgoing requests of your department; incoming ones too for its stewards' })
+  async exchanges(@Caller() caller: AccessPolicy, @Args() args: ExchangesArgs): Promise<ExchangeConnectionModel> {
+    const page = await this.workflow.list(caller, args.status ?? null, args.first, args.after ?? null);
+    return { edges: page.items, pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor }, totalCount: page.totalCount };
+  }
+
+  @Query(() => ExchangeModel, { nullable: true })
+  exchange(@Caller() caller: AccessPolicy, @Args() { id }: ExchangeIdArgs) {
+    return this.workflow.byId(caller, id);
+  }
+
+  @Mutation(() => DataFileModel, { description: "a steward publishes the file's records (rows keyed by field name); bumps version" })
+  publishRecords(@Caller() caller: AccessPolicy, @Args() { fileId, records }: PublishRecordsArgs) {
+    return this.workflow.publishRecords(caller, fileId, records);
+  }
+
+  @Mutation(() => ExchangeModel)
+  requestExchange(@Caller() caller: AccessPolicy, @Args('input') input: RequestExchangeInput) {
+    return this.workflow.request(caller, input);
+  }
+
+  @Mutation(() => ExchangeModel)
+  approveExchange(@Caller() caller: AccessPolicy, @Args() { id, note }: ApproveArgs) {
+    return this.workflow.approve(caller, id, note ?? null);
+  }
+
+  @Mutation(() => ExchangeModel)
+  rejectExchange(@Caller() caller: AccessPolicy, @Args() { id, reason }: RejectArgs) {
+    return this.workflow.reject(caller, id, reason);
+  }
+
+  @Mutation(() => DeliveryModel)
+  deliverExchange(@Caller() caller: AccessPolicy, @Args() { id }: ExchangeIdArgs) {
+    return this.workflow.deliver(caller, id);
+  }
+
+  /** The parties to an exchange know its file, whether or not they may still discover it. */
+  @ResolveField(() => DataFileModel)
+  file(@Parent() x: ExchangeRow, @Context() ctx: GraphQLContext) {
+    return ctx.scope.files.load(x.fileId);
+  }
+
+  @ResolveField(() => DepartmentModel)
+  requester(@Parent() x: ExchangeRow, @Context() ctx: GraphQLContext) {
+    return ctx.scope.departments.load(x.requesterDepartmentId);
+  }
+
+  @ResolveField(() => AuditReceiptModel, { nullable: true, description: "the receipt of the exchange's latest audit entry" })
+  async receipt(@Parent() x: ExchangeRow) {
+    const entry = await this.audit.latestAbout(x.districtCode, 'Exchange', x.id);
+    return entry ? this.audit.receiptFor(entry) : null;
+  }
+}

@@ -1,0 +1,148 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { decodeTimeCursor, toPage, type Page } from '@app/common';
+
+export type ExchangeStatus = 'REQUESTED' | 'APPROVED' | 'REJECTED' | 'DELIVERED';
+
+export interface ExchangeRow {
+  id: string;
+  districtId: string;
+  districtCode: string;
+  fileId: string;
+  ownerDepartmentId: string;
+  ownerCode: string;
+  requesterDepartmentId: string;
+  requesterCode: string;
+  requestedBy: string;
+  fields: string[];
+  purpose: string;
+  status: ExchangeStatus;
+  requestedAt: Date;
+  decidedAt: Date | null;
+  decidedBy: string | null;
+  decisionNote: string | null;
+  permissionId: string | null;
+  deliveredAt: Date | null;
+  deliveredVersion: number | null;
+  contentHash: string | null;
+}
+
+const COLUMNS = `
+  x.id, x.district_id AS "districtId", di.code AS "districtCode", x.file_id AS "fileId",
+  f.owner_department_id AS "ownerDepartmentId", o.code AS "ownerCode",
+  x.requester_department_id AS "requesterDepartmentId", r.code AS "requesterCode", x.requested_by AS "requestedBy",
+  x.fields, x.purpose, x.status, x.requested_at AS "requestedAt", x.decided_at AS "decidedAt", x.decided_by AS "decidedBy",
+  x.decision_note AS "decisionNote", x.permission_id AS "permissionId", x.delivered_at AS "deliveredAt",
+  x.delivered_version AS "deliveredVersion", x.content_hash AS "contentHash",
+  x.requested_at::text AS "sortKey"`;
+
+const FROM = `exchange x
+  JOIN district di ON di.id = x.district_id
+  JOIN data_file f ON f.district_id = x.district_id AND f.id = x.file_id
+  JOIN department o ON o.id = f.owner_department_id
+  JOIN department r ON r.id = x.requester_department_id`;
+
+export class ExchangeRepository {
+  constructor(private readonly db: DataSource) {}
+
+  async byId(id: string, db: EntityManager = this.db.manager, lock = false): Promise<ExchangeRow | null> {
+    const [row] = await db.query<ExchangeRow[]>(`SELECT ${COLUMNS} FROM ${FROM} WHERE x.id = $1 ${lock ? 'FOR UPDATE OF x' : ''}`, [id]);
+    return row ?? null;
+  }
+
+  async insert(
+    tx: EntityManager,
+    x: { districtId: string; fileId: string; requesterDepartmentId: string; requestedBy: string; fields: string[]; purpose: string },
+  ): Promise<string> {
+    const [row] = await tx.query<{ id: string }[]>(
+      `INSERT INTO exchange (district_id, file_id, requester_department_id, requested_by, fields, purpose, status)
+       VALUES ($1, $2, $3, $4, $5, $6, 'REQUESTED') RETURNING id`,
+      [x.districtId, x.fileId, x.requesterDepartmentId, x.requestedBy, x.fields, x.purpose],
+    );
+    return row.id;
+  }
+
+  async decide(tx: EntityManager, id: string, status: 'APPROVED' | 'REJECTED', by: string, note: string | null, permissionId: string | null): Promise<void> {
+    await tx.query(
+      `UPDATE exchange SET status = $2, decided_at = now(), decided_by = $3, decision_note = $4, permission_id = $5 WHERE id = $1 AND status = 'REQUESTED'`,
+      [id, status, by, note, permissionId],
+    );
+  }
+
+  async delivered(tx: EntityManager, id: string, version: number, contentHash: string): Promise<void> {
+    await tx.query(`UPDATE exchange SET status = 'DELIVERED', delivered_at = now(), delivered_version = $2, content_hash = $3 WHERE id = $1`, [
+      id,
+      version,
+      contentHash,
+    ]);
+  }
+
+  /** Outgoing requests of `requesterId`, and incoming ones for files of `ownerId` when given. */
+  async list(requesterId: string, ownerId: string | null, status: ExchangeStatus | null, first: number, after: string | null): Promise<Page<ExchangeRow>> {
+    const params: unknown[] = [requesterId, ownerId, status, first + 1];
+    let keyset = '';
+    if (after) {
+      const [key, id] = decodeTimeCursor(after);
+      params.push(key, id);
+      keyset = `AND (x.requested_at, x.id) < ($5::timestamptz, $6::uuid)`;
+    }
+    const rows = await this.db.query<(ExchangeRow & { sortKey: string })[]>(
+      `SELECT ${COLUMNS} FROM ${FROM}
+        WHERE (x.requester_department_id = $1 OR f.owner_department_id = $2) AND ($3::text IS NULL OR x.status = $3) ${keyset}
+        ORDER BY x.requested_at DESC, x.id DESC LIMIT $4`,
+      params,
+    );
+    return toPage(rows, first, (r) => [r.sortKey, r.id]);
+  }
+
+  async countList(requesterId: string, ownerId: string | null, status: ExchangeStatus | null): Promise<number> {
+    const [row] = await this.db.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM exchange x JOIN data_file f ON f.district_id = x.district_id AND f.id = x.file_id
+        WHERE (x.requester_department_id = $1 OR f.owner_department_id = $2) AND ($3::text IS NULL OR x.status = $3)`,
+      [requesterId, ownerId, status],
+    );
+    return row.n;
+  }
+}
+
+export interface PublishedVersion {
+  version: number;
+  contentHash: string;
+  rowCount: number;
+}
+
+/** Published record versions of files. */
+export class RecordsRepository {
+  async lockFile(tx: EntityManager, fileId: string): Promise<{ districtId: string; version: number } | null> {
+    const [row] = await tx.query<{ districtId: string; version: number }[]>(
+      `SELECT district_id AS "districtId", version FROM data_file WHERE id = $1 FOR UPDATE`,
+      [fileId],
+    );
+    return row ?? null;
+  }
+
+  async publish(tx: EntityManager, file: { districtId: string; id: string }, version: number, rows: Record<string, unknown>[], contentHash: string, by: string): Promise<void> {
+    await tx.query(
+      `INSERT INTO data_version (district_id, file_id, version, content_hash, row_count, published_by) VALUES ($1, $2, $3, $4, $5, $6)`,
+      [file.districtId, file.id, version, contentHash, rows.length, by],
+    );
+    if (rows.length) {
+      await tx.query(
+        `INSERT INTO data_record (district_id, file_id, version, row_no, row)
+         SELECT $1, $2, $3, r.ordinality, r.value FROM jsonb_array_elements($4::jsonb) WITH ORDINALITY AS r`,
+        [file.districtId, file.id, version, JSON.stringify(rows)],
+      );
+    }
+    await tx.query(`UPDATE data_file SET version = $3, updated_at = now() WHERE district_id = $1 AND id = $2`, [file.districtId, file.id, version]);
+  }
+
+  /** The rows of the file's current version, in order; null when nothing was published. */
+  async current(tx: EntityManager, file: { districtId: string; id: string }): Promise<{ version: number; rows: Record<string, unknown>[] } | null> {
+    const [head] = await tx.query<{ version: number }[]>(`SELECT version FROM data_file WHERE district_id = $1 AND id = $2`, [file.districtId, file.id]);
+    if (!head || head.version === 0) return null;
+    const rows = await tx.query<{ row: Record<string, unknown> }[]>(
+      `SELECT row FROM data_record WHERE district_id = $1 AND file_id = $2 AND version = $3 ORDER BY row_no`,
+      [file.districtId, file.id, head.version],
+    );
+    return { version: head.version, rows: rows.map((r) => r.row) };
+  }
+}

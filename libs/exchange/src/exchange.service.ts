@@ -1,0 +1,211 @@
+import { Injectable } from '@nestjs/common';
+import canonicalize from 'canonicalize';
+import { DataSource, type EntityManager } from 'typeorm';
+import { PermissionsService, type AccessPolicy } from '@app/access';
+import { appendAuditEntry, sha256Hex, type AuditEvent } from '@app/audit';
+import { actorName } from '@app/auth';
+import { badInput, requirePurpose, checkPageSize, conflict, DomainError, forbidden, isUuid, notFound } from '@app/common';
+import { FilesRepository, type DataFieldRow, type DataFileRow } from '@app/directory';
+import { ExchangeRepository, RecordsRepository, type ExchangeRow, type ExchangeStatus } from './exchange.repository.js';
+import { project, validateRecords } from './records.js';
+
+export const MAX_ROWS_PER_PUBLICATION = 10_000;
+export const MAX_PUBLICATION_BYTES = 5 * 1024 * 1024;
+/** How long the EXCHANGE grant made by an approval lasts. */
+export const APPROVAL_GRANT_DAYS = 90;
+
+export interface RequestInput {
+  fileId: string;
+  fields: string[];
+  purpose: string;
+}
+
+export interface Delivery {
+  exchange: ExchangeRow;
+  records: Record<string, unknown>[];
+  contentHash: string;
+}
+
+/** SHA-256 over the RFC 8785 encoding: anyone holding the same rows gets the same hash. */
+export const contentHash = (value: unknown): string => sha256Hex(canonicalize(value) ?? 'null');
+
+@Injectable()
+export class ExchangeService {
+  private readonly exchanges: ExchangeRepository;
+  private readonly records = new RecordsRepository();
+  private readonly files: FilesRepository;
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly permissions: PermissionsService,
+  ) {
+    this.exchanges = new ExchangeRepository(db);
+    this.files = new FilesRepository(db);
+  }
+
+  /** A file the caller may discover with its schema, or NOT_FOUND exactly as for a missing one. */
+  private async visibleFile(caller: AccessPolicy, fileId: string, tx?: EntityManager): Promise<{ file: DataFileRow; schema: DataFieldRow[] }> {
+    const file = isUuid(fileId) ? await this.files.findById(fileId, tx) : null;
+    if (!file || !caller.can('DISCOVER', file)) throw notFound(`no file ${fileId}`);
+    const schema = (await this.files.fieldsOf([file], tx)).get(file.id) ?? [];
+    return { file, schema };
+  }
+
+  /** A steward publishes its department's file's records as a new version; audited. */
+  async publishRecords(caller: AccessPolicy, fileId: string, records: unknown[]): Promise<DataFileRow> {
+    if (records.length > MAX_ROWS_PER_PUBLICATION) {
+      throw new DomainError('PAYLOAD_TOO_LARGE', `at most ${MAX_ROWS_PER_PUBLICATION} rows per publication; got ${records.length}`);
+    }
+    const bytes = Buffer.byteLength(JSON.stringify(records));
+    if (bytes > MAX_PUBLICATION_BYTES) throw new DomainError('PAYLOAD_TOO_LARGE', `at most ${MAX_PUBLICATION_BYTES} bytes of records per publication; got ${bytes}`);
+    const { file, schema } = await this.visibleFile(caller, fileId);
+    if (!caller.may('register', file)) throw forbidden("only a steward of the owning department publishes a file's records");
+    const rows = validateRecords(records, schema);
+    const hash = contentHash(rows);
+    return this.db.transaction(async (tx) => {
+      const locked = await this.records.lockFile(tx, file.id);
+      const version = (locked?.version ?? 0) + 1;
+      await this.records.publish(tx, file, version, rows, hash, actorName(caller.actor));
+      await appendAuditEntry(tx, {
+        ledger: caller.actor.department.districtCode,
+        actor: actorName(caller.actor),
+        action: 'records.published',
+        subjectType: 'DataFile',
+        subjectId: file.id,
+        parties: [caller.actor.department.code],
+        payload: { version, rowCount: rows.length, contentHash: hash },
+      });
+      return (await this.files.findById(file.id, tx))!;
+    });
+  }
+
+  async request(caller: AccessPolicy, input: RequestInput): Promise<ExchangeRow> {
+    const { file, schema } = await this.visibleFile(caller, input.fileId);
+    if (caller.isOwner(file)) throw badInput('your department owns this file; it needs no exchange');
+    const fields = [...new Set(input.fields)];
+    if (fields.length === 0) throw badInput('name at least one field to request');
+    const known = new Set(schema.map((f) => f.name));
+    const unknown = fields.filter((f) => !known.has(f));
+    if (unknown.length) throw badInput(`fields not in the file's schema: ${unknown.join(', ')}`);
+    const purpose = requirePurpose(input.purpose);
+    // An active EXCHANGE grant that already covers every field approves the request at once.
+    const obtainable = new Set(caller.visibleFields('EXCHANGE', file, schema).map((f) => f.name));
+    const coveringGrant = fields.every((f) => obtainable.has(f))
+      ? caller.explain(file).find((e) => e.action === 'EXCHANGE')?.grants.find((g) => g.fields === null || fields.every((f) => g.fields!.includes(f)))
+      : undefined;
+    const who = actorName(caller.actor);
+    return this.db.transaction(async (tx) => {
+      const id = await this.exchanges.insert(tx, { districtId: file.districtId, fileId: file.id, requesterDepartmentId: caller.actor.department.id, requestedBy: who, fields, purpose });
+      const row = (await this.exchanges.byId(id, tx))!;
+      const events: AuditEvent[] = [this.event(row, who, 'exchange.requested', { fileId: file.id, fields, purpose })];
+      if (coveringGrant) {
+        await this.exchanges.decide(tx, id, 'APPROVED', `grant:${coveringGrant.id}`, 'approved by an active EXCHANGE grant', coveringGrant.id);
+        events.push(this.event(row, `grant:${coveringGrant.id}`, 'exchange.approved', { permissionId: coveringGrant.id, automatic: true }));
+      }
+      for (const e of events) await appendAuditEntry(tx, e);
+      return (await this.exchanges.byId(id, tx))!;
+    });
+  }
+
+  private event(x: ExchangeRow, actor: string, action: string, payload: Record<string, unknown>): AuditEvent {
+    return { ledger: x.districtCode, actor, action, subjectType: 'Exchange', subjectId: x.id, parties: [x.ownerCode, x.requesterCode], payload };
+  }
+
+  /** The exchange if the caller is a party to it; NOT_FOUND otherwise, as for a missing one. */
+  private async partyTo(caller: AccessPolicy, id: string, tx?: EntityManager, lock = false): Promise<ExchangeRow> {
+    const x = isUuid(id) ? await this.exchanges.byId(id, tx, lock) : null;
+    const dept = caller.actor.department.id;
+    if (!x || (x.requesterDepartmentId !== dept && x.ownerDepartmentId !== dept)) throw notFound(`no exchange ${id}`);
+    return x;
+  }
+
+  /**
+   * Locks the exchange, checks that the caller decides for the owner and that
+   * it is still undecided: two stewards deciding at once make one decision.
+   */
+  private async forDecision(caller: AccessPolicy, tx: EntityManager, id: string): Promise<ExchangeRow> {
+    const x = await this.partyTo(caller, id, tx, true);
+    if (x.requesterDepartmentId === caller.actor.department.id) throw badInput('a department does not decide its own request');
+    if (!caller.may('decide', { ownerDepartmentId: x.ownerDepartmentId, districtId: x.districtId })) {
+      throw forbidden("only a steward of the owning department decides this request");
+    }
+    if (x.status !== 'REQUESTED') throw conflict(`exchange ${id} was already ${x.status.toLowerCase()} by ${x.decidedBy} at ${x.decidedAt?.toISOString()}`);
+    return x;
+  }
+
+  /** Approves, and grants (or extends) EXCHANGE on exactly the requested fields for the stated purpose. */
+  async approve(caller: AccessPolicy, id: string, note: string | null): Promise<ExchangeRow> {
+    return this.db.transaction(async (tx) => {
+      const x = await this.forDecision(caller, tx, id);
+      const { permission } = await this.permissions.grant(
+        caller,
+        {
+          fileId: x.fileId,
+          granteeDepartmentCode: x.requesterCode,
+          actions: ['EXCHANGE'],
+          fields: x.fields,
+          purpose: x.purpose,
+          expiresAt: new Date(Date.now() + APPROVAL_GRANT_DAYS * 86_400_000),
+        },
+        tx,
+        'reuse',
+      );
+      const who = actorName(caller.actor);
+      await this.exchanges.decide(tx, x.id, 'APPROVED', who, note?.trim() || null, permission.id);
+      await appendAuditEntry(tx, this.event(x, who, 'exchange.approved', { permissionId: permission.id, note: note?.trim() || null }));
+      return (await this.exchanges.byId(x.id, tx))!;
+    });
+  }
+
+  async reject(caller: AccessPolicy, id: string, reason: string): Promise<ExchangeRow> {
+    const why = reason?.trim();
+    if (!why) throw badInput('a rejection needs a reason');
+    return this.db.transaction(async (tx) => {
+      const x = await this.forDecision(caller, tx, id);
+      const who = actorName(caller.actor);
+      await this.exchanges.decide(tx, x.id, 'REJECTED', who, why, null);
+      await appendAuditEntry(tx, this.event(x, who, 'exchange.rejected', { reason: why }));
+      return (await this.exchanges.byId(x.id, tx))!;
+    });
+  }
+
+  /**
+   * The requester receives the current version's records projected onto the
+   * approved fields, if a grant still allows exactly that now; the hash of what
+   * was delivered is recorded and audited.
+   */
+  async deliver(caller: AccessPolicy, id: string): Promise<Delivery> {
+    return this.db.transaction(async (tx) => {
+      const x = await this.partyTo(caller, id, tx, true);
+      if (x.requesterDepartmentId !== caller.actor.department.id) throw forbidden('only the requesting department receives a delivery');
+      if (x.status === 'DELIVERED') throw conflict(`exchange ${id} was delivered at ${x.deliveredAt?.toISOString()}; request again for a new copy`);
+      if (x.status !== 'APPROVED') throw badInput(`exchange ${id} is ${x.status.toLowerCase()}, not approved`);
+      const file = (await this.files.findById(x.fileId, tx))!;
+      const schema = (await this.files.fieldsOf([file], tx)).get(file.id) ?? [];
+      const obtainable = new Set(caller.visibleFields('EXCHANGE', file, schema).map((f) => f.name));
+      const missing = x.fields.filter((f) => !obtainable.has(f));
+      if (missing.length) throw forbidden(`no active grant allows exchanging ${missing.join(', ')} now (revoked or expired); request again`);
+      const current = await this.records.current(tx, file);
+      if (!current) throw badInput('the owner has not published any records of this file yet');
+      const records = project(current.rows, x.fields);
+      const hash = contentHash(records);
+      await this.exchanges.delivered(tx, x.id, current.version, hash);
+      await appendAuditEntry(tx, this.event(x, actorName(caller.actor), 'exchange.delivered', { version: current.version, rowCount: records.length, fields: x.fields, contentHash: hash }));
+      return { exchange: (await this.exchanges.byId(x.id, tx))!, records, contentHash: hash };
+    });
+  }
+
+  /** Outgoing requests of the caller's department; incoming ones too for the stewards who decide them. */
+  async list(caller: AccessPolicy, status: ExchangeStatus | null, first: number, after: string | null) {
+    checkPageSize(first);
+    const dept = caller.actor.department;
+    const incoming = caller.may('decide', { ownerDepartmentId: dept.id, districtId: dept.districtId }) ? dept.id : null;
+    const [page, totalCount] = await Promise.all([this.exchanges.list(dept.id, incoming, status, first, after), this.exchanges.countList(dept.id, incoming, status)]);
+    return { ...page, totalCount };
+  }
+
+  byId(caller: AccessPolicy, id: string): Promise<ExchangeRow> {
+    return this.partyTo(caller, id);
+  }
+}
+

@@ -1,0 +1,3 @@
+export * from './records.js';
+export * from './exchange.repository.js';
+export * from './exchange.service.js';
