@@ -15,7 +15,7 @@ import type { ApiConfig } from './config.js';
 import { CallerGuard } from './context/auth.guard.js';
 import { RequestScope, type GraphQLContext } from './context/request-scope.js';
 import { DepartmentsResolver, DistrictsResolver } from './districts/districts.resolver.js';
-import { AuditResolver } from './audit/audit.resolver.js';
+import { AuditEntryFieldsResolver, AuditResolver, CheckpointFieldsResolver } from './audit/audit.resolver.js';
 import { ExchangesResolver } from './exchanges/exchanges.resolver.js';
 import { FilesResolver } from './files/files.resolver.js';
 import { PermissionsResolver } from './permissions/permissions.resolver.js';
@@ -81,6 +81,8 @@ export class AppModule {
         DepartmentsResolver,
         FilesResolver,
         AuditResolver,
+        AuditEntryFieldsResolver,
+        CheckpointFieldsResolver,
         PermissionsResolver,
         ExchangesResolver,
         ...(scheduleCheckpoints ? [CheckpointScheduler] : []),

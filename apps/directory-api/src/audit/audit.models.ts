@@ -6,7 +6,8 @@ import { PageInfoModel } from '../files/models/data-file.model.js';
 export class AuditEntryModel {
   @Field() ledger!: string;
   @Field(() => BigIntScalar) seq!: number;
-  @Field() occurredAt!: string;
+  /** Resolved as a DateTime by AuditEntryFieldsResolver. */
+  occurredAt!: string;
   @Field() actor!: string;
   @Field() action!: string;
   @Field() subjectType!: string;
@@ -34,7 +35,8 @@ export class CheckpointModel {
   @Field() ledger!: string;
   @Field(() => BigIntScalar) size!: number;
   @Field() rootHash!: string;
-  @Field() signedAt!: string;
+  /** Resolved as a DateTime by CheckpointFieldsResolver. */
+  signedAt!: string;
   @Field() signature!: string;
   @Field() keyId!: string;
 }
@@ -80,7 +82,7 @@ export class AuditPublicKeyModel {
 export class AuditLogArgs {
   @Field() ledger!: string;
   @Field(() => BigIntScalar, { nullable: true }) afterSeq?: bigint | null;
-  @Field(() => Int, { defaultValue: 100, description: '1 to 500' }) first!: number;
+  @Field(() => Int, { nullable: true, defaultValue: 100, description: '1 to 500' }) first?: number | null;
 }
 
 @ArgsType()

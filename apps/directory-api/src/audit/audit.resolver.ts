@@ -1,4 +1,4 @@
-import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { Args, GraphQLISODateTime, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { createPublicKey } from 'node:crypto';
 import type { AccessPolicy } from '@app/access';
 import { AuditKeys, AuditService, keyIdOf } from '@app/audit';
@@ -6,6 +6,7 @@ import { badInput, encodeCursor } from '@app/common';
 import { Caller } from '../context/auth.guard.js';
 import {
   AuditEntryConnectionModel,
+  AuditEntryModel,
   AuditLogArgs,
   AuditPublicKeyModel,
   AuditReceiptModel,
@@ -32,7 +33,7 @@ export class AuditResolver {
 
   @Query(() => AuditEntryConnectionModel)
   async auditLog(@Caller() caller: AccessPolicy, @Args() args: AuditLogArgs): Promise<AuditEntryConnectionModel> {
-    const page = await this.audit.log(caller, args.ledger, position(args.afterSeq ?? 0n, 'afterSeq'), args.first);
+    const page = await this.audit.log(caller, args.ledger, position(args.afterSeq ?? 0n, 'afterSeq'), args.first ?? 100);
     const edges = page.entries.map((node) => ({ cursor: encodeCursor([node.seq]), node }));
     return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null } };
   }
@@ -68,5 +69,22 @@ export class AuditResolver {
   @Mutation(() => CheckpointModel, { description: 'auditors sign a checkpoint of a ledger now' })
   signCheckpoint(@Caller() caller: AccessPolicy, @Args() { ledger }: LedgerArgs) {
     return this.audit.signCheckpoint(caller, ledger);
+  }
+}
+
+/** Entry and checkpoint times travel as ISO strings (they are hashed and signed as such) and are served as DateTime. */
+@Resolver(() => AuditEntryModel)
+export class AuditEntryFieldsResolver {
+  @ResolveField(() => GraphQLISODateTime)
+  occurredAt(@Parent() entry: AuditEntryModel): Date {
+    return new Date(entry.occurredAt);
+  }
+}
+
+@Resolver(() => CheckpointModel)
+export class CheckpointFieldsResolver {
+  @ResolveField(() => GraphQLISODateTime)
+  signedAt(@Parent() checkpoint: CheckpointModel): Date {
+    return new Date(checkpoint.signedAt);
   }
 }

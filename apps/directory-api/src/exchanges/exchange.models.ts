@@ -51,7 +51,7 @@ export class RequestExchangeInput {
 @ArgsType()
 export class ExchangesArgs {
   @Field(() => ExchangeStatus, { nullable: true }) status?: StatusName | null;
-  @Field(() => Int, { defaultValue: 50 }) first!: number;
+  @Field(() => Int, { nullable: true, defaultValue: 50 }) first?: number | null;
   @Field(() => String, { nullable: true }) after?: string | null;
 }
 

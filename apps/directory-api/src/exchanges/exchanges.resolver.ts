@@ -28,7 +28,7 @@ export class ExchangesResolver {
 
   @Query(() => ExchangeConnectionModel, { description: 'outgoing requests of your department; incoming ones too for its stewards' })
   async exchanges(@Caller() caller: AccessPolicy, @Args() args: ExchangesArgs): Promise<ExchangeConnectionModel> {
-    const page = await this.workflow.list(caller, args.status ?? null, args.first, args.after ?? null);
+    const page = await this.workflow.list(caller, args.status ?? null, args.first ?? 50, args.after ?? null);
     return { edges: page.items, pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor }, totalCount: page.totalCount };
   }
 

@@ -14,7 +14,7 @@ export class FilesResolver {
 
   @Query(() => DataFileConnectionModel)
   async files(@Caller() caller: AccessPolicy, @Args() args: FilesArgs): Promise<DataFileConnectionModel> {
-    const page = await this.directory.listFiles(caller, args.filter ?? {}, args.first, args.after ?? null);
+    const page = await this.directory.listFiles(caller, args.filter ?? {}, args.first ?? 50, args.after ?? null);
     return { edges: page.items, pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor }, totalCount: page.totalCount };
   }
 

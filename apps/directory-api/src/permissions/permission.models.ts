@@ -44,7 +44,7 @@ export class GrantScopePermissionInput {
 export class PermissionsArgs {
   @Field(() => ID, { nullable: true }) fileId?: string | null;
   @Field(() => String, { nullable: true }) granteeDepartmentCode?: string | null;
-  @Field(() => Boolean, { defaultValue: false }) includeInactive!: boolean;
+  @Field(() => Boolean, { nullable: true, defaultValue: false }) includeInactive?: boolean | null;
   @Field(() => GraphQLISODateTime, { nullable: true, description: 'the grants that were active at that instant, from the grant history' })
   asOf?: Date | null;
 }

@@ -16,7 +16,7 @@ export class FileFilterInput {
 @ArgsType()
 export class FilesArgs {
   @Field(() => FileFilterInput, { nullable: true }) filter?: FileFilterInput | null;
-  @Field(() => Int, { defaultValue: 50, description: 'page size, 1 to 200' }) first!: number;
+  @Field(() => Int, { nullable: true, defaultValue: 50, description: 'page size, 1 to 200' }) first?: number | null;
   @Field(() => String, { nullable: true }) after?: string | null;
 }
 
@@ -24,7 +24,7 @@ export class FilesArgs {
 export class DataFieldInput {
   @Field() name!: string;
   @Field() type!: string;
-  @Field(() => Boolean, { defaultValue: false }) sensitive!: boolean;
+  @Field(() => Boolean, { nullable: true, defaultValue: false }) sensitive?: boolean | null;
   @Field(() => String, { nullable: true }) description?: string | null;
 }
 
@@ -35,7 +35,7 @@ export class RegisterFileInput {
   @Field(() => String, { nullable: true }) description?: string | null;
   @Field(() => Classification) classification!: ClassificationName;
   @Field() category!: string;
-  @Field(() => [String], { defaultValue: [] }) tags!: string[];
+  @Field(() => [String], { nullable: true, defaultValue: [] }) tags?: string[] | null;
   @Field() format!: string;
   @Field(() => String, { nullable: true }) updateFrequency?: string | null;
   @Field(() => [DataFieldInput]) fields!: DataFieldInput[];
