@@ -3,7 +3,8 @@ import { isListening, migrateDatabase } from '@app/database';
 import { migrations } from '../migrations/index.js';
 import { TEST_SERVER_ENV, TEST_TEMPLATE_ENV } from './test-database.js';
 
-const TEMPLATE = 'exchange_test_template';
+// Unique per run, so that two runs on one server do not drop each other's template.
+const TEMPLATE = `exchange_test_template_${process.pid}`;
 
 /**
  * Run by global-setup.mjs in its own process (Jest's global setup cannot

@@ -1,5 +1,4 @@
 import { Args, GraphQLISODateTime, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
-import { createPublicKey } from 'node:crypto';
 import type { AccessPolicy } from '@app/access';
 import { AuditKeys, AuditService, keyIdOf } from '@app/audit';
 import { badInput, encodeCursor } from '@app/common';
@@ -62,7 +61,7 @@ export class AuditResolver {
   auditPublicKeys(): AuditPublicKeyModel[] {
     return this.keys.trustedPublicKeys.map((key) => ({
       keyId: keyIdOf(key),
-      publicKeyPem: createPublicKey(key).export({ format: 'pem', type: 'spki' }).toString(),
+      publicKeyPem: key.export({ format: 'pem', type: 'spki' }).toString(),
     }));
   }
 

@@ -1,0 +1,183 @@
+/**
+ * npm run bench:directory — seeds the pilot into a scratch database, serves it,
+ * and measures GraphQL `files` pages over HTTP (autocannon) next to the same
+ * answers computed by hand-written SQL through `pg` (the floor):
+ *   (a) first page with a category filter, (b) a full-text search page,
+ *   (c) the next page by cursor — for a member of a municipal department; and
+ *   (d) a filtered page for a department holding 200 grants;
+ * then the cost of building one request's access policy.
+ */
+import 'reflect-metadata';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { AccessPolicy, grantsHeldAt } from '@app/access';
+import { loadAuthConfig, Tokens, type DepartmentRef } from '@app/auth';
+import { createDataSource } from '@app/database';
+import { PILOT_DEFAULTS, seedPilot } from '@app/directory';
+import { fmt, percentile, scratchDatabase } from './bench-database.js';
+
+const DURATION = Number(process.env.BENCH_SECONDS ?? 8);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const PORT = 3900 + Math.floor(Math.random() * 90);
+
+interface Result {
+  p50: number;
+  p99: number;
+  rps: number;
+}
+
+async function startServer(env: Record<string, string>): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', '@swc-node/register/esm-register', 'apps/directory-api/src/main.ts'], {
+    env: { ...process.env, ...env, NODE_OPTIONS: '' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('GraphQL:') && resolve());
+    child.once('exit', (code) => reject(new Error(`the service exited with ${code}`)));
+  });
+  return child;
+}
+
+async function http(token: string, query: string, variables: Record<string, unknown>): Promise<Result> {
+  const result = await autocannon({
+    url: `http://127.0.0.1:${PORT}/graphql`,
+    method: 'POST',
+    connections: CONNECTIONS,
+    duration: DURATION,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${result.non2xx} non-2xx responses, ${result.errors} errors`);
+  return { p50: result.latency.p50, p99: result.latency.p99, rps: result.requests.average };
+}
+
+/** The floor: the same work as hand-written SQL, same concurrency and duration. */
+async function floor(pool: pg.Pool, run: (client: pg.PoolClient) => Promise<unknown>): Promise<Result> {
+  const latencies: number[] = [];
+  const until = Date.now() + DURATION * 1000;
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () => {
+      const client = await pool.connect();
+      try {
+        while (Date.now() < until) {
+          const started = process.hrtime.bigint();
+          await run(client);
+          latencies.push(Number(process.hrtime.bigint() - started) / 1e6);
+        }
+      } finally {
+        client.release();
+      }
+    }),
+  );
+  latencies.sort((a, b) => a - b);
+  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), rps: latencies.length / DURATION };
+}
+
+/** What a department's member may discover, by hand: the default rules and its grants. */
+const VISIBLE = `(f.owner_department_id = $1 OR f.classification = 'PUBLIC' OR (f.classification = 'INTERNAL' AND f.district_id = $2)
+  OR EXISTS (SELECT 1 FROM permission p WHERE p.grantee_department_id = $1 AND p.file_id = f.id AND p.district_id = f.district_id
+             AND p.revoked_at IS NULL AND p.valid_from <= now() AND (p.expires_at IS NULL OR p.expires_at > now()))
+  OR EXISTS (SELECT 1 FROM permission p WHERE p.grantee_department_id = $1 AND p.file_id IS NULL AND p.district_id = f.district_id
+             AND p.scope_category = f.category AND classification_rank(f.classification) <= classification_rank(p.scope_max_classification)
+             AND p.revoked_at IS NULL AND p.valid_from <= now() AND (p.expires_at IS NULL OR p.expires_at > now())))`;
+
+async function handWrittenPage(client: pg.PoolClient, dept: DepartmentRef, where: string, params: unknown[], order: string, after = '') {
+  const args = [dept.id, dept.districtId, ...params];
+  await client.query(`SELECT count(*) FROM data_file f WHERE ${VISIBLE} AND ${where}`, args);
+  const page = await client.query(
+    `SELECT f.id, f.title, f.classification, o.name AS owner, d.code AS district FROM data_file f
+       JOIN department o ON o.id = f.owner_department_id JOIN district d ON d.id = f.district_id
+      WHERE ${VISIBLE} AND ${where} ${after} ORDER BY ${order} LIMIT 20`,
+    args,
+  );
+  await client.query(`SELECT file_id, name, type FROM data_field WHERE file_id = ANY($1::uuid[]) ORDER BY file_id, position`, [page.rows.map((r) => r.id)]);
+}
+
+const PAGE = `query ($filter: FileFilter, $after: String) { files(first: 20, filter: $filter, after: $after) {
+  totalCount pageInfo { endCursor } edges { node { id title classification owner { name } district { code } fields { name type } myAccess } } } }`;
+
+async function main() {
+  const scratch = await scratchDatabase('bench_directory');
+  const db = await createDataSource({ url: scratch.url, poolSize: 4, applicationName: 'bench' }).initialize();
+  let server: ChildProcess | undefined;
+  const pool = new pg.Pool({ connectionString: scratch.url, max: CONNECTIONS });
+  try {
+    process.stdout.write('Seeding the pilot (44,000 files, 8,000 permissions)... ');
+    const started = Date.now();
+    await seedPilot(db, PILOT_DEFAULTS);
+    console.log(`${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+    const departmentOf = async (code: string): Promise<DepartmentRef> =>
+      (await db.query(`SELECT d.id, d.code, d.name, d.district_id AS "districtId", di.code AS "districtCode" FROM department d JOIN district di ON di.id = d.district_id WHERE d.code = $1`, [code]))[0];
+    const member = await departmentOf('beijing-civil-affairs-bureau');
+    const holder = await departmentOf('haidian-health-commission');
+    // Top the holder up to exactly 200 active grants on guarded files.
+    await db.query(`DELETE FROM permission WHERE grantee_department_id = $1`, [holder.id]);
+    await db.query(
+      `INSERT INTO permission (district_id, file_id, grantee_department_id, action, purpose, granted_by)
+       SELECT district_id, id, $1, 'READ', 'benchmark', 'bench' FROM data_file WHERE classification <> 'PUBLIC' ORDER BY id LIMIT 200`,
+      [holder.id],
+    );
+    await db.query('ANALYZE');
+
+    const secret = randomBytes(32).toString('hex');
+    const auditKey = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    server = await startServer({ DATABASE_URL: scratch.url, PORT: String(PORT), JWT_SECRET: secret, AUDIT_SIGNING_KEY: auditKey, MIGRATE_ON_START: 'false', SEED_PILOT: 'false', DATABASE_POOL_SIZE: '10' });
+    const tokens = new Tokens(loadAuthConfig({ JWT_SECRET: secret }));
+    const memberToken = await tokens.mint({ subject: 'bench', departmentCode: member.code, roles: ['MEMBER'] });
+    const holderToken = await tokens.mint({ subject: 'bench', departmentCode: holder.code, roles: ['MEMBER'] });
+
+    const firstPage = await fetch(`http://127.0.0.1:${PORT}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${memberToken}` },
+      body: JSON.stringify({ query: PAGE, variables: { filter: { categories: ['medical records'] } } }),
+    }).then((r) => r.json() as Promise<any>);
+    const cursor: string = firstPage.data.files.pageInfo.endCursor;
+    const [cursorTime, cursorId] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as [string, string];
+
+    const cases: [string, string, Record<string, unknown>, (c: pg.PoolClient) => Promise<unknown>][] = [
+      ['(a) first page, category filter', memberToken, { filter: { categories: ['medical records'] } }, (c) =>
+        handWrittenPage(c, member, `f.category = $3`, ['medical records'], 'f.updated_at DESC, f.id DESC')],
+      ['(b) full-text search page', memberToken, { filter: { search: 'vaccination registry' } }, (c) =>
+        handWrittenPage(c, member, `f.search_vector @@ websearch_to_tsquery('english', $3)`, ['vaccination registry'],
+          `ts_rank(f.search_vector, websearch_to_tsquery('english', $3)) DESC, f.id DESC`)],
+      ['(c) next page by cursor', memberToken, { filter: { categories: ['medical records'] }, after: cursor }, (c) =>
+        handWrittenPageWithCursor(c, member, cursorTime, cursorId)],
+      ['(d) 200 grants, filtered page', holderToken, { filter: { classifications: ['RESTRICTED', 'CONFIDENTIAL', 'INTERNAL'] } }, (c) =>
+        handWrittenPage(c, holder, `f.classification = ANY($3)`, [['RESTRICTED', 'CONFIDENTIAL', 'INTERNAL']], 'f.updated_at DESC, f.id DESC')],
+    ];
+
+    console.log(`\nfiles pages of 20 over HTTP (autocannon, ${CONNECTIONS} connections, ${DURATION} s each) vs hand-written SQL through pg (same concurrency)`);
+    console.log(`  ${'query'.padEnd(34)} ${'GraphQL p50/p99 ms'.padStart(19)} ${'req/s'.padStart(7)} | ${'SQL p50/p99 ms'.padStart(15)} ${'q/s'.padStart(7)} | p99 ratio`);
+    for (const [label, token, variables, sql] of cases) {
+      const g = await http(token, PAGE, variables);
+      const f = await floor(pool, sql);
+      console.log(
+        `  ${label.padEnd(34)} ${`${fmt(g.p50, 1)} / ${fmt(g.p99, 1)}`.padStart(19)} ${fmt(g.rps).padStart(7)} | ${`${fmt(f.p50, 1)} / ${fmt(f.p99, 1)}`.padStart(15)} ${fmt(f.rps).padStart(7)} | ${(g.p99 / f.p99).toFixed(2)}x`,
+      );
+    }
+
+    const grants = await grantsHeldAt(db.manager, holder.id, new Date());
+    const iterations = 20_000;
+    const t = process.hrtime.bigint();
+    for (let i = 0; i < iterations; i++) new AccessPolicy({ subject: 'bench', roles: ['MEMBER'], department: holder }, grants, new Date());
+    const micros = Number(process.hrtime.bigint() - t) / 1e3 / iterations;
+    const q = process.hrtime.bigint();
+    for (let i = 0; i < 50; i++) await grantsHeldAt(db.manager, holder.id, new Date());
+    const loadMs = Number(process.hrtime.bigint() - q) / 1e6 / 50;
+    console.log(`\nBuilding one request's policy with ${grants.length} grants: ${fmt(micros, 1)} µs in memory, after ${fmt(loadMs, 2)} ms to load the grants`);
+  } finally {
+    server?.kill('SIGTERM');
+    await pool.end();
+    await db.destroy();
+    await scratch.drop();
+  }
+}
+
+function handWrittenPageWithCursor(client: pg.PoolClient, dept: DepartmentRef, time: string, id: string) {
+  return handWrittenPage(client, dept, `f.category = $3 AND (f.updated_at, f.id) < ($4::timestamptz, $5::uuid)`, ['medical records', time, id], 'f.updated_at DESC, f.id DESC');
+}
+
+await main();

@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFile } from 'node:child_process';
+import { copyFile, mkdtemp, readFile, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { DataSource } from 'typeorm';
+import { districtNew } from '../apps/directory-cli/src/commands/district-new.js';
+import { migrations } from '../migrations/index.js';
+import { createTestDatabase, type TestDatabase } from './test-database.js';
+import { World } from './world.js';
+
+const run = promisify(execFile);
+let database: TestDatabase;
+let db: DataSource;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  db = await database.dataSource();
+});
+
+afterAll(() => database.drop());
+
+const lastOnboarding = () => {
+  const migration = migrations[migrations.length - 1];
+  return { instance: new migration(), name: migration.name };
+};
+
+describe('district onboarding migrations', () => {
+  it('the schema, the pilot and 16 districts are migrations, and migration:show lists them all as run', async () => {
+    expect(migrations.map((m) => m.name).filter((n) => n.startsWith('OnboardDistrict'))).toHaveLength(17);
+    const { stdout } = await run('npm', ['run', '-s', 'migration:show'], { env: { ...process.env, NODE_OPTIONS: '', DATABASE_URL: database.url } });
+    const lines = stdout.split('\n').filter((l) => /^\[[X ]\]/.test(l));
+    expect(lines).toHaveLength(migrations.length);
+    expect(lines.every((l) => l.startsWith('[X]'))).toBe(true);
+    expect(stdout).toMatch(/DirectorySchema/);
+    expect(stdout).toMatch(/OnboardDistrictYanqing/);
+  }, 60_000);
+
+  it('reverts (departments and district gone, the offboarding audited) and re-applies', async () => {
+    const { instance } = lastOnboarding();
+    const runner = db.createQueryRunner();
+    await runner.startTransaction();
+    await instance.down(runner);
+    await runner.commitTransaction();
+    expect(await db.query(`SELECT 1 FROM district WHERE code = 'yanqing'`)).toEqual([]);
+    expect(await db.query(`SELECT 1 FROM department WHERE code LIKE 'yanqing-%'`)).toEqual([]);
+    await runner.startTransaction();
+    await instance.up(runner);
+    await runner.commitTransaction();
+    await runner.release();
+    const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM department WHERE code LIKE 'yanqing-%'`);
+    expect(n).toBe(12);
+    const actions = await db.query(`SELECT action FROM audit_entry WHERE ledger = 'platform' AND subject_id = 'yanqing' ORDER BY seq`);
+    expect(actions.map((r: { action: string }) => r.action)).toEqual(['district.onboarded', 'district.offboarded', 'district.onboarded']);
+  });
+
+  it('refuses to revert a district that owns files, and leaves everything as it was', async () => {
+    const [dept] = await db.query(`SELECT d.id, d.code, d.name, d.district_id AS "districtId", 'yanqing' AS "districtCode" FROM department d WHERE code = 'yanqing-health-commission'`);
+    await new World(db).file(dept, 'PUBLIC');
+    const { instance } = lastOnboarding();
+    const runner = db.createQueryRunner();
+    await runner.startTransaction();
+    await expect(instance.down(runner)).rejects.toThrow(/foreign key/);
+    await runner.rollbackTransaction();
+    await runner.release();
+    expect(await db.query(`SELECT code FROM district WHERE code = 'yanqing'`)).toEqual([{ code: 'yanqing' }]);
+  });
+});
+
+describe('district:new', () => {
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'migrations-'));
+    await copyFile('migrations/index.ts', join(dir, 'index.ts'));
+  });
+
+  it('writes a reviewed, reversible migration and registers it in the index', async () => {
+    const file = await districtNew({ dir, code: 'xiong-an', name: "Xiong'an", level: 'county', departments: 'Civil Affairs Bureau, Health Commission' });
+    const source = await readFile(file, 'utf8');
+    expect(source).toContain('await onboardDistrict(q, district, this.name)');
+    expect(source).toContain('await offboardDistrict(q, district.code, this.name)');
+    expect(source).toContain('{ code: "xiong-an-health-commission", name: "Xiong\'an Health Commission" }');
+    expect(source).toContain('level: "county"');
+    const index = await readFile(join(dir, 'index.ts'), 'utf8');
+    const className = /export class (OnboardDistrictXiongAn\d+)/.exec(source)![1];
+    expect(index).toContain(`import { ${className} } from './${file.split('/').pop()!.replace('.ts', '.js')}';`);
+    expect(index.trimEnd().endsWith(`  ${className},\n];`)).toBe(true);
+  });
+
+  it.each([
+    [{ code: 'xiong-an', name: 'Again', departments: 'A' }, /already registered/],
+    [{ code: 'Bad Code', name: 'X', departments: 'A' }, /--code must be/],
+    [{ code: 'platform', name: 'X', departments: 'A' }, /reserved/],
+    [{ code: 'ok-code', name: 'X', departments: ' , ' }, /at least one department/],
+    [{ code: 'ok-code', name: 'X', level: 'province', departments: 'A' }, /--level must be/],
+  ])('refuses %j', async (options, message) => {
+    const before = await readdir(dir);
+    await expect(districtNew({ dir, ...options })).rejects.toThrow(message);
+    expect(await readdir(dir)).toEqual(before);
+  });
+});
