@@ -34,7 +34,7 @@ async function startServer(env: Record<string, string>): Promise<ChildProcess> {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('GraphQL:') && resolve());
+    child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('GraphQL:') && resolve());
     child.once('exit', (code) => reject(new Error(`the service exited with ${code}`)));
   });
   return child;
