@@ -77,22 +77,26 @@ async function floor(pool: pg.Pool, run: (client: pg.PoolClient) => Promise<unkn
 
 /** What a department's member may discover, by hand: the default rules and its grants. */
 const VISIBLE = `(f.owner_department_id = $1 OR f.classification = 'PUBLIC' OR (f.classification = 'INTERNAL' AND f.district_id = $2)
-  OR EXISTS (SELECT 1 FROM permission p WHERE p.grantee_department_id = $1 AND p.file_id = f.id AND p.district_id = f.district_id
-             AND p.revoked_at IS NULL AND p.valid_from <= now() AND (p.expires_at IS NULL OR p.expires_at > now()))
-  OR EXISTS (SELECT 1 FROM permission p WHERE p.grantee_department_id = $1 AND p.file_id IS NULL AND p.district_id = f.district_id
-             AND p.scope_category = f.category AND classification_rank(f.classification) <= classification_rank(p.scope_max_classification)
-             AND p.revoked_at IS NULL AND p.valid_from <= now() AND (p.expires_at IS NULL OR p.expires_at > now())))`;
+  OR f.id IN (SELECT p.file_id FROM permission p WHERE p.grantee_department_id = $1 AND p.file_id IS NOT NULL
+              AND p.revoked_at IS NULL AND p.valid_from <= now() AND (p.expires_at IS NULL OR p.expires_at > now()))
+  OR (f.district_id, f.category, classification_rank(f.classification)) IN (
+       SELECT p.district_id, p.scope_category, r FROM permission p CROSS JOIN LATERAL generate_series(1, classification_rank(p.scope_max_classification)) r
+        WHERE p.grantee_department_id = $1 AND p.file_id IS NULL
+          AND p.revoked_at IS NULL AND p.valid_from <= now() AND (p.expires_at IS NULL OR p.expires_at > now())))`;
 
 async function handWrittenPage(client: pg.PoolClient, dept: DepartmentRef, where: string, params: unknown[], order: string, after = '') {
   const args = [dept.id, dept.districtId, ...params];
   await client.query(`SELECT count(*) FROM data_file f WHERE ${VISIBLE} AND ${where}`, args);
   const page = await client.query(
-    `SELECT f.id, f.title, f.classification, o.name AS owner, d.code AS district FROM data_file f
+    `SELECT f.id, f.district_id, f.title, f.classification, o.name AS owner, d.code AS district FROM data_file f
        JOIN department o ON o.id = f.owner_department_id JOIN district d ON d.id = f.district_id
       WHERE ${VISIBLE} AND ${where} ${after} ORDER BY ${order} LIMIT 20`,
     args,
   );
-  await client.query(`SELECT file_id, name, type FROM data_field WHERE file_id = ANY($1::uuid[]) ORDER BY file_id, position`, [page.rows.map((r) => r.id)]);
+  await client.query(
+    `SELECT file_id, name, type FROM data_field WHERE (district_id, file_id) IN (SELECT * FROM unnest($1::uuid[], $2::uuid[])) ORDER BY file_id, position`,
+    [page.rows.map((r) => r.district_id), page.rows.map((r) => r.id)],
+  );
 }
 
 const PAGE = `query ($filter: FileFilter, $after: String) { files(first: 20, filter: $filter, after: $after) {

@@ -2,6 +2,7 @@ import { DirectorySchema1764547200000 } from './1764547200000-DirectorySchema.js
 import { AuditLog1764547200100 } from './1764547200100-AuditLog.js';
 import { Permissions1764547200200 } from './1764547200200-Permissions.js';
 import { Exchanges1764547200300 } from './1764547200300-Exchanges.js';
+import { GrantLookupIndex1764547200400 } from './1764547200400-GrantLookupIndex.js';
 import { OnboardDistrictBeijing1795771235857 } from './1795771235857-OnboardDistrictBeijing.js';
 import { OnboardDistrictDongcheng1795771236918 } from './1795771236918-OnboardDistrictDongcheng.js';
 import { OnboardDistrictXicheng1795771238121 } from './1795771238121-OnboardDistrictXicheng.js';
@@ -26,6 +27,7 @@ export const migrations = [
   AuditLog1764547200100,
   Permissions1764547200200,
   Exchanges1764547200300,
+  GrantLookupIndex1764547200400,
   OnboardDistrictBeijing1795771235857,
   OnboardDistrictDongcheng1795771236918,
   OnboardDistrictXicheng1795771238121,

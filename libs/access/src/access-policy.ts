@@ -121,23 +121,26 @@ export class AccessPolicy {
 
   /**
    * The files of `alias` (a data_file alias) the caller may `action`, as SQL:
-   * the default rules translated from CASL, or an EXISTS on the grants. The
-   * grants stay in the permission table, since an IN-list of thousands of ids
-   * does not scale; the property tests hold the two forms to the same answer.
+   * the default rules translated from CASL, or a grant in the permission table.
+   * The grants stay in SQL, since an IN-list of thousands of literal ids does
+   * not scale; the property tests hold the two forms to the same answer.
    */
   fileCondition(alias: string, action: Action = 'DISCOVER'): SqlFragment {
     const ast = rulesToAST(this.defaultAbility, action, 'DataFile') as ConditionNode | null;
     const defaults = conditionToSql(ast, fileColumns(alias), 'acc_');
     const rank = ACTIONS.indexOf(action) + 1;
+    const active = ACTIVE_GRANT_SQL.replaceAll(':at', ':acc_at');
+    // Uncorrelated IN-subqueries: PostgreSQL runs each once and probes a hash per row,
+    // where a correlated EXISTS would probe the permission index for every file.
     const grants = `
-      EXISTS (SELECT 1 FROM permission p
-               WHERE p.grantee_department_id = :acc_dept AND p.file_id = ${alias}.id AND p.district_id = ${alias}.district_id
-                 AND action_rank(p.action) >= :acc_rank AND ${ACTIVE_GRANT_SQL.replaceAll(':at', ':acc_at')})
-      OR EXISTS (SELECT 1 FROM permission p
-               WHERE p.grantee_department_id = :acc_dept AND p.file_id IS NULL AND p.district_id = ${alias}.district_id
-                 AND p.scope_category = ${alias}.category
-                 AND classification_rank(${alias}.classification) <= classification_rank(p.scope_max_classification)
-                 AND action_rank(p.action) >= :acc_rank AND ${ACTIVE_GRANT_SQL.replaceAll(':at', ':acc_at')})`;
+      ${alias}.id IN (SELECT p.file_id FROM permission p
+                        WHERE p.grantee_department_id = :acc_dept AND p.file_id IS NOT NULL
+                          AND action_rank(p.action) >= :acc_rank AND ${active})
+      OR (${alias}.district_id, ${alias}.category, classification_rank(${alias}.classification)) IN (
+           SELECT p.district_id, p.scope_category, covered.rank
+             FROM permission p CROSS JOIN LATERAL generate_series(1, classification_rank(p.scope_max_classification)) AS covered(rank)
+            WHERE p.grantee_department_id = :acc_dept AND p.file_id IS NULL
+              AND action_rank(p.action) >= :acc_rank AND ${active})`;
     return {
       sql: `(${defaults.sql} OR ${grants})`,
       params: { ...defaults.params, acc_dept: this.actor.department.id, acc_rank: rank, acc_at: this.at },

@@ -6,6 +6,7 @@ import { actorName, type DepartmentRef } from '@app/auth';
 import { appendAuditEntry } from '@app/audit';
 import { DirectoryRepository } from './directory.repository.js';
 import { FilesRepository } from './files.repository.js';
+import { ReferenceData } from './reference-data.js';
 import {
   FIELD_TYPES,
   type DataFieldRow,
@@ -37,38 +38,39 @@ const FIELD_NAME = /^[a-z][a-z0-9_]{0,62}$/;
 export class DirectoryService {
   private readonly directory: DirectoryRepository;
   private readonly files: FilesRepository;
+  private readonly reference: ReferenceData;
 
   constructor(private readonly db: DataSource) {
     this.directory = new DirectoryRepository(db);
     this.files = new FilesRepository(db);
+    this.reference = new ReferenceData(this.directory);
   }
 
   districts(): Promise<DistrictRow[]> {
     return this.directory.districts();
   }
 
-  async districtsByIds(ids: readonly string[]): Promise<(DistrictRow | undefined)[]> {
-    const byId = new Map((await this.directory.districtsByIds(ids)).map((d) => [d.id, d]));
-    return ids.map((id) => byId.get(id));
+  districtsByIds(ids: readonly string[]): Promise<(DistrictRow | undefined)[]> {
+    return this.reference.districtsByIds(ids);
   }
 
   departments(districtCode?: string | null): Promise<DepartmentRow[]> {
     return this.directory.departments(districtCode);
   }
 
-  async departmentsByIds(ids: readonly string[]): Promise<(DepartmentRow | undefined)[]> {
-    const byId = new Map((await this.directory.departmentsByIds(ids)).map((d) => [d.id, d]));
-    return ids.map((id) => byId.get(id));
+  departmentsByIds(ids: readonly string[]): Promise<(DepartmentRow | undefined)[]> {
+    return this.reference.departmentsByIds(ids);
   }
 
-  departmentByCode(code: string): Promise<DepartmentRef | null> {
-    return this.directory.departmentByCode(code);
+  async departmentByCode(code: string): Promise<DepartmentRef | null> {
+    return (await this.reference.department(code)) ?? null;
   }
 
-  listFiles(caller: AccessPolicy, filter: FileFilter, first: number, after: string | null) {
+  /** A page of the files the caller may discover; the exact total only when asked for, since it costs a count. */
+  listFiles(caller: AccessPolicy, filter: FileFilter, first: number, after: string | null, withTotal = true) {
     checkPageSize(first);
     checkFilter(filter);
-    return this.files.list(caller, filter, first, after);
+    return this.files.list(caller, filter, first, after, withTotal);
   }
 
   /** null both for a file that does not exist and for one the caller may not discover. */

@@ -33,13 +33,13 @@ export class FilesRepository {
   constructor(private readonly db: DataSource) {}
 
   /** One page of the files the caller may discover, with the exact total, all in SQL. */
-  async list(caller: AccessPolicy, filter: FileFilter, first: number, after: string | null): Promise<Page<DataFileRow> & { totalCount: number }> {
+  async list(caller: AccessPolicy, filter: FileFilter, first: number, after: string | null, withTotal = true): Promise<Page<DataFileRow> & { totalCount: number | null }> {
     const qb = this.db.createQueryBuilder().from('data_file', 'f');
     const access = caller.fileCondition('f');
     qb.where(access.sql, access.params);
     this.applyFilter(qb, filter);
 
-    const countRow = await qb.clone().select('count(*)::int', 'n').getRawOne<{ n: number }>();
+    const count = withTotal ? qb.clone().select('count(*)::int', 'n').getRawOne<{ n: number }>() : Promise.resolve(null);
 
     const search = filter.search?.trim();
     const sortKey = search ? `ts_rank(f.search_vector, websearch_to_tsquery('english', :search))` : 'f.updated_at';
@@ -53,10 +53,10 @@ export class FilesRepository {
       });
     }
     qb.orderBy(sortKey, 'DESC').addOrderBy('f.id', 'DESC').limit(first + 1);
-    const rows = await qb.getRawMany<ListedRow>();
+    const [rows, countRow] = await Promise.all([qb.getRawMany<ListedRow>(), count]);
     const page = toPage(rows, first, (r) => [r.sortKey, r.id]);
     for (const item of page.items) delete (item.node as Partial<ListedRow>).sortKey;
-    return { ...page, totalCount: countRow?.n ?? 0 };
+    return { ...page, totalCount: withTotal ? (countRow?.n ?? 0) : null };
   }
 
   private applyFilter(qb: SelectQueryBuilder<ObjectLiteral>, filter: FileFilter): void {

@@ -5,3 +5,4 @@ export * from './files.repository.js';
 export * from './directory.service.js';
 export * from './pilot/pilot-seed.js';
 export * from './pilot/prng.js';
+export * from './reference-data.js';

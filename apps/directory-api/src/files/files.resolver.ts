@@ -1,10 +1,12 @@
-import { Args, Context, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { Args, Context, Info, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import type { GraphQLResolveInfo } from 'graphql';
 import type { AccessPolicy, Action as ActionName } from '@app/access';
 import { DirectoryService, type DataFileRow } from '@app/directory';
 import { Caller } from '../context/auth.guard.js';
 import type { GraphQLContext } from '../context/request-scope.js';
 import { DepartmentModel, DistrictModel } from '../districts/district.model.js';
 import { Action } from '../graphql/enums.js';
+import { selects } from '../graphql/selection.js';
 import { FileIdArgs, FilesArgs, RegisterFileInput } from './dto/files.args.js';
 import { DataFieldModel, DataFileConnectionModel, DataFileModel } from './models/data-file.model.js';
 
@@ -13,9 +15,9 @@ export class FilesResolver {
   constructor(private readonly directory: DirectoryService) {}
 
   @Query(() => DataFileConnectionModel)
-  async files(@Caller() caller: AccessPolicy, @Args() args: FilesArgs): Promise<DataFileConnectionModel> {
-    const page = await this.directory.listFiles(caller, args.filter ?? {}, args.first ?? 50, args.after ?? null);
-    return { edges: page.items, pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor }, totalCount: page.totalCount };
+  async files(@Caller() caller: AccessPolicy, @Args() args: FilesArgs, @Info() info: GraphQLResolveInfo): Promise<DataFileConnectionModel> {
+    const page = await this.directory.listFiles(caller, args.filter ?? {}, args.first ?? 50, args.after ?? null, selects(info, 'totalCount'));
+    return { edges: page.items, pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor }, totalCount: page.totalCount ?? 0 };
   }
 
   @Query(() => DataFileModel, { nullable: true, description: 'null when the file does not exist or the caller may not discover it' })
