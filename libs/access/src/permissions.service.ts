@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { appendAuditEntry } from '@app/audit';
+import { appendAuditEntry, type AuditEvent } from '@app/audit';
 import { actorName, type Actor } from '@app/auth';
 import { badInput, requirePurpose, conflict, forbidden, isUuid, notFound } from '@app/common';
 import { AccessPolicy } from './access-policy.js';
@@ -68,8 +68,15 @@ export class PermissionsService {
    * @param tx the caller's transaction, when the grant is part of a larger change (an exchange approval)
    * @param onSame what an identical active grant with a later expiry means: a CONFLICT for a direct
    *   grant, the grant to cite for an approval
+   * @param pending where the caller collects audit events to append last in its transaction
    */
-  async grant(caller: AccessPolicy, input: GrantInput, tx?: EntityManager, onSame: 'conflict' | 'reuse' = 'conflict'): Promise<GrantOutcome> {
+  async grant(
+    caller: AccessPolicy,
+    input: GrantInput,
+    tx?: EntityManager,
+    onSame: 'conflict' | 'reuse' = 'conflict',
+    pending?: AuditEvent[],
+  ): Promise<GrantOutcome> {
     const file = await this.visibleFile(caller, input.fileId, tx);
     if (!caller.may('grant', file)) throw forbidden('only a steward of the owning department or an administrator of its district grants on this file');
     const grantee = await this.grantee(input.granteeDepartmentCode);
@@ -94,7 +101,8 @@ export class PermissionsService {
       expiresAt: checkExpiry(input.expiresAt),
       grantedBy: actorName(caller.actor),
     };
-    const write = (t: EntityManager) => this.writeGrant(t, caller.actor, permission, { ledger: file.districtCode, parties: [file.ownerCode, grantee.code] }, onSame);
+    const write = (t: EntityManager) =>
+      this.writeGrant(t, caller.actor, permission, { ledger: file.districtCode, parties: [file.ownerCode, grantee.code] }, onSame, pending);
     return tx ? write(tx) : this.db.transaction(write);
   }
 
@@ -133,6 +141,7 @@ export class PermissionsService {
     permission: NewPermission,
     audit: { ledger: string; parties: string[] },
     onSame: 'conflict' | 'reuse' = 'conflict',
+    pending?: AuditEvent[],
   ): Promise<GrantOutcome> {
     // Serializes grants of the same shape, so that two at once make one row.
     await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [
@@ -154,7 +163,7 @@ export class PermissionsService {
     } else {
       id = await this.repository.insert(tx, permission);
     }
-    await appendAuditEntry(tx, {
+    const event: AuditEvent = {
       ledger: audit.ledger,
       actor: actorName(actor),
       action: extended ? 'permission.extended' : 'permission.granted',
@@ -169,8 +178,12 @@ export class PermissionsService {
         purpose: permission.purpose,
         expiresAt: permission.expiresAt?.toISOString() ?? null,
       },
-    });
-    return { permission: (await this.repository.byId(id, tx))!, extended };
+    };
+    // Read before appending: the append takes the ledger's lock, held until commit.
+    const outcome = { permission: (await this.repository.byId(id, tx))!, extended };
+    if (pending) pending.push(event);
+    else await appendAuditEntry(tx, event);
+    return outcome;
   }
 
   async revoke(caller: AccessPolicy, id: string, reason: string): Promise<PermissionRow> {
@@ -186,6 +199,7 @@ export class PermissionsService {
       if (!(await this.repository.revoke(tx, permission.id, actorName(caller.actor), why))) {
         throw conflict(`permission ${id} was already revoked at ${permission.revokedAt?.toISOString()} by ${permission.revokedBy}`);
       }
+      const revoked = (await this.repository.byId(permission.id, tx))!;
       await appendAuditEntry(tx, {
         ledger: permission.districtCode,
         actor: actorName(caller.actor),
@@ -195,7 +209,7 @@ export class PermissionsService {
         parties: [permission.ownerCode, permission.granteeCode].filter((c): c is string => c !== null),
         payload: { reason: why },
       });
-      return (await this.repository.byId(permission.id, tx))!;
+      return revoked;
     });
   }
 

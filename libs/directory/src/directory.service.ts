@@ -102,6 +102,7 @@ export class DirectoryService {
         department.districtId,
         file.code,
       ]);
+      const registered = (await this.files.findById(id, tx))!;
       await appendAuditEntry(tx, {
         ledger: department.districtCode,
         actor: actorName(actor),
@@ -111,7 +112,7 @@ export class DirectoryService {
         parties: [department.code],
         payload: { code: file.code, title: file.title, classification: file.classification, fields: file.fields.map((f) => f.name) },
       });
-      return (await this.files.findById(id, tx)) as DataFileRow;
+      return registered;
     });
   }
 

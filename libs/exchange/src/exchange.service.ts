@@ -66,6 +66,7 @@ export class ExchangeService {
       const locked = await this.records.lockFile(tx, file.id);
       const version = (locked?.version ?? 0) + 1;
       await this.records.publish(tx, file, version, rows, hash, actorName(caller.actor));
+      const published = (await this.files.findById(file.id, tx))!;
       await appendAuditEntry(tx, {
         ledger: caller.actor.department.districtCode,
         actor: actorName(caller.actor),
@@ -75,7 +76,7 @@ export class ExchangeService {
         parties: [caller.actor.department.code],
         payload: { version, rowCount: rows.length, contentHash: hash },
       });
-      return (await this.files.findById(file.id, tx))!;
+      return published;
     });
   }
 
@@ -102,8 +103,9 @@ export class ExchangeService {
         await this.exchanges.decide(tx, id, 'APPROVED', `grant:${coveringGrant.id}`, 'approved by an active EXCHANGE grant', coveringGrant.id);
         events.push(this.event(row, `grant:${coveringGrant.id}`, 'exchange.approved', { permissionId: coveringGrant.id, automatic: true }));
       }
+      const created = (await this.exchanges.byId(id, tx))!;
       for (const e of events) await appendAuditEntry(tx, e);
-      return (await this.exchanges.byId(id, tx))!;
+      return created;
     });
   }
 
@@ -137,6 +139,8 @@ export class ExchangeService {
   async approve(caller: AccessPolicy, id: string, note: string | null): Promise<ExchangeRow> {
     return this.db.transaction(async (tx) => {
       const x = await this.forDecision(caller, tx, id);
+      // Audit entries go last, after every read: the first append takes the ledger's lock until commit.
+      const pending: AuditEvent[] = [];
       const { permission } = await this.permissions.grant(
         caller,
         {
@@ -149,11 +153,14 @@ export class ExchangeService {
         },
         tx,
         'reuse',
+        pending,
       );
       const who = actorName(caller.actor);
       await this.exchanges.decide(tx, x.id, 'APPROVED', who, note?.trim() || null, permission.id);
-      await appendAuditEntry(tx, this.event(x, who, 'exchange.approved', { permissionId: permission.id, note: note?.trim() || null }));
-      return (await this.exchanges.byId(x.id, tx))!;
+      const approved = (await this.exchanges.byId(x.id, tx))!;
+      pending.push(this.event(x, who, 'exchange.approved', { permissionId: permission.id, note: note?.trim() || null }));
+      for (const e of pending) await appendAuditEntry(tx, e);
+      return approved;
     });
   }
 
@@ -164,8 +171,9 @@ export class ExchangeService {
       const x = await this.forDecision(caller, tx, id);
       const who = actorName(caller.actor);
       await this.exchanges.decide(tx, x.id, 'REJECTED', who, why, null);
+      const rejected = (await this.exchanges.byId(x.id, tx))!;
       await appendAuditEntry(tx, this.event(x, who, 'exchange.rejected', { reason: why }));
-      return (await this.exchanges.byId(x.id, tx))!;
+      return rejected;
     });
   }
 
@@ -190,8 +198,9 @@ export class ExchangeService {
       const records = project(current.rows, x.fields);
       const hash = contentHash(records);
       await this.exchanges.delivered(tx, x.id, current.version, hash);
+      const delivered = (await this.exchanges.byId(x.id, tx))!;
       await appendAuditEntry(tx, this.event(x, actorName(caller.actor), 'exchange.delivered', { version: current.version, rowCount: records.length, fields: x.fields, contentHash: hash }));
-      return { exchange: (await this.exchanges.byId(x.id, tx))!, records, contentHash: hash };
+      return { exchange: delivered, records, contentHash: hash };
     });
   }
 

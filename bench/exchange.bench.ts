@@ -1,0 +1,126 @@
+/**
+ * npm run bench:exchange — full request -> approve -> deliver cycles by 32
+ * concurrent clients over four districts, through the services on a real
+ * PostgreSQL (no HTTP): cycles per second, p99 per step, and the share of
+ * the time spent in the audit append statement (its lock wait included).
+ * Each cycle ends with the owner revoking the grant its approval made, so
+ * that every request is decided by a steward rather than by an earlier grant.
+ */
+import 'reflect-metadata';
+import pg from 'pg';
+import { AccessService, PermissionsService } from '@app/access';
+import type { Actor, Role } from '@app/auth';
+import { createDataSource } from '@app/database';
+import { DirectoryService } from '@app/directory';
+import { ExchangeService } from '@app/exchange';
+import { fmt, percentile, scratchDatabase } from './bench-database.js';
+
+const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 32);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
+const DISTRICTS = ['dongcheng', 'xicheng', 'chaoyang', 'haidian'];
+
+// Time spent in audit_append statements, measured at the driver.
+let appendNanos = 0n;
+const { query } = pg.Client.prototype as unknown as { query: (this: pg.Client, ...args: unknown[]) => unknown };
+pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+  const text = typeof args[0] === 'string' ? args[0] : '';
+  const result = query.apply(this, args);
+  if (text.includes('audit_append') && result instanceof Promise) {
+    const started = process.hrtime.bigint();
+    return result.finally(() => (appendNanos += process.hrtime.bigint() - started));
+  }
+  return result;
+} as typeof pg.Client.prototype.query;
+
+async function main() {
+  const scratch = await scratchDatabase('bench_exchange');
+  const db = await createDataSource({ url: scratch.url, poolSize: CLIENTS + 4, applicationName: 'bench' }).initialize();
+  try {
+    const directory = new DirectoryService(db);
+    const access = new AccessService(db);
+    const exchanges = new ExchangeService(db, new PermissionsService(db));
+    const actor = async (code: string, roles: Role[]): Promise<Actor> => ({ subject: 'bench', roles, department: (await directory.departmentByCode(code))! });
+
+    // In each district the health commission owns a file of 200 published rows.
+    const files: { district: string; fileId: string; owner: Actor }[] = [];
+    for (const district of DISTRICTS) {
+      const owner = await actor(`${district}-health-commission`, ['STEWARD']);
+      const policy = await access.policyFor(owner);
+      const file = await directory.registerFile(policy, {
+        code: 'clinic-visits',
+        title: 'Clinic visits',
+        classification: 'RESTRICTED',
+        category: 'medical records',
+        format: 'table',
+        fields: ['patient_name', 'age', 'diagnosis_code', 'visit_date', 'clinic', 'insured'].map((name) => ({ name, type: name === 'age' ? 'integer' : name === 'insured' ? 'boolean' : 'string', sensitive: name === 'patient_name' })),
+      });
+      const rows = Array.from({ length: 200 }, (_, i) => ({ patient_name: `P${i}`, age: 20 + (i % 60), diagnosis_code: `E${i % 90}`, visit_date: '2026-05-01', clinic: `C${i % 7}`, insured: i % 2 === 0 }));
+      await exchanges.publishRecords(await access.policyFor(owner), file.id, rows);
+      files.push({ district, fileId: file.id, owner });
+    }
+    // One requesting department per client (made here, in the scratch database), each let discover the files.
+    const requesters: Actor[] = [];
+    for (let c = 0; c < CLIENTS; c++) {
+      const district = DISTRICTS[(c + 1) % DISTRICTS.length];
+      const code = `${district}-bench-office-${c}`;
+      await db.query(`INSERT INTO department (code, name, district_id) SELECT $1, $1, id FROM district WHERE code = $2`, [code, district]);
+      requesters.push(await actor(code, ['MEMBER']));
+    }
+    for (const f of files) {
+      for (const requester of requesters.filter((r) => r.department.districtCode !== f.district)) {
+        await new PermissionsService(db).grant(await access.policyFor(f.owner), {
+          fileId: f.fileId, granteeDepartmentCode: requester.department.code, actions: ['DISCOVER'], purpose: 'benchmark',
+        });
+      }
+    }
+
+    const steps = { request: [] as number[], approve: [] as number[], deliver: [] as number[], revoke: [] as number[] };
+    const permissions = new PermissionsService(db);
+    const time = async <T>(into: number[], work: () => Promise<T>): Promise<T> => {
+      const started = process.hrtime.bigint();
+      const result = await work();
+      into.push(Number(process.hrtime.bigint() - started) / 1e6);
+      return result;
+    };
+    let cycles = 0;
+    let failures = 0;
+    appendNanos = 0n;
+    const until = Date.now() + SECONDS * 1000;
+    const started = process.hrtime.bigint();
+    await Promise.all(
+      requesters.map(async (requester, c) => {
+        let n = 0;
+        while (Date.now() < until) {
+          const target = files.filter((f) => f.owner.department.districtId !== requester.department.districtId)[n++ % 3];
+          try {
+            const x = await time(steps.request, async () =>
+              exchanges.request(await access.policyFor(requester), { fileId: target.fileId, fields: ['age', 'diagnosis_code', 'visit_date'], purpose: `cycle ${c}-${n}` }),
+            );
+            const approved = await time(steps.approve, async () => exchanges.approve(await access.policyFor(target.owner), x.id, null));
+            await time(steps.deliver, async () => exchanges.deliver(await access.policyFor(requester), x.id));
+            // A one-off exchange: the owner revokes the grant the approval made, so the next request needs a steward again.
+            await time(steps.revoke, async () => permissions.revoke(await access.policyFor(target.owner), approved.permissionId!, 'delivered'));
+            cycles++;
+          } catch (error) {
+            failures++;
+            if (failures < 5) console.error((error as Error).message);
+          }
+        }
+      }),
+    );
+    const wall = Number(process.hrtime.bigint() - started) / 1e9;
+    const busy = [...steps.request, ...steps.approve, ...steps.deliver].reduce((a, b) => a + b, 0);
+    console.log(`\nExchange cycles (request -> approve -> deliver of 200 rows x 3 fields -> revoke): ${CLIENTS} clients, ${DISTRICTS.length} districts, ${SECONDS} s`);
+    console.log(`  ${fmt(cycles / wall)} cycles/s (${fmt(cycles)} cycles, ${failures} failed)`);
+    for (const [step, list] of Object.entries(steps)) {
+      list.sort((a, b) => a - b);
+      console.log(`  ${step.padEnd(8)} p50 ${fmt(percentile(list, 50), 1).padStart(7)} ms   p99 ${fmt(percentile(list, 99), 1).padStart(7)} ms`);
+    }
+    console.log(`  audit append statements (lock wait included): ${((Number(appendNanos) / 1e6 / busy) * 100).toFixed(1)} % of the time in steps`);
+  } finally {
+    await db.destroy();
+    await scratch.drop();
+  }
+}
+
+await main();
