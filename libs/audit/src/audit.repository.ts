@@ -1,7 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { CheckpointData } from './checkpoint.js';
 import type { AuditEntryData } from './hash-chain.js';
-import { AUDIT_ENTRY_COLUMNS, toEntryData, type AuditEntryRow } from './audit-append.js';
+import { AUDIT_ENTRY_SELECT, toEntryData, type AuditEntryRow } from './audit-append.js';
 
 interface CheckpointRow {
   ledger: string;
@@ -51,7 +51,7 @@ export class AuditRepository {
   /** A page in seq order; `party` limits it to the entries that concern that department. */
   async page(ledger: string, afterSeq: number, limit: number, party: string | null): Promise<AuditEntryData[]> {
     const rows = await this.db.query<AuditEntryRow[]>(
-      `SELECT ${AUDIT_ENTRY_COLUMNS} FROM audit_entry
+      `SELECT ${AUDIT_ENTRY_SELECT} FROM audit_entry
         WHERE ledger = $1 AND seq > $2 AND ($4::text IS NULL OR parties @> ARRAY[$4::text])
         ORDER BY seq LIMIT $3`,
       [ledger, afterSeq, limit, party],
@@ -60,14 +60,14 @@ export class AuditRepository {
   }
 
   async entry(ledger: string, seq: number): Promise<AuditEntryData | null> {
-    const [row] = await this.db.query<AuditEntryRow[]>(`SELECT ${AUDIT_ENTRY_COLUMNS} FROM audit_entry WHERE ledger = $1 AND seq = $2`, [ledger, seq]);
+    const [row] = await this.db.query<AuditEntryRow[]>(`SELECT ${AUDIT_ENTRY_SELECT} FROM audit_entry WHERE ledger = $1 AND seq = $2`, [ledger, seq]);
     return row ? toEntryData(row) : null;
   }
 
   /** The latest entry about a subject, e.g. an exchange's last step. */
   async latestAbout(ledger: string, subjectType: string, subjectId: string): Promise<AuditEntryData | null> {
     const [row] = await this.db.query<AuditEntryRow[]>(
-      `SELECT ${AUDIT_ENTRY_COLUMNS} FROM audit_entry WHERE ledger = $1 AND subject_type = $2 AND subject_id = $3 ORDER BY seq DESC LIMIT 1`,
+      `SELECT ${AUDIT_ENTRY_SELECT} FROM audit_entry WHERE ledger = $1 AND subject_type = $2 AND subject_id = $3 ORDER BY seq DESC LIMIT 1`,
       [ledger, subjectType, subjectId],
     );
     return row ? toEntryData(row) : null;
@@ -78,7 +78,7 @@ export class AuditRepository {
     let after = fromSeq - 1;
     for (;;) {
       const rows = await this.db.query<AuditEntryRow[]>(
-        `SELECT ${AUDIT_ENTRY_COLUMNS} FROM audit_entry WHERE ledger = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+        `SELECT ${AUDIT_ENTRY_SELECT} FROM audit_entry WHERE ledger = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
         [ledger, after, batch],
       );
       if (rows.length === 0) return;

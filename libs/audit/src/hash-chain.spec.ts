@@ -106,3 +106,31 @@ describe('ChainVerifier', () => {
     expect(v.firstFault).toMatchObject({ seq, reason });
   });
 });
+
+describe('the fast canonical form', () => {
+  it('equals canonicalize() of the whole entry, for many shapes of entry', async () => {
+    const { default: canonicalize } = await import('canonicalize');
+    const fc = (await import('fast-check')).default;
+    const json = fc.jsonValue() as any;
+    fc.assert(
+      fc.property(
+        fc.record({
+          ledger: fc.string(),
+          seq: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+          occurredAt: fc.date({ noInvalidDate: true }).map((d: Date) => d.toISOString()),
+          actor: fc.string({ unit: 'binary' }),
+          action: fc.string(),
+          subjectType: fc.string(),
+          subjectId: fc.string({ unit: 'binary' }),
+          parties: fc.array(fc.string({ unit: 'binary' })),
+          payload: fc.dictionary(fc.string({ unit: 'binary' }), json),
+          prevHash: fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 64, maxLength: 64 }),
+        }),
+        (entry: any) => {
+          expect(canonicalEntry(entry)).toBe(canonicalize(entry));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+});

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 
 /** The prev_hash of a ledger's first entry. */
@@ -34,27 +34,26 @@ export interface AuditEntryData extends UnsealedEntry {
   hash: string;
 }
 
-/** RFC 8785 (JCS) encoding of the hashed fields; see docs/audit-format.md. */
+const string = (value: string): string => JSON.stringify(value);
+
+/**
+ * RFC 8785 (JCS) encoding of the hashed fields; see docs/audit-format.md.
+ * The top level has fixed keys, written here in JCS order (JSON.stringify of
+ * a string is JCS's string form); the free-form payload goes through the
+ * canonicalize package. The tests hold this to canonicalize() of the whole.
+ */
 export function canonicalEntry(entry: UnsealedEntry): string {
-  const hashed: UnsealedEntry = {
-    ledger: entry.ledger,
-    seq: entry.seq,
-    occurredAt: entry.occurredAt,
-    actor: entry.actor,
-    action: entry.action,
-    subjectType: entry.subjectType,
-    subjectId: entry.subjectId,
-    parties: entry.parties,
-    payload: entry.payload,
-    prevHash: entry.prevHash,
-  };
-  const text = canonicalize(hashed);
-  if (text === undefined) throw new TypeError('audit entry cannot be canonicalized');
-  return text;
+  const payload = canonicalize(entry.payload);
+  if (payload === undefined || !Number.isSafeInteger(entry.seq)) throw new TypeError('audit entry cannot be canonicalized');
+  return (
+    `{"action":${string(entry.action)},"actor":${string(entry.actor)},"ledger":${string(entry.ledger)},` +
+    `"occurredAt":${string(entry.occurredAt)},"parties":[${entry.parties.map(string).join(',')}],"payload":${payload},` +
+    `"prevHash":${string(entry.prevHash)},"seq":${entry.seq},"subjectId":${string(entry.subjectId)},"subjectType":${string(entry.subjectType)}}`
+  );
 }
 
 export function sha256Hex(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
+  return hash('sha256', data, 'hex');
 }
 
 export function entryHash(entry: UnsealedEntry): string {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * Merkle trees in the shape of RFC 6962 / RFC 9162 (Certificate Transparency):
@@ -10,11 +10,14 @@ const LEAF_PREFIX = Buffer.from([0]);
 const NODE_PREFIX = Buffer.from([1]);
 
 export function leafHash(entryHashHex: string): Buffer {
-  return createHash('sha256').update(LEAF_PREFIX).update(Buffer.from(entryHashHex, 'hex')).digest();
+  const data = Buffer.allocUnsafe(33);
+  data[0] = LEAF_PREFIX[0];
+  data.write(entryHashHex, 1, 'hex');
+  return hash('sha256', data, 'buffer') as unknown as Buffer;
 }
 
 export function nodeHash(left: Buffer, right: Buffer): Buffer {
-  return createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest();
+  return hash('sha256', Buffer.concat([NODE_PREFIX, left, right]), 'buffer') as unknown as Buffer;
 }
 
 /** The largest power of two strictly below n (n >= 2). */
