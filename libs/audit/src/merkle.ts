@@ -13,11 +13,11 @@ export function leafHash(entryHashHex: string): Buffer {
   const data = Buffer.allocUnsafe(33);
   data[0] = LEAF_PREFIX[0];
   data.write(entryHashHex, 1, 'hex');
-  return hash('sha256', data, 'buffer') as unknown as Buffer;
+  return hash('sha256', data, 'buffer');
 }
 
 export function nodeHash(left: Buffer, right: Buffer): Buffer {
-  return hash('sha256', Buffer.concat([NODE_PREFIX, left, right]), 'buffer') as unknown as Buffer;
+  return hash('sha256', Buffer.concat([NODE_PREFIX, left, right]), 'buffer');
 }
 
 /** The largest power of two strictly below n (n >= 2). */
