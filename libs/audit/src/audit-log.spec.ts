@@ -60,7 +60,7 @@ describe('append', () => {
   it('computes at insert the hash recomputed from the row as read back', async () => {
     const payload = { nested: { z: 1, a: [1.5, 'x', null, true] }, text: '医疗 "records" \n', big: 2 ** 52, tiny: 1e-7 };
     const written = await db.transaction((tx) => appendAuditEntry(tx, event('roundtrip', 1, payload)));
-    const [read] = await audit.log({ mayReadWholeLedgers: () => true } as never, 'roundtrip', 0, 10).then((p) => p.entries);
+    const [read] = await audit.log({ mayReadWholeLedgers: () => true } as never, 'roundtrip', 0, 10).then((p) => p.items.map((i) => i.node));
     expect(read).toEqual(written);
     expect(entryHash(read)).toBe(read.hash);
   });
@@ -138,7 +138,7 @@ describe('tampering, as a superuser with triggers disabled', () => {
     await appendMany(ledger, SIZE, true);
     return ledger;
   };
-  const entryAt = (ledger: string, seq: number) => audit.log({ mayReadWholeLedgers: () => true } as never, ledger, seq - 1, 1).then((p) => p.entries[0]);
+  const entryAt = (ledger: string, seq: number) => audit.log({ mayReadWholeLedgers: () => true } as never, ledger, seq - 1, 1).then((p) => p.items[0].node);
 
   it.each([
     ['a changed payload', 7, /hash-mismatch/, (l: string) => tamper((tx) => tx.query(`UPDATE audit_entry SET payload = '{"n": 700}' WHERE ledger = $1 AND seq = 7`, [l]))],

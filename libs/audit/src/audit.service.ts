@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { KeyObject } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
-import { badInput, notFound, forbidden } from '@app/common';
+import { badInput, notFound, forbidden, toPage, type Page } from '@app/common';
 import type { AccessPolicy } from '@app/access';
 import { appendAuditEntry } from './audit-append.js';
 import { AuditRepository, type StoredCheckpoint } from './audit.repository.js';
@@ -42,13 +42,12 @@ export class AuditService {
   }
 
   /** Auditors page a whole ledger; a department sees only the entries that concern it. */
-  async log(caller: AccessPolicy, ledger: string, afterSeq: number, first: number): Promise<{ entries: AuditEntryData[]; hasNextPage: boolean }> {
+  async log(caller: AccessPolicy, ledger: string, afterSeq: number, first: number): Promise<Page<AuditEntryData>> {
     if (!Number.isInteger(first) || first < 1 || first > MAX_AUDIT_PAGE) throw badInput(`first must be an integer from 1 to ${MAX_AUDIT_PAGE}`);
     if (afterSeq < 0) throw badInput('afterSeq must not be negative');
     await this.requireLedger(ledger);
     const party = caller.mayReadWholeLedgers() ? null : caller.actor.department.code;
-    const rows = await this.repository.page(ledger, afterSeq, first + 1, party);
-    return { entries: rows.slice(0, first), hasNextPage: rows.length > first };
+    return toPage(await this.repository.page(ledger, afterSeq, first + 1, party), first, (e) => [e.seq]);
   }
 
   async verify(caller: AccessPolicy, ledger: string, onProgress?: (checked: number, total: number) => void): Promise<VerificationResult> {

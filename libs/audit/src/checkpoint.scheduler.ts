@@ -16,7 +16,8 @@ export class CheckpointScheduleSettings {
 export class CheckpointScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Checkpoints');
   private timer?: NodeJS.Timeout;
-  private lastFull = Date.now();
+  // The first tick signs every ledger that has grown since its last checkpoint.
+  private lastFull = 0;
   private running = false;
 
   constructor(

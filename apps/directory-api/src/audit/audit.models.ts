@@ -1,6 +1,6 @@
 import { ArgsType, Field, Int, ObjectType } from '@nestjs/graphql';
 import { BigIntScalar, JsonScalar } from '../graphql/scalars.js';
-import { PageInfoModel } from '../files/models/data-file.model.js';
+import { connectionOf } from '../graphql/connection.js';
 
 @ObjectType('AuditEntry')
 export class AuditEntryModel {
@@ -18,17 +18,7 @@ export class AuditEntryModel {
   @Field() hash!: string;
 }
 
-@ObjectType('AuditEntryEdge')
-export class AuditEntryEdgeModel {
-  @Field() cursor!: string;
-  @Field(() => AuditEntryModel) node!: AuditEntryModel;
-}
-
-@ObjectType('AuditEntryConnection')
-export class AuditEntryConnectionModel {
-  @Field(() => [AuditEntryEdgeModel]) edges!: AuditEntryEdgeModel[];
-  @Field(() => PageInfoModel) pageInfo!: PageInfoModel;
-}
+export const AuditEntryConnectionModel = connectionOf(AuditEntryModel, 'AuditEntry', { totalCount: false });
 
 @ObjectType('Checkpoint')
 export class CheckpointModel {

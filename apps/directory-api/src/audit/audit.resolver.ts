@@ -1,7 +1,8 @@
 import { Args, GraphQLISODateTime, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import type { AccessPolicy } from '@app/access';
-import { AuditKeys, AuditService, keyIdOf } from '@app/audit';
-import { badInput, encodeCursor } from '@app/common';
+import { AuditKeys, AuditService, keyIdOf, type AuditEntryData } from '@app/audit';
+import { badInput } from '@app/common';
+import { toConnection, type Connection } from '../graphql/connection.js';
 import { Caller } from '../context/auth.guard.js';
 import {
   AuditEntryConnectionModel,
@@ -31,10 +32,8 @@ export class AuditResolver {
   ) {}
 
   @Query(() => AuditEntryConnectionModel)
-  async auditLog(@Caller() caller: AccessPolicy, @Args() args: AuditLogArgs): Promise<AuditEntryConnectionModel> {
-    const page = await this.audit.log(caller, args.ledger, position(args.afterSeq ?? 0n, 'afterSeq'), args.first ?? 100);
-    const edges = page.entries.map((node) => ({ cursor: encodeCursor([node.seq]), node }));
-    return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null } };
+  async auditLog(@Caller() caller: AccessPolicy, @Args() args: AuditLogArgs): Promise<Connection<AuditEntryData>> {
+    return toConnection(await this.audit.log(caller, args.ledger, position(args.afterSeq ?? 0n, 'afterSeq'), args.first ?? 100));
   }
 
   @Query(() => ChainVerificationModel)

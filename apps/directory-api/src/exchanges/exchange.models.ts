@@ -1,7 +1,7 @@
 import { ArgsType, Field, GraphQLISODateTime, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
 import type { ExchangeStatus as StatusName } from '@app/exchange';
 import { AuditReceiptModel } from '../audit/audit.models.js';
-import { PageInfoModel } from '../files/models/data-file.model.js';
+import { connectionOf } from '../graphql/connection.js';
 import { ExchangeStatus } from '../graphql/enums.js';
 import { JsonScalar } from '../graphql/scalars.js';
 
@@ -21,18 +21,7 @@ export class ExchangeModel {
   @Field(() => ID, { nullable: true, description: 'the EXCHANGE grant behind the approval' }) permissionId!: string | null;
 }
 
-@ObjectType('ExchangeEdge')
-export class ExchangeEdgeModel {
-  @Field() cursor!: string;
-  @Field(() => ExchangeModel) node!: ExchangeModel;
-}
-
-@ObjectType('ExchangeConnection')
-export class ExchangeConnectionModel {
-  @Field(() => [ExchangeEdgeModel]) edges!: ExchangeEdgeModel[];
-  @Field(() => PageInfoModel) pageInfo!: PageInfoModel;
-  @Field(() => Int) totalCount!: number;
-}
+export const ExchangeConnectionModel = connectionOf(ExchangeModel, 'Exchange', { totalCount: true });
 
 @ObjectType('Delivery')
 export class DeliveryModel {

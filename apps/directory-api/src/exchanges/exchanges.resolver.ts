@@ -6,6 +6,7 @@ import { Caller } from '../context/auth.guard.js';
 import type { GraphQLContext } from '../context/request-scope.js';
 import { DepartmentModel } from '../districts/district.model.js';
 import { DataFileModel } from '../files/models/data-file.model.js';
+import { toConnection, type Connection } from '../graphql/connection.js';
 import {
   ApproveArgs,
   AuditReceiptModel,
@@ -27,9 +28,9 @@ export class ExchangesResolver {
   ) {}
 
   @Query(() => ExchangeConnectionModel, { description: 'outgoing requests of your department; incoming ones too for its stewards' })
-  async exchanges(@Caller() caller: AccessPolicy, @Args() args: ExchangesArgs): Promise<ExchangeConnectionModel> {
+  async exchanges(@Caller() caller: AccessPolicy, @Args() args: ExchangesArgs): Promise<Connection<ExchangeRow>> {
     const page = await this.workflow.list(caller, args.status ?? null, args.first ?? 50, args.after ?? null);
-    return { edges: page.items, pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor }, totalCount: page.totalCount };
+    return toConnection(page, page.totalCount);
   }
 
   @Query(() => ExchangeModel, { nullable: true })

@@ -6,6 +6,7 @@ import { Caller } from '../context/auth.guard.js';
 import type { GraphQLContext } from '../context/request-scope.js';
 import { DepartmentModel, DistrictModel } from '../districts/district.model.js';
 import { Action } from '../graphql/enums.js';
+import { toConnection, type Connection } from '../graphql/connection.js';
 import { selects } from '../graphql/selection.js';
 import { FileIdArgs, FilesArgs, RegisterFileInput } from './dto/files.args.js';
 import { DataFieldModel, DataFileConnectionModel, DataFileModel } from './models/data-file.model.js';
@@ -15,9 +16,9 @@ export class FilesResolver {
   constructor(private readonly directory: DirectoryService) {}
 
   @Query(() => DataFileConnectionModel)
-  async files(@Caller() caller: AccessPolicy, @Args() args: FilesArgs, @Info() info: GraphQLResolveInfo): Promise<DataFileConnectionModel> {
+  async files(@Caller() caller: AccessPolicy, @Args() args: FilesArgs, @Info() info: GraphQLResolveInfo): Promise<Connection<DataFileRow>> {
     const page = await this.directory.listFiles(caller, args.filter ?? {}, args.first ?? 50, args.after ?? null, selects(info, 'totalCount'));
-    return { edges: page.items, pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor }, totalCount: page.totalCount ?? 0 };
+    return toConnection(page, page.totalCount);
   }
 
   @Query(() => DataFileModel, { nullable: true, description: 'null when the file does not exist or the caller may not discover it' })

@@ -1,4 +1,5 @@
 import { Field, ID, Int, ObjectType } from '@nestjs/graphql';
+import { connectionOf } from '../../graphql/connection.js';
 import type { Action as ActionName, Classification as ClassificationName } from '@app/access';
 import { Classification } from '../../graphql/enums.js';
 
@@ -28,21 +29,4 @@ export class DataFileModel {
   myAccess?: ActionName[];
 }
 
-@ObjectType('PageInfo')
-export class PageInfoModel {
-  @Field() hasNextPage!: boolean;
-  @Field(() => String, { nullable: true }) endCursor!: string | null;
-}
-
-@ObjectType('DataFileEdge')
-export class DataFileEdgeModel {
-  @Field() cursor!: string;
-  @Field(() => DataFileModel) node!: DataFileModel;
-}
-
-@ObjectType('DataFileConnection')
-export class DataFileConnectionModel {
-  @Field(() => [DataFileEdgeModel]) edges!: DataFileEdgeModel[];
-  @Field(() => PageInfoModel) pageInfo!: PageInfoModel;
-  @Field(() => Int) totalCount!: number;
-}
+export const DataFileConnectionModel = connectionOf(DataFileModel, 'DataFile', { totalCount: true });
