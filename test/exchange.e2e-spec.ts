@@ -215,6 +215,8 @@ describe('bad input writes nothing', () => {
     ['a record with an unknown field', PUBLISH, () => ({ id: fileId, records: [{ ...RECORDS[0], blood_type: 'A' }] }), 'BAD_USER_INPUT', /row 1: "blood_type"/],
     ['an impossible date', PUBLISH, () => ({ id: fileId, records: [{ visit_date: '2026-02-30' }] }), 'BAD_USER_INPUT', /expected date/],
     ['too many rows', PUBLISH, () => ({ id: fileId, records: Array.from({ length: 10_001 }, () => ({ age: 1 })) }), 'PAYLOAD_TOO_LARGE', /10000 rows/],
+    ['too many bytes', PUBLISH, () => ({ id: fileId, records: Array.from({ length: 600 }, () => ({ patient_name: 'x'.repeat(10_000) })) }), 'PAYLOAD_TOO_LARGE', /bytes of records/],
+    ['a request body over the limit', PUBLISH, () => ({ id: fileId, records: Array.from({ length: 1100 }, () => ({ patient_name: 'x'.repeat(10_000) })) }), 'PAYLOAD_TOO_LARGE', /10 MiB limit/],
   ])('%s: a clear coded error', async (_name, query, variables, code, message) => {
     const token = query === PUBLISH ? healthSteward : civilMember;
     const before = await counts();

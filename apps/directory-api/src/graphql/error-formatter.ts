@@ -4,6 +4,9 @@ import { DomainError } from '@app/common';
 
 const logger = new Logger('GraphQL');
 
+/** The largest request body the service reads (see bootstrap.ts). */
+export const REQUEST_BODY_LIMIT_MIB = 10;
+
 /** One error as a client sees it: a code and a human message, never a stack or SQL. */
 export function formatError(error: GraphQLError): GraphQLFormattedError {
   const original = error.originalError;
@@ -16,7 +19,10 @@ export function formatError(error: GraphQLError): GraphQLFormattedError {
   if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') return { ...base, extensions: { code } };
   // Mercurius' own refusals of a request (query depth, malformed body) are the client's to fix.
   const { code: refusal, statusCode } = (original ?? {}) as { code?: unknown; statusCode?: unknown };
-  if (typeof refusal === 'string' && (refusal === 'MER_ERR_GQL_QUERY_DEPTH' || (refusal.startsWith('MER_ERR_') && statusCode === 400))) {
+  if (refusal === 'FST_ERR_CTP_BODY_TOO_LARGE' || statusCode === 413) {
+    return { ...base, message: `the request body is over the ${REQUEST_BODY_LIMIT_MIB} MiB limit`, extensions: { code: 'PAYLOAD_TOO_LARGE' } };
+  }
+  if (typeof refusal === 'string' && (refusal === 'MER_ERR_GQL_QUERY_DEPTH' || (/^(MER|FST)_ERR_/.test(refusal) && statusCode === 400))) {
     return { ...base, message: error.message.replaceAll('`', ''), extensions: { code: 'BAD_USER_INPUT' } };
   }
   if (!original) {
@@ -41,6 +47,16 @@ export function errorFormatter(execution: ExecutionResult & { errors: readonly G
   const errors = execution.errors.flatMap(unwrap).map(formatError);
   const onlyInput = execution.data === undefined || execution.data === null;
   const codes = new Set(errors.map((e) => e.extensions?.code));
-  const statusCode = !onlyInput ? 200 : codes.has('UNAUTHENTICATED') ? 401 : codes.has('INTERNAL_SERVER_ERROR') ? 500 : codes.has('BAD_USER_INPUT') ? 400 : 200;
+  const statusCode = !onlyInput
+    ? 200
+    : codes.has('UNAUTHENTICATED')
+      ? 401
+      : codes.has('INTERNAL_SERVER_ERROR')
+        ? 500
+        : codes.has('PAYLOAD_TOO_LARGE')
+          ? 413
+          : codes.has('BAD_USER_INPUT')
+            ? 400
+            : 200;
   return { statusCode, response: { data: execution.data ?? null, errors } };
 }
