@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { getIntrospectionQuery } from 'graphql';
 import { SignJWT } from 'jose';
 import type { DepartmentRef } from '@app/auth';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
@@ -155,9 +156,18 @@ describe('bad input and authentication', () => {
     expect(JSON.stringify(res.errors)).not.toMatch(/SELECT|stack|at .*\.ts/);
   });
 
+  it('lets tools introspect the whole schema, whatever the depth limit', async () => {
+    const res = await api.gql(memberToken, getIntrospectionQuery());
+    expect(res.errors).toBeUndefined();
+    expect((res.data as any).__schema.queryType.name).toBe('Query');
+  });
+
   it('refuses too deep and too costly queries before running them', async () => {
     const deep = await api.gql(adminToken, `{ files { edges { node { owner { district { departments { district { departments { district { departments { code } } } } } } } } } } }`);
     expect(deep.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    expect(deep.errors?.[0].message).toMatch(/nested 11 fields deep; the limit is 10/);
+    const viaFragments = await api.gql(adminToken, `fragment D on District { departments { district { departments { district { departments { code } } } } } } { files { edges { node { owner { district { ...D } } } } } }`);
+    expect(viaFragments.errors?.[0].message).toMatch(/nested 11 fields deep/);
     const page = (alias: string) => `${alias}: files(first: 200) { edges { node { id code title description category tags format fields { name type sensitive description } owner { code name } } } }`;
     const costly = await api.gql(adminToken, `{ ${['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l'].map(page).join(' ')} }`);
     expect(costly.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
@@ -187,5 +197,20 @@ describe('bad input and authentication', () => {
     expect((await api.gql(forged, '{ me { subject } }')).errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
     const ghost = await api.tokenFor('no-such-department');
     expect((await api.gql(ghost, '{ me { subject } }')).errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+  });
+});
+
+describe('GraphiQL', () => {
+  it('is served with every asset from installed packages, no CDN', async () => {
+    const page = await api.app.inject({ method: 'GET', url: '/graphiql' });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).not.toMatch(/https?:\/\//);
+    const assets = [...page.body.matchAll(/(?:src|href)="(\/graphiql\/assets\/[^"]+)"/g)].map((m) => m[1]);
+    expect(assets).toHaveLength(4);
+    for (const url of assets) {
+      const asset = await api.app.inject({ method: 'GET', url });
+      expect([url, asset.statusCode]).toEqual([url, 200]);
+      expect(asset.body.length).toBeGreaterThan(1000);
+    }
   });
 });

@@ -20,6 +20,7 @@ import { ExchangesResolver } from './exchanges/exchanges.resolver.js';
 import { FilesResolver } from './files/files.resolver.js';
 import { PermissionsResolver } from './permissions/permissions.resolver.js';
 import { costLimitRule } from './graphql/cost-limit.rule.js';
+import { depthLimitRule } from './graphql/depth-limit.rule.js';
 import { errorFormatter } from './graphql/error-formatter.js';
 import { ViewerResolver } from './viewer/viewer.resolver.js';
 
@@ -64,8 +65,7 @@ export class AppModule {
             autoSchemaFile: true,
             sortSchema: true,
             graphiql: false,
-            queryDepth: config.maxQueryDepth,
-            validationRules: [costLimitRule(config.maxQueryCost)],
+            validationRules: [depthLimitRule(config.maxQueryDepth), costLimitRule(config.maxQueryCost)],
             errorFormatter,
             context: (request: FastifyRequest): GraphQLContext => ({
               scope: new RequestScope({ directory, access }, request.claims!),
