@@ -68,10 +68,11 @@ District data directory exchange
   ${adminToken}
 
 Try:
-  curl -s ${url}/graphql -H 'content-type: application/json' -H "authorization: Bearer ${adminToken.slice(0, 12)}..." \\
+  export TOKEN=${adminToken}
+  curl -s ${url}/graphql -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" \\
     -d '{"query":"${EXAMPLE_QUERY.replaceAll('"', '\\"')}"}'
 
-Tokens for other departments and roles:
+Tokens for other departments and roles (departments: { departments(districtCode: "chaoyang") { code } }):
   npm run cli -- token --department beijing-health-commission --roles STEWARD
   npm run cli -- token --department chaoyang-civil-affairs-bureau --roles MEMBER
 `);
