@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 
@@ -17,7 +17,10 @@ export interface EmbeddedPostgres {
  * @param port 0 picks a free port
  */
 export async function startEmbeddedPostgres(dataDir: string | undefined, port = 0): Promise<EmbeddedPostgres> {
-  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  if (dataDir) {
+    mkdirSync(dataDir, { recursive: true });
+    claim(dataDir);
+  }
   const db = await PGlite.create(dataDir ? { dataDir } : {});
   // PGlite runs one session; the socket server queues every connection's queries into it.
   // Our pools hold one connection, but a pool that just closed may not be gone yet
@@ -30,9 +33,35 @@ export async function startEmbeddedPostgres(dataDir: string | undefined, port = 
     async stop() {
       await server.stop();
       await db.close();
+      if (dataDir) rmSync(lockFile(dataDir), { force: true });
     },
   };
 }
 
 /** PGlite serves one session at a time; a larger pool would deadlock on its queue. */
 export const EMBEDDED_POOL_SIZE = 1;
+
+const lockFile = (dataDir: string) => `${dataDir}.pid`;
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Two processes on one PGlite folder would corrupt it: the second one is refused. */
+function claim(dataDir: string): void {
+  let holder = NaN;
+  try {
+    holder = Number(readFileSync(lockFile(dataDir), 'utf8'));
+  } catch {
+    // no holder
+  }
+  if (Number.isInteger(holder) && holder !== process.pid && alive(holder)) {
+    throw new Error(`the embedded database in ${dataDir} is in use by process ${holder} (is the service running?); stop it, or set DATABASE_URL`);
+  }
+  writeFileSync(lockFile(dataDir), String(process.pid));
+}
