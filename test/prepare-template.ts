@@ -13,7 +13,11 @@ const TEMPLATE = `exchange_test_template_${process.pid}`;
  * On a server, migrates a template database once; test files clone it.
  */
 async function prepare(): Promise<Record<string, string>> {
-  const serverUrl = process.env.DATABASE_URL ?? ((await isListening('127.0.0.1', 5432)) ? 'postgres://postgres@127.0.0.1:5432/postgres' : undefined);
+  // TEST_DATABASE=embedded runs the suite as on a machine with no PostgreSQL at all.
+  const serverUrl =
+    process.env.TEST_DATABASE === 'embedded'
+      ? undefined
+      : (process.env.DATABASE_URL ?? ((await isListening('127.0.0.1', 5432)) ? 'postgres://postgres@127.0.0.1:5432/postgres' : undefined));
   if (!serverUrl) {
     console.error('tests: no PostgreSQL found; each test file uses an embedded one (tests that need concurrent sessions skip themselves)');
     return {};
