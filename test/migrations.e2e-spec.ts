@@ -41,16 +41,21 @@ describe('district onboarding migrations', () => {
 
   it('reverts (departments and district gone, the offboarding audited) and re-applies', async () => {
     const { instance } = lastOnboarding();
-    const runner = db.createQueryRunner();
-    await runner.startTransaction();
-    await instance.down(runner);
-    await runner.commitTransaction();
+    // Each step in a transaction of its own, released before the next query (the embedded database has one session).
+    const inTransaction = async (step: (runner: ReturnType<DataSource['createQueryRunner']>) => Promise<void>) => {
+      const runner = db.createQueryRunner();
+      await runner.startTransaction();
+      try {
+        await step(runner);
+        await runner.commitTransaction();
+      } finally {
+        await runner.release();
+      }
+    };
+    await inTransaction((runner) => instance.down(runner));
     expect(await db.query(`SELECT 1 FROM district WHERE code = 'yanqing'`)).toEqual([]);
     expect(await db.query(`SELECT 1 FROM department WHERE code LIKE 'yanqing-%'`)).toEqual([]);
-    await runner.startTransaction();
-    await instance.up(runner);
-    await runner.commitTransaction();
-    await runner.release();
+    await inTransaction((runner) => instance.up(runner));
     const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM department WHERE code LIKE 'yanqing-%'`);
     expect(n).toBe(12);
     const actions = await db.query(`SELECT action FROM audit_entry WHERE ledger = 'platform' AND subject_id = 'yanqing' ORDER BY seq`);

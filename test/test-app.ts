@@ -31,7 +31,7 @@ export async function startTestApp(database: TestDatabase, env: Record<string, s
   const app = await createApp({
     config,
     database: { url: database.url, poolSize: database.poolSize, logger: queries },
-    logger: false,
+    logger: process.env.TEST_APP_LOGS === 'true',
     scheduleCheckpoints: false,
   });
   return {

@@ -128,8 +128,8 @@ export class PermissionsRepository {
     return rows.length > 0;
   }
 
-  async list(visible: SqlFragment, query: PermissionQuery, limit: number): Promise<PermissionRow[]> {
-    const qb = this.db
+  async list(visible: SqlFragment, query: PermissionQuery, limit: number, db: EntityManager = this.db.manager): Promise<PermissionRow[]> {
+    const qb = db
       .createQueryBuilder()
       .select(COLUMNS)
       .from('permission', 'p')
@@ -148,8 +148,11 @@ export class PermissionsRepository {
     return qb.orderBy('p.granted_at', 'DESC').addOrderBy('p.id', 'DESC').limit(limit).getRawMany<PermissionRow>();
   }
 
-  async departmentByCode(code: string): Promise<{ id: string; code: string; districtId: string; districtCode: string; name: string } | null> {
-    const [row] = await this.db.query<{ id: string; code: string; districtId: string; districtCode: string; name: string }[]>(
+  async departmentByCode(
+    code: string,
+    db: EntityManager = this.db.manager,
+  ): Promise<{ id: string; code: string; districtId: string; districtCode: string; name: string } | null> {
+    const [row] = await db.query<{ id: string; code: string; districtId: string; districtCode: string; name: string }[]>(
       `SELECT d.id, d.code, d.name, d.district_id AS "districtId", di.code AS "districtCode" FROM department d JOIN district di ON di.id = d.district_id WHERE d.code = $1`,
       [code],
     );

@@ -57,8 +57,8 @@ export class PermissionsService {
     return file;
   }
 
-  private async grantee(code: string) {
-    const department = await this.repository.departmentByCode(code);
+  private async grantee(code: string, db?: EntityManager) {
+    const department = await this.repository.departmentByCode(code, db);
     if (!department) throw badInput(`no department "${code}"`);
     return department;
   }
@@ -79,7 +79,7 @@ export class PermissionsService {
   ): Promise<GrantOutcome> {
     const file = await this.visibleFile(caller, input.fileId, tx);
     if (!caller.may('grant', file)) throw forbidden('only a steward of the owning department or an administrator of its district grants on this file');
-    const grantee = await this.grantee(input.granteeDepartmentCode);
+    const grantee = await this.grantee(input.granteeDepartmentCode, tx);
     if (grantee.id === file.ownerDepartmentId) throw badInput('the owning department already has every right on its files; grant to another department');
     let fields: string[] | null = null;
     if (input.fields) {
@@ -191,7 +191,7 @@ export class PermissionsService {
     if (!why) throw badInput('a revocation needs a reason');
     return this.db.transaction(async (tx) => {
       const permission = isUuid(id) ? await this.repository.byId(id, tx, true) : null;
-      if (!permission || !(await this.isVisible(caller, permission))) throw notFound(`no permission ${id}`);
+      if (!permission || !(await this.isVisible(caller, permission, tx))) throw notFound(`no permission ${id}`);
       const authorized = permission.fileId
         ? caller.may('grant', { districtId: permission.districtId, ownerDepartmentId: permission.ownerDepartmentId ?? '' })
         : caller.mayGrantScope(permission.districtId);
@@ -213,9 +213,10 @@ export class PermissionsService {
     });
   }
 
-  private async isVisible(caller: AccessPolicy, permission: PermissionRow): Promise<boolean> {
+  private async isVisible(caller: AccessPolicy, permission: PermissionRow, tx: EntityManager): Promise<boolean> {
     const visible = caller.grantVisibility();
-    const rows = await this.repository.list({ sql: `${visible.sql} AND p.id = :only`, params: { ...visible.params, only: permission.id } }, { activeAt: null }, 1);
+    const only = { sql: `${visible.sql} AND p.id = :only`, params: { ...visible.params, only: permission.id } };
+    const rows = await this.repository.list(only, { activeAt: null }, 1, tx);
     return rows.length === 1;
   }
 
