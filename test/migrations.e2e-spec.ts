@@ -31,7 +31,7 @@ describe('district onboarding migrations', () => {
     expect(migrations.map((m) => m.name).filter((n) => n.startsWith('OnboardDistrict'))).toHaveLength(17);
     const shown = await run('npm', ['run', '-s', 'migration:show'], { env: { ...process.env, NODE_OPTIONS: '', DATABASE_URL: database.url } });
     // The CLI colours its output where it thinks a terminal (or CI) shows it.
-    const stdout = shown.stdout.replace(/\x1b\[[0-9;]*m/g, '');
+    const stdout = shown.stdout.replaceAll(`${String.fromCharCode(27)}[4m`, '').replaceAll(`${String.fromCharCode(27)}[24m`, '');
     const lines = stdout.split('\n').filter((l) => /^\[[X ]\]/.test(l));
     expect(lines).toHaveLength(migrations.length);
     expect(lines.every((l) => l.startsWith('[X]'))).toBe(true);
