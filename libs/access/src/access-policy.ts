@@ -1,7 +1,7 @@
+import { subject } from '@casl/ability';
 import { rulesToAST } from '@casl/ability/extra';
 import type { Actor } from '@app/auth';
 import { ACTIONS, type Action, type FileFacts, type GrantFacts } from './actions.js';
-import { subject } from '@casl/ability';
 import { asSubject, buildAbility, defaultRules, grantRule, type AccessRule, type AppAbility, type Capability } from './ability.factory.js';
 import { conditionToSql, type ConditionNode, type SqlFragment } from './rules-to-sql.js';
 
