@@ -21,9 +21,11 @@ const DISTRICTS = ['dongcheng', 'xicheng', 'chaoyang', 'haidian'];
 
 // Time spent in audit_append statements, measured at the driver.
 let appendNanos = 0n;
+let statements = 0;
 const { query } = pg.Client.prototype as unknown as { query: (this: pg.Client, ...args: unknown[]) => unknown };
 pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
   const text = typeof args[0] === 'string' ? args[0] : '';
+  statements += 1;
   const result = query.apply(this, args);
   if (text.includes('audit_append') && result instanceof Promise) {
     const started = process.hrtime.bigint();
@@ -85,6 +87,7 @@ async function main() {
     let cycles = 0;
     let failures = 0;
     appendNanos = 0n;
+    statements = 0;
     const until = Date.now() + SECONDS * 1000;
     const started = process.hrtime.bigint();
     await Promise.all(
@@ -111,7 +114,7 @@ async function main() {
     const wall = Number(process.hrtime.bigint() - started) / 1e9;
     const busy = [...steps.request, ...steps.approve, ...steps.deliver].reduce((a, b) => a + b, 0);
     console.log(`\nExchange cycles (request -> approve -> deliver of 200 rows x 3 fields -> revoke): ${CLIENTS} clients, ${DISTRICTS.length} districts, ${SECONDS} s`);
-    console.log(`  ${fmt(cycles / wall)} cycles/s (${fmt(cycles)} cycles, ${failures} failed)`);
+    console.log(`  ${fmt(cycles / wall)} cycles/s (${fmt(cycles)} cycles, ${failures} failed), ${fmt(statements / Math.max(cycles, 1), 1)} statements per cycle`);
     for (const [step, list] of Object.entries(steps)) {
       list.sort((a, b) => a - b);
       console.log(`  ${step.padEnd(8)} p50 ${fmt(percentile(list, 50), 1).padStart(7)} ms   p99 ${fmt(percentile(list, 99), 1).padStart(7)} ms`);
