@@ -116,16 +116,8 @@ export class DirectoryService {
     });
   }
 
-  fileById(id: string): Promise<DataFileRow | null> {
-    return isUuid(id) ? this.files.findById(id) : Promise.resolve(null);
-  }
-
   filesByIds(ids: readonly string[]): Promise<DataFileRow[]> {
     return this.files.findByIds(ids.filter(isUuid));
-  }
-
-  fieldsOf(file: DataFileRow): Promise<DataFieldRow[]> {
-    return this.files.fieldsOf([file]).then((m) => m.get(file.id) ?? []);
   }
 }
 
