@@ -32,14 +32,25 @@ function assertEd25519(key: KeyObject): KeyObject {
   return key;
 }
 
+/** Node's own messages (OpenSSL codes) say nothing to an operator: one plain sentence instead. */
+function readKey(make: () => KeyObject, kind: string): KeyObject {
+  let key: KeyObject;
+  try {
+    key = make();
+  } catch {
+    throw new Error(`not a readable ${kind} key (PEM, or base64 of its DER)`);
+  }
+  return assertEd25519(key);
+}
+
 export function parsePrivateKey(text: string): KeyObject {
   const { key, format } = keyMaterial(text);
-  return assertEd25519(format === 'pem' ? createPrivateKey(key) : createPrivateKey({ key, format: 'der', type: 'pkcs8' }));
+  return readKey(() => (format === 'pem' ? createPrivateKey(key) : createPrivateKey({ key, format: 'der', type: 'pkcs8' })), 'private');
 }
 
 export function parsePublicKey(text: string): KeyObject {
   const { key, format } = keyMaterial(text);
-  return assertEd25519(format === 'pem' ? createPublicKey(key) : createPublicKey({ key, format: 'der', type: 'spki' }));
+  return readKey(() => (format === 'pem' ? createPublicKey(key) : createPublicKey({ key, format: 'der', type: 'spki' })), 'public');
 }
 
 /** Short, stable name of a public key: the first 16 hex digits of SHA-256 over its SPKI DER. */
