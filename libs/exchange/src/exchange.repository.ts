@@ -135,14 +135,13 @@ export class RecordsRepository {
     await tx.query(`UPDATE data_file SET version = $3, updated_at = now() WHERE district_id = $1 AND id = $2`, [file.districtId, file.id, version]);
   }
 
-  /** The rows of the file's current version, in order; null when nothing was published. */
-  async current(tx: EntityManager, file: { districtId: string; id: string }): Promise<{ version: number; rows: Record<string, unknown>[] } | null> {
-    const [head] = await tx.query<{ version: number }[]>(`SELECT version FROM data_file WHERE district_id = $1 AND id = $2`, [file.districtId, file.id]);
-    if (!head || head.version === 0) return null;
+  /** The rows of the file's current version (as read in this transaction), in order; null when nothing was published. */
+  async current(tx: EntityManager, file: { districtId: string; id: string; version: number }): Promise<{ version: number; rows: Record<string, unknown>[] } | null> {
+    if (file.version === 0) return null;
     const rows = await tx.query<{ row: Record<string, unknown> }[]>(
       `SELECT row FROM data_record WHERE district_id = $1 AND file_id = $2 AND version = $3 ORDER BY row_no`,
-      [file.districtId, file.id, head.version],
+      [file.districtId, file.id, file.version],
     );
-    return { version: head.version, rows: rows.map((r) => r.row) };
+    return { version: file.version, rows: rows.map((r) => r.row) };
   }
 }

@@ -103,7 +103,7 @@ export class ExchangeService {
         await this.exchanges.decide(tx, id, 'APPROVED', `grant:${coveringGrant.id}`, 'approved by an active EXCHANGE grant', coveringGrant.id);
         events.push(this.event(row, `grant:${coveringGrant.id}`, 'exchange.approved', { permissionId: coveringGrant.id, automatic: true }));
       }
-      const created = (await this.exchanges.byId(id, tx))!;
+      const created = coveringGrant ? (await this.exchanges.byId(id, tx))! : row;
       for (const e of events) await appendAuditEntry(tx, e);
       return created;
     });
