@@ -1,6 +1,6 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { loadAuthConfig, Tokens, type DepartmentRef, type Role } from '@app/auth';
+import { Tokens, type DepartmentRef, type Role } from '@app/auth';
 import { QueryCounter } from '@app/database';
 import { createApp } from '../apps/directory-api/src/bootstrap.js';
 import { loadApiConfig, type ApiConfig } from '../apps/directory-api/src/config.js';
@@ -55,4 +55,3 @@ export async function startTestApp(database: TestDatabase, env: Record<string, s
   };
 }
 
-export { loadAuthConfig };

@@ -6,7 +6,6 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Logger } from 'typeorm';
 import { AccessService, PermissionsService } from '@app/access';
 import { AuditKeys, AuditService, CheckpointScheduler, CheckpointScheduleSettings } from '@app/audit';
-import { Tokens } from '@app/auth';
 import { createDataSource } from '@app/database';
 import { DirectoryService } from '@app/directory';
 import { ExchangeService } from '@app/exchange';
@@ -74,7 +73,6 @@ export class AppModule {
         }),
       ],
       providers: [
-        { provide: Tokens, useValue: new Tokens(config.auth) },
         { provide: APP_GUARD, useClass: CallerGuard },
         ViewerResolver,
         DistrictsResolver,

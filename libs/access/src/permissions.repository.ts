@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Action, Classification, FileFacts } from './actions.js';
 import type { FieldFacts } from './access-policy.js';
+import { GRANT_IN_FORCE_AT_SQL } from './grants.repository.js';
 import type { SqlFragment } from './rules-to-sql.js';
 
 export interface PermissionRow {
@@ -141,9 +142,7 @@ export class PermissionsRepository {
     if (query.fileId) qb.andWhere('p.file_id = :fileId', { fileId: query.fileId });
     if (query.granteeDepartmentId) qb.andWhere('p.grantee_department_id = :grantee', { grantee: query.granteeDepartmentId });
     if (query.activeAt) {
-      qb.andWhere('p.valid_from <= :at AND (p.expires_at IS NULL OR p.expires_at > :at) AND (p.revoked_at IS NULL OR p.revoked_at > :at)', {
-        at: query.activeAt,
-      });
+      qb.andWhere(GRANT_IN_FORCE_AT_SQL, { at: query.activeAt });
     }
     return qb.orderBy('p.granted_at', 'DESC').addOrderBy('p.id', 'DESC').limit(limit).getRawMany<PermissionRow>();
   }

@@ -88,12 +88,7 @@ export class AuditRepository {
     }
   }
 
-  /** Entry hashes of seq 1..size, for building proofs. */
-  async hashes(ledger: string, size: number): Promise<string[]> {
-    const rows = await this.db.query<{ hash: string }[]>(`SELECT hash FROM audit_entry WHERE ledger = $1 AND seq <= $2 ORDER BY seq`, [ledger, size]);
-    return rows.map((r) => r.hash);
-  }
-
+  /** Entry hashes of seq afterSeq+1..upTo, in order: for proofs (from 0) and for extending a tree. */
   async hashesAfter(ledger: string, afterSeq: number, upTo: number): Promise<string[]> {
     const rows = await this.db.query<{ hash: string }[]>(`SELECT hash FROM audit_entry WHERE ledger = $1 AND seq > $2 AND seq <= $3 ORDER BY seq`, [
       ledger,

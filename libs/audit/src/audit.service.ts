@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { KeyObject } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
-import { badInput, notFound, forbidden, toPage, type Page } from '@app/common';
+import { badInput, checkPageSize, notFound, forbidden, toPage, type Page } from '@app/common';
 import type { AccessPolicy } from '@app/access';
 import { appendAuditEntry } from './audit-append.js';
 import { AuditRepository, type StoredCheckpoint } from './audit.repository.js';
@@ -43,7 +43,7 @@ export class AuditService {
 
   /** Auditors page a whole ledger; a department sees only the entries that concern it. */
   async log(caller: AccessPolicy, ledger: string, afterSeq: number, first: number): Promise<Page<AuditEntryData>> {
-    if (!Number.isInteger(first) || first < 1 || first > MAX_AUDIT_PAGE) throw badInput(`first must be an integer from 1 to ${MAX_AUDIT_PAGE}`);
+    checkPageSize(first, MAX_AUDIT_PAGE);
     if (afterSeq < 0) throw badInput('afterSeq must not be negative');
     await this.requireLedger(ledger);
     const party = caller.mayReadWholeLedgers() ? null : caller.actor.department.code;
@@ -128,7 +128,7 @@ export class AuditService {
     let checkpoint = await this.repository.latestCheckpoint(entry.ledger);
     if (!checkpoint || checkpoint.size < entry.seq) checkpoint = await this.checkpoint(entry.ledger);
     if (!checkpoint) throw notFound(`ledger "${entry.ledger}" has no entries yet`);
-    const hashes = await this.repository.hashes(entry.ledger, checkpoint.size);
+    const hashes = await this.repository.hashesAfter(entry.ledger, 0, checkpoint.size);
     return {
       ledger: entry.ledger,
       seq: entry.seq,
@@ -149,7 +149,7 @@ export class AuditService {
     await this.requireLedger(ledger);
     const [from, to] = await Promise.all([this.repository.checkpointOfSize(ledger, fromSize), this.repository.checkpointOfSize(ledger, toSize)]);
     if (!from || !to) throw notFound(`ledger "${ledger}" has no signed checkpoint of size ${!from ? fromSize : toSize}`);
-    const hashes = await this.repository.hashes(ledger, toSize);
+    const hashes = await this.repository.hashesAfter(ledger, 0, toSize);
     return { ledger, fromSize, toSize, fromRoot: from.rootHash, toRoot: to.rootHash, proof: consistencyProof(hashes, fromSize, toSize) };
   }
 }
