@@ -9,7 +9,10 @@ import type { TestDatabase } from './test-database.js';
 export interface GraphQLResponse<T = Record<string, any>> {
   status: number;
   data: T | null;
+  /** Without their request ids, so that two responses can be compared for what a caller learns from them. */
   errors?: { message: string; extensions?: { code?: string }; path?: string[] }[];
+  /** The request id of each error, in order. */
+  requestIds?: string[];
 }
 
 export interface TestApp {
@@ -48,8 +51,14 @@ export async function startTestApp(database: TestDatabase, env: Record<string, s
         headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
         payload: JSON.stringify({ query, variables }),
       });
-      const body = response.json<{ data?: any; errors?: GraphQLResponse['errors'] }>();
-      return { status: response.statusCode, data: body.data ?? null, errors: body.errors };
+      const body = response.json<{ data?: any; errors?: (GraphQLResponse['errors'] & object)[number][] }>();
+      const requestIds = body.errors?.map((e) => {
+        const { requestId, ...rest } = (e.extensions ?? {}) as { requestId?: string };
+        e.extensions = rest;
+        return requestId!;
+      });
+      // Not enumerable: comparing two responses as JSON compares what a caller could learn from them.
+      return Object.defineProperty({ status: response.statusCode, data: body.data ?? null, errors: body.errors }, 'requestIds', { value: requestIds });
     },
     close: () => app.close(),
   };

@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -10,6 +10,7 @@ import { createDataSource } from '@app/database';
 import { DirectoryService } from '@app/directory';
 import { ExchangeService } from '@app/exchange';
 import type { FastifyRequest } from 'fastify';
+import { Kind, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import type { ApiConfig } from './config.js';
 import { CallerGuard } from './context/auth.guard.js';
 import { RequestScope, type GraphQLContext } from './context/request-scope.js';
@@ -18,9 +19,13 @@ import { AuditEntryFieldsResolver, AuditResolver, CheckpointFieldsResolver } fro
 import { ExchangesResolver } from './exchanges/exchanges.resolver.js';
 import { FilesResolver } from './files/files.resolver.js';
 import { PermissionsResolver } from './permissions/permissions.resolver.js';
-import { costLimitRule } from './graphql/cost-limit.rule.js';
-import { depthLimitRule } from './graphql/depth-limit.rule.js';
 import { errorFormatter } from './graphql/error-formatter.js';
+import { MAX_QUERY_TOKENS } from './graphql/input-limits.js';
+import { checkQueryCost, type ListSizes } from './graphql/query-cost.js';
+import { checkQueryText, queryShapeRule } from './graphql/query-shape.rule.js';
+import { DateTimeScalar } from './graphql/scalars.js';
+import { TextInputPipe } from './graphql/text-input.pipe.js';
+import { MAX_FIELDS_PER_FILE } from '@app/directory';
 import { ViewerResolver } from './viewer/viewer.resolver.js';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -45,6 +50,26 @@ export class DomainModule {
   }
 }
 
+/** The operation's name, else its top-level fields: what the request log line and metrics report. */
+function operationLabel(document: DocumentNode): string {
+  const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  if (!operation) return 'unknown';
+  if (operation.name) return operation.name.value;
+  const fields = operation.selectionSet.selections.flatMap((s) => (s.kind === Kind.FIELD ? [s.name.value] : []));
+  return `${operation.operation} ${[...new Set(fields)].slice(0, 5).join(',')}`;
+}
+
+/** The real length of every unpaged list of objects, for pricing a query. */
+async function listSizes(directory: DirectoryService): Promise<ListSizes> {
+  const sizes = await directory.referenceSizes();
+  return {
+    'Query.districts': sizes.districts,
+    'Query.departments': sizes.departments,
+    'District.departments': sizes.largestDistrict,
+    'DataFile.fields': MAX_FIELDS_PER_FILE,
+  };
+}
+
 @Module({})
 export class AppModule {
   static register({ config, database, scheduleCheckpoints = true }: AppOptions): DynamicModule {
@@ -53,7 +78,13 @@ export class AppModule {
       imports: [
         TypeOrmModule.forRootAsync({
           useFactory: () => ({ type: 'postgres' as const }),
-          dataSourceFactory: () => createDataSource({ ...database, applicationName: 'directory-api' }).initialize(),
+          dataSourceFactory: () =>
+            createDataSource({
+              ...database,
+              applicationName: 'directory-api',
+              statementTimeoutMs: config.statementTimeoutMs,
+              acquireTimeoutMs: config.acquireTimeoutMs,
+            }).initialize(),
         }),
         DomainModule.register(config),
         GraphQLModule.forRootAsync<MercuriusDriverConfig>({
@@ -63,17 +94,29 @@ export class AppModule {
             path: GRAPHQL_PATH,
             autoSchemaFile: true,
             sortSchema: true,
+            buildSchemaOptions: { scalarsMap: [{ type: Date, scalar: DateTimeScalar }] },
             graphiql: false,
-            validationRules: [depthLimitRule(config.maxQueryDepth), costLimitRule(config.maxQueryCost)],
+            graphql: { parseOptions: { maxTokens: MAX_QUERY_TOKENS } },
+            validationRules: [queryShapeRule(config.maxQueryDepth)],
+            hooks: {
+              preParsing: (_schema, source) => Promise.resolve(checkQueryText(source)),
+              // Priced here rather than in validation: only now are the variables (page sizes) known.
+              preExecution: async (schema, document, context, variables) => {
+                const request = (context as { reply?: { request: FastifyRequest } }).reply?.request;
+                if (request) request.graphql = { operation: operationLabel(document) };
+                checkQueryCost(schema, document, variables, await listSizes(directory), config.maxQueryCost);
+              },
+            },
             errorFormatter,
             context: (request: FastifyRequest): GraphQLContext => ({
-              scope: new RequestScope({ directory, access }, request.claims!),
+              scope: new RequestScope({ directory, access }, request.caller!),
             }),
           }),
         }),
       ],
       providers: [
         { provide: APP_GUARD, useClass: CallerGuard },
+        { provide: APP_PIPE, useClass: TextInputPipe },
         ViewerResolver,
         DistrictsResolver,
         DepartmentsResolver,

@@ -1,21 +1,115 @@
 import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import rateLimit from '@fastify/rate-limit';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyRequest } from 'fastify';
+import { pino, type Logger as PinoLogger } from 'pino';
+import { AccessService } from '@app/access';
 import { Tokens } from '@app/auth';
+import { DirectoryService } from '@app/directory';
 import { AppModule, GRAPHQL_PATH, type AppOptions } from './app.module.js';
-import { REQUEST_BODY_LIMIT_MIB } from './graphql/error-formatter.js';
-import { requireBearerToken } from './graphql/graphql-auth.hook.js';
+import { requireBearerToken, resolveCaller } from './graphql/graphql-auth.hook.js';
 import { serveGraphiql } from './graphql/graphiql.js';
+import { REQUEST_BODY_LIMIT_MIB } from './graphql/input-limits.js';
+
+/** A client's own X-Request-Id is kept when it is a plain token; anything else gets a fresh one. */
+const CLIENT_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** JSON lines for machines; readable lines when a person watches a terminal in development. */
+function createLogger(level: string, pretty: boolean): PinoLogger {
+  return pino({
+    level,
+    // Never log what a request carries: tokens and records stay out of the logs.
+    redact: { paths: ['req.headers.authorization', 'headers.authorization', 'variables', 'records'], remove: true },
+    ...(pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } } : {}),
+  });
+}
+
+/**
+ * The shape GraphQL over HTTP gives a POST body, checked before the driver's
+ * schema, which would coerce a number or a list into a query string. Null
+ * "extensions" is allowed, as the specification says, and then dropped.
+ */
+function checkRequestBody(body: unknown): string | undefined {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return 'the request body must be a JSON object with a "query" string';
+  const fields = body as Record<string, unknown>;
+  if (typeof fields.query !== 'string') return 'query must be a string holding a GraphQL document';
+  if (fields.variables != null && (typeof fields.variables !== 'object' || Array.isArray(fields.variables))) return 'variables must be a JSON object';
+  if (fields.operationName != null && typeof fields.operationName !== 'string') return 'operationName must be a string';
+  if (fields.extensions === null) delete fields.extensions;
+  else if (fields.extensions !== undefined && (typeof fields.extensions !== 'object' || Array.isArray(fields.extensions))) return 'extensions must be a JSON object';
+  return undefined;
+}
 
 /** Builds the service, ready to listen; the e2e tests use it as main.ts does. */
 export async function createApp(options: AppOptions & { graphiqlHeaders?: string; logger?: boolean }): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: REQUEST_BODY_LIMIT_MIB * 1024 * 1024 });
-  requireBearerToken(adapter.getInstance(), new Tokens(options.config.auth), GRAPHQL_PATH);
+  const { config } = options;
+  const logger = createLogger(options.logger === false ? 'silent' : config.logLevel, options.logger !== false && process.stdout.isTTY && process.env.NODE_ENV !== 'production');
+  const adapter = new FastifyAdapter({
+    bodyLimit: REQUEST_BODY_LIMIT_MIB * 1024 * 1024,
+    loggerInstance: logger,
+    disableRequestLogging: true,
+    requestIdHeader: false,
+    genReqId: (raw: { headers: Record<string, string | string[] | undefined> }) => {
+      const given = raw.headers['x-request-id'];
+      return typeof given === 'string' && CLIENT_REQUEST_ID.test(given) ? given : randomUUID();
+    },
+  });
+  const fastify = adapter.getInstance();
+  requireBearerToken(fastify, new Tokens(config.auth), GRAPHQL_PATH);
+  fastify.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  fastify.addHook('preValidation', async (request, reply) => {
+    if (request.method !== 'POST' || request.url.split('?')[0] !== GRAPHQL_PATH) return;
+    const fault = checkRequestBody(request.body);
+    if (fault) {
+      request.graphql = { outcome: 'BAD_USER_INPUT' };
+      return reply.code(400).send({ data: null, errors: [{ message: fault, extensions: { code: 'BAD_USER_INPUT', requestId: request.id } }] });
+    }
+  });
+  // One line per request: who, what, how long, and the outcome code; never the token or the data.
+  fastify.addHook('onResponse', async (request, reply) => {
+    if (!request.url.startsWith(GRAPHQL_PATH)) return;
+    request.log.info(
+      {
+        department: request.claims?.departmentCode,
+        operation: request.graphql?.operation,
+        outcome: request.graphql?.outcome ?? (reply.statusCode < 400 ? 'OK' : String(reply.statusCode)),
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
+      'request',
+    );
+  });
+
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(options), adapter, {
     logger: options.logger === false ? false : ['error', 'warn', 'log'],
   });
-  if (options.config.graphiql) serveGraphiql(adapter.getInstance(), GRAPHQL_PATH, options.graphiqlHeaders);
+  await app.register(rateLimit, {
+    max: config.rateLimitPerMinute,
+    timeWindow: 60_000,
+    // Per department: its members share one budget, so one department cannot crowd out the others.
+    keyGenerator: (request: FastifyRequest) => (request.claims ? `dept:${request.claims.departmentCode}` : `ip:${request.ip}`),
+    errorResponseBuilder: (request, context) => {
+      request.graphql = { outcome: 'RATE_LIMITED' };
+      const seconds = Math.ceil(context.ttl / 1000);
+      return {
+        statusCode: context.statusCode,
+        data: null,
+        errors: [
+          {
+            message: `too many requests from your department (over ${context.max} a minute); retry in ${seconds} s`,
+            extensions: { code: 'RATE_LIMITED', retryAfterSeconds: seconds, requestId: request.id },
+          },
+        ],
+      };
+    },
+  });
+  resolveCaller(fastify, { directory: app.get(DirectoryService), access: app.get(AccessService) }, GRAPHQL_PATH);
+  if (config.graphiql) serveGraphiql(fastify, GRAPHQL_PATH, options.graphiqlHeaders);
   await app.init();
-  await adapter.getInstance().ready();
+  await fastify.ready();
   return app;
 }

@@ -16,10 +16,17 @@ export class Tokens {
         algorithms: [this.config.algorithm],
         issuer: this.config.issuer,
         audience: this.config.audience,
+        requiredClaims: ['exp'],
       }));
     } catch (error) {
       if (error instanceof errors.JWTExpired) throw unauthenticated('the token has expired');
+      if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'exp') throw unauthenticated('the token has no expiry (exp); tokens must expire');
       throw unauthenticated('the token is not valid');
+    }
+    // A token that lives for ever (or for a year) is a stolen credential waiting to happen.
+    const from = typeof payload.iat === 'number' ? payload.iat : typeof payload.nbf === 'number' ? payload.nbf : undefined;
+    if (from === undefined || typeof payload.exp !== 'number' || payload.exp - from > this.config.maxLifetimeSeconds) {
+      throw unauthenticated(`the token's lifetime (exp - iat) must be given and at most ${this.config.maxLifetimeSeconds / 3600} hours`);
     }
     const roles = payload.roles;
     if (typeof payload.sub !== 'string' || typeof payload.dept !== 'string' || !Array.isArray(roles) || !roles.every(isRole)) {

@@ -42,13 +42,39 @@ export function toPage<T>(rows: T[], first: number, cursorOf: (row: T) => (strin
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (value: unknown): value is string => typeof value === 'string' && UUID.test(value);
 
-const TIMESTAMP_TEXT = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/;
+const TIMESTAMP_TEXT = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/;
+
+/** Whether the date and time of day exist on the calendar (2024-02-30 does not), so a cast cannot fail. */
+export function isCalendarDateTime(year: number, month: number, day: number, hour = 0, minute = 0, second = 0): boolean {
+  const t = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+  return (
+    year >= 1 &&
+    t.getUTCFullYear() === year &&
+    t.getUTCMonth() === month - 1 &&
+    t.getUTCDate() === day &&
+    t.getUTCHours() === hour &&
+    t.getUTCMinutes() === minute &&
+    t.getUTCSeconds() === second
+  );
+}
+
+const notOurCursor = () => badInput('after is not a cursor this service issued for this query');
 
 /** A cursor of [timestamptz as text, uuid], as lists sorted by time then id issue. */
 export function decodeTimeCursor(cursor: string): [string, string] {
   const [key, id] = decodeCursor(cursor, 2);
-  if (typeof key !== 'string' || !TIMESTAMP_TEXT.test(key) || !isUuid(id)) throw badInput('after is not a cursor this service issued for this query');
-  return [key, id];
+  const parts = typeof key === 'string' ? TIMESTAMP_TEXT.exec(key) : null;
+  if (!parts || !isUuid(id) || !isCalendarDateTime(...(parts.slice(1, 7).map(Number) as [number, number, number, number, number, number]))) {
+    throw notOurCursor();
+  }
+  return [key as string, id];
+}
+
+/** A search rank (a float4 from ts_rank, never negative nor huge) then a uuid. */
+export function decodeRankCursor(cursor: string): [number, string] {
+  const [rank, id] = decodeCursor(cursor, 2);
+  if (typeof rank !== 'number' || !Number.isFinite(rank) || rank < 0 || rank > 1e6 || !isUuid(id)) throw notOurCursor();
+  return [rank, id];
 }
 
 /** A stated purpose: required, trimmed, bounded. */

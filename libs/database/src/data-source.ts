@@ -9,6 +9,10 @@ export interface DataSourceSettings {
   migrations?: MixedList<Function | string>;
   logger?: Logger;
   applicationName?: string;
+  /** Cancel any statement running longer (the API sets it; seeding and migrations do not). */
+  statementTimeoutMs?: number;
+  /** Fail a request that waits longer for a pooled connection. */
+  acquireTimeoutMs?: number;
 }
 
 /** The one way the app, the CLI, migrations and tests reach PostgreSQL. */
@@ -26,7 +30,10 @@ export function createDataSource(settings: DataSourceSettings): DataSource {
     logger: settings.logger,
     poolSize: settings.poolSize,
     applicationName: settings.applicationName ?? 'district-data-exchange',
-    extra: { connectionTimeoutMillis: 10_000 },
+    extra: {
+      connectionTimeoutMillis: settings.acquireTimeoutMs ?? 10_000,
+      ...(settings.statementTimeoutMs ? { statement_timeout: settings.statementTimeoutMs } : {}),
+    },
   });
 }
 

@@ -6,7 +6,7 @@ import { actorName, type DepartmentRef } from '@app/auth';
 import { appendAuditEntry } from '@app/audit';
 import { DirectoryRepository } from './directory.repository.js';
 import { FilesRepository } from './files.repository.js';
-import { ReferenceData } from './reference-data.js';
+import { ReferenceData, type ReferenceSizes } from './reference-data.js';
 import {
   FIELD_TYPES,
   type DataFieldRow,
@@ -56,6 +56,14 @@ export class DirectoryService {
 
   departments(districtCode?: string | null): Promise<DepartmentRow[]> {
     return this.directory.departments(districtCode);
+  }
+
+  departmentsOfDistrict(districtId: string): Promise<DepartmentRow[]> {
+    return this.reference.departmentsOf(districtId);
+  }
+
+  referenceSizes(): Promise<ReferenceSizes> {
+    return this.reference.sizes();
   }
 
   departmentsByIds(ids: readonly string[]): Promise<(DepartmentRow | undefined)[]> {

@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
-import { badInput, decodeCursor, decodeTimeCursor, isUuid, type Page, toPage } from '@app/common';
+import { decodeRankCursor, decodeTimeCursor, type Page, toPage } from '@app/common';
 import type { AccessPolicy } from '@app/access';
 import type { DataFieldRow, DataFileRow, FileFilter, FileKey } from './directory.types.js';
 
@@ -45,8 +45,7 @@ export class FilesRepository {
     const sortKey = search ? `ts_rank(f.search_vector, websearch_to_tsquery('english', :search))` : 'f.updated_at';
     qb.select(FILE_COLUMNS).addSelect(search ? sortKey : `${sortKey}::text`, 'sortKey');
     if (after) {
-      const [key, id] = search ? decodeCursor(after, 2) : decodeTimeCursor(after);
-      if ((search && typeof key !== 'number') || !isUuid(id)) throw badInput('after is not a cursor this service issued for this query');
+      const [key, id] = search ? decodeRankCursor(after) : decodeTimeCursor(after);
       qb.andWhere(`(${sortKey}, f.id) < (CAST(:afterKey AS ${search ? 'real' : 'timestamptz'}), CAST(:afterId AS uuid))`, {
         afterKey: key,
         afterId: id,

@@ -2,6 +2,13 @@ import type { DepartmentRef } from '@app/auth';
 import type { DirectoryRepository } from './directory.repository.js';
 import type { DepartmentRow, DistrictRow } from './directory.types.js';
 
+export interface ReferenceSizes {
+  districts: number;
+  departments: number;
+  /** Departments of the district that has the most. */
+  largestDistrict: number;
+}
+
 interface Snapshot {
   at: number;
   districts: Map<string, DistrictRow>;
@@ -58,6 +65,20 @@ export class ReferenceData {
   async departmentsByIds(ids: readonly string[]): Promise<(DepartmentRow | undefined)[]> {
     const s = (await this.lookup((x) => (ids.every((id) => x.departments.has(id)) ? x : undefined))) ?? (await this.current());
     return ids.map((id) => s.departments.get(id));
+  }
+
+  /** The departments of a district, by code, from the snapshot: nested lists cost no query. */
+  async departmentsOf(districtId: string): Promise<DepartmentRow[]> {
+    const s = await this.current();
+    return [...s.departments.values()].filter((d) => d.districtId === districtId).sort((a, b) => a.code.localeCompare(b.code));
+  }
+
+  /** How long the reference lists are: what a query selecting them may cost. */
+  async sizes(): Promise<ReferenceSizes> {
+    const s = await this.current();
+    const perDistrict = new Map<string, number>();
+    for (const d of s.departments.values()) perDistrict.set(d.districtId, (perDistrict.get(d.districtId) ?? 0) + 1);
+    return { districts: s.districts.size, departments: s.departments.size, largestDistrict: Math.max(0, ...perDistrict.values()) };
   }
 
   async districtsByIds(ids: readonly string[]): Promise<(DistrictRow | undefined)[]> {

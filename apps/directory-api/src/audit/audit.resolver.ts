@@ -1,4 +1,5 @@
-import { Args, GraphQLISODateTime, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { Args, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { DateTimeScalar } from '../graphql/scalars.js';
 import type { AccessPolicy } from '@app/access';
 import { AuditKeys, AuditService, keyIdOf, type AuditEntryData } from '@app/audit';
 import { badInput } from '@app/common';
@@ -73,7 +74,7 @@ export class AuditResolver {
 /** Entry and checkpoint times travel as ISO strings (they are hashed and signed as such) and are served as DateTime. */
 @Resolver(() => AuditEntryModel)
 export class AuditEntryFieldsResolver {
-  @ResolveField(() => GraphQLISODateTime)
+  @ResolveField(() => DateTimeScalar)
   occurredAt(@Parent() entry: AuditEntryModel): Date {
     return new Date(entry.occurredAt);
   }
@@ -81,7 +82,7 @@ export class AuditEntryFieldsResolver {
 
 @Resolver(() => CheckpointModel)
 export class CheckpointFieldsResolver {
-  @ResolveField(() => GraphQLISODateTime)
+  @ResolveField(() => DateTimeScalar)
   signedAt(@Parent() checkpoint: CheckpointModel): Date {
     return new Date(checkpoint.signedAt);
   }

@@ -1,7 +1,5 @@
 import DataLoader from 'dataloader';
-import { unauthenticated } from '@app/common';
 import type { AccessPolicy, AccessService } from '@app/access';
-import type { TokenClaims } from '@app/auth';
 import type { DataFieldRow, DataFileRow, DepartmentRow, DirectoryService, DistrictRow } from '@app/directory';
 
 export interface ScopeServices {
@@ -10,26 +8,18 @@ export interface ScopeServices {
 }
 
 /**
- * Everything one GraphQL request shares: the caller's policy, built once, and
- * the batching loaders that keep nested fields to one query per level.
+ * Everything one GraphQL request shares: the caller's policy, decided before
+ * GraphQL ran (see graphql-auth.hook.ts), and the batching loaders that keep
+ * nested fields to one query per level.
  */
 export class RequestScope {
-  private policy?: Promise<AccessPolicy>;
-
   constructor(
     private readonly services: ScopeServices,
-    readonly claims: TokenClaims,
+    private readonly policy: AccessPolicy,
   ) {}
 
   caller(): Promise<AccessPolicy> {
-    this.policy ??= this.buildPolicy();
-    return this.policy;
-  }
-
-  private async buildPolicy(): Promise<AccessPolicy> {
-    const department = await this.services.directory.departmentByCode(this.claims.departmentCode);
-    if (!department) throw unauthenticated(`the token's department "${this.claims.departmentCode}" is not known here`);
-    return this.services.access.policyFor({ subject: this.claims.subject, roles: this.claims.roles, department });
+    return Promise.resolve(this.policy);
   }
 
   readonly districts = new DataLoader<string, DistrictRow | undefined>((ids) => this.services.directory.districtsByIds(ids));
@@ -38,10 +28,9 @@ export class RequestScope {
     const byId = new Map((await this.services.directory.filesByIds(ids)).map((f) => [f.id, f]));
     return ids.map((id) => byId.get(id));
   });
-  readonly visibleFields = new DataLoader<DataFileRow, DataFieldRow[], string>(
-    async (files) => this.services.directory.visibleFields(await this.caller(), files),
-    { cacheKeyFn: (f) => f.id },
-  );
+  readonly visibleFields = new DataLoader<DataFileRow, DataFieldRow[], string>((files) => this.services.directory.visibleFields(this.policy, files), {
+    cacheKeyFn: (f) => f.id,
+  });
 }
 
 export interface GraphQLContext {

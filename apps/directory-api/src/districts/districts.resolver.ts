@@ -14,7 +14,7 @@ export class DistrictsResolver {
 
   @ResolveField(() => [DepartmentModel])
   departments(@Parent() district: DistrictModel) {
-    return this.directory.departments(district.code);
+    return this.directory.departmentsOfDistrict(district.id);
   }
 }
 

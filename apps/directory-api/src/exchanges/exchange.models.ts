@@ -1,9 +1,9 @@
-import { ArgsType, Field, GraphQLISODateTime, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
+import { ArgsType, Field, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
 import type { ExchangeStatus as StatusName } from '@app/exchange';
 import { AuditReceiptModel } from '../audit/audit.models.js';
 import { connectionOf } from '../graphql/connection.js';
 import { ExchangeStatus } from '../graphql/enums.js';
-import { JsonScalar } from '../graphql/scalars.js';
+import { DateTimeScalar, JsonScalar } from '../graphql/scalars.js';
 
 @ObjectType('Exchange')
 export class ExchangeModel {
@@ -12,10 +12,10 @@ export class ExchangeModel {
   @Field() purpose!: string;
   @Field(() => ExchangeStatus) status!: StatusName;
   @Field() requestedAt!: Date;
-  @Field(() => GraphQLISODateTime, { nullable: true }) decidedAt!: Date | null;
+  @Field(() => DateTimeScalar, { nullable: true }) decidedAt!: Date | null;
   @Field(() => String, { nullable: true, description: 'the steward, or grant:<id> for an automatic approval' }) decidedBy!: string | null;
   @Field(() => String, { nullable: true, description: 'the approval note or the rejection reason' }) decisionNote!: string | null;
-  @Field(() => GraphQLISODateTime, { nullable: true }) deliveredAt!: Date | null;
+  @Field(() => DateTimeScalar, { nullable: true }) deliveredAt!: Date | null;
   @Field(() => Int, { nullable: true, description: 'the records version that was delivered' }) deliveredVersion!: number | null;
   @Field(() => String, { nullable: true, description: 'SHA-256 of exactly what was delivered' }) contentHash!: string | null;
   @Field(() => ID, { nullable: true, description: 'the EXCHANGE grant behind the approval' }) permissionId!: string | null;

@@ -1,62 +1,107 @@
-import { Logger } from '@nestjs/common';
 import { GraphQLError, type ExecutionResult, type GraphQLFormattedError } from 'graphql';
+import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import { DomainError } from '@app/common';
+import { REQUEST_BODY_LIMIT_MIB } from './input-limits.js';
 
-const logger = new Logger('GraphQL');
-
-/** The largest request body the service reads (see bootstrap.ts). */
-export const REQUEST_BODY_LIMIT_MIB = 10;
-
-/** One error as a client sees it: a code and a human message, never a stack or SQL. */
-export function formatError(error: GraphQLError): GraphQLFormattedError {
-  const original = error.originalError;
-  const base = { message: error.message, locations: error.locations, path: error.path };
-  if (original instanceof DomainError) {
-    return { ...base, message: original.message, extensions: { code: original.code, ...(original.details ?? {}) } };
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** What the request log line reports: the operation and its outcome code. */
+    graphql?: { operation?: string; outcome?: string };
   }
-  if (original instanceof GraphQLError) return formatError(original);
-  const code = error.extensions?.code;
-  if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') return { ...base, extensions: { code } };
-  // Mercurius' own refusals of a request (query depth, malformed body) are the client's to fix.
-  const { code: refusal, statusCode } = (original ?? {}) as { code?: unknown; statusCode?: unknown };
-  if (refusal === 'FST_ERR_CTP_BODY_TOO_LARGE' || statusCode === 413) {
-    return { ...base, message: `the request body is over the ${REQUEST_BODY_LIMIT_MIB} MiB limit`, extensions: { code: 'PAYLOAD_TOO_LARGE' } };
-  }
-  if (typeof refusal === 'string' && (refusal === 'MER_ERR_GQL_QUERY_DEPTH' || (/^(MER|FST)_ERR_/.test(refusal) && statusCode === 400))) {
-    return { ...base, message: error.message.replaceAll('`', ''), extensions: { code: 'BAD_USER_INPUT' } };
-  }
-  if (!original) {
-    // Parse, validation and variable-coercion errors describe the query itself.
-    return { ...base, extensions: { code: 'BAD_USER_INPUT' } };
-  }
-  logger.error(original.stack ?? original.message);
-  return { ...base, message: 'internal error; it has been logged', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
 }
 
-/** Mercurius reports parse, validation and depth failures as one error that carries the list. */
+/** Codes for failures that are nobody's mistake but that a client can act on (retry later). */
+const DATABASE_BUSY = 'SERVICE_UNAVAILABLE';
+const DATABASE_TIMEOUT = 'TIMEOUT';
+
+/** What the database driver said, when the failure came from there. */
+function databaseFault(error: Error): { code: string; message: string } | undefined {
+  const driver: { code?: unknown; message?: unknown } = (error as { driverError?: object }).driverError ?? error;
+  const code = driver.code;
+  const message = typeof driver.message === 'string' ? driver.message : '';
+  if (code === '57014') return { code: DATABASE_TIMEOUT, message: 'the request took too long in the database and was stopped; narrow it or try again' };
+  if (/timeout exceeded when trying to connect/i.test(message)) {
+    return { code: DATABASE_BUSY, message: 'the service is busy (no database connection was free in time); try again shortly' };
+  }
+  if (code === 'ECONNREFUSED' || code === '57P01' || code === '57P03' || /Connection terminated|connect ECONNREFUSED/i.test(message)) {
+    return { code: DATABASE_BUSY, message: 'the database is unavailable; try again shortly' };
+  }
+  return undefined;
+}
+
+/** Mercurius' own refusals of a request (method, malformed body, size), by its HTTP status. */
+function transportFault(error: unknown): { code: string; message?: string } | undefined {
+  const { code, statusCode } = (error ?? {}) as { code?: unknown; statusCode?: unknown };
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE' || statusCode === 413) {
+    return { code: 'PAYLOAD_TOO_LARGE', message: `the request body is over the ${REQUEST_BODY_LIMIT_MIB} MiB limit` };
+  }
+  if (statusCode === 405) return { code: 'METHOD_NOT_ALLOWED', message: 'only queries may be sent with GET; send mutations with POST' };
+  if (typeof code === 'string' && /^(MER|FST)_ERR_/.test(code) && statusCode === 400) return { code: 'BAD_USER_INPUT' };
+  return undefined;
+}
+
+/** One error as a client sees it: a code and a human message, never a stack or SQL. */
+export function formatError(error: GraphQLError, log?: FastifyBaseLogger, requestId?: string): GraphQLFormattedError {
+  const original = error.originalError;
+  const base = { message: error.message, locations: error.locations, path: error.path };
+  const coded = (code: string, message = base.message, details?: Record<string, unknown>): GraphQLFormattedError => {
+    log?.debug({ code, message }, 'client error');
+    return { ...base, message, extensions: { code, ...details, ...(requestId ? { requestId } : {}) } };
+  };
+  if (original instanceof DomainError) return coded(original.code, original.message, original.details);
+  if (original instanceof GraphQLError) return formatError(original, log, requestId);
+  const code = error.extensions?.code;
+  if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') return coded(code);
+  const transport = transportFault(original);
+  if (transport) return coded(transport.code, (transport.message ?? base.message).replaceAll('`', ''));
+  // Parse, validation and variable-coercion errors describe the query itself.
+  if (!original) return coded('BAD_USER_INPUT');
+  const database = databaseFault(original);
+  if (database) {
+    log?.warn({ code: database.code, cause: original.message }, 'database fault');
+    return { ...base, message: database.message, extensions: { code: database.code, ...(requestId ? { requestId } : {}) } };
+  }
+  log?.error({ err: original }, 'internal error');
+  return { ...base, message: 'internal error; it has been logged', extensions: { code: 'INTERNAL_SERVER_ERROR', ...(requestId ? { requestId } : {}) } };
+}
+
+/**
+ * Mercurius reports parse, validation and transport failures as one error
+ * carrying a list, whose items may be plain errors: each becomes a
+ * GraphQLError that keeps the wrapper's status, so it is formatted as the
+ * client fault it is.
+ */
 function unwrap(error: unknown): GraphQLError[] {
-  const nested = (error as { originalError?: { errors?: unknown } }).originalError?.errors;
-  if (Array.isArray(nested)) return nested.flatMap(unwrap);
+  const wrapper = (error as { originalError?: { errors?: unknown } }).originalError ?? error;
+  const nested = (wrapper as { errors?: unknown }).errors;
+  if (Array.isArray(nested) && nested.length) {
+    return nested.flatMap((inner: unknown) =>
+      inner instanceof GraphQLError ? unwrap(inner) : [new GraphQLError(inner instanceof Error ? inner.message : String(inner), { originalError: wrapper as Error })],
+    );
+  }
   if (error instanceof GraphQLError) return [error];
   const message = error instanceof Error ? error.message : String(error);
   return [new GraphQLError(message, { originalError: error instanceof Error ? error : undefined })];
 }
 
+const STATUS_BY_CODE: [string, number][] = [
+  ['UNAUTHENTICATED', 401],
+  ['INTERNAL_SERVER_ERROR', 500],
+  ['SERVICE_UNAVAILABLE', 503],
+  ['TIMEOUT', 503],
+  ['METHOD_NOT_ALLOWED', 405],
+  ['PAYLOAD_TOO_LARGE', 413],
+  ['RATE_LIMITED', 429],
+  ['BAD_USER_INPUT', 400],
+];
+
 /** Mercurius' hook: the HTTP status follows the most telling error. */
-export function errorFormatter(execution: ExecutionResult & { errors: readonly GraphQLError[] }) {
-  const errors = execution.errors.flatMap(unwrap).map(formatError);
-  const onlyInput = execution.data === undefined || execution.data === null;
-  const codes = new Set(errors.map((e) => e.extensions?.code));
-  const statusCode = !onlyInput
-    ? 200
-    : codes.has('UNAUTHENTICATED')
-      ? 401
-      : codes.has('INTERNAL_SERVER_ERROR')
-        ? 500
-        : codes.has('PAYLOAD_TOO_LARGE')
-          ? 413
-          : codes.has('BAD_USER_INPUT')
-            ? 400
-            : 200;
+export function errorFormatter(execution: ExecutionResult & { errors: readonly GraphQLError[] }, context?: { reply?: { request: FastifyRequest } }) {
+  const request = context?.reply?.request;
+  const errors = execution.errors.flatMap(unwrap).map((e) => formatError(e, request?.log, request?.id));
+  const codes = new Set(errors.map((e) => e.extensions?.code as string));
+  if (request) request.graphql = { ...request.graphql, outcome: [...codes][0] };
+  const onlyErrors = execution.data === undefined || execution.data === null;
+  const statusCode = onlyErrors ? (STATUS_BY_CODE.find(([code]) => codes.has(code))?.[1] ?? 200) : 200;
   return { statusCode, response: { data: execution.data ?? null, errors } };
 }

@@ -1,6 +1,7 @@
-import { ArgsType, Field, GraphQLISODateTime, ID, InputType, ObjectType } from '@nestjs/graphql';
+import { ArgsType, Field, ID, InputType, ObjectType } from '@nestjs/graphql';
 import type { Action as ActionName, Classification as ClassificationName } from '@app/access';
 import { Action, Classification } from '../graphql/enums.js';
+import { DateTimeScalar } from '../graphql/scalars.js';
 
 @ObjectType('Permission')
 export class PermissionModel {
@@ -8,9 +9,9 @@ export class PermissionModel {
   @Field(() => [String], { nullable: true, description: 'null means all fields' }) fields!: string[] | null;
   @Field() purpose!: string;
   @Field() validFrom!: Date;
-  @Field(() => GraphQLISODateTime, { nullable: true }) expiresAt!: Date | null;
+  @Field(() => DateTimeScalar, { nullable: true }) expiresAt!: Date | null;
   @Field() grantedBy!: string;
-  @Field(() => GraphQLISODateTime, { nullable: true }) revokedAt!: Date | null;
+  @Field(() => DateTimeScalar, { nullable: true }) revokedAt!: Date | null;
   @Field(() => String, { nullable: true }) revokedBy!: string | null;
   @Field(() => String, { nullable: true }) revokeReason!: string | null;
   @Field(() => String, { nullable: true, description: 'for a scope grant: the category of the district it covers' }) scopeCategory!: string | null;
@@ -26,7 +27,7 @@ export class GrantPermissionInput {
   @Field(() => [Action]) actions!: ActionName[];
   @Field(() => [String], { nullable: true }) fields?: string[] | null;
   @Field() purpose!: string;
-  @Field(() => GraphQLISODateTime, { nullable: true }) expiresAt?: Date | null;
+  @Field(() => DateTimeScalar, { nullable: true }) expiresAt?: Date | null;
 }
 
 @InputType('GrantScopePermissionInput')
@@ -37,7 +38,7 @@ export class GrantScopePermissionInput {
   @Field() granteeDepartmentCode!: string;
   @Field(() => [Action]) actions!: ActionName[];
   @Field() purpose!: string;
-  @Field(() => GraphQLISODateTime, { nullable: true }) expiresAt?: Date | null;
+  @Field(() => DateTimeScalar, { nullable: true }) expiresAt?: Date | null;
 }
 
 @ArgsType()
@@ -45,7 +46,7 @@ export class PermissionsArgs {
   @Field(() => ID, { nullable: true }) fileId?: string | null;
   @Field(() => String, { nullable: true }) granteeDepartmentCode?: string | null;
   @Field(() => Boolean, { nullable: true, defaultValue: false }) includeInactive?: boolean | null;
-  @Field(() => GraphQLISODateTime, { nullable: true, description: 'the grants that were active at that instant, from the grant history' })
+  @Field(() => DateTimeScalar, { nullable: true, description: 'the grants that were active at that instant, from the grant history' })
   asOf?: Date | null;
 }
 
