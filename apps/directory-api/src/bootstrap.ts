@@ -92,20 +92,12 @@ export async function createApp(options: AppOptions & { graphiqlHeaders?: string
     timeWindow: 60_000,
     // Per department: its members share one budget, so one department cannot crowd out the others.
     keyGenerator: (request: FastifyRequest) => (request.claims ? `dept:${request.claims.departmentCode}` : `ip:${request.ip}`),
-    errorResponseBuilder: (request, context) => {
-      request.graphql = { outcome: 'RATE_LIMITED' };
-      const seconds = Math.ceil(context.ttl / 1000);
-      return {
+    // Thrown into the GraphQL driver's error path, where the formatter gives it its code and status.
+    errorResponseBuilder: (_request, context) =>
+      Object.assign(new Error(`too many requests from your department (over ${context.max} a minute); retry in ${Math.ceil(context.ttl / 1000)} s`), {
         statusCode: context.statusCode,
-        data: null,
-        errors: [
-          {
-            message: `too many requests from your department (over ${context.max} a minute); retry in ${seconds} s`,
-            extensions: { code: 'RATE_LIMITED', retryAfterSeconds: seconds, requestId: request.id },
-          },
-        ],
-      };
-    },
+        code: 'RATE_LIMITED',
+      }),
   });
   resolveCaller(fastify, { directory: app.get(DirectoryService), access: app.get(AccessService) }, GRAPHQL_PATH);
   if (config.graphiql) serveGraphiql(fastify, GRAPHQL_PATH, options.graphiqlHeaders);

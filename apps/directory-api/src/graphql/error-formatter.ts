@@ -35,6 +35,7 @@ function transportFault(error: unknown): { code: string; message?: string } | un
   if (code === 'FST_ERR_CTP_BODY_TOO_LARGE' || statusCode === 413) {
     return { code: 'PAYLOAD_TOO_LARGE', message: `the request body is over the ${REQUEST_BODY_LIMIT_MIB} MiB limit` };
   }
+  if (statusCode === 429) return { code: 'RATE_LIMITED' };
   if (statusCode === 405) return { code: 'METHOD_NOT_ALLOWED', message: 'only queries may be sent with GET; send mutations with POST' };
   if (typeof code === 'string' && /^(MER|FST)_ERR_/.test(code) && statusCode === 400) return { code: 'BAD_USER_INPUT' };
   return undefined;

@@ -100,7 +100,7 @@ export function queryShapeRule(maxDepth: number) {
         const shape = shapeOf(node.selectionSet);
         const report = (message: string) => context.reportError(new GraphQLError(message, { nodes: [node], extensions: { code: 'BAD_USER_INPUT' } }));
         if (shape.depth > maxDepth) report(`the query is nested ${shape.depth} fields deep; the limit is ${maxDepth}`);
-        if (shape.top > MAX_ROOT_FIELDS) report(`the operation selects ${shape.top} top-level fields; the limit is ${MAX_ROOT_FIELDS} (aliases count)`);
+        if (shape.top > MAX_ROOT_FIELDS) report(`the operation selects ${shape.top.toLocaleString('en-US')} top-level fields; the limit is ${MAX_ROOT_FIELDS} (aliases count)`);
         if (shape.fields > MAX_EXPANDED_FIELDS) {
           report(`the operation selects ${shape.fields.toLocaleString('en-US')} fields once fragments are expanded; the limit is ${MAX_EXPANDED_FIELDS.toLocaleString('en-US')}`);
         }
