@@ -104,14 +104,22 @@ interface Answer {
   ids: string[];
 }
 
-async function handWrittenPage(client: pg.PoolClient, dept: DepartmentRef, where: string, params: unknown[], order: string, after = ''): Promise<Answer> {
+/** `after` is the keyset condition of a next page: it limits the page, never the total. */
+async function handWrittenPage(
+  client: pg.PoolClient,
+  dept: DepartmentRef,
+  where: string,
+  params: unknown[],
+  order: string,
+  after: { sql: string; params: unknown[] } = { sql: '', params: [] },
+): Promise<Answer> {
   const args = [dept.id, dept.districtId, ...params];
   const count = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM data_file f WHERE ${VISIBLE} AND ${where}`, args);
   const page = await client.query(
     `SELECT f.id, f.district_id, f.title, f.classification, o.name AS owner, d.code AS district FROM data_file f
        JOIN department o ON o.id = f.owner_department_id JOIN district d ON d.id = f.district_id
-      WHERE ${VISIBLE} AND ${where} ${after} ORDER BY ${order} LIMIT 20`,
-    args,
+      WHERE ${VISIBLE} AND ${where} ${after.sql} ORDER BY ${order} LIMIT 20`,
+    [...args, ...after.params],
   );
   await client.query(
     `SELECT file_id, name, type FROM data_field WHERE (district_id, file_id) IN (SELECT * FROM unnest($1::uuid[], $2::uuid[])) ORDER BY file_id, position`,
@@ -228,7 +236,10 @@ async function main() {
 }
 
 function handWrittenPageWithCursor(client: pg.PoolClient, dept: DepartmentRef, time: string, id: string) {
-  return handWrittenPage(client, dept, `f.category = $3 AND (f.updated_at, f.id) < ($4::timestamptz, $5::uuid)`, ['medical records', time, id], 'f.updated_at DESC, f.id DESC');
+  return handWrittenPage(client, dept, `f.category = $3`, ['medical records'], 'f.updated_at DESC, f.id DESC', {
+    sql: `AND (f.updated_at, f.id) < ($4::timestamptz, $5::uuid)`,
+    params: [time, id],
+  });
 }
 
 await main();
