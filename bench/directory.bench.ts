@@ -5,7 +5,9 @@
  *   (a) first page with a category filter, (b) a full-text search page,
  *   (c) the next page by cursor — for a member of a municipal department; and
  *   (d) a filtered page for a department holding 200 grants;
- * then the cost of building one request's access policy.
+ * then the cost of building one request's access policy. Before timing, it
+ * checks that each floor returns the same ids and total as GraphQL, and
+ * prints each query's latency unloaded (one request at a time).
  */
 import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -21,6 +23,7 @@ import { fmt, percentile, scratchDatabase } from './bench-database.js';
 const DURATION = Number(process.env.BENCH_SECONDS ?? 8);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const PORT = 3900 + Math.floor(Math.random() * 90);
+const UNLOADED_REQUESTS = 20;
 
 interface Result {
   p50: number;
@@ -38,6 +41,17 @@ async function startServer(env: Record<string, string>): Promise<ChildProcess> {
     child.once('exit', (code) => reject(new Error(`the service exited with ${code}`)));
   });
   return child;
+}
+
+async function graphql(token: string, variables: Record<string, unknown>): Promise<any> {
+  const response = await fetch(`http://127.0.0.1:${PORT}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query: PAGE, variables }),
+  });
+  const body = (await response.json()) as { data?: any; errors?: unknown[] };
+  if (!response.ok || body.errors) throw new Error(`GraphQL answered ${response.status}: ${JSON.stringify(body.errors)}`);
+  return body;
 }
 
 async function http(token: string, query: string, variables: Record<string, unknown>): Promise<Result> {
@@ -84,19 +98,34 @@ const VISIBLE = `(f.owner_department_id = $1 OR f.classification = 'PUBLIC' OR (
         WHERE p.grantee_department_id = $1 AND p.file_id IS NULL
           AND p.revoked_at IS NULL AND p.valid_from <= now() AND (p.expires_at IS NULL OR p.expires_at > now())))`;
 
-async function handWrittenPage(client: pg.PoolClient, dept: DepartmentRef, where: string, params: unknown[], order: string, after = '') {
+/** The page's ids and the total, so that the floor can be held to the same answer as GraphQL before timing. */
+interface Answer {
+  totalCount: number;
+  ids: string[];
+}
+
+/** `after` is the keyset condition of a next page: it limits the page, never the total. */
+async function handWrittenPage(
+  client: pg.PoolClient,
+  dept: DepartmentRef,
+  where: string,
+  params: unknown[],
+  order: string,
+  after: { sql: string; params: unknown[] } = { sql: '', params: [] },
+): Promise<Answer> {
   const args = [dept.id, dept.districtId, ...params];
-  await client.query(`SELECT count(*) FROM data_file f WHERE ${VISIBLE} AND ${where}`, args);
+  const count = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM data_file f WHERE ${VISIBLE} AND ${where}`, args);
   const page = await client.query(
     `SELECT f.id, f.district_id, f.title, f.classification, o.name AS owner, d.code AS district FROM data_file f
        JOIN department o ON o.id = f.owner_department_id JOIN district d ON d.id = f.district_id
-      WHERE ${VISIBLE} AND ${where} ${after} ORDER BY ${order} LIMIT 20`,
-    args,
+      WHERE ${VISIBLE} AND ${where} ${after.sql} ORDER BY ${order} LIMIT 20`,
+    [...args, ...after.params],
   );
   await client.query(
     `SELECT file_id, name, type FROM data_field WHERE (district_id, file_id) IN (SELECT * FROM unnest($1::uuid[], $2::uuid[])) ORDER BY file_id, position`,
     [page.rows.map((r) => r.district_id), page.rows.map((r) => r.id)],
   );
+  return { totalCount: count.rows[0].n, ids: page.rows.map((r) => r.id as string) };
 }
 
 const PAGE = `query ($filter: FileFilter, $after: String) { files(first: 20, filter: $filter, after: $after) {
@@ -133,15 +162,11 @@ async function main() {
     const memberToken = await tokens.mint({ subject: 'bench', departmentCode: member.code, roles: ['MEMBER'] });
     const holderToken = await tokens.mint({ subject: 'bench', departmentCode: holder.code, roles: ['MEMBER'] });
 
-    const firstPage = await fetch(`http://127.0.0.1:${PORT}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${memberToken}` },
-      body: JSON.stringify({ query: PAGE, variables: { filter: { categories: ['medical records'] } } }),
-    }).then((r) => r.json() as Promise<any>);
+    const firstPage = await graphql(memberToken, { filter: { categories: ['medical records'] } });
     const cursor: string = firstPage.data.files.pageInfo.endCursor;
     const [cursorTime, cursorId] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as [string, string];
 
-    const cases: [string, string, Record<string, unknown>, (c: pg.PoolClient) => Promise<unknown>][] = [
+    const cases: [string, string, Record<string, unknown>, (c: pg.PoolClient) => Promise<Answer>][] = [
       ['(a) first page, category filter', memberToken, { filter: { categories: ['medical records'] } }, (c) =>
         handWrittenPage(c, member, `f.category = $3`, ['medical records'], 'f.updated_at DESC, f.id DESC')],
       ['(b) full-text search page', memberToken, { filter: { search: 'vaccination registry' } }, (c) =>
@@ -152,6 +177,36 @@ async function main() {
       ['(d) 200 grants, filtered page', holderToken, { filter: { classifications: ['RESTRICTED', 'CONFIDENTIAL', 'INTERNAL'] } }, (c) =>
         handWrittenPage(c, holder, `f.classification = ANY($3)`, [['RESTRICTED', 'CONFIDENTIAL', 'INTERNAL']], 'f.updated_at DESC, f.id DESC')],
     ];
+
+    // Before any timing: the floor must give the same answer as the service, or the comparison means nothing.
+    const check = await pool.connect();
+    try {
+      for (const [label, token, variables, sql] of cases) {
+        const served = await graphql(token, variables);
+        const answer: Answer = { totalCount: served.data.files.totalCount, ids: served.data.files.edges.map((e: { node: { id: string } }) => e.node.id) };
+        const floorAnswer = await sql(check);
+        if (answer.ids.length === 0 || JSON.stringify(answer) !== JSON.stringify(floorAnswer)) {
+          throw new Error(`${label}: the SQL floor answers ${JSON.stringify(floorAnswer)}, GraphQL ${JSON.stringify(answer)}`);
+        }
+      }
+    } finally {
+      check.release();
+    }
+    console.log('The SQL floor returns the same ids, in the same order, and the same totalCount as GraphQL for every query.');
+
+    // Unloaded: one request at a time, after a few to warm up.
+    const unloaded: string[] = [];
+    for (const [label, token, variables] of cases) {
+      const latencies: number[] = [];
+      for (let i = 0; i < 3 + UNLOADED_REQUESTS; i++) {
+        const started = process.hrtime.bigint();
+        await graphql(token, variables);
+        if (i >= 3) latencies.push(Number(process.hrtime.bigint() - started) / 1e6);
+      }
+      latencies.sort((a, b) => a - b);
+      unloaded.push(`${label.slice(0, 3)} ${fmt(percentile(latencies, 50), 1)} ms`);
+    }
+    console.log(`Unloaded (one request at a time, ${UNLOADED_REQUESTS} each), GraphQL p50: ${unloaded.join(', ')}`);
 
     console.log(`\nfiles pages of 20 over HTTP (autocannon, ${CONNECTIONS} connections, ${DURATION} s each) vs hand-written SQL through pg (same concurrency)`);
     console.log(`  ${'query'.padEnd(34)} ${'GraphQL p50/p99 ms'.padStart(19)} ${'req/s'.padStart(7)} | ${'SQL p50/p99 ms'.padStart(15)} ${'q/s'.padStart(7)} | p99 ratio`);
@@ -181,7 +236,10 @@ async function main() {
 }
 
 function handWrittenPageWithCursor(client: pg.PoolClient, dept: DepartmentRef, time: string, id: string) {
-  return handWrittenPage(client, dept, `f.category = $3 AND (f.updated_at, f.id) < ($4::timestamptz, $5::uuid)`, ['medical records', time, id], 'f.updated_at DESC, f.id DESC');
+  return handWrittenPage(client, dept, `f.category = $3`, ['medical records'], 'f.updated_at DESC, f.id DESC', {
+    sql: `AND (f.updated_at, f.id) < ($4::timestamptz, $5::uuid)`,
+    params: [time, id],
+  });
 }
 
 await main();

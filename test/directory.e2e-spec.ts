@@ -1,20 +1,36 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { getIntrospectionQuery } from 'graphql';
 import { SignJWT } from 'jose';
+import type { DataSource } from 'typeorm';
 import type { DepartmentRef } from '@app/auth';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 import { startTestApp, type TestApp } from './test-app.js';
 import { World, type WorldFile } from './world.js';
 
 let database: TestDatabase;
+let db: DataSource;
 let api: TestApp;
 let world: World;
 let health: DepartmentRef;
+let finance: DepartmentRef;
 let civil: DepartmentRef;
 let hidden: WorldFile;
 let memberToken: string;
 let adminToken: string;
-const visibleToCivil: string[] = [];
+
+/** What the test made, to compute every expected answer independently of the service. */
+interface Made {
+  id: string;
+  district: string;
+  owner: string;
+  classification: string;
+  category: string;
+  tags: string[];
+  title: string;
+  updatedAt: string;
+}
+const made: Made[] = [];
+let visibleToCivil: Made[] = [];
 
 const PAGE = `query ($first: Int, $after: String, $filter: FileFilter) {
   files(first: $first, after: $after, filter: $filter) {
@@ -23,28 +39,63 @@ const PAGE = `query ($first: Int, $after: String, $filter: FileFilter) {
   }
 }`;
 
+/** Newest first, the later id first among equal times: the order the README promises. */
+const newestFirst = (a: Made, b: Made) => b.updatedAt.localeCompare(a.updatedAt) || b.id.localeCompare(a.id);
+
+/** Every page of a query by cursor; checks that each page's total agrees. */
+async function walk(token: string, filter: Record<string, unknown>, first: number): Promise<{ ids: string[]; totalCount: number; pages: number }> {
+  const ids: string[] = [];
+  let after: string | null = null;
+  let pages = 0;
+  let totalCount = -1;
+  do {
+    const res: any = await api.gql(token, PAGE, { first, after, filter });
+    expect(res.errors).toBeUndefined();
+    if (totalCount === -1) totalCount = res.data.files.totalCount;
+    expect(res.data.files.totalCount).toBe(totalCount);
+    expect(res.data.files.edges.length).toBeLessThanOrEqual(first);
+    ids.push(...res.data.files.edges.map((e: any) => e.node.id));
+    after = res.data.files.pageInfo.hasNextPage ? res.data.files.pageInfo.endCursor : null;
+    pages++;
+  } while (after && pages < 100);
+  return { ids, totalCount, pages };
+}
+
 beforeAll(async () => {
   database = await createTestDatabase();
-  const db = await database.dataSource();
+  db = await database.dataSource();
   world = new World(db);
   const a = await world.district('dir-a');
   const b = await world.district('dir-b');
   health = await world.department('dir-a-health', a);
+  finance = await world.department('dir-a-finance', a);
   civil = await world.department('dir-b-civil', b);
-  // 130 files of every classification with distinct times, so that pages are deterministic.
+  const record = async (owner: DepartmentRef, classification: (typeof classes)[number], options: Omit<Made, 'id' | 'district' | 'owner' | 'classification'>) => {
+    const f = await world.file(owner, classification, options);
+    made.push({ id: f.id, district: owner.districtCode, owner: owner.code, classification, ...options });
+  };
+  // 130 files of every classification. Times repeat in pairs of PUBLIC files, so that the
+  // order among equal times (by id) is exercised too, across page boundaries.
   const classes = ['PUBLIC', 'INTERNAL', 'RESTRICTED', 'CONFIDENTIAL'] as const;
   for (let i = 0; i < 130; i++) {
-    const c = classes[i % 4];
-    const f = await world.file(health, c, {
-      title: i % 10 === 0 ? `Vaccination registry ${i}` : `Outpatient visits ${i}`,
+    const title =
+      i % 10 === 0 ? `Vaccination registry ${i}`
+      // Some titles say it thrice, to rank above the others in a search.
+      : i % 7 === 1 ? `Outpatient visits ${i}: outpatient clinic outpatient visits`
+      : `Outpatient visits ${i}`;
+    await record(i % 5 === 4 ? finance : health, classes[i % 4], {
+      title,
       category: i % 3 === 0 ? 'vehicles and parking' : 'medical records',
       tags: i % 2 ? ['health'] : ['open-data'],
-      updatedAt: new Date(Date.UTC(2025, 0, 1) + i * 60_000 + 123).toISOString(),
+      updatedAt: new Date(Date.UTC(2025, 0, 1) + Math.floor(i / 8) * 60_000 + 123).toISOString(),
     });
-    if (c === 'PUBLIC') visibleToCivil.push(f.id);
+  }
+  for (let i = 0; i < 3; i++) {
+    await record(civil, 'INTERNAL', { title: `Household register ${i}`, category: 'household registration', tags: ['registry'], updatedAt: new Date(Date.UTC(2024, 5, i + 1)).toISOString() });
   }
   hidden = await world.file(health, 'CONFIDENTIAL');
-  await db.destroy();
+  made.push({ id: hidden.id, district: 'dir-a', owner: health.code, classification: 'CONFIDENTIAL', category: hidden.category, tags: [], title: `File ${hidden.code}`, updatedAt: new Date().toISOString() });
+  visibleToCivil = made.filter((f) => f.district === 'dir-a' && f.classification === 'PUBLIC').sort(newestFirst);
   api = await startTestApp(database);
   memberToken = await api.tokenFor(civil);
   adminToken = await api.tokenFor(civil, ['PLATFORM_ADMIN']);
@@ -57,50 +108,62 @@ afterAll(async () => {
 
 describe('files', () => {
   it('walks every page by cursor: each visible file once, newest first, with an exact total', async () => {
-    const seen: string[] = [];
-    let after: string | null = null;
-    let pages = 0;
-    do {
-      const res: any = await api.gql(memberToken, PAGE, { first: 7, after, filter: { districtCodes: ['dir-a'] } });
-      expect(res.errors).toBeUndefined();
-      expect(res.data.files.totalCount).toBe(visibleToCivil.length);
-      seen.push(...res.data.files.edges.map((e: any) => e.node.id));
-      after = res.data.files.pageInfo.hasNextPage ? res.data.files.pageInfo.endCursor : null;
-      pages++;
-    } while (after);
-    expect(new Set(seen).size).toBe(seen.length);
-    expect(new Set(seen)).toEqual(new Set(visibleToCivil));
-    expect(pages).toBe(Math.ceil(visibleToCivil.length / 7));
+    // Equal times must straddle a page boundary for the tie-break to matter there.
+    const pageSize = 7;
+    const boundaryTie = visibleToCivil.some((f, k) => k % pageSize === pageSize - 1 && visibleToCivil[k + 1]?.updatedAt === f.updatedAt);
+    expect(boundaryTie).toBe(true);
+    const { ids, totalCount, pages } = await walk(memberToken, { districtCodes: ['dir-a'] }, pageSize);
+    expect(ids).toEqual(visibleToCivil.map((f) => f.id));
+    expect(totalCount).toBe(visibleToCivil.length);
+    expect(pages).toBe(Math.ceil(visibleToCivil.length / pageSize));
   });
 
-  it('filters by facet and searches full text, counting in SQL', async () => {
-    const res: any = await api.gql(adminToken, PAGE, { first: 200, filter: { search: 'vaccination', categories: ['vehicles and parking'] } });
+  const vaccination = (f: Made) => /Vaccination/.test(f.title);
+  it.each<[string, Record<string, unknown>, (f: Made) => boolean]>([
+    ['search and category', { search: 'vaccination', categories: ['vehicles and parking'] }, (f) => vaccination(f) && f.category === 'vehicles and parking'],
+    ['tag, classification and district', { tags: ['open-data'], classifications: ['RESTRICTED'], districtCodes: ['dir-a'] }, (f) => f.tags.includes('open-data') && f.classification === 'RESTRICTED'],
+    ['any of two classifications', { classifications: ['PUBLIC', 'CONFIDENTIAL'] }, (f) => f.classification === 'PUBLIC' || f.classification === 'CONFIDENTIAL'],
+    ['any of two tags, one unknown', { tags: ['registry', 'no-such-tag'] }, (f) => f.tags.includes('registry')],
+    ['owning department', { ownerDepartmentCodes: ['dir-a-finance'] }, (f) => f.owner === 'dir-a-finance'],
+    ['district', { districtCodes: ['dir-b'] }, (f) => f.district === 'dir-b'],
+    ['category and owner', { categories: ['medical records'], ownerDepartmentCodes: ['dir-a-health'] }, (f) => f.category === 'medical records' && f.owner === 'dir-a-health'],
+  ])('filters by %s, exactly, counting in SQL', async (_name, filter, expected) => {
+    const want = made.filter(expected).map((f) => f.id).sort();
+    // A filter that matched nothing would prove nothing.
+    expect(want.length).toBeGreaterThan(0);
+    expect(want.length).toBeLessThan(made.length);
+    const res: any = await api.gql(adminToken, PAGE, { first: 200, filter });
     expect(res.errors).toBeUndefined();
-    const nodes = res.data.files.edges.map((e: any) => e.node);
-    expect(nodes.length).toBeGreaterThan(0);
-    expect(res.data.files.totalCount).toBe(nodes.length);
-    for (const n of nodes) {
-      expect(n.title).toMatch(/Vaccination/);
-      expect(n.category).toBe('vehicles and parking');
-    }
-    const tagged: any = await api.gql(adminToken, PAGE, { first: 200, filter: { tags: ['open-data'], classifications: ['RESTRICTED'], districtCodes: ['dir-a'] } });
-    expect(tagged.data.files.edges.every((e: any) => e.node.tags.includes('open-data') && e.node.classification === 'RESTRICTED')).toBe(true);
-    expect(tagged.data.files.totalCount).toBe(tagged.data.files.edges.length);
+    expect(res.data.files.edges.map((e: any) => e.node.id).sort()).toEqual(want);
+    expect(res.data.files.totalCount).toBe(want.length);
   });
 
-  it('pages a search by rank with cursors, without repeats', async () => {
-    const first: any = await api.gql(adminToken, PAGE, { first: 5, filter: { search: 'outpatient visits' } });
-    const second: any = await api.gql(adminToken, PAGE, { first: 5, after: first.data.files.pageInfo.endCursor, filter: { search: 'outpatient visits' } });
-    const ids = [...first.data.files.edges, ...second.data.files.edges].map((e: any) => e.node.id);
-    expect(new Set(ids).size).toBe(10);
+  it('pages a search by rank (then id), without repeats or gaps, across pages', async () => {
+    const search = 'outpatient visits';
+    // The oracle: every match with PostgreSQL's own rank, ordered here rather than by the service.
+    const ranked: { id: string; rank: number }[] = (
+      await db.query(`SELECT id, ts_rank(search_vector, websearch_to_tsquery('english', $1)) AS rank FROM data_file WHERE search_vector @@ websearch_to_tsquery('english', $1)`, [search])
+    ).map((r: { id: string; rank: number }) => ({ id: r.id, rank: Number(r.rank) }));
+    const expected = ranked.sort((x, y) => y.rank - x.rank || y.id.localeCompare(x.id)).map((r) => r.id);
+    expect(new Set(ranked.map((r) => r.rank)).size).toBeGreaterThan(1);
+    expect(expected).toHaveLength(made.filter((f) => /Outpatient/.test(f.title)).length);
+    const { ids, totalCount } = await walk(adminToken, { search }, 5);
+    expect(ids).toEqual(expected);
+    expect(totalCount).toBe(expected.length);
   });
 
-  it('answers a page of 50 with its nested fields in a constant number of queries', async () => {
-    api.queries.reset();
-    const res: any = await api.gql(adminToken, PAGE, { first: 50 });
-    expect(res.data.files.edges).toHaveLength(50);
+  it.each([1, 20, 50, 200])('answers a page of %i with its nested fields in the same, small number of queries', async (first) => {
+    const count = async (size: number) => {
+      api.queries.reset();
+      const res: any = await api.gql(adminToken, PAGE, { first: size });
+      expect(res.errors).toBeUndefined();
+      expect(res.data.files.edges).toHaveLength(Math.min(size, made.length));
+      return api.queries.count;
+    };
     // caller (department, grants), count, page, districts, departments, fields: no query per row.
-    expect(api.queries.count).toBeLessThanOrEqual(8);
+    const queries = await count(first);
+    expect(queries).toBeLessThanOrEqual(8);
+    expect(queries).toBe(await count(2));
   });
 
   it('masks sensitive fields for a non-owner and tells what the caller may do', async () => {
@@ -119,8 +182,8 @@ describe('file(id)', () => {
   const FILE = `query ($id: ID!) { file(id: $id) { id title } }`;
 
   it('returns a visible file, and null alike for a hidden one and a missing one', async () => {
-    const visible: any = await api.gql(memberToken, FILE, { id: visibleToCivil[0] });
-    expect(visible.data.file.id).toBe(visibleToCivil[0]);
+    const visible: any = await api.gql(memberToken, FILE, { id: visibleToCivil[0].id });
+    expect(visible.data.file.id).toBe(visibleToCivil[0].id);
     const hiddenRes = await api.gql(memberToken, FILE, { id: hidden.id });
     const missing = await api.gql(memberToken, FILE, { id: '00000000-0000-4000-8000-000000000000' });
     const malformed = await api.gql(memberToken, FILE, { id: 'not-a-uuid' });

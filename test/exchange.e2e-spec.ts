@@ -10,7 +10,8 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createPublicKey } from 'node:crypto';
+import { createHash, createPublicKey } from 'node:crypto';
+import canonicalize from 'canonicalize';
 import type { DataSource } from 'typeorm';
 import type { DepartmentRef } from '@app/auth';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
@@ -159,20 +160,40 @@ describe('the exchange story', () => {
 describe('rules that must hold', () => {
   const request = async (fields = ['age']) => ((await api.gql(civilMember, REQUEST, { input: { fileId, fields, purpose: 'rules' } })).data as any).requestExchange.id as string;
 
-  it('only the owner decides, only once, and two approvals at once make one decision and one entry', async () => {
+  it('only the owner\'s stewards decide, and only once', async () => {
     const id = await request(['insured']);
     expect((await api.gql(civilMember, APPROVE, { id })).errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     const member = await api.tokenFor(health, ['MEMBER']);
     expect((await api.gql(member, APPROVE, { id })).errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    expect((await api.gql(healthSteward, APPROVE, { id })).data?.approveExchange).toMatchObject({ status: 'APPROVED' });
+    const before = await counts();
+    const other = await api.tokenFor(health, ['STEWARD'], 'dr.zhou');
+    expect((await api.gql(other, APPROVE, { id })).errors?.[0].extensions?.code).toBe('CONFLICT');
+    expect((await api.gql(healthSteward, REJECT, { id, reason: 'too late' })).errors?.[0].extensions?.code).toBe('CONFLICT');
+    expect(await counts()).toEqual(before);
+  });
+
+  it('two approvals at once make one decision and one entry', async () => {
+    if (database.embedded) {
+      console.warn('skipped: the embedded database has a single session, so the approvals would run one after the other, not at once');
+      return;
+    }
+    // No single active grant covers both fields, so a steward must decide.
+    const id = await request(['age', 'insured']);
     const before = await counts();
     const other = await api.tokenFor(health, ['STEWARD'], 'dr.zhou');
     const results = await Promise.all([api.gql(healthSteward, APPROVE, { id }), api.gql(other, APPROVE, { id })]);
     expect(results.filter((r) => !r.errors)).toHaveLength(1);
     expect(results.filter((r) => r.errors?.[0].extensions?.code === 'CONFLICT')).toHaveLength(1);
+    // One approval: its entry and the entry of the one grant it made.
     const after = await counts();
-    // One approval: its entry and the entry of the grant it made.
     expect(after.entries - before.entries).toBe(2);
-    expect((await api.gql(healthSteward, REJECT, { id, reason: 'too late' })).errors?.[0].extensions?.code).toBe('CONFLICT');
+    const [{ approvals, grants }] = await db.query(
+      `SELECT (SELECT count(*)::int FROM audit_entry WHERE subject_id = $1 AND action = 'exchange.approved') AS approvals,
+              (SELECT count(*)::int FROM permission WHERE grantee_department_id = $2 AND fields = ARRAY['age', 'insured']) AS grants`,
+      [id, civil.id],
+    );
+    expect({ approvals, grants }).toEqual({ approvals: 1, grants: 1 });
   });
 
   it('only the requester receives; a rejected or undecided exchange is not delivered', async () => {
@@ -193,6 +214,43 @@ describe('rules that must hold', () => {
     expect(res.errors?.[0].extensions?.code).toBe('FORBIDDEN');
     expect(res.errors?.[0].message).toMatch(/revoked or expired/);
     expect(await counts()).toEqual(before);
+  });
+
+  it('an expired grant stops delivery of an approved exchange', async () => {
+    // A short grant approves two requests at once; one is delivered before it expires, the other after.
+    const expiresAt = new Date(Date.now() + 3_000);
+    const granted: any = await api.gql(healthSteward, `mutation ($input: GrantPermissionInput!) { grantPermission(input: $input) { id } }`, {
+      input: { fileId, granteeDepartmentCode: civil.code, actions: ['EXCHANGE'], fields: ['id_number'], purpose: 'one identity check', expiresAt: expiresAt.toISOString() },
+    });
+    expect(granted.errors).toBeUndefined();
+    const early = (await api.gql(civilMember, REQUEST, { input: { fileId, fields: ['id_number'], purpose: 'identity check' } })).data as any;
+    const late = (await api.gql(civilMember, REQUEST, { input: { fileId, fields: ['id_number'], purpose: 'identity check' } })).data as any;
+    expect([early.requestExchange.status, late.requestExchange.status]).toEqual(['APPROVED', 'APPROVED']);
+    const delivered = await api.gql(civilMember, DELIVER, { id: early.requestExchange.id });
+    expect(delivered.errors).toBeUndefined();
+    await new Promise((resolve) => setTimeout(resolve, expiresAt.getTime() - Date.now() + 200));
+    const before = await counts();
+    const res = await api.gql(civilMember, DELIVER, { id: late.requestExchange.id });
+    expect(res.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    expect(res.errors?.[0].message).toMatch(/revoked or expired/);
+    expect(await counts()).toEqual(before);
+  });
+
+  it('delivers the version current at delivery, after a second publication, and hashes exactly what it delivered', async () => {
+    // Approved while version 1 is current (by the grant the first approval made), delivered after version 2.
+    const requested: any = await api.gql(civilMember, REQUEST, { input: { fileId, fields: ['age', 'visit_date'], purpose: 'follow-up check' } });
+    expect(requested.data.requestExchange.status).toBe('APPROVED');
+    const second = RECORDS.map((r, i) => ({ ...r, age: r.age + 1, visit_date: `2026-06-0${i + 1}` })).concat({ ...RECORDS[0], age: 7, visit_date: '2026-06-30' });
+    const published: any = await api.gql(healthSteward, PUBLISH, { id: fileId, records: second });
+    expect(published.data.publishRecords.version).toBe(2);
+    const delivered: any = await api.gql(civilMember, DELIVER, { id: requested.data.requestExchange.id });
+    expect(delivered.errors).toBeUndefined();
+    const expected = second.map((r) => ({ age: r.age, visit_date: r.visit_date }));
+    const { records, contentHash, exchange } = delivered.data.deliverExchange;
+    expect(records).toEqual(expected);
+    expect(contentHash).toBe(createHash('sha256').update(canonicalize(expected)!).digest('hex'));
+    expect(exchange).toMatchObject({ status: 'DELIVERED', deliveredVersion: 2, contentHash });
+    expect(exchange.receipt.entry.payload).toMatchObject({ version: 2, rowCount: 4, contentHash });
   });
 
   it('a department that may not discover the file gets NOT_FOUND, as for a missing exchange', async () => {

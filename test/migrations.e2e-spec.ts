@@ -4,7 +4,8 @@ import { copyFile, mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { DataSource } from 'typeorm';
+import type { DataSource, MigrationInterface } from 'typeorm';
+import { createDataSource } from '@app/database';
 import { districtNew } from '../apps/directory-cli/src/commands/district-new.js';
 import { migrations } from '../migrations/index.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
@@ -83,17 +84,45 @@ describe('district:new', () => {
     await copyFile('migrations/index.ts', join(dir, 'index.ts'));
   });
 
-  it('writes a reviewed, reversible migration and registers it in the index', async () => {
+  let generated: { file: string; className: string };
+
+  it('writes a reviewed migration and registers it in the index', async () => {
     const file = await districtNew({ dir, code: 'xiong-an', name: "Xiong'an", level: 'county', departments: 'Civil Affairs Bureau, Health Commission' });
     const source = await readFile(file, 'utf8');
-    expect(source).toContain('await onboardDistrict(q, district, this.name)');
-    expect(source).toContain('await offboardDistrict(q, district.code, this.name)');
     expect(source).toContain('{ code: "xiong-an-health-commission", name: "Xiong\'an Health Commission" }');
     expect(source).toContain('level: "county"');
     const index = await readFile(join(dir, 'index.ts'), 'utf8');
     const className = /export class (OnboardDistrictXiongAn\d+)/.exec(source)![1];
     expect(index).toContain(`import { ${className} } from './${file.split('/').pop()!.replace('.ts', '.js')}';`);
     expect(index.trimEnd().endsWith(`  ${className},\n];`)).toBe(true);
+    generated = { file, className };
+  });
+
+  it('the generated migration runs up, down and up again through TypeORM on a real database', async () => {
+    const Migration = ((await import(generated.file)) as Record<string, new () => MigrationInterface>)[generated.className];
+    const runner = await createDataSource({ url: database.url, poolSize: 1, migrations: [...migrations, Migration], applicationName: 'tests' }).initialize();
+    const state = async () => {
+      const [row] = await db.query(
+        `SELECT (SELECT level FROM district WHERE code = 'xiong-an') AS level,
+                (SELECT coalesce(array_agg(code ORDER BY code), '{}') FROM department WHERE code LIKE 'xiong-an-%') AS departments,
+                (SELECT count(*)::int FROM schema_migration WHERE name = $1) AS recorded,
+                (SELECT coalesce(array_agg(action ORDER BY seq), '{}') FROM audit_entry WHERE ledger = 'platform' AND subject_id = 'xiong-an') AS audited`,
+        [generated.className],
+      );
+      return row as { level: string | null; departments: string[]; recorded: number; audited: string[] };
+    };
+    const onboarded = { level: 'county', departments: ['xiong-an-civil-affairs-bureau', 'xiong-an-health-commission'], recorded: 1 };
+    try {
+      expect(await state()).toEqual({ level: null, departments: [], recorded: 0, audited: [] });
+      expect((await runner.runMigrations({ transaction: 'each' })).map((m) => m.name)).toEqual([generated.className]);
+      expect(await state()).toEqual({ ...onboarded, audited: ['district.onboarded'] });
+      await runner.undoLastMigration({ transaction: 'each' });
+      expect(await state()).toEqual({ level: null, departments: [], recorded: 0, audited: ['district.onboarded', 'district.offboarded'] });
+      expect((await runner.runMigrations({ transaction: 'each' })).map((m) => m.name)).toEqual([generated.className]);
+      expect(await state()).toEqual({ ...onboarded, audited: ['district.onboarded', 'district.offboarded', 'district.onboarded'] });
+    } finally {
+      await runner.destroy();
+    }
   });
 
   it.each([

@@ -135,11 +135,20 @@ describe('granting the same thing twice', () => {
   });
 
   it('two identical grants at once make one row', async () => {
+    if (database.embedded) {
+      console.warn('skipped: the embedded database has a single session, so the grants would run one after the other, not at once');
+      return;
+    }
     const steward = await token(owner, ['STEWARD']);
     const grantee = await world.department('perm-race', { id: stranger.districtId, code: 'perm-b' });
+    const before = await counts();
     const results = await Promise.all([1, 2, 3].map(() => api.gql(steward, GRANT, { input: grantInput(internalFile, grantee) })));
     expect(results.filter((r) => !r.errors)).toHaveLength(1);
     expect(results.filter((r) => r.errors?.[0].extensions?.code === 'CONFLICT')).toHaveLength(2);
+    const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM permission WHERE grantee_department_id = $1`, [grantee.id]);
+    expect(n).toBe(1);
+    // One row, one audit entry: the refused grants wrote nothing.
+    expect(await counts()).toEqual({ permissions: before.permissions + 1, entries: before.entries + 1 });
   });
 });
 

@@ -50,7 +50,7 @@ type Who = 'owner' | 'same district' | 'other district';
 const T = true;
 const F = false;
 
-/** The default rule set (ARCHITECTURE.md), as a table: may the caller DISCOVER/READ a file of each classification? */
+/** The default rule set (docs/architecture.md, "Who sees what"), as a table: may the caller DISCOVER/READ a file of each classification? */
 const DEFAULT_TABLE: [Role, Who, [boolean, boolean, boolean, boolean]][] = [
   ['MEMBER', 'owner', [T, T, T, T]],
   ['MEMBER', 'same district', [T, T, F, F]],

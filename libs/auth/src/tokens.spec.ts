@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { generateKeyPairSync } from 'node:crypto';
+import { SignJWT } from 'jose';
 import { ConfigError, loadAuthConfig } from './auth-config.js';
 import { Tokens } from './tokens.js';
 
@@ -29,12 +30,35 @@ describe('tokens', () => {
     }
   });
 
-  it('refuses a token of another algorithm, issuer or audience', async () => {
-    const hs = new Tokens(loadAuthConfig({ JWT_SECRET: 'x'.repeat(32) }));
-    const other = new Tokens(loadAuthConfig({ JWT_SECRET: 'x'.repeat(32), JWT_AUDIENCE: 'someone-else' }));
-    await expect(hs.verify(`Bearer ${await other.mint(claims)}`)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
-    const es = new Tokens(loadAuthConfig({ JWT_ALGORITHM: 'ES256', ...pemPair('ec') }));
-    await expect(hs.verify(`Bearer ${await es.mint(claims)}`)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+  describe('refuses a token of another algorithm, issuer or audience', () => {
+    const secret = { JWT_SECRET: 'x'.repeat(32) };
+    const verifier = new Tokens(loadAuthConfig(secret));
+
+    it.each<[string, () => Tokens]>([
+      ['another issuer', () => new Tokens(loadAuthConfig({ ...secret, JWT_ISSUER: 'someone-else' }))],
+      ['another audience', () => new Tokens(loadAuthConfig({ ...secret, JWT_AUDIENCE: 'someone-else' }))],
+      ['another algorithm (ES256)', () => new Tokens(loadAuthConfig({ JWT_ALGORITHM: 'ES256', ...pemPair('ec') }))],
+    ])('%s', async (_name, minter) => {
+      // The same key and claims from the verifier's own configuration pass: only the difference is refused.
+      await expect(verifier.verify(`Bearer ${await verifier.mint(claims)}`)).resolves.toEqual(claims);
+      await expect(verifier.verify(`Bearer ${await minter().mint(claims)}`)).rejects.toMatchObject({ code: 'UNAUTHENTICATED', message: 'the token is not valid' });
+    });
+
+    it('another algorithm with the same secret (HS384)', async () => {
+      const token = await new SignJWT({ dept: claims.departmentCode, roles: claims.roles })
+        .setProtectedHeader({ alg: 'HS384' })
+        .setSubject(claims.subject)
+        .setIssuer('district-data-exchange')
+        .setAudience('district-data-exchange')
+        .setExpirationTime('1h')
+        .sign(new TextEncoder().encode(secret.JWT_SECRET));
+      await expect(verifier.verify(`Bearer ${token}`)).rejects.toMatchObject({ code: 'UNAUTHENTICATED', message: 'the token is not valid' });
+    });
+
+    it('a verifier configured for another issuer refuses ours', async () => {
+      const elsewhere = new Tokens(loadAuthConfig({ ...secret, JWT_ISSUER: 'another-city' }));
+      await expect(elsewhere.verify(`Bearer ${await verifier.mint(claims)}`)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    });
   });
 
   it.each([
