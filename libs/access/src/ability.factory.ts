@@ -33,7 +33,7 @@ const DISCOVER_READ: Action[] = ['DISCOVER', 'READ'];
 
 /**
  * The default rule set, before any grant. This is the one place that says what
- * a role or a classification allows; see ARCHITECTURE.md for the table.
+ * a role or a classification allows; see docs/architecture.md for the table.
  */
 export function defaultRules(actor: Actor): AccessRule[] {
   const { department } = actor;
