@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { pino, type Logger as PinoLogger } from 'pino';
 import { AccessService } from '@app/access';
 import { Tokens } from '@app/auth';
@@ -42,6 +42,24 @@ function checkRequestBody(body: unknown): string | undefined {
   return undefined;
 }
 
+const GRAPHQL_RESPONSE = 'application/graphql-response+json';
+
+/**
+ * A client that accepts application/graphql-response+json (GraphQL over HTTP)
+ * gets that content type, and a request that failed before execution carries
+ * no "data" entry. Plain application/json keeps the same status codes: 4xx for
+ * a client's mistake, which proxies and monitoring understand.
+ */
+function asGraphQLResponse(request: FastifyRequest, reply: FastifyReply, payload: unknown): unknown {
+  const accept = request.headers.accept ?? '';
+  if (!accept.includes(GRAPHQL_RESPONSE) || !String(reply.getHeader('content-type') ?? '').startsWith('application/json')) return payload;
+  reply.header('content-type', `${GRAPHQL_RESPONSE}; charset=utf-8`);
+  if (reply.statusCode < 400 || typeof payload !== 'string') return payload;
+  const body = JSON.parse(payload) as { data?: unknown };
+  if (body.data === null) delete body.data;
+  return JSON.stringify(body);
+}
+
 /** Builds the service, ready to listen; the e2e tests use it as main.ts does. */
 export async function createApp(options: AppOptions & { graphiqlHeaders?: string; logger?: boolean }): Promise<NestFastifyApplication> {
   const { config } = options;
@@ -58,8 +76,9 @@ export async function createApp(options: AppOptions & { graphiqlHeaders?: string
   });
   const fastify = adapter.getInstance();
   requireBearerToken(fastify, new Tokens(config.auth), GRAPHQL_PATH);
-  fastify.addHook('onSend', async (request, reply) => {
+  fastify.addHook('onSend', async (request, reply, payload) => {
     reply.header('x-request-id', request.id);
+    return request.url.startsWith(GRAPHQL_PATH) ? asGraphQLResponse(request, reply, payload) : payload;
   });
   fastify.addHook('preValidation', async (request, reply) => {
     if (request.method !== 'POST' || request.url.split('?')[0] !== GRAPHQL_PATH) return;

@@ -29,15 +29,21 @@ function databaseFault(error: Error): { code: string; message: string } | undefi
   return undefined;
 }
 
-/** Mercurius' own refusals of a request (method, malformed body, size), by its HTTP status. */
+const TRANSPORT_CODES: Record<number, string> = {
+  405: 'METHOD_NOT_ALLOWED',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'RATE_LIMITED',
+};
+
+/** Refusals of the HTTP request itself (method, media type, malformed or oversized body, rate), by their 4xx status. */
 function transportFault(error: unknown): { code: string; message?: string } | undefined {
   const { code, statusCode } = (error ?? {}) as { code?: unknown; statusCode?: unknown };
-  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE' || statusCode === 413) {
-    return { code: 'PAYLOAD_TOO_LARGE', message: `the request body is over the ${REQUEST_BODY_LIMIT_MIB} MiB limit` };
-  }
-  if (statusCode === 429) return { code: 'RATE_LIMITED' };
+  if (typeof statusCode !== 'number' || statusCode < 400 || statusCode > 499) return undefined;
+  if (statusCode === 413) return { code: 'PAYLOAD_TOO_LARGE', message: `the request body is over the ${REQUEST_BODY_LIMIT_MIB} MiB limit` };
   if (statusCode === 405) return { code: 'METHOD_NOT_ALLOWED', message: 'only queries may be sent with GET; send mutations with POST' };
-  if (typeof code === 'string' && /^(MER|FST)_ERR_/.test(code) && statusCode === 400) return { code: 'BAD_USER_INPUT' };
+  if (statusCode === 415) return { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'send the request as application/json (or application/graphql)' };
+  if (statusCode === 429 || (typeof code === 'string' && /^(MER|FST)_ERR_/.test(code))) return { code: TRANSPORT_CODES[statusCode] ?? 'BAD_USER_INPUT' };
   return undefined;
 }
 
@@ -92,6 +98,7 @@ const STATUS_BY_CODE: [string, number][] = [
   ['TIMEOUT', 503],
   ['METHOD_NOT_ALLOWED', 405],
   ['PAYLOAD_TOO_LARGE', 413],
+  ['UNSUPPORTED_MEDIA_TYPE', 415],
   ['RATE_LIMITED', 429],
   ['BAD_USER_INPUT', 400],
 ];
