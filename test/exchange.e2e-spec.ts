@@ -95,16 +95,16 @@ describe('the exchange story', () => {
     expect(published.data.publishRecords).toEqual({ id: fileId, version: 1 });
   });
 
-  it('a department of another district cannot find the restricted file until it is let discover it', async () => {
+  it('a department of another district cannot find the restricted file until it is let read its catalogue', async () => {
     const search: any = await api.gql(civilMember, `{ files(filter: { search: "outpatient diagnoses" }) { totalCount } }`);
     expect(search.data.files.totalCount).toBe(0);
     const request = await api.gql(civilMember, REQUEST, { input: { fileId, fields: ['age'], purpose: 'x' } });
     expect(request.errors?.[0].extensions?.code).toBe('NOT_FOUND');
     await api.gql(healthSteward, `mutation ($input: GrantPermissionInput!) { grantPermission(input: $input) { id } }`, {
-      input: { fileId, granteeDepartmentCode: civil.code, actions: ['DISCOVER'], purpose: 'subsidy eligibility programme' },
+      input: { fileId, granteeDepartmentCode: civil.code, actions: ['READ'], purpose: 'subsidy eligibility programme' },
     });
     const found: any = await api.gql(civilMember, `{ files(filter: { search: "outpatient diagnoses" }) { totalCount edges { node { id myAccess } } } }`);
-    expect(found.data.files.edges).toEqual([{ node: { id: fileId, myAccess: ['DISCOVER'] } }]);
+    expect(found.data.files.edges).toEqual([{ node: { id: fileId, myAccess: ['DISCOVER', 'READ'] } }]);
   });
 
   it('the civil affairs department requests three fields; the steward approves', async () => {

@@ -20,7 +20,7 @@ const GRANT = `mutation ($input: GrantPermissionInput!) {
   grantPermission(input: $input) { id actions fields purpose expiresAt active grantedBy grantee { code } file { id } }
 }`;
 const REVOKE = `mutation ($id: ID!, $reason: String!) { revokePermission(id: $id, reason: $reason) { id active revokedBy revokeReason } }`;
-const FILE_FIELDS = `query ($id: ID!) { file(id: $id) { id myAccess fields { name sensitive } } }`;
+const FILE_FIELDS = `query ($id: ID!) { file(id: $id) { id myAccess fields { name sensitive obtainable } } }`;
 
 const token = (d: DepartmentRef, roles: Role[] = ['MEMBER']) => api.tokenFor(d, roles);
 const counts = async () => {
@@ -91,7 +91,9 @@ describe('a grant takes effect everywhere, and its audit entry with it', () => {
     expect(res.data?.grantPermission).toMatchObject({ actions: ['DISCOVER', 'READ', 'EXCHANGE'], fields: ['age', 'patient_name'] });
     const seen: any = await api.gql(strangerToken, FILE_FIELDS, { id: secretFile.id });
     expect(seen.data.file.myAccess).toEqual(['DISCOVER', 'READ', 'EXCHANGE']);
-    expect(seen.data.file.fields.map((f: any) => f.name).sort()).toEqual(['age', 'patient_name']);
+    // The whole catalogue is shown; only the named fields are obtainable.
+    expect(seen.data.file.fields.map((f: any) => f.name)).toEqual(secretFile.fields.map((f) => f.name));
+    expect(seen.data.file.fields.filter((f: any) => f.obtainable).map((f: any) => f.name).sort()).toEqual(['age', 'patient_name']);
     const list: any = await api.gql(strangerToken, `{ files(first: 10, filter: { districtCodes: ["perm-a"] }) { totalCount edges { node { id } } } }`);
     expect(list.data.files.edges.map((e: any) => e.node.id)).toContain(secretFile.id);
     const log: any = await api.gql(strangerToken, `{ auditLog(ledger: "perm-a") { edges { node { action subjectId parties payload } } } }`);

@@ -24,6 +24,8 @@ export interface WorldGrant {
   expiresAt?: Date | null;
   revokedAt?: Date | null;
   purpose?: string;
+  /** `subject@department`, as the service records it; 'test' by default. */
+  grantedBy?: string;
 }
 
 const field = (name: string, sensitive = false): DataFieldRow => ({ name, type: 'string', sensitive, description: null });
@@ -95,7 +97,7 @@ export class World {
     await this.db.query(
       `INSERT INTO permission (district_id, id, file_id, scope_category, scope_max_classification, grantee_department_id, action,
                                fields, purpose, valid_from, expires_at, granted_by, revoked_at, revoked_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'test', $12, CASE WHEN $12::timestamptz IS NULL THEN NULL ELSE 'test' END)`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $13, $12, CASE WHEN $12::timestamptz IS NULL THEN NULL ELSE 'test' END)`,
       [
         districtId,
         id,
@@ -109,6 +111,7 @@ export class World {
         validFrom,
         g.expiresAt ?? null,
         g.revokedAt ?? null,
+        g.grantedBy ?? 'test',
       ],
     );
     return id;

@@ -6,19 +6,24 @@ import { ACTIONS, classificationRank, impliedActions, type Action, type FileFact
 export type FileSubject = FileFacts & { classificationRank: number };
 export type AuditEntrySubject = { parties: string[] };
 
-/**
- * Beyond the file actions: register a file, grant on it, decide exchange
- * requests for it (DataFile); read an audit entry (AuditEntry); read and verify
- * whole ledgers (AuditLog).
- */
-export type Capability = 'register' | 'grant' | 'decide' | 'read' | 'verify';
-export type AppAbility = MongoAbility<[Action | Capability, 'DataFile' | 'AuditEntry' | 'AuditLog' | FileSubject | AuditEntrySubject]>;
+/** A grant being made: the file's owner and district, and who would receive it. */
+export type GrantSubject = Pick<FileFacts, 'ownerDepartmentId' | 'districtId'> & { granteeDepartmentId?: string };
 
 /**
- * Which of a file's fields a rule opens: every field, the non-sensitive ones
- * (default rules), or those it names (field-limited grants).
+ * Beyond the file actions: register a file, grant on it, decide exchange
+ * requests for it, request an exchange and receive its delivery (DataFile);
+ * read an audit entry (AuditEntry); read and verify whole ledgers (AuditLog).
  */
-export type FieldScope = 'all' | 'non-sensitive' | 'named';
+export type Capability = 'register' | 'grant' | 'decide' | 'request' | 'receive' | 'read' | 'verify';
+export type AppAbility = MongoAbility<[Action | Capability, 'DataFile' | 'AuditEntry' | 'AuditLog' | FileSubject | GrantSubject | AuditEntrySubject]>;
+
+/**
+ * Whose values a rule opens, when it gives EXCHANGE: every field's, those it
+ * names (field-limited grants), or none (rules that stop at READ). Field names,
+ * types and sensitive flags are catalogue metadata, shown to anyone who may
+ * READ the file; sensitivity protects only the values.
+ */
+export type FieldScope = 'all' | 'named' | 'none';
 
 export type AccessRule = RawRuleOf<AppAbility> & { reason: string; fieldScope: FieldScope; grant?: GrantFacts };
 
@@ -38,20 +43,20 @@ const DISCOVER_READ: Action[] = ['DISCOVER', 'READ'];
 export function defaultRules(actor: Actor): AccessRule[] {
   const { department } = actor;
   const rules: AccessRule[] = [
-    rule(DISCOVER_READ, { classification: 'PUBLIC' }, 'non-sensitive', 'default: every department reads PUBLIC files'),
+    rule(DISCOVER_READ, { classification: 'PUBLIC' }, 'none', 'default: every department reads PUBLIC files'),
     rule(
       DISCOVER_READ,
       { classification: 'INTERNAL', districtId: department.districtId },
-      'non-sensitive',
+      'none',
       `default: departments of ${department.districtCode} read its INTERNAL files`,
     ),
   ];
   if (hasRole(actor, 'PLATFORM_ADMIN', 'AUDITOR')) {
-    rules.push(rule(DISCOVER_READ, undefined, 'non-sensitive', 'default: platform administrators and auditors read every entry'));
+    rules.push(rule(DISCOVER_READ, undefined, 'none', 'default: platform administrators and auditors read every entry'));
   }
   if (hasRole(actor, 'DISTRICT_ADMIN')) {
     rules.push(
-      rule(DISCOVER_READ, { districtId: department.districtId }, 'non-sensitive', `default: district administrators read every entry of ${department.districtCode}`),
+      rule(DISCOVER_READ, { districtId: department.districtId }, 'none', `default: district administrators read every entry of ${department.districtCode}`),
     );
   }
   // Last, so that it takes precedence when reasons are listed.
@@ -67,10 +72,41 @@ const capability = (action: Capability, subjectType: 'DataFile' | 'AuditEntry' |
   reason,
 });
 
-/** Who registers, grants, decides and audits. */
+/**
+ * Separation of duties: a department acts as a data user (requests exchanges,
+ * receives records, holds EXCHANGE through a grant) only through its members
+ * and stewards. A caller whose roles are only administrator or auditor roles
+ * never does; a token that carries MEMBER or STEWARD as well acts for its
+ * department as any member would.
+ */
+export const actsAsDataUser = (actor: Actor): boolean => hasRole(actor, 'MEMBER', 'STEWARD');
+
+/** The most a grant gives this caller: EXCHANGE for data users, READ for administrators and auditors. */
+export const highestGrantedAction = (actor: Actor): Action => (actsAsDataUser(actor) ? 'EXCHANGE' : 'READ');
+
+/**
+ * Separation of duties: whoever granted is never who receives. A grant made by
+ * the requesting person, or by anyone of the requesting department, does not
+ * approve that department's request by itself (a steward decides instead).
+ * `grantedBy` is `subject@department` (actorName).
+ */
+export function grantorIsRecipient(grant: Pick<GrantFacts, 'grantedBy'>, actor: Actor): boolean {
+  const at = grant.grantedBy.lastIndexOf('@');
+  const subjectPart = at < 0 ? grant.grantedBy : grant.grantedBy.slice(0, at);
+  const departmentPart = at < 0 ? null : grant.grantedBy.slice(at + 1);
+  return subjectPart === actor.subject || departmentPart === actor.department.code;
+}
+
+/** Who registers, grants, decides, requests and audits. */
 function capabilityRules(actor: Actor): AccessRule[] {
   const { department } = actor;
   const rules: AccessRule[] = [capability('read', 'AuditEntry', { parties: department.code }, 'a department reads the entries that concern it')];
+  if (actsAsDataUser(actor)) {
+    rules.push(
+      capability('request', 'DataFile', undefined, 'members and stewards request exchanges for their department'),
+      capability('receive', 'DataFile', undefined, 'members and stewards receive what their department was approved'),
+    );
+  }
   if (hasRole(actor, 'STEWARD')) {
     const own = { ownerDepartmentId: department.id };
     rules.push(
@@ -90,10 +126,25 @@ function capabilityRules(actor: Actor): AccessRule[] {
       capability('verify', 'AuditLog', undefined, 'auditors verify ledgers'),
     );
   }
+  // Last, so that it overrides every grant capability above (in CASL the later rule wins).
+  rules.push({
+    action: 'grant',
+    subject: 'DataFile',
+    inverted: true,
+    conditions: { granteeDepartmentId: department.id },
+    fieldScope: 'none',
+    reason: 'separation of duties: nobody grants to its own department',
+  });
   return rules;
 }
 
-export function grantRule(grant: GrantFacts): AccessRule {
+/**
+ * A grant as a rule. `highest` caps what it gives the caller (see
+ * highestGrantedAction): an administrator's department may hold EXCHANGE, but
+ * the administrator does not exchange with it.
+ */
+export function grantRule(grant: GrantFacts, highest: Action = 'EXCHANGE'): AccessRule {
+  const action = ACTIONS.indexOf(grant.action) > ACTIONS.indexOf(highest) ? highest : grant.action;
   const conditions = grant.fileId
     ? { id: grant.fileId }
     : {
@@ -104,15 +155,22 @@ export function grantRule(grant: GrantFacts): AccessRule {
   const until = grant.expiresAt ? ` until ${grant.expiresAt.toISOString()}` : '';
   const target = grant.fileId ? 'this file' : `${grant.scopeCategory} files up to ${grant.scopeMaxClassification}`;
   const fields = grant.fields ? ` (fields: ${grant.fields.join(', ')})` : ' (all fields)';
+  const capped = action !== grant.action ? `; ${action} only: administrators and auditors do not exchange` : '';
   return {
-    action: impliedActions(grant.action),
+    action: impliedActions(action),
     subject: 'DataFile',
     conditions,
     fields: grant.fields ?? undefined,
-    fieldScope: grant.fields ? 'named' : 'all',
-    reason: `grant ${grant.id}: ${grant.action} on ${target}${fields} by ${grant.grantedBy} for "${grant.purpose}"${until}`,
+    fieldScope: action !== 'EXCHANGE' ? 'none' : grant.fields ? 'named' : 'all',
+    reason: `grant ${grant.id}: ${grant.action} on ${target}${fields} by ${grant.grantedBy} for "${grant.purpose}"${until}${capped}`,
     grant,
   };
+}
+
+/** Everything one caller may do: its department's grants, as far as its roles take them, then the default rules. */
+export function rulesFor(actor: Actor, grants: GrantFacts[]): AccessRule[] {
+  const highest = highestGrantedAction(actor);
+  return [...grants.map((g) => grantRule(g, highest)), ...defaultRules(actor)];
 }
 
 export function buildAbility(rules: AccessRule[]): AppAbility {

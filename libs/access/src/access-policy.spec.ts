@@ -5,6 +5,7 @@ import { createTestDatabase, type TestDatabase } from '../../../test/test-databa
 import { actorOf, World, type WorldFile } from '../../../test/world.js';
 import { CLASSIFICATIONS, type Action, type Classification } from './actions.js';
 import { AccessPolicy } from './access-policy.js';
+import { grantorIsRecipient } from './ability.factory.js';
 import { grantsHeldAt } from './grants.repository.js';
 
 let database: TestDatabase;
@@ -86,13 +87,16 @@ describe('default rules, before any grant', () => {
     }
   });
 
-  it('masks sensitive fields for everyone but the owner', async () => {
+  it('shows the whole field catalogue with READ; only the owner obtains values', async () => {
     const file = files.get('PUBLIC')!;
-    const visible = (p: AccessPolicy) => p.visibleFields('READ', file, file.fields).map((f) => f.name);
-    expect(visible(await policyOf(owner, ['MEMBER']))).toEqual(file.fields.map((f) => f.name));
-    const masked = file.fields.filter((f) => !f.sensitive).map((f) => f.name);
-    expect(visible(await policyOf(stranger, ['MEMBER']))).toEqual(masked);
-    expect(visible(await policyOf(stranger, ['PLATFORM_ADMIN']))).toEqual(masked);
+    const catalogue = (p: AccessPolicy) => p.fieldCatalogue(file, file.fields).map((f) => [f.name, f.sensitive, f.obtainable]);
+    const all = (obtainable: boolean) => file.fields.map((f) => [f.name, f.sensitive, obtainable]);
+    expect(file.fields.some((f) => f.sensitive)).toBe(true);
+    expect(catalogue(await policyOf(owner, ['MEMBER']))).toEqual(all(true));
+    expect(catalogue(await policyOf(stranger, ['MEMBER']))).toEqual(all(false));
+    expect(catalogue(await policyOf(stranger, ['PLATFORM_ADMIN']))).toEqual(all(false));
+    const hidden = files.get('CONFIDENTIAL')!;
+    expect((await policyOf(stranger, ['MEMBER'])).fieldCatalogue(hidden, hidden.fields)).toEqual([]);
   });
 });
 
@@ -134,8 +138,10 @@ describe('grants', () => {
     const file = await world.file(owner, 'RESTRICTED');
     await world.grant({ fileId: file.id, grantee, action: 'EXCHANGE', fields: ['age', 'patient_name'] }, file.districtId);
     const policy = await policyOf(grantee, ['MEMBER']);
-    expect(policy.visibleFields('EXCHANGE', file, file.fields).map((f) => f.name)).toEqual(['age', 'patient_name']);
-    expect(policy.visibleFields('READ', file, file.fields).map((f) => f.name)).toEqual(['age', 'patient_name']);
+    expect(policy.obtainableFields(file, file.fields).map((f) => f.name)).toEqual(['age', 'patient_name']);
+    const catalogue = policy.fieldCatalogue(file, file.fields);
+    expect(catalogue.map((f) => f.name)).toEqual(file.fields.map((f) => f.name));
+    expect(catalogue.filter((f) => f.obtainable).map((f) => f.name)).toEqual(['age', 'patient_name']);
   });
 
   it('a grant of all fields opens the sensitive ones too; explain names the grant', async () => {
@@ -143,10 +149,80 @@ describe('grants', () => {
     const file = await world.file(owner, 'INTERNAL');
     const grantId = await world.grant({ fileId: file.id, grantee, action: 'READ', fields: null, purpose: 'audit of spending' }, file.districtId);
     const policy = await policyOf(grantee, ['MEMBER']);
-    expect(policy.visibleFields('READ', file, file.fields)).toEqual(file.fields);
+    expect(policy.fieldCatalogue(file, file.fields)).toEqual(file.fields.map((f) => ({ ...f, obtainable: false })));
+    expect(policy.obtainableFields(file, file.fields)).toEqual([]);
     const explained = policy.explain(file);
     expect(explained.find((e) => e.action === 'READ')?.grants.map((g) => g.id)).toEqual([grantId]);
     expect(explained.find((e) => e.action === 'READ')?.reasons.join()).toContain('audit of spending');
     expect(explained.find((e) => e.action === 'EXCHANGE')?.reasons).toEqual([]);
+  });
+});
+
+/**
+ * Separation of duties (ARCHITECTURE.md): administrators and auditors never
+ * EXCHANGE (they neither request, nor receive, nor hold EXCHANGE through their
+ * department's grants); a token that also carries MEMBER or STEWARD acts for
+ * its department as a member. Nobody grants to its own department, by file or
+ * by scope; another department may be granted by an administrator.
+ */
+const DUTIES_TABLE: [Role[], { request: boolean; exchangeByGrant: boolean; grantToOwn: boolean; grantToOther: boolean; scopeToOwn: boolean; scopeToOther: boolean }][] = [
+  [['MEMBER'], { request: T, exchangeByGrant: T, grantToOwn: F, grantToOther: F, scopeToOwn: F, scopeToOther: F }],
+  [['STEWARD'], { request: T, exchangeByGrant: T, grantToOwn: F, grantToOther: F, scopeToOwn: F, scopeToOther: F }],
+  [['DISTRICT_ADMIN'], { request: F, exchangeByGrant: F, grantToOwn: F, grantToOther: T, scopeToOwn: F, scopeToOther: T }],
+  [['PLATFORM_ADMIN'], { request: F, exchangeByGrant: F, grantToOwn: F, grantToOther: T, scopeToOwn: F, scopeToOther: T }],
+  [['AUDITOR'], { request: F, exchangeByGrant: F, grantToOwn: F, grantToOther: F, scopeToOwn: F, scopeToOther: F }],
+  [['AUDITOR', 'DISTRICT_ADMIN'], { request: F, exchangeByGrant: F, grantToOwn: F, grantToOther: T, scopeToOwn: F, scopeToOther: T }],
+  [['MEMBER', 'PLATFORM_ADMIN'], { request: T, exchangeByGrant: T, grantToOwn: F, grantToOther: T, scopeToOwn: F, scopeToOther: T }],
+  [['STEWARD', 'DISTRICT_ADMIN'], { request: T, exchangeByGrant: T, grantToOwn: F, grantToOther: T, scopeToOwn: F, scopeToOther: T }],
+];
+
+describe('separation of duties', () => {
+  let user: DepartmentRef;
+  let granted: WorldFile;
+
+  beforeAll(async () => {
+    // A department of the owner's district that holds EXCHANGE (all fields) on one confidential file.
+    user = await world.department('rules-a-user', { id: owner.districtId, code: 'rules-a' });
+    granted = await world.file(owner, 'CONFIDENTIAL');
+    await world.grant({ fileId: granted.id, grantee: user, action: 'EXCHANGE', fields: null }, granted.districtId);
+  });
+
+  it.each(DUTIES_TABLE)('%j: %j', async (roles, expected) => {
+    const policy = await policyOf(user, roles);
+    const file = { ownerDepartmentId: owner.id, districtId: owner.districtId };
+    expect({
+      request: policy.mayActAsDataUser('request'),
+      exchangeByGrant: policy.can('EXCHANGE', granted),
+      grantToOwn: policy.may('grant', { ...file, granteeDepartmentId: user.id }),
+      grantToOther: policy.may('grant', { ...file, granteeDepartmentId: stranger.id }),
+      scopeToOwn: policy.mayGrantScope(owner.districtId, user.id),
+      scopeToOther: policy.mayGrantScope(owner.districtId, stranger.id),
+    }).toEqual(expected);
+    // Receiving follows requesting; the SQL form and the field catalogue agree with CASL.
+    expect(policy.mayActAsDataUser('receive')).toBe(expected.request);
+    expect((await allowedBySql(policy, 'EXCHANGE')).has(granted.id)).toBe(expected.exchangeByGrant);
+    expect(policy.can('READ', granted)).toBe(true);
+    expect((await allowedBySql(policy, 'READ')).has(granted.id)).toBe(true);
+    expect(policy.obtainableFields(granted, granted.fields)).toEqual(expected.exchangeByGrant ? granted.fields : []);
+    expect(policy.explain(granted).find((e) => e.action === 'EXCHANGE')!.reasons.length > 0).toBe(expected.exchangeByGrant);
+  });
+
+  it('an administrator of the owning department grants to others, not to its own department', async () => {
+    const policy = await policyOf(owner, ['DISTRICT_ADMIN', 'PLATFORM_ADMIN', 'STEWARD']);
+    const file = { ownerDepartmentId: owner.id, districtId: owner.districtId };
+    expect(policy.may('grant', file)).toBe(true);
+    expect(policy.may('grant', { ...file, granteeDepartmentId: stranger.id })).toBe(true);
+    expect(policy.may('grant', { ...file, granteeDepartmentId: owner.id })).toBe(false);
+    // Revoking (no grantee) stays with the administrators.
+    expect((await policyOf(user, ['PLATFORM_ADMIN'])).may('grant', file)).toBe(true);
+  });
+
+  it.each([
+    ['the requesting person', 'li.wei@rules-b-stranger', true],
+    ['anyone of the requesting department', 'someone.else@rules-a-user', true],
+    ['a steward of the owner', 'dr.chen@rules-a-owner', false],
+    ['a seed without a department', 'pilot-seed', false],
+  ])('a grant made by %s (%s) counts as granted by the recipient: %s', (_who, grantedBy, expected) => {
+    expect(grantorIsRecipient({ grantedBy }, actorOf(user, ['MEMBER'], 'li.wei'))).toBe(expected);
   });
 });

@@ -2,13 +2,16 @@ import { subject } from '@casl/ability';
 import { rulesToAST } from '@casl/ability/extra';
 import type { Actor } from '@app/auth';
 import { ACTIONS, type Action, type FileFacts, type GrantFacts } from './actions.js';
-import { asSubject, buildAbility, defaultRules, grantRule, type AccessRule, type AppAbility, type Capability } from './ability.factory.js';
+import { asSubject, buildAbility, defaultRules, highestGrantedAction, rulesFor, type AccessRule, type AppAbility, type Capability, type GrantSubject } from './ability.factory.js';
 import { conditionToSql, type ConditionNode, type SqlFragment } from './rules-to-sql.js';
 
 export interface FieldFacts {
   name: string;
   sensitive: boolean;
 }
+
+/** A field of a file's catalogue, and whether the caller could obtain its values. */
+export type CatalogueField<F extends FieldFacts = FieldFacts> = F & { obtainable: boolean };
 
 /** The file columns that default rules may name, for an alias of data_file. */
 const fileColumns = (alias: string): Record<string, string> => ({
@@ -37,9 +40,8 @@ export class AccessPolicy {
     readonly grants: GrantFacts[],
     readonly at: Date,
   ) {
-    const defaults = defaultRules(actor);
-    this.defaultAbility = buildAbility(defaults);
-    this.ability = buildAbility([...grants.map(grantRule), ...defaults]);
+    this.defaultAbility = buildAbility(defaultRules(actor));
+    this.ability = buildAbility(rulesFor(actor, grants));
   }
 
   can(action: Action, file: FileFacts): boolean {
@@ -51,9 +53,14 @@ export class AccessPolicy {
     return ACTIONS.filter((a) => this.ability.can(a, s));
   }
 
-  /** register, grant or decide on a file. */
-  may(capability: Extract<Capability, 'register' | 'grant' | 'decide'>, file: Pick<FileFacts, 'ownerDepartmentId' | 'districtId'>): boolean {
-    return this.ability.can(capability, subject('DataFile', { ...file }) as never);
+  /** register, grant or decide on a file; with `granteeDepartmentId`, grant to that department. */
+  may(capability: Extract<Capability, 'register' | 'grant' | 'decide'>, file: GrantSubject): boolean {
+    return this.ability.can(capability, subject('DataFile', { ...file }));
+  }
+
+  /** Request exchanges, or receive their delivery, for the caller's department: its members and stewards. */
+  mayActAsDataUser(capability: Extract<Capability, 'request' | 'receive'>): boolean {
+    return this.ability.can(capability, 'DataFile');
   }
 
   mayReadWholeLedgers(): boolean {
@@ -82,9 +89,9 @@ export class AccessPolicy {
     return { sql: `(${parts.join(' OR ')})`, params: { gv_dept: department.id, gv_district: department.districtId } };
   }
 
-  /** grant or revoke a scope grant in a district: district and platform administrators. */
-  mayGrantScope(districtId: string): boolean {
-    return this.may('grant', { districtId, ownerDepartmentId: '' });
+  /** grant or revoke a scope grant in a district (district and platform administrators); with a grantee, grant to it. */
+  mayGrantScope(districtId: string, granteeDepartmentId?: string): boolean {
+    return this.may('grant', { districtId, ownerDepartmentId: '', ...(granteeDepartmentId ? { granteeDepartmentId } : {}) });
   }
 
   isOwner(file: FileFacts): boolean {
@@ -99,16 +106,31 @@ export class AccessPolicy {
       .map((r) => r.origin as AccessRule);
   }
 
-  /** The fields of `file` the caller may see (READ) or obtain (EXCHANGE). */
-  visibleFields<F extends FieldFacts>(action: Action, file: FileFacts, fields: F[]): F[] {
+  /**
+   * The fields of `file` whose values the caller may obtain: every field under
+   * a rule that gives EXCHANGE on all fields (the owner, a grant of all
+   * fields), else the fields that its EXCHANGE grants name. Without EXCHANGE,
+   * none. A sensitive field is thus only ever obtained under a grant that names
+   * it or all fields.
+   */
+  obtainableFields<F extends FieldFacts>(file: FileFacts, fields: F[]): F[] {
     const named = new Set<string>();
-    let nonSensitive = false;
-    for (const r of this.matchingRules(action, file)) {
+    for (const r of this.matchingRules('EXCHANGE', file)) {
       if (r.fieldScope === 'all') return fields;
-      if (r.fieldScope === 'non-sensitive') nonSensitive = true;
-      else for (const f of (r.fields as string[] | undefined) ?? []) named.add(f);
+      if (r.fieldScope === 'named') for (const f of (r.fields as string[] | undefined) ?? []) named.add(f);
     }
-    return fields.filter((f) => named.has(f.name) || (nonSensitive && !f.sensitive));
+    return fields.filter((f) => named.has(f.name));
+  }
+
+  /**
+   * The file's field catalogue as the caller sees it: with READ, every field
+   * (names, types and sensitive flags are catalogue metadata), each marked
+   * with whether its values are obtainable; without READ, nothing.
+   */
+  fieldCatalogue<F extends FieldFacts>(file: FileFacts, fields: F[]): CatalogueField<F>[] {
+    if (!this.can('READ', file)) return [];
+    const obtainable = new Set(this.obtainableFields(file, fields).map((f) => f.name));
+    return fields.map((f) => ({ ...f, obtainable: obtainable.has(f.name) }));
   }
 
   /** Why each action is allowed: the default rules and grants that give it. */
@@ -130,9 +152,11 @@ export class AccessPolicy {
     const defaults = conditionToSql(ast, fileColumns(alias), 'acc_');
     const rank = ACTIONS.indexOf(action) + 1;
     const active = ACTIVE_GRANT_SQL.replaceAll(':at', ':acc_at');
+    // The caller's roles cap what a grant gives it (administrators and auditors never EXCHANGE).
+    const grantsGive = ACTIONS.indexOf(action) <= ACTIONS.indexOf(highestGrantedAction(this.actor));
     // Uncorrelated IN-subqueries: PostgreSQL runs each once and probes a hash per row,
     // where a correlated EXISTS would probe the permission index for every file.
-    const grants = `
+    const grants = !grantsGive ? 'FALSE' : `
       ${alias}.id IN (SELECT p.file_id FROM permission p
                         WHERE p.grantee_department_id = :acc_dept AND p.file_id IS NOT NULL
                           AND action_rank(p.action) >= :acc_rank AND ${active})

@@ -36,6 +36,10 @@ export interface PermissionFilter {
 
 export const MAX_PERMISSIONS_LISTED = 1000;
 
+/** Separation of duties: whoever grants is never who receives. */
+const SELF_GRANT =
+  "separation of duties: an administrator's power to grant does not extend to its own department; a steward of the owning department or an administrator of another department must grant it";
+
 /** What a grant records and what the result is: a new grant, or an existing one extended. */
 export interface GrantOutcome {
   permission: PermissionRow;
@@ -81,6 +85,7 @@ export class PermissionsService {
     if (!caller.may('grant', file)) throw forbidden('only a steward of the owning department or an administrator of its district grants on this file');
     const grantee = await this.grantee(input.granteeDepartmentCode, tx);
     if (grantee.id === file.ownerDepartmentId) throw badInput('the owning department already has every right on its files; grant to another department');
+    if (!caller.may('grant', { ...file, granteeDepartmentId: grantee.id })) throw forbidden(SELF_GRANT);
     let fields: string[] | null = null;
     if (input.fields) {
       const known = new Set(file.fields.map((f) => f.name));
@@ -115,6 +120,7 @@ export class PermissionsService {
     const category = input.category.trim();
     if (!category) throw badInput('category must not be empty');
     const grantee = await this.grantee(input.granteeDepartmentCode);
+    if (!caller.mayGrantScope(district.id, grantee.id)) throw forbidden(SELF_GRANT);
     const permission: NewPermission = {
       districtId: district.id,
       fileId: null,

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { badInput, checkPageSize, conflict, forbidden, isUuid } from '@app/common';
-import { CLASSIFICATIONS, type AccessPolicy, type Classification } from '@app/access';
+import { CLASSIFICATIONS, type AccessPolicy, type CatalogueField, type Classification } from '@app/access';
 import { actorName, type DepartmentRef } from '@app/auth';
 import { appendAuditEntry } from '@app/audit';
 import { DirectoryRepository } from './directory.repository.js';
@@ -88,11 +88,15 @@ export class DirectoryService {
     return file && caller.can('DISCOVER', file) ? file : null;
   }
 
-  /** Each file's schema, masked to the fields the caller may READ; one query for all. */
-  async visibleFields(caller: AccessPolicy, files: readonly DataFileRow[]): Promise<DataFieldRow[][]> {
+  /**
+   * Each file's field catalogue as the caller sees it: every field of a file it
+   * may READ (sensitive ones included; sensitivity protects values, not names),
+   * each marked obtainable or not; nothing of the others. One query for all.
+   */
+  async visibleFields(caller: AccessPolicy, files: readonly DataFileRow[]): Promise<CatalogueField<DataFieldRow>[][]> {
     const readable = files.filter((f) => caller.can('READ', f));
     const schemas = readable.length ? await this.files.fieldsOf(readable) : new Map<string, DataFieldRow[]>();
-    return files.map((f) => caller.visibleFields('READ', f, schemas.get(f.id) ?? []));
+    return files.map((f) => caller.fieldCatalogue(f, schemas.get(f.id) ?? []));
   }
 
   /** A steward registers a file owned by its own department; the registration is audited. */

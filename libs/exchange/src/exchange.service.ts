@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import canonicalize from 'canonicalize';
 import { DataSource, type EntityManager } from 'typeorm';
-import { PermissionsService, type AccessPolicy } from '@app/access';
+import { grantorIsRecipient, PermissionsService, type AccessPolicy } from '@app/access';
 import { appendAuditEntry, sha256Hex, type AuditEvent } from '@app/audit';
 import { actorName } from '@app/auth';
 import { badInput, requirePurpose, checkPageSize, conflict, DomainError, forbidden, isUuid, notFound } from '@app/common';
@@ -80,19 +80,34 @@ export class ExchangeService {
     });
   }
 
+  /**
+   * A member or steward asks for fields of a file it may READ. The fields are
+   * checked against the file's catalogue, which READ shows whole: a sensitive
+   * field no grant covers may still be asked for, and the owner decides.
+   */
   async request(caller: AccessPolicy, input: RequestInput): Promise<ExchangeRow> {
+    if (!caller.mayActAsDataUser('request')) {
+      throw forbidden('separation of duties: administrators and auditors do not request exchanges; a member or steward of the department requests');
+    }
     const { file, schema } = await this.visibleFile(caller, input.fileId);
     if (caller.isOwner(file)) throw badInput('your department owns this file; it needs no exchange');
+    // The catalogue is what READ shows; below it, naming fields would reveal them by trial.
+    if (!caller.can('READ', file)) throw forbidden("your department may discover this file but not read its field catalogue; it needs READ to request fields");
     const fields = [...new Set(input.fields)];
     if (fields.length === 0) throw badInput('name at least one field to request');
-    const known = new Set(schema.map((f) => f.name));
+    const catalogue = caller.fieldCatalogue(file, schema);
+    const known = new Set(catalogue.map((f) => f.name));
     const unknown = fields.filter((f) => !known.has(f));
-    if (unknown.length) throw badInput(`fields not in the file's schema: ${unknown.join(', ')}`);
+    if (unknown.length) throw badInput(`fields not in the file's catalogue: ${unknown.join(', ')}`);
     const purpose = requirePurpose(input.purpose);
-    // An active EXCHANGE grant that already covers every field approves the request at once.
-    const obtainable = new Set(caller.visibleFields('EXCHANGE', file, schema).map((f) => f.name));
+    // An active EXCHANGE grant that already covers every field approves the request at once,
+    // unless the requester (or its department) made that grant: then a steward decides.
+    const obtainable = new Set(catalogue.filter((f) => f.obtainable).map((f) => f.name));
     const coveringGrant = fields.every((f) => obtainable.has(f))
-      ? caller.explain(file).find((e) => e.action === 'EXCHANGE')?.grants.find((g) => g.fields === null || fields.every((f) => g.fields!.includes(f)))
+      ? caller
+          .explain(file)
+          .find((e) => e.action === 'EXCHANGE')
+          ?.grants.find((g) => (g.fields === null || fields.every((f) => g.fields!.includes(f))) && !grantorIsRecipient(g, caller.actor))
       : undefined;
     const who = actorName(caller.actor);
     return this.db.transaction(async (tx) => {
@@ -186,11 +201,14 @@ export class ExchangeService {
     return this.db.transaction(async (tx) => {
       const x = await this.partyTo(caller, id, tx, true);
       if (x.requesterDepartmentId !== caller.actor.department.id) throw forbidden('only the requesting department receives a delivery');
+      if (!caller.mayActAsDataUser('receive')) {
+        throw forbidden('separation of duties: administrators and auditors do not receive records; a member or steward of the department receives');
+      }
       if (x.status === 'DELIVERED') throw conflict(`exchange ${id} was delivered at ${x.deliveredAt?.toISOString()}; request again for a new copy`);
       if (x.status !== 'APPROVED') throw badInput(`exchange ${id} is ${x.status.toLowerCase()}, not approved`);
       const file = (await this.files.findById(x.fileId, tx))!;
       const schema = (await this.files.fieldsOf([file], tx)).get(file.id) ?? [];
-      const obtainable = new Set(caller.visibleFields('EXCHANGE', file, schema).map((f) => f.name));
+      const obtainable = new Set(caller.obtainableFields(file, schema).map((f) => f.name));
       const missing = x.fields.filter((f) => !obtainable.has(f));
       if (missing.length) throw forbidden(`no active grant allows exchanging ${missing.join(', ')} now (revoked or expired); request again`);
       const current = await this.records.current(tx, file);

@@ -41,7 +41,7 @@ export class FilesResolver {
     return ctx.scope.departments.load(file.ownerDepartmentId);
   }
 
-  @ResolveField(() => [DataFieldModel], { description: 'Only the fields the caller may read; the rest are masked away.' })
+  @ResolveField(() => [DataFieldModel], { description: "The file's field catalogue: every field (name, type, sensitive flag) to a caller that may READ the file, none otherwise; `obtainable` says which values it could receive." })
   fields(@Parent() file: DataFileRow, @Context() ctx: GraphQLContext) {
     return ctx.scope.visibleFields.load(file);
   }
