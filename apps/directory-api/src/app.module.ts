@@ -4,7 +4,7 @@ import { GraphQLModule } from '@nestjs/graphql';
 import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Logger } from 'typeorm';
-import { AccessService, PermissionsService } from '@app/access';
+import { AccessService, MAX_PERMISSIONS_LISTED, PermissionsService } from '@app/access';
 import { AuditKeys, AuditService, CheckpointScheduler, CheckpointScheduleSettings } from '@app/audit';
 import { createDataSource } from '@app/database';
 import { DirectoryService } from '@app/directory';
@@ -67,6 +67,8 @@ async function listSizes(directory: DirectoryService): Promise<ListSizes> {
     'Query.departments': sizes.departments,
     'District.departments': sizes.largestDistrict,
     'DataFile.fields': MAX_FIELDS_PER_FILE,
+    'Query.permissions': MAX_PERMISSIONS_LISTED,
+    'AccessExplanation.permissions': MAX_PERMISSIONS_LISTED,
   };
 }
 
