@@ -1,5 +1,6 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { DestinationStream } from 'pino';
 import { Tokens, type DepartmentRef, type Role } from '@app/auth';
 import { QueryCounter } from '@app/database';
 import { createApp } from '../apps/directory-api/src/bootstrap.js';
@@ -26,7 +27,7 @@ export interface TestApp {
 }
 
 /** The real service over HTTP (Fastify's inject), on a test database. */
-export async function startTestApp(database: TestDatabase, env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(database: TestDatabase, env: Record<string, string> = {}, logDestination?: DestinationStream): Promise<TestApp> {
   const auditKey = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
   const config = loadApiConfig({ JWT_SECRET: randomBytes(32).toString('hex'), AUDIT_SIGNING_KEY: auditKey, ...env });
   const tokens = new Tokens(config.auth);
@@ -35,6 +36,7 @@ export async function startTestApp(database: TestDatabase, env: Record<string, s
     config,
     database: { url: database.url, poolSize: database.poolSize, logger: queries },
     logger: process.env.TEST_APP_LOGS === 'true',
+    logDestination,
     scheduleCheckpoints: false,
   });
   return {

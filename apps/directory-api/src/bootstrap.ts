@@ -4,7 +4,7 @@ import rateLimit from '@fastify/rate-limit';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { pino, type Logger as PinoLogger } from 'pino';
+import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
 import { AccessService } from '@app/access';
 import { Tokens } from '@app/auth';
 import { DirectoryService } from '@app/directory';
@@ -17,13 +17,14 @@ import { REQUEST_BODY_LIMIT_MIB } from './graphql/input-limits.js';
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** JSON lines for machines; readable lines when a person watches a terminal in development. */
-function createLogger(level: string, pretty: boolean): PinoLogger {
-  return pino({
+function createLogger(level: string, pretty: boolean, destination?: DestinationStream): PinoLogger {
+  const options = {
     level,
     // Never log what a request carries: tokens and records stay out of the logs.
     redact: { paths: ['req.headers.authorization', 'headers.authorization', 'variables', 'records'], remove: true },
-    ...(pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } } : {}),
-  });
+    ...(pretty && !destination ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } } : {}),
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /**
@@ -60,10 +61,27 @@ function asGraphQLResponse(request: FastifyRequest, reply: FastifyReply, payload
   return JSON.stringify(body);
 }
 
+/** A GET request's parameters as a POST body would carry them; undefined where a JSON parameter does not parse. */
+function searchParams(query: unknown): Record<string, unknown> {
+  const params = { ...(query as Record<string, unknown>) };
+  for (const name of ['variables', 'extensions']) {
+    if (typeof params[name] !== 'string') continue;
+    try {
+      params[name] = JSON.parse(params[name]);
+    } catch {
+      params[name] = 'not JSON';
+    }
+  }
+  return params;
+}
+
 /** Builds the service, ready to listen; the e2e tests use it as main.ts does. */
-export async function createApp(options: AppOptions & { graphiqlHeaders?: string; logger?: boolean }): Promise<NestFastifyApplication> {
+export async function createApp(
+  options: AppOptions & { graphiqlHeaders?: string; logger?: boolean; logDestination?: DestinationStream },
+): Promise<NestFastifyApplication> {
   const { config } = options;
-  const logger = createLogger(options.logger === false ? 'silent' : config.logLevel, options.logger !== false && process.stdout.isTTY && process.env.NODE_ENV !== 'production');
+  const quiet = options.logger === false && !options.logDestination;
+  const logger = createLogger(quiet ? 'silent' : config.logLevel, !quiet && process.stdout.isTTY && process.env.NODE_ENV !== 'production', options.logDestination);
   const adapter = new FastifyAdapter({
     bodyLimit: REQUEST_BODY_LIMIT_MIB * 1024 * 1024,
     loggerInstance: logger,
@@ -81,8 +99,8 @@ export async function createApp(options: AppOptions & { graphiqlHeaders?: string
     return request.url.startsWith(GRAPHQL_PATH) ? asGraphQLResponse(request, reply, payload) : payload;
   });
   fastify.addHook('preValidation', async (request, reply) => {
-    if (request.method !== 'POST' || request.url.split('?')[0] !== GRAPHQL_PATH) return;
-    const fault = checkRequestBody(request.body);
+    if (request.url.split('?')[0] !== GRAPHQL_PATH) return;
+    const fault = request.method === 'GET' ? checkRequestBody(searchParams(request.query)) : checkRequestBody(request.body);
     if (fault) {
       request.graphql = { outcome: 'BAD_USER_INPUT' };
       return reply.code(400).send({ data: null, errors: [{ message: fault, extensions: { code: 'BAD_USER_INPUT', requestId: request.id } }] });
