@@ -173,6 +173,11 @@ describe('every argument of every operation', () => {
   });
 });
 
+const queryText = (payload: unknown): string | undefined => {
+  const query = (payload as { query?: unknown } | null)?.query;
+  return query === undefined ? undefined : typeof query === 'string' ? query : JSON.stringify(query);
+};
+
 /** Every UTF-8 byte percent-encoded, as a client would send it (a lone surrogate becomes U+FFFD). */
 const percentEncoded = (text: string) => [...Buffer.from(text)].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('');
 
@@ -193,7 +198,7 @@ describe('malformed requests', () => {
         const text = typeof payload === 'string' && type !== 'application/json' ? payload : JSON.stringify(payload);
         const response = await api.app.inject({
           method,
-          url: method === 'GET' ? `/graphql?query=${percentEncoded(String((payload as { query?: unknown })?.query ?? text))}` : '/graphql',
+          url: method === 'GET' ? `/graphql?query=${percentEncoded(queryText(payload) ?? text)}` : '/graphql',
           headers: { authorization: `Bearer ${tokens[0]}`, ...(method === 'GET' ? {} : { 'content-type': type }) },
           ...(method === 'GET' ? {} : { payload: text }),
         });
