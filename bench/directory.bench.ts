@@ -10,7 +10,7 @@
  * prints each query's latency unloaded (one request at a time).
  */
 import 'reflect-metadata';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import autocannon from 'autocannon';
 import pg from 'pg';
@@ -19,6 +19,7 @@ import { loadAuthConfig, Tokens, type DepartmentRef } from '@app/auth';
 import { createDataSource } from '@app/database';
 import { PILOT_DEFAULTS, seedPilot } from '@app/directory';
 import { fmt, percentile, scratchDatabase } from './bench-database.js';
+import { startServer } from './bench-server.js';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 8);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
@@ -29,18 +30,6 @@ interface Result {
   p50: number;
   p99: number;
   rps: number;
-}
-
-async function startServer(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', '@swc-node/register/esm-register', 'apps/directory-api/src/main.ts'], {
-    env: { ...process.env, ...env, NODE_OPTIONS: '' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('GraphQL:') && resolve());
-    child.once('exit', (code) => reject(new Error(`the service exited with ${code}`)));
-  });
-  return child;
 }
 
 async function graphql(token: string, variables: Record<string, unknown>): Promise<any> {
