@@ -17,6 +17,7 @@ import { DepartmentsResolver, DistrictsResolver } from './districts/districts.re
 import { AuditEntryFieldsResolver, AuditResolver, CheckpointFieldsResolver } from './audit/audit.resolver.js';
 import { ExchangesResolver } from './exchanges/exchanges.resolver.js';
 import { FilesResolver } from './files/files.resolver.js';
+import { FileFacetsResolver } from './files/file-facets.resolver.js';
 import { PermissionsResolver } from './permissions/permissions.resolver.js';
 import { costLimitRule } from './graphql/cost-limit.rule.js';
 import { depthLimitRule } from './graphql/depth-limit.rule.js';
@@ -78,6 +79,7 @@ export class AppModule {
         DistrictsResolver,
         DepartmentsResolver,
         FilesResolver,
+        FileFacetsResolver,
         AuditResolver,
         AuditEntryFieldsResolver,
         CheckpointFieldsResolver,
