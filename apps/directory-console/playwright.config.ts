@@ -37,6 +37,8 @@ export default defineConfig({
     url: `http://127.0.0.1:${CONSOLE_E2E_PORT}/console`,
     timeout: 180_000,
     reuseExistingServer: false,
+    // SIGTERM lets the service close and drop its database.
+    gracefulShutdown: { signal: 'SIGTERM', timeout: 10_000 },
     stdout: 'pipe',
     stderr: 'pipe',
     env: { CONSOLE_E2E_PUBLIC_KEY: `${output}/audit-public-key.pem` },

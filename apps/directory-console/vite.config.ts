@@ -1,7 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
-import postcssPresetMantine from 'postcss-preset-mantine';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
@@ -10,7 +9,6 @@ export default defineConfig({
   root: here('.'),
   base: '/console/',
   plugins: [react()],
-  css: { postcss: { plugins: [postcssPresetMantine()] } },
   build: {
     outDir: here('../../dist/console'),
     emptyOutDir: true,

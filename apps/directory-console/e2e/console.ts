@@ -35,4 +35,8 @@ export async function personPage(browser: Browser, departmentName: string, roles
   return page;
 }
 
-export const shot = (page: Page, name: string) => page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true });
+/** A screenshot of the window as a person sees it, from the top of the page. */
+export async function shot(page: Page, name: string): Promise<void> {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: `${SCREENSHOTS}${name}.png` });
+}

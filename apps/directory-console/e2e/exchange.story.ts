@@ -48,7 +48,7 @@ test.describe.serial('a member requests data, the owner approves, the member rec
   test('the member receives the rows and downloads a receipt the CLI verifies', async ({ browser }, testInfo) => {
     const page = await personPage(browser, MEMBER, ['MEMBER'], 'li.na');
     await page.getByRole('link', { name: 'Exchanges' }).click();
-    await page.getByRole('row', { name: /Childhood vaccination records/ }).getByRole('link').click();
+    await page.getByRole('row', { name: /Childhood vaccination records/ }).getByRole('link', { name: 'Childhood vaccination records' }).click();
     await page.getByRole('button', { name: 'Receive the delivery' }).click();
     const records = page.getByRole('table', { name: 'Delivered records' });
     await expect(records.getByRole('row')).toHaveCount(4);

@@ -34,7 +34,7 @@ test('an administrator grants a field-limited grant, the member sees the file, a
   await admin.getByRole('button', { name: 'Grant', exact: true }).click();
   const grants = admin.getByRole('table', { name: 'Grants' });
   await expect(grants.getByRole('row', { name: new RegExp(MEMBER) })).toContainText('active');
-  await expect(grants).toContainText('clinic, beds');
+  await expect(grants).toContainText('beds, clinic');
   await shot(admin, 'permissions');
 
   await searchFor(member, 'clinic capacity');

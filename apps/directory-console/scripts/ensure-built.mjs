@@ -2,7 +2,8 @@
 // changed since, so that a fresh clone serves /console with no extra command.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import console from 'node:console';
+import { fileURLToPath, URL } from 'node:url';
 
 const app = fileURLToPath(new URL('..', import.meta.url));
 const built = join(app, '../../dist/console/index.html');

@@ -79,7 +79,7 @@ export function App() {
               active={location.pathname.startsWith(l.to)}
               onClick={(event) => {
                 event.preventDefault();
-                navigate(l.to);
+                void navigate(l.to);
                 close();
               }}
             />

@@ -7,7 +7,7 @@ import type { VerifyLedgerQuery as VerifyResult } from '../gql/graphql';
 import { errorText } from '../api/client';
 import { ErrorNote, formatDate, Loading } from '../components/common';
 
-const ENTRIES_PER_PAGE = 25;
+const ENTRIES_PER_PAGE = 15;
 /** The chart counts the latest entries of a ledger, up to this many. */
 const CHART_WINDOW = 500;
 const STATUS_COLORS: Record<string, string> = { REQUESTED: 'yellow.6', APPROVED: 'blue.6', REJECTED: 'red.6', DELIVERED: 'teal.6' };
@@ -23,8 +23,9 @@ function LedgerRow({ code, name, selected, onSelect }: { code: string; name: str
         </Button>
       </Table.Td>
       <Table.Td>{checkpoint ? checkpoint.size : data ? '—' : '…'}</Table.Td>
-      <Table.Td>{checkpoint ? formatDate(checkpoint.signedAt) : data ? 'none yet' : '…'}</Table.Td>
-      <Table.Td visibleFrom="md">{checkpoint && <Code>{checkpoint.rootHash.slice(0, 12)}…</Code>}</Table.Td>
+      <Table.Td>
+        <Text size="xs">{checkpoint ? formatDate(checkpoint.signedAt) : data ? 'none yet' : '…'}</Text>
+      </Table.Td>
     </Table.Tr>
   );
 }
@@ -89,15 +90,14 @@ function EntriesPanel({ ledger, checkpointSize }: { ledger: string; checkpointSi
         </Title>
         <ErrorNote error={error} />
         {fetching && !data && <Loading label="Loading entries" />}
-        <Table.ScrollContainer minWidth={720}>
-          <Table striped aria-label="Audit entries">
+        <Table.ScrollContainer minWidth={600}>
+          <Table striped verticalSpacing={4} aria-label="Audit entries">
             <Table.Thead>
               <Table.Tr>
                 <Table.Th>Seq</Table.Th>
                 <Table.Th>When</Table.Th>
                 <Table.Th>Actor</Table.Th>
                 <Table.Th>Action</Table.Th>
-                <Table.Th>Subject</Table.Th>
                 <Table.Th>Hash</Table.Th>
               </Table.Tr>
             </Table.Thead>
@@ -105,11 +105,17 @@ function EntriesPanel({ ledger, checkpointSize }: { ledger: string; checkpointSi
               {edges.map(({ node }) => (
                 <Table.Tr key={node.seq}>
                   <Table.Td>{node.seq}</Table.Td>
-                  <Table.Td>{formatDate(node.occurredAt)}</Table.Td>
-                  <Table.Td>{node.actor}</Table.Td>
-                  <Table.Td>{node.action}</Table.Td>
                   <Table.Td>
-                    {node.subjectType} {node.subjectId.slice(0, 8)}
+                    <Text size="xs">{formatDate(node.occurredAt)}</Text>
+                  </Table.Td>
+                  <Table.Td>
+                    <Text size="xs">{node.actor}</Text>
+                  </Table.Td>
+                  <Table.Td>
+                    <Text size="xs">{node.action}</Text>
+                    <Text size="xs" c="dimmed">
+                      {node.subjectType} {node.subjectId.slice(0, 8)}
+                    </Text>
                   </Table.Td>
                   <Table.Td>
                     <Code>{node.hash.slice(0, 10)}…</Code>
@@ -180,19 +186,18 @@ export function AuditPage() {
       <ErrorNote error={error} />
       {fetching && !data && <Loading label="Loading ledgers" />}
       <Grid>
-        <Grid.Col span={{ base: 12, lg: 5 }}>
+        <Grid.Col span={{ base: 12, lg: 4 }}>
           <Stack>
             <Paper withBorder p="md" component="section" aria-labelledby="ledgers-title">
               <Title order={3} size="h5" id="ledgers-title" mb="sm">
                 Ledgers
               </Title>
-              <Table aria-label="Ledgers">
+              <Table verticalSpacing={4} aria-label="Ledgers">
                 <Table.Thead>
                   <Table.Tr>
                     <Table.Th>Ledger</Table.Th>
-                    <Table.Th>Checkpoint size</Table.Th>
+                    <Table.Th>Size</Table.Th>
                     <Table.Th>Signed</Table.Th>
-                    <Table.Th visibleFrom="md">Root</Table.Th>
                   </Table.Tr>
                 </Table.Thead>
                 <Table.Tbody>
@@ -205,7 +210,7 @@ export function AuditPage() {
             <ExchangesByStatus />
           </Stack>
         </Grid.Col>
-        <Grid.Col span={{ base: 12, lg: 7 }}>
+        <Grid.Col span={{ base: 12, lg: 8 }}>
           {ledger ? (
             <Stack>
               <Paper withBorder p="md">

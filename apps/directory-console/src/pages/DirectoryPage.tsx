@@ -4,7 +4,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { useQuery } from 'urql';
 import { FileFacetsQuery, FilesQuery } from '../api/operations';
-import type { Classification, FileFilter } from '../gql/graphql';
+import type { FileFilter } from '../gql/graphql';
 import { AccessBadges, ClassificationBadge, ErrorNote, Loading } from '../components/common';
 
 const PAGE_SIZE = 20;
@@ -27,7 +27,7 @@ function useFilter(): [FileFilter, (facet: string, values: string[]) => void, st
     if (search.trim()) f.search = search.trim();
     for (const facet of FACETS) {
       const values = params.getAll(facet.param);
-      if (values.length) (f as Record<string, string[]>)[facet.key] = facet.key === 'classifications' ? (values as Classification[]) : values;
+      if (values.length) (f as Record<string, string[]>)[facet.key] = values;
     }
     return f;
   }, [params, search]);
@@ -134,7 +134,7 @@ export function DirectoryPage() {
                     title={f.title}
                     param={f.param}
                     counts={facetData[f.result]}
-                    selected={(filter[f.key] as string[] | null | undefined) ?? []}
+                    selected={filter[f.key] ?? []}
                     onChange={setFacet}
                   />
                 ))}

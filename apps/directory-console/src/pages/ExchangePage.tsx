@@ -25,6 +25,9 @@ function downloadReceipt(receipt: Receipt, exchangeId: string) {
   URL.revokeObjectURL(url);
 }
 
+/** Rows are JSON: plain values as they are, anything nested as JSON. */
+const cell = (value: unknown): string => (typeof value === 'string' ? value : value === null || value === undefined ? '' : JSON.stringify(value));
+
 function RecordsTable({ records }: { records: unknown[] }) {
   const rows = records as Record<string, unknown>[];
   const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
@@ -42,7 +45,7 @@ function RecordsTable({ records }: { records: unknown[] }) {
           {rows.map((r, i) => (
             <Table.Tr key={i}>
               {columns.map((c) => (
-                <Table.Td key={c}>{String(r[c] ?? '')}</Table.Td>
+                <Table.Td key={c}>{cell(r[c])}</Table.Td>
               ))}
             </Table.Tr>
           ))}

@@ -20,7 +20,7 @@ function RequestForm({ fileId, fieldNames }: { fileId: string; fieldNames: strin
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     const done = await request({ input: { fileId, fields, purpose } });
-    if (done.data) navigate(`/exchanges/${done.data.requestExchange.id}`);
+    if (done.data) void navigate(`/exchanges/${done.data.requestExchange.id}`);
   };
   return (
     <Paper withBorder p="md" component="section" aria-labelledby="request-title">

@@ -151,8 +151,8 @@ function HoldersTable({ fileId, canRevoke }: { fileId: string; canRevoke: boolea
                           </Text>
                         )}
                       </Table.Td>
-                      <Table.Td>
-                        <Badge color={status.color} variant="light">
+                      <Table.Td style={{ whiteSpace: 'nowrap' }}>
+                        <Badge color={status.color} variant="light" style={{ overflow: 'visible' }}>
                           {status.label}
                         </Badge>
                       </Table.Td>

@@ -23,8 +23,8 @@ export const storeToken = (token: string | null): void => {
 
 export interface SessionControl {
   session: Session | null;
-  signIn(token: string): Promise<string | null>;
-  signOut(): void;
+  signIn: (token: string) => Promise<string | null>;
+  signOut: () => void;
 }
 
 export const SessionContext = createContext<SessionControl | null>(null);
