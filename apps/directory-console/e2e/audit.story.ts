@@ -17,3 +17,20 @@ test('a member sees no audit or permissions pages', async ({ page }) => {
   await expect(page.getByRole('link', { name: 'Audit' })).toHaveCount(0);
   await expect(page.getByRole('link', { name: 'Permissions' })).toHaveCount(0);
 });
+
+test('a token handed over by an identity provider in the address signs in, and leaves the address', async ({ page, request }) => {
+  const minted = await request.post('/console/dev/token', { data: { departmentCode: 'chaoyang-health-commission', roles: ['STEWARD'], subject: 'idp.user' } });
+  const { token } = (await minted.json()) as { token: string };
+  await page.goto(`/console/directory#access_token=${token}`);
+  await expect(page.getByTestId('identity')).toContainText('Chaoyang Health Commission');
+  await expect(page.getByTestId('identity')).toContainText('steward');
+  expect(page.url()).not.toContain('access_token');
+});
+
+test('a token the service rejects signs no one in, and says why', async ({ page }) => {
+  await page.goto('/console/');
+  await page.getByRole('tab', { name: 'Paste a token' }).click();
+  await page.getByRole('textbox', { name: 'Bearer token' }).fill('not-a-token');
+  await page.getByRole('button', { name: 'Sign in with this token' }).click();
+  await expect(page.getByText('a bearer token is required', { exact: false }).or(page.getByText('not valid'))).toBeVisible();
+});

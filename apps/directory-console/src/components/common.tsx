@@ -6,7 +6,7 @@ const CLASSIFICATION_COLORS: Record<string, string> = { PUBLIC: 'green', INTERNA
 
 export function ClassificationBadge({ value }: { value: string }) {
   return (
-    <Badge color={CLASSIFICATION_COLORS[value] ?? 'gray'} variant="light">
+    <Badge color={CLASSIFICATION_COLORS[value] ?? 'gray'} variant="light" styles={NO_ELLIPSIS}>
       {value.toLowerCase()}
     </Badge>
   );
@@ -27,11 +27,14 @@ export function AccessBadges({ actions }: { actions: readonly string[] }) {
   );
 }
 
+/** A badge in a table cell keeps its whole word rather than shrinking to an ellipsis. */
+export const NO_ELLIPSIS = { label: { overflow: 'visible' } } as const;
+
 const STATUS_COLORS: Record<string, string> = { REQUESTED: 'yellow', APPROVED: 'blue', REJECTED: 'red', DELIVERED: 'green' };
 
 export function StatusBadge({ status }: { status: string }) {
   return (
-    <Badge color={STATUS_COLORS[status] ?? 'gray'} variant="filled">
+    <Badge color={STATUS_COLORS[status] ?? 'gray'} variant="filled" styles={NO_ELLIPSIS}>
       {status.toLowerCase()}
     </Badge>
   );

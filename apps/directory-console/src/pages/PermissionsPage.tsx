@@ -5,7 +5,7 @@ import { Link, useSearchParams } from 'react-router';
 import { useMutation, useQuery } from 'urql';
 import { DirectoryReferenceQuery, FileQuery, FilesQuery, GrantPermissionMutation, GrantScopePermissionMutation, PermissionsQuery, RevokePermissionMutation } from '../api/operations';
 import type { Action, Classification, PermissionsQuery as PermissionsResult } from '../gql/graphql';
-import { ClassificationBadge, ErrorNote, formatDate, Loading } from '../components/common';
+import { ClassificationBadge, ErrorNote, formatDate, Loading, NO_ELLIPSIS } from '../components/common';
 import { hasRole, useIdentity } from '../session/session';
 
 type PermissionRow = PermissionsResult['permissions'][number];
@@ -152,7 +152,7 @@ function HoldersTable({ fileId, canRevoke }: { fileId: string; canRevoke: boolea
                         )}
                       </Table.Td>
                       <Table.Td style={{ whiteSpace: 'nowrap' }}>
-                        <Badge color={status.color} variant="light" style={{ overflow: 'visible' }}>
+                        <Badge color={status.color} variant="light" styles={NO_ELLIPSIS}>
                           {status.label}
                         </Badge>
                       </Table.Td>

@@ -43,3 +43,16 @@ export function useIdentity(): Identity {
 }
 
 export const hasRole = (identity: Identity, ...roles: string[]): boolean => roles.some((r) => identity.roles.includes(r));
+
+/**
+ * The identity-provider hook: a provider (or the gateway in front of the service)
+ * that redirects to /console/#access_token=<jwt> signs the person in. The token
+ * travels in the fragment, which browsers never send to a server, and is removed
+ * from the address at once.
+ */
+export function adoptProviderToken(): void {
+  const token = new URLSearchParams(window.location.hash.slice(1)).get('access_token');
+  if (!token) return;
+  storeToken(token);
+  window.history.replaceState(null, '', window.location.pathname + window.location.search);
+}
