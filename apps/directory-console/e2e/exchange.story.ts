@@ -10,11 +10,19 @@ test.describe.serial('a member requests data, the owner approves, the member rec
   test('the member searches the directory and requests three fields', async ({ page }) => {
     await signIn(page, MEMBER, ['MEMBER'], 'li.na');
     await expect(page.getByTestId('identity')).toContainText('Chaoyang');
+    const total = page.getByTestId('total');
+    await expect(total).toHaveText(/^\d+ files?$/);
+    const everything = await total.textContent();
     await page.getByRole('textbox', { name: 'Search the directory' }).fill('vaccination');
-    await expect(page.getByTestId('total')).toHaveText(/^\d+ files?$/);
+    await expect(page).toHaveURL(/q=vaccination/);
+    // The search narrows the exact total (the whole directory holds far more than the matches).
+    await expect(total).not.toHaveText(everything ?? '');
+    await expect(total).toHaveText(/^\d+ files?$/);
+    const found = parseInt((await total.textContent()) ?? '', 10);
     const facets = page.getByRole('complementary', { name: 'Facets' });
-    // Counts are of what this member may discover: public files only, outside its district.
-    await expect(facets.getByRole('checkbox', { name: /public/ })).toBeVisible();
+    // Counts are of what this member may discover: public files only, outside its district,
+    // so the public count is the whole exact total.
+    await expect(facets.getByRole('checkbox', { name: new RegExp(`^public\\s*${found}$`) })).toBeVisible();
     await expect(facets.getByRole('checkbox', { name: /restricted/ })).toHaveCount(0);
     await shot(page, 'directory');
 

@@ -8,6 +8,7 @@ import { ExchangesPage } from './pages/ExchangesPage';
 import { FilePage } from './pages/FilePage';
 import { PermissionsPage } from './pages/PermissionsPage';
 import { SignInPage } from './pages/SignInPage';
+import { NO_ELLIPSIS } from './components/common';
 import { hasRole, useSession, type Identity } from './session/session';
 
 const canManagePermissions = (identity: Identity) => hasRole(identity, 'STEWARD', 'DISTRICT_ADMIN', 'PLATFORM_ADMIN');
@@ -15,17 +16,20 @@ const canAudit = (identity: Identity) => hasRole(identity, 'AUDITOR', 'PLATFORM_
 
 function IdentityBadge({ identity }: { identity: Identity }) {
   return (
-    <Group gap={6} wrap="nowrap" data-testid="identity" aria-label="Signed in as">
-      <Stack gap={0} visibleFrom="sm" align="flex-end">
-        <Text size="sm" fw={600} lh={1.2}>
-          {identity.subject} · {identity.department.name}
+    <Group gap={6} wrap="nowrap" data-testid="identity" aria-label="Signed in as" style={{ minWidth: 0 }}>
+      <Stack gap={0} align="flex-end" style={{ minWidth: 0 }}>
+        <Text size="sm" fw={600} lh={1.2} lineClamp={1}>
+          <Text span inherit visibleFrom="sm">
+            {identity.subject} ·{' '}
+          </Text>
+          {identity.department.name}
         </Text>
-        <Text size="xs" c="dimmed" lh={1.2}>
+        <Text size="xs" c="dimmed" lh={1.2} lineClamp={1}>
           {identity.department.district.name} ({identity.department.code})
         </Text>
       </Stack>
       {identity.roles.map((role) => (
-        <Badge key={role} variant="light" size="sm">
+        <Badge key={role} variant="light" size="sm" styles={NO_ELLIPSIS}>
           {role.replace('_', ' ').toLowerCase()}
         </Badge>
       ))}
@@ -51,17 +55,17 @@ export function App() {
   return (
     <AppShell header={{ height: 64 }} navbar={{ width: 220, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding="md">
       <AppShell.Header>
-        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+        <Group h="100%" px="sm" justify="space-between" wrap="nowrap">
           <Group gap="sm" wrap="nowrap">
             <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Toggle navigation" />
-            <Title order={1} size="h4">
+            <Title order={1} size="h4" visibleFrom="sm">
               District data directory
             </Title>
           </Group>
-          <Group gap="sm" wrap="nowrap">
+          <Group gap="sm" wrap="nowrap" style={{ minWidth: 0 }}>
             <IdentityBadge identity={identity} />
             <Tooltip label="Forget the token in this tab">
-              <Button variant="subtle" size="xs" onClick={signOut}>
+              <Button variant="subtle" size="xs" px={6} onClick={signOut} style={{ flexShrink: 0 }}>
                 Sign out
               </Button>
             </Tooltip>

@@ -21,10 +21,11 @@ function useDepartmentOptions() {
   return (data?.departments ?? []).map((d) => ({ value: d.code, label: `${d.name} (${d.district.code})` }));
 }
 
-function FilePicker({ onPick }: { onPick: (id: string) => void }) {
+function FilePicker({ fileId, onPick }: { fileId: string | null; onPick: (id: string) => void }) {
   const [search, setSearch] = useState('');
   const [debounced] = useDebouncedValue(search, 300);
   const [{ data }] = useQuery({ query: FilesQuery, variables: { filter: debounced ? { search: debounced } : {}, first: 10 } });
+  const options = (data?.files.edges ?? []).map((e) => ({ value: e.node.id, label: e.node.title }));
   return (
     <Select
       label="File"
@@ -32,9 +33,14 @@ function FilePicker({ onPick }: { onPick: (id: string) => void }) {
       searchable
       searchValue={search}
       onSearchChange={setSearch}
-      filter={({ options }) => options}
-      data={(data?.files.edges ?? []).map((e) => ({ value: e.node.id, label: `${e.node.title} — ${e.node.owner.name}` }))}
-      onChange={(id) => id && onPick(id)}
+      filter={({ options: all }) => all}
+      data={options}
+      value={options.some((o) => o.value === fileId) ? fileId : null}
+      onChange={(id, option) => {
+        if (!id) return;
+        setSearch(option.label);
+        onPick(id);
+      }}
       nothingFoundMessage="No file matches"
     />
   );
@@ -289,7 +295,7 @@ export function PermissionsPage() {
         </Tabs.List>
         <Tabs.Panel value="file" pt="md">
           <Stack>
-            <FilePicker onPick={(id) => setParams({ file: id })} />
+            <FilePicker fileId={fileId} onPick={(id) => setParams({ file: id })} />
             {file && (
               <>
                 <Group gap="sm">
