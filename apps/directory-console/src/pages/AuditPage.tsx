@@ -1,6 +1,6 @@
 import { BarChart, DonutChart } from '@mantine/charts';
 import { Alert, Badge, Button, Code, Grid, Group, Paper, Progress, Stack, Table, Text, Title } from '@mantine/core';
-import { useMemo, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useClient, useQuery } from 'urql';
 import { AuditLogQuery, ExchangesQuery, LatestCheckpointQuery, LedgersQuery, VerifyLedgerQuery } from '../api/operations';
 import type { VerifyLedgerQuery as VerifyResult } from '../gql/graphql';
@@ -10,6 +10,7 @@ import { ErrorNote, formatDate, Loading } from '../components/common';
 const ENTRIES_PER_PAGE = 15;
 /** The chart counts the latest entries of a ledger, up to this many. */
 const CHART_WINDOW = 500;
+const PALETTE = ['indigo.6', 'teal.6', 'orange.6', 'grape.6', 'cyan.6', 'lime.6', 'pink.6', 'yellow.6', 'blue.6', 'red.6'];
 const STATUS_COLORS: Record<string, string> = { REQUESTED: 'yellow.6', APPROVED: 'blue.6', REJECTED: 'red.6', DELIVERED: 'teal.6' };
 
 function LedgerRow({ code, name, selected, onSelect }: { code: string; name: string; selected: boolean; onSelect: () => void }) {
@@ -63,27 +64,12 @@ function VerifyPanel({ ledger }: { ledger: string }) {
   );
 }
 
-function EntriesPanel({ ledger, checkpointSize }: { ledger: string; checkpointSize: number }) {
+function EntriesPanel({ ledger }: { ledger: string }) {
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const [{ data, error, fetching }] = useQuery({ query: AuditLogQuery, variables: { ledger, afterSeq: cursors[cursors.length - 1], first: ENTRIES_PER_PAGE } });
-  const [recent] = useQuery({ query: AuditLogQuery, variables: { ledger, afterSeq: String(Math.max(0, checkpointSize - CHART_WINDOW + 100)), first: CHART_WINDOW } });
-  const perDay = useMemo(() => {
-    const counts = new Map<string, number>();
-    for (const { node } of recent.data?.auditLog.edges ?? []) {
-      const day = node.occurredAt.slice(0, 10);
-      counts.set(day, (counts.get(day) ?? 0) + 1);
-    }
-    return [...counts.entries()].sort().map(([day, entries]) => ({ day, entries }));
-  }, [recent.data]);
   const edges = data?.auditLog.edges ?? [];
   return (
     <Stack>
-      <Paper withBorder p="md" component="section" aria-labelledby="per-day-title">
-        <Title order={3} size="h5" id="per-day-title" mb="sm">
-          Entries per day, ledger {ledger} (latest {CHART_WINDOW})
-        </Title>
-        {perDay.length ? <BarChart h={200} data={perDay} dataKey="day" series={[{ name: 'entries', color: 'indigo.6' }]} /> : <Text c="dimmed">No entries.</Text>}
-      </Paper>
       <Paper withBorder p="md" component="section" aria-labelledby="entries-title">
         <Title order={3} size="h5" id="entries-title" mb="sm">
           Entries
@@ -143,6 +129,49 @@ function EntriesPanel({ ledger, checkpointSize }: { ledger: string; checkpointSi
   );
 }
 
+/** Entries per day of every ledger, from each ledger's latest entries (those a checkpoint covers, and a little beyond). */
+function ActivityChart({ ledgers }: { ledgers: { code: string; name: string }[] }) {
+  const client = useClient();
+  const [rows, setRows] = useState<Record<string, string | number>[] | null>(null);
+  const [series, setSeries] = useState<{ name: string; color: string }[]>([]);
+  const codes = ledgers.map((l) => l.code).join(',');
+  useEffect(() => {
+    let current = true;
+    void (async () => {
+      const perLedger = await Promise.all(
+        ledgers.map(async ({ code }) => {
+          const checkpoint = await client.query(LatestCheckpointQuery, { ledger: code }).toPromise();
+          const size = Number(checkpoint.data?.latestCheckpoint?.size ?? 0);
+          if (size === 0) return { code, days: new Map<string, number>() };
+          const log = await client.query(AuditLogQuery, { ledger: code, afterSeq: String(Math.max(0, size - CHART_WINDOW + 100)), first: CHART_WINDOW }).toPromise();
+          const days = new Map<string, number>();
+          for (const { node } of log.data?.auditLog.edges ?? []) days.set(node.occurredAt.slice(0, 10), (days.get(node.occurredAt.slice(0, 10)) ?? 0) + 1);
+          return { code, days };
+        }),
+      );
+      if (!current) return;
+      const active = perLedger.filter((l) => l.days.size > 0);
+      const allDays = [...new Set(active.flatMap((l) => [...l.days.keys()]))].sort();
+      setRows(allDays.map((day) => ({ day, ...Object.fromEntries(active.map((l) => [l.code, l.days.get(day) ?? 0])) })));
+      setSeries(active.map((l, i) => ({ name: l.code, color: PALETTE[i % PALETTE.length] })));
+    })();
+    return () => {
+      current = false;
+    };
+    // The ledgers are named by their codes; a new array of the same ledgers needs no new fetch.
+  }, [client, codes]);
+  return (
+    <Paper withBorder p="md" component="section" aria-labelledby="per-day-title">
+      <Title order={3} size="h5" id="per-day-title" mb="sm">
+        Entries per day, by ledger (latest {CHART_WINDOW} of each)
+      </Title>
+      {!rows && <Loading label="Counting entries" />}
+      {rows && rows.length === 0 && <Text c="dimmed">No signed entries yet.</Text>}
+      {rows && rows.length > 0 && <BarChart h={220} data={rows} dataKey="day" type="stacked" series={series} withLegend legendProps={{ verticalAlign: 'bottom' }} />}
+    </Paper>
+  );
+}
+
 function ExchangesByStatus() {
   const [requested] = useQuery({ query: ExchangesQuery, variables: { status: 'REQUESTED', first: 1 } });
   const [approved] = useQuery({ query: ExchangesQuery, variables: { status: 'APPROVED', first: 1 } });
@@ -175,7 +204,6 @@ function ExchangesByStatus() {
 export function AuditPage() {
   const [{ data, error, fetching }] = useQuery({ query: LedgersQuery });
   const [ledger, setLedger] = useState<string | null>(null);
-  const [checkpoint] = useQuery({ query: LatestCheckpointQuery, variables: { ledger: ledger ?? '' }, pause: !ledger });
   const ledgers = data?.districts ?? [];
   return (
     <Stack>
@@ -211,15 +239,18 @@ export function AuditPage() {
           </Stack>
         </Grid.Col>
         <Grid.Col span={{ base: 12, lg: 8 }}>
+          {ledgers.length > 0 && <ActivityChart ledgers={ledgers} />}
           {ledger ? (
-            <Stack>
+            <Stack mt="md">
               <Paper withBorder p="md">
                 <VerifyPanel key={ledger} ledger={ledger} />
               </Paper>
-              <EntriesPanel key={ledger} ledger={ledger} checkpointSize={Number(checkpoint.data?.latestCheckpoint?.size ?? 0)} />
+              <EntriesPanel key={ledger} ledger={ledger} />
             </Stack>
           ) : (
-            <Text c="dimmed">Pick a ledger to page its entries and verify it.</Text>
+            <Text c="dimmed" mt="md">
+              Pick a ledger to page its entries and verify it.
+            </Text>
           )}
         </Grid.Col>
       </Grid>
