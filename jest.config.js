@@ -13,7 +13,8 @@ const swc = {
 export default {
   testEnvironment: 'node',
   rootDir: '.',
-  roots: ['<rootDir>/libs', '<rootDir>/apps', '<rootDir>/test', '<rootDir>/migrations'],
+  // Not apps/directory-console: its browser stories run under Playwright (npm run test:console).
+  roots: ['<rootDir>/libs', '<rootDir>/apps/directory-api', '<rootDir>/apps/directory-cli', '<rootDir>/test', '<rootDir>/migrations'],
   testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts'],
   extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', swc] },

@@ -18,6 +18,7 @@ import { DepartmentsResolver, DistrictsResolver } from './districts/districts.re
 import { AuditEntryFieldsResolver, AuditResolver, CheckpointFieldsResolver } from './audit/audit.resolver.js';
 import { ExchangesResolver } from './exchanges/exchanges.resolver.js';
 import { FilesResolver } from './files/files.resolver.js';
+import { FileFacetsResolver } from './files/file-facets.resolver.js';
 import { PermissionsResolver } from './permissions/permissions.resolver.js';
 import { errorFormatter } from './graphql/error-formatter.js';
 import { MAX_QUERY_TOKENS } from './graphql/input-limits.js';
@@ -123,6 +124,7 @@ export class AppModule {
         DistrictsResolver,
         DepartmentsResolver,
         FilesResolver,
+        FileFacetsResolver,
         AuditResolver,
         AuditEntryFieldsResolver,
         CheckpointFieldsResolver,

@@ -12,6 +12,7 @@ import { AppModule, GRAPHQL_PATH, type AppOptions } from './app.module.js';
 import { requireBearerToken, resolveCaller } from './graphql/graphql-auth.hook.js';
 import { serveGraphiql } from './graphql/graphiql.js';
 import { REQUEST_BODY_LIMIT_MIB } from './graphql/input-limits.js';
+import { serveConsole, type ConsoleOptions } from './console/serve-console.js';
 
 /** A client's own X-Request-Id is kept when it is a plain token; anything else gets a fresh one. */
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -77,7 +78,7 @@ function searchParams(query: unknown): Record<string, unknown> {
 
 /** Builds the service, ready to listen; the e2e tests use it as main.ts does. */
 export async function createApp(
-  options: AppOptions & { graphiqlHeaders?: string; logger?: boolean; logDestination?: DestinationStream },
+  options: AppOptions & { graphiqlHeaders?: string; logger?: boolean; logDestination?: DestinationStream; console?: ConsoleOptions },
 ): Promise<NestFastifyApplication> {
   const { config } = options;
   const quiet = options.logger === false && !options.logDestination;
@@ -139,6 +140,7 @@ export async function createApp(
   });
   resolveCaller(fastify, { directory: app.get(DirectoryService), access: app.get(AccessService) }, GRAPHQL_PATH);
   if (config.graphiql) serveGraphiql(fastify, GRAPHQL_PATH, options.graphiqlHeaders);
+  if (options.console) await serveConsole(app, options.console);
   await app.init();
   await fastify.ready();
   return app;

@@ -44,6 +44,8 @@ async function main(): Promise<void> {
     config,
     database: { url: database.url, poolSize: database.poolSize },
     graphiqlHeaders: adminToken ? JSON.stringify({ Authorization: `Bearer ${adminToken}` }) : undefined,
+    // Development sign-in only where the service made its own secrets; production tokens come from the identity provider.
+    console: { devTokens: developmentSecrets.includes('JWT_SECRET') ? tokens : undefined },
   });
   await app.listen(config.port, config.host);
   // The embedded database closes after the app, so that no query is cut off.
@@ -60,6 +62,7 @@ async function main(): Promise<void> {
   console.log(`
 District data directory exchange
   GraphQL:  ${url}/graphql
+  Console:  ${url}/console
   GraphiQL: ${url}/graphiql${adminToken ? ' (the headers editor already carries the token below)' : ''}
   Database: ${database.embedded ? `embedded PostgreSQL in ${join(dataDir, 'pglite')}` : 'DATABASE_URL'}
 `);

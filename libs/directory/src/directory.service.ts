@@ -6,6 +6,7 @@ import { actorName, type DepartmentRef } from '@app/auth';
 import { appendAuditEntry } from '@app/audit';
 import { DirectoryRepository } from './directory.repository.js';
 import { FilesRepository } from './files.repository.js';
+import { FileFacetsRepository, type FileFacetCounts } from './file-facets.repository.js';
 import { ReferenceData, type ReferenceSizes } from './reference-data.js';
 import {
   FIELD_TYPES,
@@ -38,11 +39,13 @@ const FIELD_NAME = /^[a-z][a-z0-9_]{0,62}$/;
 export class DirectoryService {
   private readonly directory: DirectoryRepository;
   private readonly files: FilesRepository;
+  private readonly facets: FileFacetsRepository;
   private readonly reference: ReferenceData;
 
   constructor(private readonly db: DataSource) {
     this.directory = new DirectoryRepository(db);
     this.files = new FilesRepository(db);
+    this.facets = new FileFacetsRepository(db);
     this.reference = new ReferenceData(this.directory);
   }
 
@@ -79,6 +82,12 @@ export class DirectoryService {
     checkPageSize(first);
     checkFilter(filter);
     return this.files.list(caller, filter, first, after, withTotal);
+  }
+
+  /** Facet counts over what the caller may discover under the filter (each facet ignoring its own). */
+  fileFacets(caller: AccessPolicy, filter: FileFilter): Promise<FileFacetCounts> {
+    checkFilter(filter);
+    return this.facets.counts(caller, filter);
   }
 
   /** null both for a file that does not exist and for one the caller may not discover. */

@@ -29,6 +29,21 @@ export interface NewFile {
   fields: DataFieldRow[];
 }
 
+/** The directory filter as SQL on data_file aliased `f`; the listing and the facet counts share it. */
+export function applyFileFilter(qb: SelectQueryBuilder<ObjectLiteral>, filter: FileFilter): void {
+  const search = filter.search?.trim();
+  if (search) qb.andWhere(`f.search_vector @@ websearch_to_tsquery('english', :search)`, { search });
+  if (filter.districtCodes?.length) {
+    qb.andWhere('f.district_id IN (SELECT id FROM district WHERE code = ANY(:districtCodes))', { districtCodes: filter.districtCodes });
+  }
+  if (filter.ownerDepartmentCodes?.length) {
+    qb.andWhere('f.owner_department_id IN (SELECT id FROM department WHERE code = ANY(:ownerCodes))', { ownerCodes: filter.ownerDepartmentCodes });
+  }
+  if (filter.classifications?.length) qb.andWhere('f.classification = ANY(:classifications)', { classifications: filter.classifications });
+  if (filter.categories?.length) qb.andWhere('f.category = ANY(:categories)', { categories: filter.categories });
+  if (filter.tags?.length) qb.andWhere('f.tags && CAST(:tags AS text[])', { tags: filter.tags });
+}
+
 export class FilesRepository {
   constructor(private readonly db: DataSource) {}
 
@@ -37,7 +52,7 @@ export class FilesRepository {
     const qb = this.db.createQueryBuilder().from('data_file', 'f');
     const access = caller.fileCondition('f');
     qb.where(access.sql, access.params);
-    this.applyFilter(qb, filter);
+    applyFileFilter(qb, filter);
 
     const count = withTotal ? qb.clone().select('count(*)::int', 'n').getRawOne<{ n: number }>() : Promise.resolve(null);
 
@@ -56,20 +71,6 @@ export class FilesRepository {
     const page = toPage(rows, first, (r) => [r.sortKey, r.id]);
     for (const item of page.items) delete (item.node as Partial<ListedRow>).sortKey;
     return { ...page, totalCount: withTotal ? (countRow?.n ?? 0) : null };
-  }
-
-  private applyFilter(qb: SelectQueryBuilder<ObjectLiteral>, filter: FileFilter): void {
-    const search = filter.search?.trim();
-    if (search) qb.andWhere(`f.search_vector @@ websearch_to_tsquery('english', :search)`, { search });
-    if (filter.districtCodes?.length) {
-      qb.andWhere('f.district_id IN (SELECT id FROM district WHERE code = ANY(:districtCodes))', { districtCodes: filter.districtCodes });
-    }
-    if (filter.ownerDepartmentCodes?.length) {
-      qb.andWhere('f.owner_department_id IN (SELECT id FROM department WHERE code = ANY(:ownerCodes))', { ownerCodes: filter.ownerDepartmentCodes });
-    }
-    if (filter.classifications?.length) qb.andWhere('f.classification = ANY(:classifications)', { classifications: filter.classifications });
-    if (filter.categories?.length) qb.andWhere('f.category = ANY(:categories)', { categories: filter.categories });
-    if (filter.tags?.length) qb.andWhere('f.tags && CAST(:tags AS text[])', { tags: filter.tags });
   }
 
   async findById(id: string, db: EntityManager = this.db.manager): Promise<DataFileRow | null> {

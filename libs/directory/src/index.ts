@@ -6,3 +6,4 @@ export * from './directory.service.js';
 export * from './pilot/pilot-seed.js';
 export * from './pilot/prng.js';
 export * from './reference-data.js';
+export * from './file-facets.repository.js';
