@@ -33,7 +33,7 @@ export const FileQuery = graphql(`
     file(id: $id) {
       id code title description classification category tags format updateFrequency version updatedAt
       owner { code name } district { code name }
-      fields { name type sensitive description }
+      fields { name type sensitive description obtainable }
       myAccess
     }
   }

@@ -62,9 +62,6 @@ export function FilePage() {
 
   const owner = file.owner.code === identity.department.code;
   const explanation = explained.data?.explainAccess;
-  // A field may be obtained by the owner, or under an active EXCHANGE grant naming it (or naming all fields).
-  const exchangeGrants = explanation?.permissions.filter((p) => p.actions.includes('EXCHANGE')) ?? [];
-  const mayObtain = (name: string) => owner || exchangeGrants.some((g) => g.fields === null || g.fields === undefined || g.fields.includes(name));
   const canManage = hasRole(identity, 'PLATFORM_ADMIN') || (hasRole(identity, 'DISTRICT_ADMIN') && identity.department.district.code === file.district.code) || (owner && hasRole(identity, 'STEWARD'));
 
   return (
@@ -141,7 +138,7 @@ export function FilePage() {
                           </Table.Td>
                           <Table.Td>{f.type}</Table.Td>
                           <Table.Td>{f.sensitive ? <Badge color="red" variant="light" size="sm">sensitive</Badge> : 'no'}</Table.Td>
-                          <Table.Td>{explanation ? (mayObtain(f.name) ? 'yes' : 'no, request it') : '…'}</Table.Td>
+                          <Table.Td>{f.obtainable ? 'yes' : 'no, request it'}</Table.Td>
                         </Table.Tr>
                       ))}
                     </Table.Tbody>
