@@ -25,7 +25,9 @@ function createLogger(level: string, pretty: boolean, destination?: DestinationS
     redact: { paths: ['req.headers.authorization', 'headers.authorization', 'variables', 'records'], remove: true },
     ...(pretty && !destination ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } } : {}),
   };
-  return destination ? pino(options, destination) : pino(options);
+  // Buffered: a write per line costs more than the request it describes when a flood is being refused.
+  // Up to 4 KiB of the latest lines can be lost if the process is killed outright.
+  return pino(options, destination ?? (pretty ? undefined : pino.destination({ dest: 1, sync: false, minLength: 4096 })));
 }
 
 /**

@@ -61,6 +61,15 @@ describe('tokens', () => {
     });
   });
 
+  it('a token remembered as verified is refused once it expires', async () => {
+    const tokens = new Tokens(loadAuthConfig({ JWT_SECRET: 'x'.repeat(32) }));
+    const token = `Bearer ${await tokens.mint(claims, '2s')}`;
+    expect(await tokens.verify(token)).toEqual(claims);
+    expect(await tokens.verify(token)).toEqual(claims);
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    await expect(tokens.verify(token)).rejects.toMatchObject({ code: 'UNAUTHENTICATED', message: 'the token has expired' });
+  });
+
   it.each([
     [{ JWT_SECRET: 'too short' }, /at least 32 bytes/],
     [{ JWT_ALGORITHM: 'none', JWT_SECRET: 'x'.repeat(32) }, /HS256, RS256 or ES256/],
