@@ -20,7 +20,8 @@ import { fmt, percentile, scratchDatabase } from './bench-database.js';
 import { startServer } from './bench-server.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const ABUSERS = Number(process.env.BENCH_CONNECTIONS ?? 8);
+/** Rounds, each with a fresh abusing department (a fresh rate budget): its connection count. */
+const ROUNDS = (process.env.BENCH_CONNECTIONS ?? '1,8').split(',').map(Number);
 const PORT = 3900 + Math.floor(Math.random() * 90);
 const URL = `http://127.0.0.1:${PORT}/graphql`;
 
@@ -79,40 +80,45 @@ async function main() {
     server = await startServer({ DATABASE_URL: scratch.url, PORT: String(PORT), JWT_SECRET: secret, AUDIT_SIGNING_KEY: auditKey, MIGRATE_ON_START: 'false', SEED_PILOT: 'false', LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' }, { built: true });
     const tokens = new Tokens(loadAuthConfig({ JWT_SECRET: secret }));
     const victim = await tokens.mint({ subject: 'neighbour', departmentCode: 'beijing-civil-affairs-bureau', roles: ['MEMBER'] });
-    const abuser = await tokens.mint({ subject: 'abuser', departmentCode: 'beijing-health-commission', roles: ['MEMBER', 'AUDITOR'] });
-
-    await neighbour(victim, 2);
-    const idle = await neighbour(victim, SECONDS);
-    const before = residentMiB(server.pid!);
-
+    const abusers = await db.query<{ code: string }[]>(
+      `SELECT code FROM department WHERE code <> 'beijing-civil-affairs-bureau' AND district_id = (SELECT id FROM district WHERE code = 'beijing') ORDER BY code LIMIT $1`,
+      [ROUNDS.length],
+    );
     const bodies = abusiveBodies(fileId);
-    // In a worker thread of its own, so that the abuser's load generator does not delay the neighbour's client.
-    const attack = autocannon({
-      url: URL,
-      connections: ABUSERS,
-      workers: 1,
-      duration: SECONDS + 2,
-      requests: bodies.map((body) => ({ method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${abuser}` }, body })),
-    });
-    let peak = before.now;
-    const sampler = setInterval(() => (peak = Math.max(peak, residentMiB(server!.pid!).now)), 100);
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    const abused = await neighbour(victim, SECONDS);
-    const result = await attack;
-    clearInterval(sampler);
+    await neighbour(victim, 2);
 
-    console.log(`\nA neighbour's requests, one at a time, idle and while ${ABUSERS} connections of another department send abusive requests (${SECONDS} s each)`);
-    console.log(`  ${'query'.padEnd(8)} ${'idle p50 / p99 ms'.padStart(20)} ${'under abuse p50 / p99 ms'.padStart(26)}   p99 ratio`);
-    for (const name of ['me', 'files'] as const) {
-      const [a, b] = [idle[name], abused[name]];
-      console.log(
-        `  ${name.padEnd(8)} ${`${fmt(percentile(a, 50), 1)} / ${fmt(percentile(a, 99), 1)}`.padStart(20)} ${`${fmt(percentile(b, 50), 1)} / ${fmt(percentile(b, 99), 1)}`.padStart(26)}   ${(percentile(b, 99) / percentile(a, 99)).toFixed(2)}x`,
-      );
+    for (const [round, connections] of ROUNDS.entries()) {
+      const abuser = await tokens.mint({ subject: 'abuser', departmentCode: abusers[round].code, roles: ['MEMBER', 'AUDITOR'] });
+      const idle = await neighbour(victim, SECONDS);
+      const before = residentMiB(server.pid!);
+      // In a worker thread of its own, so that the abuser's load generator does not delay the neighbour's client.
+      const attack = autocannon({
+        url: URL,
+        connections,
+        workers: 1,
+        duration: SECONDS + 2,
+        requests: bodies.map((body) => ({ method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${abuser}` }, body })),
+      });
+      let peak = before.now;
+      const sampler = setInterval(() => (peak = Math.max(peak, residentMiB(server!.pid!).now)), 100);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      const abused = await neighbour(victim, SECONDS);
+      const result = await attack;
+      clearInterval(sampler);
+
+      console.log(`\nA neighbour's requests, one at a time, idle and while ${connections} connection(s) of another department send abusive requests (${SECONDS} s each)`);
+      console.log(`  ${'query'.padEnd(8)} ${'idle p50 / p99 ms'.padStart(20)} ${'under abuse p50 / p99 ms'.padStart(26)}   p99 ratio`);
+      for (const name of ['me', 'files'] as const) {
+        const [a, b] = [idle[name], abused[name]];
+        console.log(
+          `  ${name.padEnd(8)} ${`${fmt(percentile(a, 50), 1)} / ${fmt(percentile(a, 99), 1)}`.padStart(20)} ${`${fmt(percentile(b, 50), 1)} / ${fmt(percentile(b, 99), 1)}`.padStart(26)}   ${(percentile(b, 99) / percentile(a, 99)).toFixed(2)}x`,
+        );
+      }
+      const statuses = (result as unknown as { statusCodeStats: Record<string, { count: number }> }).statusCodeStats;
+      const answered = Object.entries(statuses).map(([status, { count }]) => `${fmt(Number(count))} × ${status}`).join(', ');
+      console.log(`  The abuser sent ${fmt(result.requests.total)} requests (${fmt(result.requests.average)}/s): ${answered}; ${fmt(Number(statuses['500']?.count ?? 0))} were 500s`);
+      console.log(`  Service RSS: ${fmt(before.now)} MiB before, peak ${fmt(peak)} MiB during the abuse (high-water mark ${fmt(residentMiB(server.pid!).peak)} MiB)`);
     }
-    const statuses = (result as unknown as { statusCodeStats: Record<string, { count: number }> }).statusCodeStats;
-    const answered = Object.entries(statuses).map(([status, { count }]) => `${fmt(Number(count))} × ${status}`).join(', ');
-    console.log(`\nThe abuser sent ${fmt(result.requests.total)} requests (${fmt(result.requests.average)}/s): ${answered}; ${fmt(Number(statuses['500']?.count ?? 0))} were 500s`);
-    console.log(`Service RSS: ${fmt(before.now)} MiB before the abuse, peak ${fmt(peak)} MiB during it (high-water mark ${fmt(residentMiB(server.pid!).peak)} MiB)`);
   } finally {
     server?.kill('SIGTERM');
     await db.destroy();
