@@ -20,6 +20,7 @@ import { OnboardDistrictHuairou1795771251508 } from './1795771251508-OnboardDist
 import { OnboardDistrictPinggu1795771252708 } from './1795771252708-OnboardDistrictPinggu.js';
 import { OnboardDistrictMiyun1795771253966 } from './1795771253966-OnboardDistrictMiyun.js';
 import { OnboardDistrictYanqing1795771255255 } from './1795771255255-OnboardDistrictYanqing.js';
+import { AuditCheckpointGuard1795962600000 } from './1795962600000-AuditCheckpointGuard.js';
 
 /** Every migration, in the order they run. `district:new` registers new ones here. */
 export const migrations = [
@@ -45,4 +46,5 @@ export const migrations = [
   OnboardDistrictPinggu1795771252708,
   OnboardDistrictMiyun1795771253966,
   OnboardDistrictYanqing1795771255255,
+  AuditCheckpointGuard1795962600000,
 ];

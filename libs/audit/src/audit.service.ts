@@ -5,10 +5,10 @@ import { badInput, checkPageSize, notFound, forbidden, toPage, type Page } from 
 import type { AccessPolicy } from '@app/access';
 import { appendAuditEntry } from './audit-append.js';
 import { AuditRepository, type StoredCheckpoint } from './audit.repository.js';
-import { signCheckpoint } from './checkpoint.js';
+import { signCheckpoint, signerOf } from './checkpoint.js';
 import type { AuditEntryData, AuditEvent } from './hash-chain.js';
 import { LedgerVerifier, type VerificationResult } from './ledger-verifier.js';
-import { consistencyProof, inclusionProof, MerkleAccumulator } from './merkle.js';
+import { consistencyProof, frontierRoot, inclusionProof, MerkleAccumulator } from './merkle.js';
 import type { ReceiptData } from './receipt.js';
 
 /** The signing key and the public keys whose past checkpoints are still trusted. */
@@ -20,6 +20,19 @@ export class AuditKeys {
 }
 
 export const MAX_AUDIT_PAGE = 500;
+
+/**
+ * Why a stored checkpoint cannot be built on, or null when it can: signed by
+ * a known key (the one its keyId names), no larger than the ledger, and with
+ * a frontier that gives its root. Whether the root is that of the entries is
+ * checked by audit_record_checkpoint when it is stored, and by verification.
+ */
+export function checkpointFault(c: StoredCheckpoint, ledgerSize: number, keys: readonly KeyObject[]): string | null {
+  if (!signerOf(c, keys)) return `the checkpoint of size ${c.size} is not signed by a known key`;
+  if (c.size > ledgerSize) return `the checkpoint of size ${c.size} is larger than the ledger (${ledgerSize} entries)`;
+  if (frontierRoot(c.frontier, c.size) !== c.rootHash) return `the checkpoint of size ${c.size} has a frontier that does not give its root`;
+  return null;
+}
 
 @Injectable()
 export class AuditService {
@@ -71,31 +84,47 @@ export class AuditService {
     return verifier.finish();
   }
 
-  latestCheckpoint(ledger: string): Promise<StoredCheckpoint | null> {
-    return this.repository.latestCheckpoint(ledger);
+  /** The largest stored checkpoint that can be trusted (see checkpointFault); forged or broken rows are passed over. */
+  async latestCheckpoint(ledger: string, ledgerSize?: number): Promise<StoredCheckpoint | null> {
+    const size = ledgerSize ?? (await this.repository.size(ledger));
+    const PAGE = 16;
+    for (let offset = 0; ; offset += PAGE) {
+      const rows = await this.repository.checkpointsDescending(ledger, size, PAGE, offset);
+      const trusted = rows.find((c) => checkpointFault(c, size, this.keys.trustedPublicKeys) === null);
+      if (trusted) return trusted;
+      if (rows.length < PAGE) return null;
+    }
+  }
+
+  /** A trusted checkpoint of exactly this size, if one is stored. */
+  async checkpointOfSize(ledger: string, size: number): Promise<StoredCheckpoint | null> {
+    const ledgerSize = await this.repository.size(ledger);
+    const rows = await this.repository.checkpointsOfSize(ledger, size);
+    return rows.find((c) => checkpointFault(c, ledgerSize, this.keys.trustedPublicKeys) === null) ?? null;
   }
 
   /**
    * Signs a checkpoint of the ledger as it is now, continuing the tree from the
-   * previous checkpoint's frontier so that only new entries are read.
+   * latest trusted checkpoint's frontier so that only new entries are read.
+   * The database recomputes the root before storing it (audit_record_checkpoint).
    */
   async checkpoint(ledger: string): Promise<StoredCheckpoint | null> {
     const size = await this.repository.size(ledger);
     if (size === 0) return null;
-    const latest = await this.repository.latestCheckpoint(ledger);
+    const latest = await this.latestCheckpoint(ledger, size);
     if (latest && latest.size >= size) return latest;
     const tree = latest ? new MerkleAccumulator(latest.frontier, latest.size) : new MerkleAccumulator();
     for (const hash of await this.repository.hashesAfter(ledger, tree.size, size)) tree.push(hash);
     const signed = signCheckpoint({ ledger, size, rootHash: tree.root(), signedAt: new Date().toISOString() }, this.keys.signingKey);
-    await this.repository.saveCheckpoint({ ...signed, frontier: tree.frontier() });
-    return this.repository.checkpointOfSize(ledger, size);
+    const frontier = await this.repository.recordCheckpoint(signed, latest?.size ?? 0);
+    return { ...signed, frontier };
   }
 
   /** Signs a checkpoint for every ledger that grew by `minGrowth` entries, or at all when `minGrowth` is 1. */
   async checkpointGrownLedgers(minGrowth = 1): Promise<StoredCheckpoint[]> {
     const signed: StoredCheckpoint[] = [];
     for (const { ledger, size } of await this.repository.ledgers()) {
-      const latest = await this.repository.latestCheckpoint(ledger);
+      const latest = await this.latestCheckpoint(ledger, size);
       if (size - (latest?.size ?? 0) >= minGrowth) {
         const c = await this.checkpoint(ledger);
         if (c) signed.push(c);
@@ -125,7 +154,7 @@ export class AuditService {
   }
 
   async receiptFor(entry: AuditEntryData): Promise<ReceiptData> {
-    let checkpoint = await this.repository.latestCheckpoint(entry.ledger);
+    let checkpoint = await this.latestCheckpoint(entry.ledger);
     if (!checkpoint || checkpoint.size < entry.seq) checkpoint = await this.checkpoint(entry.ledger);
     if (!checkpoint) throw notFound(`ledger "${entry.ledger}" has no entries yet`);
     const hashes = await this.repository.hashesAfter(entry.ledger, 0, checkpoint.size);
@@ -147,7 +176,7 @@ export class AuditService {
   async consistency(ledger: string, fromSize: number, toSize: number) {
     if (fromSize < 1 || fromSize > toSize) throw badInput('fromSize must be at least 1 and at most toSize');
     await this.requireLedger(ledger);
-    const [from, to] = await Promise.all([this.repository.checkpointOfSize(ledger, fromSize), this.repository.checkpointOfSize(ledger, toSize)]);
+    const [from, to] = await Promise.all([this.checkpointOfSize(ledger, fromSize), this.checkpointOfSize(ledger, toSize)]);
     if (!from || !to) throw notFound(`ledger "${ledger}" has no signed checkpoint of size ${!from ? fromSize : toSize}`);
     const hashes = await this.repository.hashesAfter(ledger, 0, toSize);
     return { ledger, fromSize, toSize, fromRoot: from.rootHash, toRoot: to.rootHash, proof: consistencyProof(hashes, fromSize, toSize) };

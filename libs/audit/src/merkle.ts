@@ -214,3 +214,17 @@ export class MerkleAccumulator {
     return this.roots.map((r) => r.toString('hex'));
   }
 }
+
+/**
+ * The root a stored frontier stands for, or null when the frontier cannot be
+ * the frontier of `size` leaves (wrong count or malformed hashes).
+ */
+export function frontierRoot(frontier: unknown, size: number): string | null {
+  if (!Array.isArray(frontier) || !frontier.every((h) => typeof h === 'string' && isHash(h))) return null;
+  if (!Number.isSafeInteger(size) || size < 1) return null;
+  try {
+    return new MerkleAccumulator(frontier as string[], size).root();
+  } catch {
+    return null;
+  }
+}
