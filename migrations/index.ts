@@ -21,6 +21,7 @@ import { OnboardDistrictPinggu1795771252708 } from './1795771252708-OnboardDistr
 import { OnboardDistrictMiyun1795771253966 } from './1795771253966-OnboardDistrictMiyun.js';
 import { OnboardDistrictYanqing1795771255255 } from './1795771255255-OnboardDistrictYanqing.js';
 import { AuditCheckpointGuard1795962600000 } from './1795962600000-AuditCheckpointGuard.js';
+import { AuditAppendPath1795962700000 } from './1795962700000-AuditAppendPath.js';
 
 /** Every migration, in the order they run. `district:new` registers new ones here. */
 export const migrations = [
@@ -47,4 +48,5 @@ export const migrations = [
   OnboardDistrictMiyun1795771253966,
   OnboardDistrictYanqing1795771255255,
   AuditCheckpointGuard1795962600000,
+  AuditAppendPath1795962700000,
 ];
