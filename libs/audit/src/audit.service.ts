@@ -5,7 +5,7 @@ import { badInput, checkPageSize, notFound, forbidden, toPage, type Page } from 
 import type { AccessPolicy } from '@app/access';
 import { appendAuditEntry } from './audit-append.js';
 import { AuditRepository, type StoredCheckpoint } from './audit.repository.js';
-import { signCheckpoint, signerOf } from './checkpoint.js';
+import { signCheckpoint, signerOf, type CheckpointData } from './checkpoint.js';
 import type { AuditEntryData, AuditEvent } from './hash-chain.js';
 import { LedgerVerifier, type VerificationResult } from './ledger-verifier.js';
 import { consistencyProof, frontierRoot, inclusionProof, MerkleAccumulator } from './merkle.js';
@@ -20,6 +20,8 @@ export class AuditKeys {
 }
 
 export const MAX_AUDIT_PAGE = 500;
+
+const withoutFrontier = ({ frontier: _frontier, ...signed }: StoredCheckpoint): CheckpointData => signed;
 
 /**
  * Why a stored checkpoint cannot be built on, or null when it can: signed by
@@ -142,8 +144,10 @@ export class AuditService {
   }
 
   /**
-   * The proof that an entry is in the log: its hash, a signed checkpoint that
-   * covers it (made now if none does yet) and the inclusion proof.
+   * The proof that an entry is in the log: its hash, the latest trusted
+   * checkpoint and the inclusion proof. A read never signs: until a checkpoint
+   * covers the entry the receipt has none (the background signer makes one
+   * within AUDIT_CHECKPOINT_EVERY_SECONDS).
    */
   async receipt(caller: AccessPolicy, ledger: string, seq: number): Promise<ReceiptData> {
     await this.requireLedger(ledger);
@@ -153,19 +157,17 @@ export class AuditService {
     return this.receiptFor(entry);
   }
 
-  async receiptFor(entry: AuditEntryData): Promise<ReceiptData> {
+  /**
+   * `signIfUncovered` is for write paths only (a mutation that just appended
+   * the entry and returns its receipt): it signs a checkpoint when none covers
+   * the entry yet.
+   */
+  async receiptFor(entry: AuditEntryData, { signIfUncovered = false } = {}): Promise<ReceiptData> {
     let checkpoint = await this.latestCheckpoint(entry.ledger);
-    if (!checkpoint || checkpoint.size < entry.seq) checkpoint = await this.checkpoint(entry.ledger);
-    if (!checkpoint) throw notFound(`ledger "${entry.ledger}" has no entries yet`);
-    const hashes = await this.repository.hashesAfter(entry.ledger, 0, checkpoint.size);
-    return {
-      ledger: entry.ledger,
-      seq: entry.seq,
-      entryHash: entry.hash,
-      entry,
-      checkpoint,
-      proof: inclusionProof(hashes, entry.seq - 1, checkpoint.size),
-    };
+    if (signIfUncovered && (!checkpoint || checkpoint.size < entry.seq)) checkpoint = await this.checkpoint(entry.ledger);
+    const covering = checkpoint && checkpoint.size >= entry.seq ? checkpoint : null;
+    const proof = covering ? inclusionProof(await this.repository.hashesAfter(entry.ledger, 0, covering.size), entry.seq - 1, covering.size) : [];
+    return { ledger: entry.ledger, seq: entry.seq, entryHash: entry.hash, entry, checkpoint: covering && withoutFrontier(covering), proof };
   }
 
   latestAbout(ledger: string, subjectType: string, subjectId: string): Promise<AuditEntryData | null> {

@@ -25,6 +25,22 @@ function hashOf(entry: AuditEntryData): string | null {
   }
 }
 
+/**
+ * The whole receipt as one JSON value, in the form this document describes
+ * (positions as decimal strings): what a client keeps, whatever else it selects.
+ */
+export function receiptDocument(r: ReceiptData): Record<string, unknown> {
+  const c = r.checkpoint;
+  return {
+    ledger: r.ledger,
+    seq: String(r.seq),
+    entryHash: r.entryHash,
+    entry: r.entry ? { ...r.entry, seq: String(r.entry.seq) } : null,
+    checkpoint: c ? { ledger: c.ledger, size: String(c.size), rootHash: c.rootHash, signedAt: c.signedAt, keyId: c.keyId, signature: c.signature } : null,
+    proof: r.proof,
+  };
+}
+
 export type ReceiptVerdict = { ok: true } | { ok: false; reason: string };
 
 /**

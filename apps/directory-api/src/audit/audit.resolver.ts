@@ -1,8 +1,9 @@
 import { Args, GraphQLISODateTime, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import type { AccessPolicy } from '@app/access';
-import { AuditKeys, AuditService, keyIdOf, type AuditEntryData } from '@app/audit';
+import { AuditKeys, AuditService, keyIdOf, receiptDocument, type AuditEntryData, type ReceiptData } from '@app/audit';
 import { badInput } from '@app/common';
 import { toConnection, type Connection } from '../graphql/connection.js';
+import { JsonScalar } from '../graphql/scalars.js';
 import { Caller } from '../context/auth.guard.js';
 import {
   AuditEntryConnectionModel,
@@ -86,3 +87,16 @@ export class CheckpointFieldsResolver {
     return new Date(checkpoint.signedAt);
   }
 }
+
+@Resolver(() => AuditReceiptModel)
+export class AuditReceiptFieldsResolver {
+  @ResolveField(() => JsonScalar, {
+    description: 'the whole receipt as one JSON value (entry, checkpoint, proof): keep this; it verifies offline with audit:check-receipt whatever else is selected',
+  })
+  document(@Parent() receipt: AuditReceiptModel): unknown {
+    return receiptDocument(receipt as unknown as ReceiptData);
+  }
+}
+
+/** Every resolver of the audit API, for the application module. */
+export const AUDIT_RESOLVERS = [AuditResolver, AuditEntryFieldsResolver, CheckpointFieldsResolver, AuditReceiptFieldsResolver];
