@@ -1,6 +1,6 @@
 import { Args, GraphQLISODateTime, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import type { AccessPolicy } from '@app/access';
-import { AuditKeys, AuditService, keyIdOf, receiptDocument, type AuditEntryData, type ReceiptData } from '@app/audit';
+import { AuditKeys, AuditService, keyIdOf, receiptDocument, type AuditEntryData } from '@app/audit';
 import { badInput } from '@app/common';
 import { toConnection, type Connection } from '../graphql/connection.js';
 import { JsonScalar } from '../graphql/scalars.js';
@@ -94,7 +94,7 @@ export class AuditReceiptFieldsResolver {
     description: 'the whole receipt as one JSON value (entry, checkpoint, proof): keep this; it verifies offline with audit:check-receipt whatever else is selected',
   })
   document(@Parent() receipt: AuditReceiptModel): unknown {
-    return receiptDocument(receipt as unknown as ReceiptData);
+    return receiptDocument(receipt);
   }
 }
 

@@ -1,5 +1,5 @@
 import { Args, Context, Info, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
-import type { GraphQLResolveInfo } from 'graphql';
+import { OperationTypeNode, type GraphQLResolveInfo } from 'graphql';
 import type { AccessPolicy } from '@app/access';
 import { AuditService } from '@app/audit';
 import { ExchangeService, type ExchangeRow } from '@app/exchange';
@@ -79,6 +79,6 @@ export class ExchangesResolver {
   async receipt(@Parent() x: ExchangeRow, @Info() info: GraphQLResolveInfo) {
     const entry = await this.audit.latestAbout(x.districtCode, 'Exchange', x.id);
     // A mutation that just recorded a step returns a receipt that verifies at once; a read never signs.
-    return entry ? this.audit.receiptFor(entry, { signIfUncovered: info.operation.operation === 'mutation' }) : null;
+    return entry ? this.audit.receiptFor(entry, { signIfUncovered: info.operation.operation === OperationTypeNode.MUTATION }) : null;
   }
 }
