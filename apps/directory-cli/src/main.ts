@@ -65,6 +65,17 @@ const commands: Record<string, { summary: string; run: Handler }> = {
       return (await import('./commands/audit.js')).checkReceipt(positionals[0], values);
     },
   },
+  'audit:consistency': {
+    summary: 'FILE --url URL --public-key KEY [--token T]  does the service\'s log today extend a kept receipt or checkpoint? (exit 1: no)',
+    run: async (args) => {
+      const { values, positionals } = parseArgs({
+        args,
+        allowPositionals: true,
+        options: { url: { type: 'string' }, token: { type: 'string' }, 'public-key': { type: 'string', multiple: true } },
+      });
+      return (await import('./commands/audit-consistency.js')).consistency(positionals[0], values);
+    },
+  },
 };
 
 function usage(): string {

@@ -8,7 +8,7 @@ import { AuditRepository, type StoredCheckpoint } from './audit.repository.js';
 import { signCheckpoint, signerOf, type CheckpointData } from './checkpoint.js';
 import type { AuditEntryData, AuditEvent } from './hash-chain.js';
 import { LedgerVerifier, type VerificationResult } from './ledger-verifier.js';
-import { consistencyProof, frontierRoot, inclusionProof, MerkleAccumulator } from './merkle.js';
+import { consistencyProof, frontierRoot, inclusionProof, MerkleAccumulator, merkleRoot } from './merkle.js';
 import type { ReceiptData } from './receipt.js';
 
 /** The signing key and the public keys whose past checkpoints are still trusted. */
@@ -174,13 +174,19 @@ export class AuditService {
     return this.repository.latestAbout(ledger, subjectType, subjectId);
   }
 
-  /** RFC 6962 consistency proof between two signed checkpoints of a ledger. */
+  /**
+   * RFC 6962 consistency proof from any earlier size (a checkpoint or receipt
+   * someone kept) to a signed checkpoint. fromRoot is the root of the first
+   * fromSize entries as the log holds them now: a holder compares the proof
+   * with the root it kept, never with this one.
+   */
   async consistency(ledger: string, fromSize: number, toSize: number) {
     if (fromSize < 1 || fromSize > toSize) throw badInput('fromSize must be at least 1 and at most toSize');
     await this.requireLedger(ledger);
-    const [from, to] = await Promise.all([this.checkpointOfSize(ledger, fromSize), this.checkpointOfSize(ledger, toSize)]);
-    if (!from || !to) throw notFound(`ledger "${ledger}" has no signed checkpoint of size ${!from ? fromSize : toSize}`);
+    const to = await this.checkpointOfSize(ledger, toSize);
+    if (!to) throw notFound(`ledger "${ledger}" has no signed checkpoint of size ${toSize}`);
     const hashes = await this.repository.hashesAfter(ledger, 0, toSize);
-    return { ledger, fromSize, toSize, fromRoot: from.rootHash, toRoot: to.rootHash, proof: consistencyProof(hashes, fromSize, toSize) };
+    return { ledger, fromSize, toSize, fromRoot: merkleRoot(hashes, fromSize), toRoot: to.rootHash, proof: consistencyProof(hashes, fromSize, toSize) };
   }
+
 }

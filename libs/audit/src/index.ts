@@ -9,3 +9,4 @@ export * from './audit.repository.js';
 export * from './audit.service.js';
 export * from './audit-config.js';
 export * from './checkpoint.scheduler.js';
+export * from './consistency.js';

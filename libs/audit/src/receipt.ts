@@ -71,7 +71,7 @@ export function verifyReceipt(receipt: ReceiptData, keys: KeyObject | readonly K
   return { ok: true };
 }
 
-class ReceiptFormatError extends Error {}
+export class ReceiptFormatError extends Error {}
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -94,7 +94,7 @@ function hashes(o: Record<string, unknown>, name: string): string[] {
   return v;
 }
 
-function parseCheckpoint(v: unknown): CheckpointData | null {
+export function parseCheckpoint(v: unknown): CheckpointData | null {
   if (v === null || v === undefined) return null;
   if (!isObject(v)) throw new ReceiptFormatError('checkpoint must be an object or null');
   const w = 'checkpoint.';
