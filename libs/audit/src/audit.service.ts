@@ -10,6 +10,7 @@ import type { AuditEntryData, AuditEvent } from './hash-chain.js';
 import { LedgerVerifier, type VerificationResult } from './ledger-verifier.js';
 import { consistencyProof, frontierRoot, inclusionProof, MerkleAccumulator, merkleRoot } from './merkle.js';
 import type { ReceiptData } from './receipt.js';
+import { PLATFORM_LEDGER } from './ledgers.js';
 
 /** The signing key and the public keys whose past checkpoints are still trusted. */
 export class AuditKeys {
@@ -20,6 +21,25 @@ export class AuditKeys {
 }
 
 export const MAX_AUDIT_PAGE = 500;
+
+export interface CheckpointBundle {
+  /** The city-wide root: the platform ledger anchors every district checkpoint. */
+  platform: CheckpointData | null;
+  ledgers: CheckpointData[];
+}
+
+/** The platform entry that anchors a district's signed checkpoint. */
+export function anchorEvent(c: CheckpointData): AuditEvent {
+  return {
+    ledger: PLATFORM_LEDGER,
+    actor: `signer:${c.keyId}`,
+    action: 'checkpoint.anchored',
+    subjectType: 'Checkpoint',
+    subjectId: `${c.ledger}/${c.size}`,
+    parties: [],
+    payload: { ledger: c.ledger, size: c.size, rootHash: c.rootHash, signedAt: c.signedAt, keyId: c.keyId, signature: c.signature },
+  };
+}
 
 const withoutFrontier = ({ frontier: _frontier, ...signed }: StoredCheckpoint): CheckpointData => signed;
 
@@ -41,7 +61,7 @@ export class AuditService {
   private readonly repository: AuditRepository;
 
   constructor(
-    db: DataSource,
+    private readonly db: DataSource,
     private readonly keys: AuditKeys,
   ) {
     this.repository = new AuditRepository(db);
@@ -118,21 +138,53 @@ export class AuditService {
     const tree = latest ? new MerkleAccumulator(latest.frontier, latest.size) : new MerkleAccumulator();
     for (const hash of await this.repository.hashesAfter(ledger, tree.size, size)) tree.push(hash);
     const signed = signCheckpoint({ ledger, size, rootHash: tree.root(), signedAt: new Date().toISOString() }, this.keys.signingKey);
-    const frontier = await this.repository.recordCheckpoint(signed, latest?.size ?? 0);
+    // A district's checkpoint is anchored in the platform ledger in the same transaction:
+    // the platform's checkpoint then covers every district's, one root for the city.
+    const frontier = await this.db.transaction(async (tx) => {
+      const stored = await this.repository.recordCheckpoint(signed, latest?.size ?? 0, tx);
+      if (ledger !== PLATFORM_LEDGER) await appendAuditEntry(tx, anchorEvent(signed));
+      return stored;
+    });
     return { ...signed, frontier };
   }
 
-  /** Signs a checkpoint for every ledger that grew by `minGrowth` entries, or at all when `minGrowth` is 1. */
+  /**
+   * Signs a checkpoint for every ledger that grew by `minGrowth` entries, or at
+   * all when `minGrowth` is 1. The platform ledger comes last, and is signed
+   * whenever a district was, so that its checkpoint covers their anchors.
+   */
   async checkpointGrownLedgers(minGrowth = 1): Promise<StoredCheckpoint[]> {
     const signed: StoredCheckpoint[] = [];
-    for (const { ledger, size } of await this.repository.ledgers()) {
+    const districts = (await this.repository.ledgers()).filter((l) => l.ledger !== PLATFORM_LEDGER);
+    for (const { ledger, size } of districts) {
       const latest = await this.latestCheckpoint(ledger, size);
       if (size - (latest?.size ?? 0) >= minGrowth) {
         const c = await this.checkpoint(ledger);
         if (c) signed.push(c);
       }
     }
+    const platformSize = await this.repository.size(PLATFORM_LEDGER);
+    const platformLatest = await this.latestCheckpoint(PLATFORM_LEDGER, platformSize);
+    if (platformSize > 0 && (signed.length > 0 || platformSize - (platformLatest?.size ?? 0) >= minGrowth)) {
+      const c = await this.checkpoint(PLATFORM_LEDGER);
+      if (c && c.size !== platformLatest?.size) signed.push(c);
+    }
     return signed;
+  }
+
+  /**
+   * Every ledger's latest trusted checkpoint, and the platform's: what a
+   * department or a witness keeps and later checks consistency against.
+   */
+  async bundle(): Promise<CheckpointBundle> {
+    const ledgers: CheckpointData[] = [];
+    for (const { ledger, size } of await this.repository.ledgers()) {
+      if (ledger === PLATFORM_LEDGER) continue;
+      const c = await this.latestCheckpoint(ledger, size);
+      if (c) ledgers.push(withoutFrontier(c));
+    }
+    const platform = await this.latestCheckpoint(PLATFORM_LEDGER);
+    return { platform: platform && withoutFrontier(platform), ledgers };
   }
 
   async signCheckpoint(caller: AccessPolicy, ledger: string): Promise<StoredCheckpoint> {

@@ -23,7 +23,11 @@ const head = (c: CheckpointData) => `size ${c.size} root ${c.rootHash.slice(0, 1
  */
 export async function checkExtends(kept: CheckpointData, source: LogSource, keys: readonly KeyObject[]): Promise<ExtensionVerdict> {
   if (!signerOf(kept, keys)) return { ok: false, kind: 'invalid-kept', reason: `the kept checkpoint (${head(kept)}) does not verify with the keys given`, kept, current: null };
-  const current = await source.latestCheckpoint(kept.ledger);
+  return checkExtendsTo(kept, await source.latestCheckpoint(kept.ledger), source, keys);
+}
+
+/** As checkExtends, against a head already fetched (from a bundle, say). */
+export async function checkExtendsTo(kept: CheckpointData, current: CheckpointData | null, source: LogSource, keys: readonly KeyObject[]): Promise<ExtensionVerdict> {
   if (!current) return { ok: false, kind: 'truncated', reason: `the service has no signed checkpoint of ledger ${kept.ledger}; you hold ${head(kept)}`, kept, current };
   if (current.ledger !== kept.ledger || !signerOf(current, keys)) {
     return { ok: false, kind: 'forged', reason: `the service's checkpoint of ledger ${kept.ledger} does not verify with the keys given`, kept, current };
@@ -118,4 +122,30 @@ export function httpGraphql(url: string, token: string | undefined): GraphqlPost
     if (body.errors?.length) throw new Error(`${url}: ${body.errors[0].message}`);
     return body.data;
   };
+}
+
+/** A checkpoint in the document form: positions as decimal strings. */
+export const checkpointDocument = (c: CheckpointData) => ({ ledger: c.ledger, size: String(c.size), rootHash: c.rootHash, signedAt: c.signedAt, keyId: c.keyId, signature: c.signature });
+
+export function bundleDocument(b: { platform: CheckpointData | null; ledgers: CheckpointData[] }) {
+  return { platform: b.platform && checkpointDocument(b.platform), ledgers: b.ledgers.map(checkpointDocument) };
+}
+
+/** Reads a bundle document (or a GraphQL answer carrying it in `document`); every checkpoint in it, platform first. */
+export function parseBundle(value: unknown): CheckpointData[] {
+  try {
+    const o = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : null;
+    const doc = o && typeof o.document === 'object' && o.document !== null ? (o.document as Record<string, unknown>) : o;
+    if (!doc || !Array.isArray(doc.ledgers)) throw new ReceiptFormatError('a bundle has a list of ledgers');
+    const platform = parseCheckpoint(doc.platform ?? null);
+    const ledgers = doc.ledgers.map((c) => {
+      const parsed = parseCheckpoint(c);
+      if (!parsed) throw new ReceiptFormatError('a ledger head is null');
+      return parsed;
+    });
+    return platform ? [platform, ...ledgers] : ledgers;
+  } catch (error) {
+    if (error instanceof ReceiptFormatError) throw new Error(`not a checkpoint bundle: ${error.message}`);
+    throw error;
+  }
 }

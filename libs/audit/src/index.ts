@@ -3,7 +3,7 @@ export * from './merkle.js';
 export * from './checkpoint.js';
 export * from './receipt.js';
 export * from './audit-append.js';
-export const PLATFORM_LEDGER = 'platform';
+export * from './ledgers.js';
 export * from './ledger-verifier.js';
 export * from './audit.repository.js';
 export * from './audit.service.js';

@@ -1,6 +1,6 @@
 import { Args, GraphQLISODateTime, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import type { AccessPolicy } from '@app/access';
-import { AuditKeys, AuditService, keyIdOf, receiptDocument, type AuditEntryData } from '@app/audit';
+import { AuditKeys, AuditService, bundleDocument, keyIdOf, receiptDocument, type AuditEntryData } from '@app/audit';
 import { badInput } from '@app/common';
 import { toConnection, type Connection } from '../graphql/connection.js';
 import { JsonScalar } from '../graphql/scalars.js';
@@ -12,6 +12,7 @@ import {
   AuditPublicKeyModel,
   AuditReceiptModel,
   ChainVerificationModel,
+  CheckpointBundleModel,
   CheckpointModel,
   ConsistencyArgs,
   ConsistencyProofModel,
@@ -55,6 +56,12 @@ export class AuditResolver {
   @Query(() => ConsistencyProofModel)
   auditConsistency(@Args() { ledger, fromSize, toSize }: ConsistencyArgs) {
     return this.audit.consistency(ledger, position(fromSize, 'fromSize'), position(toSize, 'toSize'));
+  }
+
+  @Query(() => CheckpointBundleModel, { description: "every ledger's latest signed checkpoint and the platform's" })
+  async auditCheckpointBundle(): Promise<CheckpointBundleModel> {
+    const bundle = await this.audit.bundle();
+    return { ...bundle, document: bundleDocument(bundle) };
   }
 
   @Query(() => [AuditPublicKeyModel], { description: 'the keys that sign checkpoints, the current one first' })
