@@ -132,6 +132,10 @@ export class AuditAppendPath1795962700000 implements MigrationInterface {
       await q.query(`REVOKE ALL ON FUNCTION ${signature} FROM PUBLIC`);
       await q.query(`GRANT EXECUTE ON FUNCTION ${signature} TO exchange_app`);
     }
+    // Without statistics the planner serves the trigger's (ledger, seq) lookup from the subject
+    // index, which scans the whole ledger, and a session keeps that plan: appends would slow
+    // down as the ledger grows. With them it takes the primary key.
+    await q.query(`ANALYZE audit_entry`);
   }
 
   async down(q: QueryRunner): Promise<void> {
