@@ -16,6 +16,11 @@ export function leafHash(entryHashHex: string): Buffer {
   return hash('sha256', data, 'buffer');
 }
 
+/** RFC 6962's leaf hash of arbitrary data (an entry's leaf is this over its 32-byte hash). */
+export function leafHashOfData(data: Uint8Array): Buffer {
+  return hash('sha256', Buffer.concat([LEAF_PREFIX, data]), 'buffer');
+}
+
 export function nodeHash(left: Buffer, right: Buffer): Buffer {
   return hash('sha256', Buffer.concat([NODE_PREFIX, left, right]), 'buffer');
 }
@@ -41,19 +46,32 @@ function assertSize(size: number, available: number): void {
   }
 }
 
+const hex = (hashes: Buffer[]): string[] => hashes.map((h) => h.toString('hex'));
+
 /** Root of the tree over the first `size` entry hashes. */
 export function merkleRoot(entryHashes: string[], size = entryHashes.length): string {
   assertSize(size, entryHashes.length);
-  return subtreeHash(entryHashes.slice(0, size).map(leafHash), 0, size).toString('hex');
+  return rootOfLeafHashes(entryHashes.slice(0, size).map(leafHash));
+}
+
+/** Root of the tree over these leaf hashes (MTH of RFC 6962). */
+export function rootOfLeafHashes(leaves: Buffer[]): string {
+  assertSize(leaves.length, leaves.length);
+  return subtreeHash(leaves, 0, leaves.length).toString('hex');
 }
 
 /** Audit path of leaf `index` in the tree of the first `size` entries (RFC 6962 §2.1.1). */
 export function inclusionProof(entryHashes: string[], index: number, size = entryHashes.length): string[] {
   assertSize(size, entryHashes.length);
+  return inclusionProofOfLeafHashes(entryHashes.slice(0, size).map(leafHash), index);
+}
+
+export function inclusionProofOfLeafHashes(leaves: Buffer[], index: number): string[] {
+  const size = leaves.length;
+  assertSize(size, size);
   if (!Number.isSafeInteger(index) || index < 0 || index >= size) {
     throw new RangeError(`leaf index ${index} is outside 0..${size - 1}`);
   }
-  const leaves = entryHashes.slice(0, size).map(leafHash);
   const path: Buffer[] = [];
   const walk = (m: number, from: number, to: number): void => {
     const n = to - from;
@@ -68,14 +86,19 @@ export function inclusionProof(entryHashes: string[], index: number, size = entr
     }
   };
   walk(index, 0, size);
-  return path.map((h) => h.toString('hex'));
+  return hex(path);
 }
 
 /** Proof that the tree of `fromSize` entries is a prefix of the tree of `toSize` (RFC 6962 §2.1.2). */
 export function consistencyProof(entryHashes: string[], fromSize: number, toSize: number): string[] {
   assertSize(toSize, entryHashes.length);
+  return consistencyProofOfLeafHashes(entryHashes.slice(0, toSize).map(leafHash), fromSize);
+}
+
+export function consistencyProofOfLeafHashes(leaves: Buffer[], fromSize: number): string[] {
+  const toSize = leaves.length;
+  assertSize(toSize, toSize);
   assertSize(fromSize, toSize);
-  const leaves = entryHashes.slice(0, toSize).map(leafHash);
   const proof: Buffer[] = [];
   const walk = (m: number, from: number, to: number, complete: boolean): void => {
     const n = to - from;
@@ -93,18 +116,23 @@ export function consistencyProof(entryHashes: string[], fromSize: number, toSize
     }
   };
   walk(fromSize, 0, toSize, true);
-  return proof.map((h) => h.toString('hex'));
+  return hex(proof);
 }
 
 const isHash = (value: string): boolean => /^[0-9a-f]{64}$/.test(value);
 
 /** RFC 9162 §2.1.3.2. Never throws: a malformed proof simply does not verify. */
 export function verifyInclusion(entryHashHex: string, index: number, size: number, proof: string[], rootHex: string): boolean {
-  if (!isHash(entryHashHex) || !isHash(rootHex) || !proof.every(isHash)) return false;
+  return isHash(entryHashHex) && verifyInclusionOfLeafHash(leafHash(entryHashHex).toString('hex'), index, size, proof, rootHex);
+}
+
+/** verifyInclusion, given the leaf hash itself (for leaves that are not entry hashes). */
+export function verifyInclusionOfLeafHash(leafHashHex: string, index: number, size: number, proof: string[], rootHex: string): boolean {
+  if (!isHash(leafHashHex) || !isHash(rootHex) || !proof.every(isHash)) return false;
   if (!Number.isSafeInteger(index) || !Number.isSafeInteger(size) || index < 0 || index >= size) return false;
   let fn = BigInt(index);
   let sn = BigInt(size - 1);
-  let r: Buffer = leafHash(entryHashHex);
+  let r: Buffer = Buffer.from(leafHashHex, 'hex');
   for (const hex of proof) {
     if (sn === 0n) return false;
     const p = Buffer.from(hex, 'hex');
