@@ -1,38 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-/**
- * Checkpoints are written only through audit_record_checkpoint, which runs as
- * the table owner and stores a checkpoint only if its root is the Merkle root
- * of the ledger's entries as they are: the application role can no longer
- * insert a row of any size, root or frontier it likes. The signature cannot be
- * checked here (PostgreSQL has no Ed25519); readers check it, and skip rows
- * whose signature does not verify.
- *
- * The key becomes (ledger, size, signature): a row with a bad signature can
- * then never occupy a size that the signer needs.
- */
-export class AuditCheckpointGuard1795962600000 implements MigrationInterface {
-  name = 'AuditCheckpointGuard1795962600000';
-
-  async up(q: QueryRunner): Promise<void> {
-    await q.query(`REVOKE INSERT ON audit_checkpoint FROM exchange_app`);
-    await q.query(`ALTER TABLE audit_checkpoint DROP CONSTRAINT audit_checkpoint_pkey`);
-    await q.query(`ALTER TABLE audit_checkpoint ADD PRIMARY KEY (ledger, size, signature)`);
-
-    // The RFC 6962 root of a frontier (perfect subtree roots, largest first): their right fold.
-    await q.query(`
-      CREATE FUNCTION audit_frontier_root(p_frontier bytea[]) RETURNS bytea
-        LANGUAGE plpgsql IMMUTABLE STRICT AS $$
-      DECLARE
-        acc bytea := p_frontier[array_length(p_frontier, 1)];
-      BEGIN
-        FOR i IN REVERSE array_length(p_frontier, 1) - 1 .. 1 LOOP
-          acc := sha256('\\x01'::bytea || p_frontier[i] || acc);
-        END LOOP;
-        RETURN acc;
-      END $$`);
-
-    await q.query(`
+/** audit_record_checkpoint as this migration makes it (a later one restores it on the way down). */
+export const RECORD_CHECKPOINT_V1 = `
       CREATE FUNCTION audit_record_checkpoint(
           p_ledger text, p_base_size bigint, p_size bigint, p_root text,
           p_signed_at timestamptz, p_key_id text, p_signature text)
@@ -101,7 +70,41 @@ export class AuditCheckpointGuard1795962600000 implements MigrationInterface {
         VALUES (p_ledger, p_size, p_root, p_signed_at, p_key_id, p_signature, frontier)
         ON CONFLICT DO NOTHING;
         RETURN frontier;
+      END $$`;
+
+/**
+ * Checkpoints are written only through audit_record_checkpoint, which runs as
+ * the table owner and stores a checkpoint only if its root is the Merkle root
+ * of the ledger's entries as they are: the application role can no longer
+ * insert a row of any size, root or frontier it likes. The signature cannot be
+ * checked here (PostgreSQL has no Ed25519); readers check it, and skip rows
+ * whose signature does not verify.
+ *
+ * The key becomes (ledger, size, signature): a row with a bad signature can
+ * then never occupy a size that the signer needs.
+ */
+export class AuditCheckpointGuard1795962600000 implements MigrationInterface {
+  name = 'AuditCheckpointGuard1795962600000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`REVOKE INSERT ON audit_checkpoint FROM exchange_app`);
+    await q.query(`ALTER TABLE audit_checkpoint DROP CONSTRAINT audit_checkpoint_pkey`);
+    await q.query(`ALTER TABLE audit_checkpoint ADD PRIMARY KEY (ledger, size, signature)`);
+
+    // The RFC 6962 root of a frontier (perfect subtree roots, largest first): their right fold.
+    await q.query(`
+      CREATE FUNCTION audit_frontier_root(p_frontier bytea[]) RETURNS bytea
+        LANGUAGE plpgsql IMMUTABLE STRICT AS $$
+      DECLARE
+        acc bytea := p_frontier[array_length(p_frontier, 1)];
+      BEGIN
+        FOR i IN REVERSE array_length(p_frontier, 1) - 1 .. 1 LOOP
+          acc := sha256('\\x01'::bytea || p_frontier[i] || acc);
+        END LOOP;
+        RETURN acc;
       END $$`);
+
+    await q.query(RECORD_CHECKPOINT_V1);
     await q.query(`REVOKE ALL ON FUNCTION audit_record_checkpoint(text, bigint, bigint, text, timestamptz, text, text) FROM PUBLIC`);
     await q.query(`GRANT EXECUTE ON FUNCTION audit_record_checkpoint(text, bigint, bigint, text, timestamptz, text, text) TO exchange_app`);
   }

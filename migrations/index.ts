@@ -22,6 +22,7 @@ import { OnboardDistrictMiyun1795771253966 } from './1795771253966-OnboardDistri
 import { OnboardDistrictYanqing1795771255255 } from './1795771255255-OnboardDistrictYanqing.js';
 import { AuditCheckpointGuard1795962600000 } from './1795962600000-AuditCheckpointGuard.js';
 import { AuditAppendPath1795962700000 } from './1795962700000-AuditAppendPath.js';
+import { AuditMerkleNodes1795962800000 } from './1795962800000-AuditMerkleNodes.js';
 
 /** Every migration, in the order they run. `district:new` registers new ones here. */
 export const migrations = [
@@ -49,4 +50,5 @@ export const migrations = [
   OnboardDistrictYanqing1795771255255,
   AuditCheckpointGuard1795962600000,
   AuditAppendPath1795962700000,
+  AuditMerkleNodes1795962800000,
 ];

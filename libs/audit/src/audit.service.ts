@@ -8,7 +8,8 @@ import { AuditRepository, type StoredCheckpoint } from './audit.repository.js';
 import { signCheckpoint, signerOf, type CheckpointData } from './checkpoint.js';
 import type { AuditEntryData, AuditEvent } from './hash-chain.js';
 import { LedgerVerifier, type VerificationResult } from './ledger-verifier.js';
-import { consistencyProof, frontierRoot, inclusionProof, MerkleAccumulator, merkleRoot } from './merkle.js';
+import { frontierRoot, MerkleAccumulator } from './merkle.js';
+import { MerkleStore } from './merkle-store.js';
 import type { ReceiptData } from './receipt.js';
 import { PLATFORM_LEDGER } from './ledgers.js';
 
@@ -59,12 +60,14 @@ export function checkpointFault(c: StoredCheckpoint, ledgerSize: number, keys: r
 @Injectable()
 export class AuditService {
   private readonly repository: AuditRepository;
+  private readonly tree: MerkleStore;
 
   constructor(
     private readonly db: DataSource,
     private readonly keys: AuditKeys,
   ) {
     this.repository = new AuditRepository(db);
+    this.tree = new MerkleStore(db);
   }
 
   /** The one way in: inside the transaction of the change it records. */
@@ -218,7 +221,7 @@ export class AuditService {
     let checkpoint = await this.latestCheckpoint(entry.ledger);
     if (signIfUncovered && (!checkpoint || checkpoint.size < entry.seq)) checkpoint = await this.checkpoint(entry.ledger);
     const covering = checkpoint && checkpoint.size >= entry.seq ? checkpoint : null;
-    const proof = covering ? inclusionProof(await this.repository.hashesAfter(entry.ledger, 0, covering.size), entry.seq - 1, covering.size) : [];
+    const proof = covering ? await this.tree.inclusionProof(entry.ledger, entry.seq - 1, covering.size) : [];
     return { ledger: entry.ledger, seq: entry.seq, entryHash: entry.hash, entry, checkpoint: covering && withoutFrontier(covering), proof };
   }
 
@@ -237,8 +240,8 @@ export class AuditService {
     await this.requireLedger(ledger);
     const to = await this.checkpointOfSize(ledger, toSize);
     if (!to) throw notFound(`ledger "${ledger}" has no signed checkpoint of size ${toSize}`);
-    const hashes = await this.repository.hashesAfter(ledger, 0, toSize);
-    return { ledger, fromSize, toSize, fromRoot: merkleRoot(hashes, fromSize), toRoot: to.rootHash, proof: consistencyProof(hashes, fromSize, toSize) };
+    const { proof, fromRoot } = await this.tree.consistency(ledger, fromSize, toSize);
+    return { ledger, fromSize, toSize, fromRoot, toRoot: to.rootHash, proof };
   }
 
 }

@@ -10,3 +10,4 @@ export * from './audit.service.js';
 export * from './audit-config.js';
 export * from './checkpoint.scheduler.js';
 export * from './consistency.js';
+export * from './merkle-store.js';

@@ -67,8 +67,18 @@ export function inclusionProof(entryHashes: string[], index: number, size = entr
 }
 
 export function inclusionProofOfLeafHashes(leaves: Buffer[], index: number): string[] {
-  const size = leaves.length;
-  assertSize(size, size);
+  assertSize(leaves.length, leaves.length);
+  return hex(inclusionPath(index, leaves.length, (from, to) => subtreeHash(leaves, from, to)));
+}
+
+/**
+ * Subtree of leaves [from, to): the hash of an RFC 6962 subtree, as the proof
+ * walks below ask for it (a complete aligned subtree, or one on the right edge).
+ */
+export type SubtreeHash = (from: number, to: number) => Buffer;
+
+/** The audit path of RFC 6962 §2.1.1, over any source of subtree hashes. */
+export function inclusionPath(index: number, size: number, subtree: SubtreeHash): Buffer[] {
   if (!Number.isSafeInteger(index) || index < 0 || index >= size) {
     throw new RangeError(`leaf index ${index} is outside 0..${size - 1}`);
   }
@@ -79,14 +89,14 @@ export function inclusionProofOfLeafHashes(leaves: Buffer[], index: number): str
     const k = split(n);
     if (m < k) {
       walk(m, from, from + k);
-      path.push(subtreeHash(leaves, from + k, to));
+      path.push(subtree(from + k, to));
     } else {
       walk(m - k, from + k, to);
-      path.push(subtreeHash(leaves, from, from + k));
+      path.push(subtree(from, from + k));
     }
   };
   walk(index, 0, size);
-  return hex(path);
+  return path;
 }
 
 /** Proof that the tree of `fromSize` entries is a prefix of the tree of `toSize` (RFC 6962 §2.1.2). */
@@ -96,27 +106,53 @@ export function consistencyProof(entryHashes: string[], fromSize: number, toSize
 }
 
 export function consistencyProofOfLeafHashes(leaves: Buffer[], fromSize: number): string[] {
-  const toSize = leaves.length;
-  assertSize(toSize, toSize);
+  assertSize(leaves.length, leaves.length);
+  return hex(consistencyPath(fromSize, leaves.length, (from, to) => subtreeHash(leaves, from, to)));
+}
+
+/** The consistency proof of RFC 6962 §2.1.2, over any source of subtree hashes. */
+export function consistencyPath(fromSize: number, toSize: number, subtree: SubtreeHash): Buffer[] {
   assertSize(fromSize, toSize);
   const proof: Buffer[] = [];
   const walk = (m: number, from: number, to: number, complete: boolean): void => {
     const n = to - from;
     if (m === n) {
-      if (!complete) proof.push(subtreeHash(leaves, from, to));
+      if (!complete) proof.push(subtree(from, to));
       return;
     }
     const k = split(n);
     if (m <= k) {
       walk(m, from, from + k, complete);
-      proof.push(subtreeHash(leaves, from + k, to));
+      proof.push(subtree(from + k, to));
     } else {
       walk(m - k, from + k, to, false);
-      proof.push(subtreeHash(leaves, from, from + k));
+      proof.push(subtree(from, from + k));
     }
   };
   walk(fromSize, 0, toSize, true);
-  return hex(proof);
+  return proof;
+}
+
+/**
+ * The complete aligned subtrees that make up leaves [from, to), largest
+ * first: what a subtree on the right edge of a tree is built from.
+ */
+export function completePieces(from: number, to: number): [number, number][] {
+  const pieces: [number, number][] = [];
+  while (from < to) {
+    let width = 1;
+    while (width * 2 <= to - from) width *= 2;
+    pieces.push([from, from + width]);
+    from += width;
+  }
+  return pieces;
+}
+
+/** Combines the pieces of completePieces(from, to) into the RFC 6962 hash of [from, to). */
+export function foldPieces(hashes: Buffer[]): Buffer {
+  let acc = hashes[hashes.length - 1];
+  for (let i = hashes.length - 2; i >= 0; i--) acc = nodeHash(hashes[i], acc);
+  return acc;
 }
 
 const isHash = (value: string): boolean => /^[0-9a-f]{64}$/.test(value);
