@@ -1,17 +1,37 @@
 /**
  * npm run bench:audit — appends per second under 32 concurrent clients on one
- * ledger and spread over 16, next to the floor (the same rows inserted with no
- * chain, same clients, same run); then verification speed over a long ledger.
+ * ledger and spread over 16, next to the floor (the same rows into a table with
+ * the same indexes and constraints, with no chain; same clients, same run); then
+ * verification speed over a long ledger.
  */
 import 'reflect-metadata';
-import { generateKeyPairSync, createPublicKey } from 'node:crypto';
-import { appendAuditEntries, appendAuditEntry, AuditKeys, AuditService, type AuditEvent } from '@app/audit';
+import { generateKeyPairSync, createPublicKey, randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  appendAuditEntries,
+  appendAuditEntry,
+  AuditKeys,
+  AuditRepository,
+  AuditService,
+  canonicalEntry,
+  sealEntry,
+  verifyConsistency,
+  verifyReceipt,
+  type AuditEvent,
+} from '@app/audit';
 import { createDataSource } from '@app/database';
 import { fmt, scratchDatabase } from './bench-database.js';
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 32);
 const APPENDS_PER_CLIENT = Number(process.env.BENCH_APPENDS ?? 150);
 const VERIFY_ENTRIES = Number(process.env.BENCH_VERIFY_ENTRIES ?? 1_000_000);
+
+const seconds = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e9;
 
 const event = (ledger: string, n: number): AuditEvent => ({
   ledger,
@@ -27,7 +47,9 @@ async function main() {
   const scratch = await scratchDatabase('bench_audit');
   const db = await createDataSource({ url: scratch.url, poolSize: CLIENTS + 2, applicationName: 'bench' }).initialize();
   try {
-    await db.query(`CREATE TABLE plain_entry (LIKE audit_entry INCLUDING DEFAULTS)`);
+    // The floor: the same table shape (primary key, UNIQUE (ledger, prev_hash), GIN on parties, CHECKs)
+    // and the same rows, inserted with no chain (no lock, no link trigger, no hashing in the database).
+    await db.query(`CREATE TABLE plain_entry (LIKE audit_entry INCLUDING ALL)`);
     const total = CLIENTS * APPENDS_PER_CLIENT;
 
     const run = async (label: string, write: (client: number, i: number) => Promise<unknown>) => {
@@ -41,14 +63,17 @@ async function main() {
       return { label, perSecond: total / seconds };
     };
 
-    const plain = (c: number, n: number) =>
-      db.transaction((tx) =>
+    const plain = (c: number, n: number) => {
+      // A real entry's fields and sizes; a random predecessor keeps UNIQUE (ledger, prev_hash) satisfied.
+      const e = sealEntry(event(`plain-${c % 16}`, n), n + 1, randomBytes(32).toString('hex'), new Date());
+      return db.transaction((tx) =>
         tx.query(
           `INSERT INTO plain_entry (ledger, seq, occurred_at, actor, action, subject_type, subject_id, parties, payload, prev_hash, hash)
-           VALUES ($1, $2, now(), $3, $4, $5, $6, $7, $8, $9, $9)`,
-          [`plain-${c % 16}`, n, 'bench', 'x', 'Exchange', String(n), ['a'], JSON.stringify(event('p', n).payload), '0'.repeat(64)],
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+          [e.ledger, e.seq, e.occurredAt, e.actor, e.action, e.subjectType, e.subjectId, e.parties, JSON.stringify(e.payload), e.prevHash, e.hash],
         ),
       );
+    };
     // Warm the pool and the plans before measuring.
     await run('warm-up', (c, n) => db.transaction((tx) => appendAuditEntry(tx, event(`warm-${c % 4}`, n))));
 
@@ -73,12 +98,56 @@ async function main() {
     await db.query('ANALYZE audit_entry');
     console.log('done');
     const { privateKey } = generateKeyPairSync('ed25519');
-    const audit = new AuditService(db, new AuditKeys(privateKey, [createPublicKey(privateKey)]));
+    const publicKey = createPublicKey(privateKey);
+    const audit = new AuditService(db, new AuditKeys(privateKey, [publicKey]));
+    const signStarted = process.hrtime.bigint();
     await audit.checkpoint('long');
+    console.log(`First checkpoint of the whole ledger (the database recomputes the root and stores its subtrees): ${seconds(signStarted).toFixed(1)} s`);
     const started = process.hrtime.bigint();
     const result = await audit.verifyLedger('long');
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    console.log(`Verification: ${fmt(result.checked)} entries in ${seconds.toFixed(1)} s = ${fmt(result.checked / seconds)} entries/s (ok: ${result.ok}, checkpoints: ${result.checkpointsChecked})`);
+    const verifySeconds = seconds(started);
+    console.log(`Verification: ${fmt(result.checked)} entries in ${verifySeconds.toFixed(1)} s = ${fmt(result.checked / verifySeconds)} entries/s (ok: ${result.ok}, checkpoints: ${result.checkpointsChecked})`);
+
+    // Proofs at this size: O(log n) stored nodes, whatever the length. Median of 7, the first one included.
+    const repository = new AuditRepository(db);
+    const size = result.checked;
+    const median = async (run: (i: number) => Promise<boolean>) => {
+      const times: number[] = [];
+      for (let i = 0; i < 7; i++) {
+        const t = process.hrtime.bigint();
+        if (!(await run(i))) throw new Error('a proof did not verify');
+        times.push(seconds(t) * 1000);
+      }
+      return times.sort((a, b) => a - b)[3];
+    };
+    const receiptMs = await median(async (i) => {
+      const entry = (await repository.entry('long', Math.max(1, Math.floor((size * (i + 1)) / 8))))!;
+      return verifyReceipt(await audit.receiptFor(entry), publicKey).ok;
+    });
+    const consistencyMs = await median(async (i) => {
+      const c = await audit.consistency('long', Math.max(1, Math.floor((size * (i + 1)) / 9)), size);
+      return verifyConsistency(c.fromSize, c.toSize, c.fromRoot, c.toRoot, c.proof);
+    });
+    console.log(`At ${fmt(size)} entries: a receipt (entry, checkpoint, inclusion proof) in ${receiptMs.toFixed(1)} ms; a consistency proof in ${consistencyMs.toFixed(1)} ms`);
+
+    // The floor for verification: sha256sum over the same canonical bytes, as one stream.
+    const file = join(tmpdir(), `audit-bench-${process.pid}.jsonl`);
+    const out = createWriteStream(file);
+    let bytes = 0;
+    for await (const rows of repository.stream('long')) {
+      const text = rows.map((e) => canonicalEntry(e)).join('\n') + '\n';
+      bytes += Buffer.byteLength(text);
+      if (!out.write(text)) await once(out, 'drain');
+    }
+    out.end();
+    await once(out, 'finish');
+    const shaStarted = process.hrtime.bigint();
+    execFileSync('sha256sum', [file]);
+    const shaSeconds = seconds(shaStarted);
+    await rm(file);
+    console.log(
+      `sha256sum over the same ${fmt(bytes / 1e6)} MB of canonical text: ${shaSeconds.toFixed(2)} s; verification takes ${(verifySeconds / shaSeconds).toFixed(1)}x that`,
+    );
   } finally {
     await db.destroy();
     await scratch.drop();

@@ -20,6 +20,9 @@ import { OnboardDistrictHuairou1795771251508 } from './1795771251508-OnboardDist
 import { OnboardDistrictPinggu1795771252708 } from './1795771252708-OnboardDistrictPinggu.js';
 import { OnboardDistrictMiyun1795771253966 } from './1795771253966-OnboardDistrictMiyun.js';
 import { OnboardDistrictYanqing1795771255255 } from './1795771255255-OnboardDistrictYanqing.js';
+import { AuditCheckpointGuard1795962600000 } from './1795962600000-AuditCheckpointGuard.js';
+import { AuditAppendPath1795962700000 } from './1795962700000-AuditAppendPath.js';
+import { AuditMerkleNodes1795962800000 } from './1795962800000-AuditMerkleNodes.js';
 
 /** Every migration, in the order they run. `district:new` registers new ones here. */
 export const migrations = [
@@ -45,4 +48,7 @@ export const migrations = [
   OnboardDistrictPinggu1795771252708,
   OnboardDistrictMiyun1795771253966,
   OnboardDistrictYanqing1795771255255,
+  AuditCheckpointGuard1795962600000,
+  AuditAppendPath1795962700000,
+  AuditMerkleNodes1795962800000,
 ];

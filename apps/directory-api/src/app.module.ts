@@ -15,7 +15,7 @@ import type { ApiConfig } from './config.js';
 import { CallerGuard } from './context/auth.guard.js';
 import { RequestScope, type GraphQLContext } from './context/request-scope.js';
 import { DepartmentsResolver, DistrictsResolver } from './districts/districts.resolver.js';
-import { AuditEntryFieldsResolver, AuditResolver, CheckpointFieldsResolver } from './audit/audit.resolver.js';
+import { AUDIT_RESOLVERS } from './audit/audit.resolver.js';
 import { ExchangesResolver } from './exchanges/exchanges.resolver.js';
 import { FilesResolver } from './files/files.resolver.js';
 import { FileFacetsResolver } from './files/file-facets.resolver.js';
@@ -125,9 +125,7 @@ export class AppModule {
         DepartmentsResolver,
         FilesResolver,
         FileFacetsResolver,
-        AuditResolver,
-        AuditEntryFieldsResolver,
-        CheckpointFieldsResolver,
+        ...AUDIT_RESOLVERS,
         PermissionsResolver,
         ExchangesResolver,
         ...(scheduleCheckpoints ? [CheckpointScheduler] : []),

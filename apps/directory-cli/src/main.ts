@@ -65,6 +65,41 @@ const commands: Record<string, { summary: string; run: Handler }> = {
       return (await import('./commands/audit.js')).checkReceipt(positionals[0], values);
     },
   },
+  'audit:consistency': {
+    summary: 'FILE --url URL --public-key KEY [--token T]  does the service\'s log today extend a kept receipt or checkpoint? (exit 1: no)',
+    run: async (args) => {
+      const { values, positionals } = parseArgs({
+        args,
+        allowPositionals: true,
+        options: { url: { type: 'string' }, token: { type: 'string' }, 'public-key': { type: 'string', multiple: true } },
+      });
+      return (await import('./commands/audit-consistency.js')).consistency(positionals[0], values);
+    },
+  },
+  'audit:bundle': {
+    summary: '--url URL [--token T] [--out FILE]  fetch every ledger\'s latest signed checkpoint and the platform\'s, to keep',
+    run: async (args) => {
+      const { values } = parseArgs({ args, options: { url: { type: 'string' }, token: { type: 'string' }, out: { type: 'string' } } });
+      return (await import('./commands/audit-bundle.js')).bundle(values);
+    },
+  },
+  'audit:witness': {
+    summary: '--url URL --state DIR --public-key KEY [--token T] [--interval 60] [--once]  verify, co-sign and keep the bundle; exit 1 on any inconsistency',
+    run: async (args) => {
+      const { values } = parseArgs({
+        args,
+        options: {
+          url: { type: 'string' },
+          state: { type: 'string' },
+          token: { type: 'string' },
+          'public-key': { type: 'string', multiple: true },
+          interval: { type: 'string' },
+          once: { type: 'boolean' },
+        },
+      });
+      return (await import('./commands/audit-witness.js')).witness(values);
+    },
+  },
 };
 
 function usage(): string {

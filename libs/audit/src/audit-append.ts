@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { canonicalEntry, entryHash, GENESIS_HASH, sealEntry, type AuditEntryData, type AuditEvent } from './hash-chain.js';
+import { canonicalEntry, entryHash, sealEntry, type AuditEntryData, type AuditEvent } from './hash-chain.js';
 
 export interface AuditEntryRow {
   ledger: string;
@@ -44,82 +44,76 @@ export function toEntryData(row: AuditEntryRow): AuditEntryData {
   };
 }
 
-/**
- * Appends entries to one ledger inside the caller's transaction: they commit or
- * roll back with the business write they record. This is the only way in.
- *
- * Call it last in the transaction: it takes the ledger's lock, and the lock's
- * hold time (until commit) is what bounds a ledger's throughput.
- */
-export async function appendAuditEntries(tx: EntityManager, events: AuditEvent[]): Promise<AuditEntryData[]> {
-  if (events.length === 0) return [];
+function requireTransaction(tx: EntityManager): void {
   if (!tx.queryRunner?.isTransactionActive) {
     throw new Error('audit entries are appended inside the transaction of the change they record');
   }
-  const ledger = events[0].ledger;
-  if (events.some((e) => e.ledger !== ledger)) throw new Error('one call appends to one ledger');
-  const [tail] = await tx.query<{ tail_seq: string | null; tail_hash: string | null }[]>(
-    'SELECT tail_seq, tail_hash FROM audit_lock_tail($1)',
-    [ledger],
-  );
-  let seq = tail.tail_seq === null ? 0 : Number(tail.tail_seq);
-  let prevHash = tail.tail_hash ?? GENESIS_HASH;
-  const occurredAt = new Date();
-  const entries = events.map((event) => {
-    const entry = sealEntry(event, ++seq, prevHash, occurredAt);
-    prevHash = entry.hash;
-    return entry;
-  });
-  await tx.query(
-    `INSERT INTO audit_entry (${AUDIT_ENTRY_COLUMNS})
-     SELECT ledger, seq, occurred_at, actor, action, subject_type, subject_id, parties, payload, prev_hash, hash
-       FROM jsonb_to_recordset($1::jsonb) AS e(ledger text, seq bigint, occurred_at timestamptz, actor text, action text,
-            subject_type text, subject_id text, parties text[], payload jsonb, prev_hash text, hash text)
-      ORDER BY seq`,
-    [
-      JSON.stringify(
-        entries.map((e) => ({
-          ledger: e.ledger,
-          seq: e.seq,
-          occurred_at: e.occurredAt,
-          actor: e.actor,
-          action: e.action,
-          subject_type: e.subjectType,
-          subject_id: e.subjectId,
-          parties: e.parties,
-          payload: e.payload,
-          prev_hash: e.prevHash,
-          hash: e.hash,
-        })),
-      ),
-    ],
-  );
-  return entries;
 }
 
 /**
- * Appends one entry in one round trip (see audit_append in the AuditLog
- * migration): the canonical text is made here, the tail's seq and hash are
- * filled in by the database under the ledger's lock. The entry read back is
- * hashed again here, so a disagreement between the two rolls the change back.
+ * An event sealed with placeholders, and its canonical text cut around the two
+ * values only the ledger's tail decides (prev_hash and seq): the database fills
+ * them in under the ledger's lock and hashes the whole (audit_append).
  */
-export async function appendAuditEntry(tx: EntityManager, event: AuditEvent): Promise<AuditEntryData> {
-  if (!tx.queryRunner?.isTransactionActive) {
-    throw new Error('audit entries are appended inside the transaction of the change they record');
-  }
-  const draft = sealEntry(event, 0, PREV_PLACEHOLDER, new Date());
+function draftOf(event: AuditEvent, occurredAt: Date): { draft: AuditEntryData; head: string; tail: string } {
+  const draft = sealEntry(event, 0, PREV_PLACEHOLDER, occurredAt);
   const canonical = canonicalEntry(draft);
   const marker = `"prevHash":"${PREV_PLACEHOLDER}","seq":0`;
   const at = canonical.lastIndexOf(marker);
-  const head = canonical.slice(0, at + '"prevHash":"'.length);
-  const tail = canonical.slice(at + marker.length);
+  return { draft, head: canonical.slice(0, at + '"prevHash":"'.length), tail: canonical.slice(at + marker.length) };
+}
+
+/** The entry as the database sealed it, hashed again here: a disagreement rolls the change back. */
+function sealed(draft: AuditEntryData, row: { seq: string; prev_hash: string; hash: string }): AuditEntryData {
+  const entry: AuditEntryData = { ...draft, seq: Number(row.seq), prevHash: row.prev_hash, hash: row.hash };
+  if (entryHash(entry) !== entry.hash) throw new Error('the database hashed an audit entry differently; nothing was written');
+  return entry;
+}
+
+/**
+ * Appends entries to one ledger inside the caller's transaction, in one round
+ * trip (audit_append_many): they commit or roll back with the business write
+ * they record. For bulk loads; the entries share one time.
+ */
+export async function appendAuditEntries(tx: EntityManager, events: AuditEvent[]): Promise<AuditEntryData[]> {
+  if (events.length === 0) return [];
+  requireTransaction(tx);
+  const ledger = events[0].ledger;
+  if (events.some((e) => e.ledger !== ledger)) throw new Error('one call appends to one ledger');
+  const occurredAt = new Date();
+  const drafts = events.map((e) => draftOf(e, occurredAt));
+  const rows = await tx.query<{ seq: string; prev_hash: string; hash: string }[]>(`SELECT seq, prev_hash, hash FROM audit_append_many($1, $2::jsonb)`, [
+    ledger,
+    JSON.stringify(
+      drafts.map(({ draft: d, head, tail }) => ({
+        occurred_at: d.occurredAt,
+        actor: d.actor,
+        action: d.action,
+        subject_type: d.subjectType,
+        subject_id: d.subjectId,
+        parties: d.parties,
+        payload: d.payload,
+        head,
+        tail,
+      })),
+    ),
+  ]);
+  return rows.map((row, i) => sealed(drafts[i].draft, row));
+}
+
+/**
+ * Appends one entry in one round trip (see audit_append in the AuditAppendPath
+ * migration): the only way in besides appendAuditEntries. Call it last in the
+ * transaction: it takes the ledger's lock, held until commit.
+ */
+export async function appendAuditEntry(tx: EntityManager, event: AuditEvent): Promise<AuditEntryData> {
+  requireTransaction(tx);
+  const { draft, head, tail } = draftOf(event, new Date());
   const [row] = await tx.query<{ seq: string; prev_hash: string; hash: string }[]>(
     `SELECT seq, prev_hash, hash FROM audit_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
     [draft.ledger, draft.occurredAt, draft.actor, draft.action, draft.subjectType, draft.subjectId, draft.parties, JSON.stringify(draft.payload), head, tail],
   );
-  const entry: AuditEntryData = { ...draft, seq: Number(row.seq), prevHash: row.prev_hash, hash: row.hash };
-  if (entryHash(entry) !== entry.hash) throw new Error('the database hashed an audit entry differently; nothing was written');
-  return entry;
+  return sealed(draft, row);
 }
 
 /** Stands where prev_hash goes while the canonical text is made; never a real hash (not hex). */

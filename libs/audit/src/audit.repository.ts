@@ -103,22 +103,36 @@ export class AuditRepository {
     return rows.map(toCheckpoint);
   }
 
-  async latestCheckpoint(ledger: string): Promise<StoredCheckpoint | null> {
-    const [row] = await this.db.query<CheckpointRow[]>(`SELECT * FROM audit_checkpoint WHERE ledger = $1 ORDER BY size DESC LIMIT 1`, [ledger]);
-    return row ? toCheckpoint(row) : null;
-  }
-
-  async checkpointOfSize(ledger: string, size: number): Promise<StoredCheckpoint | null> {
-    const [row] = await this.db.query<CheckpointRow[]>(`SELECT * FROM audit_checkpoint WHERE ledger = $1 AND size = $2`, [ledger, size]);
-    return row ? toCheckpoint(row) : null;
-  }
-
-  /** Replicas may race to sign the same size: the first one wins, the same tree either way. */
-  async saveCheckpoint(c: StoredCheckpoint, db: EntityManager = this.db.manager): Promise<void> {
-    await db.query(
-      `INSERT INTO audit_checkpoint (ledger, size, root_hash, signed_at, key_id, signature, frontier)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (ledger, size) DO NOTHING`,
-      [c.ledger, c.size, c.rootHash, c.signedAt, c.keyId, c.signature, c.frontier],
+  /** Rows of size at most `maxSize`, largest first, a page at a time (a page may hold forged rows). */
+  async checkpointsDescending(ledger: string, maxSize: number, limit: number, offset: number): Promise<StoredCheckpoint[]> {
+    const rows = await this.db.query<CheckpointRow[]>(
+      `SELECT * FROM audit_checkpoint WHERE ledger = $1 AND size <= $2 ORDER BY size DESC, signed_at DESC LIMIT $3 OFFSET $4`,
+      [ledger, maxSize, limit, offset],
     );
+    return rows.map(toCheckpoint);
+  }
+
+  async checkpointsOfSize(ledger: string, size: number): Promise<StoredCheckpoint[]> {
+    const rows = await this.db.query<CheckpointRow[]>(`SELECT * FROM audit_checkpoint WHERE ledger = $1 AND size = $2 ORDER BY signed_at`, [ledger, size]);
+    return rows.map(toCheckpoint);
+  }
+
+  /**
+   * Stores a signed checkpoint through audit_record_checkpoint (see the
+   * AuditCheckpointGuard migration), which recomputes the root from the
+   * entries, continuing from the stored checkpoint of `baseSize` (0: from the
+   * first entry), and refuses a root that differs. Returns the frontier it stored.
+   */
+  async recordCheckpoint(c: CheckpointData, baseSize: number, db: EntityManager = this.db.manager): Promise<string[]> {
+    const [row] = await db.query<{ frontier: string[] }[]>(`SELECT audit_record_checkpoint($1, $2, $3, $4, $5, $6, $7) AS frontier`, [
+      c.ledger,
+      baseSize,
+      c.size,
+      c.rootHash,
+      c.signedAt,
+      c.keyId,
+      c.signature,
+    ]);
+    return row.frontier;
   }
 }

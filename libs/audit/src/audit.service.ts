@@ -5,11 +5,13 @@ import { badInput, checkPageSize, notFound, forbidden, toPage, type Page } from 
 import type { AccessPolicy } from '@app/access';
 import { appendAuditEntry } from './audit-append.js';
 import { AuditRepository, type StoredCheckpoint } from './audit.repository.js';
-import { signCheckpoint } from './checkpoint.js';
+import { signCheckpoint, signerOf, type CheckpointData } from './checkpoint.js';
 import type { AuditEntryData, AuditEvent } from './hash-chain.js';
 import { LedgerVerifier, type VerificationResult } from './ledger-verifier.js';
-import { consistencyProof, inclusionProof, MerkleAccumulator } from './merkle.js';
+import { frontierRoot, MerkleAccumulator } from './merkle.js';
+import { MerkleStore } from './merkle-store.js';
 import type { ReceiptData } from './receipt.js';
+import { PLATFORM_LEDGER } from './ledgers.js';
 
 /** The signing key and the public keys whose past checkpoints are still trusted. */
 export class AuditKeys {
@@ -21,15 +23,51 @@ export class AuditKeys {
 
 export const MAX_AUDIT_PAGE = 500;
 
+export interface CheckpointBundle {
+  /** The city-wide root: the platform ledger anchors every district checkpoint. */
+  platform: CheckpointData | null;
+  ledgers: CheckpointData[];
+}
+
+/** The platform entry that anchors a district's signed checkpoint. */
+export function anchorEvent(c: CheckpointData): AuditEvent {
+  return {
+    ledger: PLATFORM_LEDGER,
+    actor: `signer:${c.keyId}`,
+    action: 'checkpoint.anchored',
+    subjectType: 'Checkpoint',
+    subjectId: `${c.ledger}/${c.size}`,
+    parties: [],
+    payload: { ledger: c.ledger, size: c.size, rootHash: c.rootHash, signedAt: c.signedAt, keyId: c.keyId, signature: c.signature },
+  };
+}
+
+const withoutFrontier = ({ frontier: _frontier, ...signed }: StoredCheckpoint): CheckpointData => signed;
+
+/**
+ * Why a stored checkpoint cannot be built on, or null when it can: signed by
+ * a known key (the one its keyId names), no larger than the ledger, and with
+ * a frontier that gives its root. Whether the root is that of the entries is
+ * checked by audit_record_checkpoint when it is stored, and by verification.
+ */
+export function checkpointFault(c: StoredCheckpoint, ledgerSize: number, keys: readonly KeyObject[]): string | null {
+  if (!signerOf(c, keys)) return `the checkpoint of size ${c.size} is not signed by a known key`;
+  if (c.size > ledgerSize) return `the checkpoint of size ${c.size} is larger than the ledger (${ledgerSize} entries)`;
+  if (frontierRoot(c.frontier, c.size) !== c.rootHash) return `the checkpoint of size ${c.size} has a frontier that does not give its root`;
+  return null;
+}
+
 @Injectable()
 export class AuditService {
   private readonly repository: AuditRepository;
+  private readonly tree: MerkleStore;
 
   constructor(
-    db: DataSource,
+    private readonly db: DataSource,
     private readonly keys: AuditKeys,
   ) {
     this.repository = new AuditRepository(db);
+    this.tree = new MerkleStore(db);
   }
 
   /** The one way in: inside the transaction of the change it records. */
@@ -71,37 +109,85 @@ export class AuditService {
     return verifier.finish();
   }
 
-  latestCheckpoint(ledger: string): Promise<StoredCheckpoint | null> {
-    return this.repository.latestCheckpoint(ledger);
+  /** The largest stored checkpoint that can be trusted (see checkpointFault); forged or broken rows are passed over. */
+  async latestCheckpoint(ledger: string, ledgerSize?: number): Promise<StoredCheckpoint | null> {
+    const size = ledgerSize ?? (await this.repository.size(ledger));
+    const PAGE = 16;
+    for (let offset = 0; ; offset += PAGE) {
+      const rows = await this.repository.checkpointsDescending(ledger, size, PAGE, offset);
+      const trusted = rows.find((c) => checkpointFault(c, size, this.keys.trustedPublicKeys) === null);
+      if (trusted) return trusted;
+      if (rows.length < PAGE) return null;
+    }
+  }
+
+  /** A trusted checkpoint of exactly this size, if one is stored. */
+  async checkpointOfSize(ledger: string, size: number): Promise<StoredCheckpoint | null> {
+    const ledgerSize = await this.repository.size(ledger);
+    const rows = await this.repository.checkpointsOfSize(ledger, size);
+    return rows.find((c) => checkpointFault(c, ledgerSize, this.keys.trustedPublicKeys) === null) ?? null;
   }
 
   /**
    * Signs a checkpoint of the ledger as it is now, continuing the tree from the
-   * previous checkpoint's frontier so that only new entries are read.
+   * latest trusted checkpoint's frontier so that only new entries are read.
+   * The database recomputes the root before storing it (audit_record_checkpoint).
    */
   async checkpoint(ledger: string): Promise<StoredCheckpoint | null> {
     const size = await this.repository.size(ledger);
     if (size === 0) return null;
-    const latest = await this.repository.latestCheckpoint(ledger);
+    const latest = await this.latestCheckpoint(ledger, size);
     if (latest && latest.size >= size) return latest;
     const tree = latest ? new MerkleAccumulator(latest.frontier, latest.size) : new MerkleAccumulator();
     for (const hash of await this.repository.hashesAfter(ledger, tree.size, size)) tree.push(hash);
     const signed = signCheckpoint({ ledger, size, rootHash: tree.root(), signedAt: new Date().toISOString() }, this.keys.signingKey);
-    await this.repository.saveCheckpoint({ ...signed, frontier: tree.frontier() });
-    return this.repository.checkpointOfSize(ledger, size);
+    // A district's checkpoint is anchored in the platform ledger in the same transaction:
+    // the platform's checkpoint then covers every district's, one root for the city.
+    const frontier = await this.db.transaction(async (tx) => {
+      const stored = await this.repository.recordCheckpoint(signed, latest?.size ?? 0, tx);
+      if (ledger !== PLATFORM_LEDGER) await appendAuditEntry(tx, anchorEvent(signed));
+      return stored;
+    });
+    return { ...signed, frontier };
   }
 
-  /** Signs a checkpoint for every ledger that grew by `minGrowth` entries, or at all when `minGrowth` is 1. */
+  /**
+   * Signs a checkpoint for every ledger that grew by `minGrowth` entries, or at
+   * all when `minGrowth` is 1. The platform ledger comes last, and is signed
+   * whenever a district was, so that its checkpoint covers their anchors.
+   */
   async checkpointGrownLedgers(minGrowth = 1): Promise<StoredCheckpoint[]> {
     const signed: StoredCheckpoint[] = [];
-    for (const { ledger, size } of await this.repository.ledgers()) {
-      const latest = await this.repository.latestCheckpoint(ledger);
+    const districts = (await this.repository.ledgers()).filter((l) => l.ledger !== PLATFORM_LEDGER);
+    for (const { ledger, size } of districts) {
+      const latest = await this.latestCheckpoint(ledger, size);
       if (size - (latest?.size ?? 0) >= minGrowth) {
         const c = await this.checkpoint(ledger);
         if (c) signed.push(c);
       }
     }
+    const platformSize = await this.repository.size(PLATFORM_LEDGER);
+    const platformLatest = await this.latestCheckpoint(PLATFORM_LEDGER, platformSize);
+    if (platformSize > 0 && (signed.length > 0 || platformSize - (platformLatest?.size ?? 0) >= minGrowth)) {
+      const c = await this.checkpoint(PLATFORM_LEDGER);
+      if (c && c.size !== platformLatest?.size) signed.push(c);
+    }
     return signed;
+  }
+
+  /**
+   * Every ledger's latest trusted checkpoint, and the platform's: what a
+   * department or a witness keeps and later checks consistency against.
+   */
+  async bundle(): Promise<CheckpointBundle> {
+    const ledgers: CheckpointData[] = [];
+    for (const { ledger, size } of await this.repository.ledgers()) {
+      if (ledger === PLATFORM_LEDGER) continue;
+      const c = await this.latestCheckpoint(ledger, size);
+      if (c) ledgers.push(withoutFrontier(c));
+    }
+    const platform = await this.latestCheckpoint(PLATFORM_LEDGER);
+    return { platform: platform && withoutFrontier(platform), ledgers };
   }
 
   async signCheckpoint(caller: AccessPolicy, ledger: string): Promise<StoredCheckpoint> {
@@ -113,8 +199,10 @@ export class AuditService {
   }
 
   /**
-   * The proof that an entry is in the log: its hash, a signed checkpoint that
-   * covers it (made now if none does yet) and the inclusion proof.
+   * The proof that an entry is in the log: its hash, the latest trusted
+   * checkpoint and the inclusion proof. A read never signs: until a checkpoint
+   * covers the entry the receipt has none (the background signer makes one
+   * within AUDIT_CHECKPOINT_EVERY_SECONDS).
    */
   async receipt(caller: AccessPolicy, ledger: string, seq: number): Promise<ReceiptData> {
     await this.requireLedger(ledger);
@@ -124,32 +212,36 @@ export class AuditService {
     return this.receiptFor(entry);
   }
 
-  async receiptFor(entry: AuditEntryData): Promise<ReceiptData> {
-    let checkpoint = await this.repository.latestCheckpoint(entry.ledger);
-    if (!checkpoint || checkpoint.size < entry.seq) checkpoint = await this.checkpoint(entry.ledger);
-    if (!checkpoint) throw notFound(`ledger "${entry.ledger}" has no entries yet`);
-    const hashes = await this.repository.hashesAfter(entry.ledger, 0, checkpoint.size);
-    return {
-      ledger: entry.ledger,
-      seq: entry.seq,
-      entryHash: entry.hash,
-      entry,
-      checkpoint,
-      proof: inclusionProof(hashes, entry.seq - 1, checkpoint.size),
-    };
+  /**
+   * `signIfUncovered` is for write paths only (a mutation that just appended
+   * the entry and returns its receipt): it signs a checkpoint when none covers
+   * the entry yet.
+   */
+  async receiptFor(entry: AuditEntryData, { signIfUncovered = false } = {}): Promise<ReceiptData> {
+    let checkpoint = await this.latestCheckpoint(entry.ledger);
+    if (signIfUncovered && (!checkpoint || checkpoint.size < entry.seq)) checkpoint = await this.checkpoint(entry.ledger);
+    const covering = checkpoint && checkpoint.size >= entry.seq ? checkpoint : null;
+    const proof = covering ? await this.tree.inclusionProof(entry.ledger, entry.seq - 1, covering.size) : [];
+    return { ledger: entry.ledger, seq: entry.seq, entryHash: entry.hash, entry, checkpoint: covering && withoutFrontier(covering), proof };
   }
 
   latestAbout(ledger: string, subjectType: string, subjectId: string): Promise<AuditEntryData | null> {
     return this.repository.latestAbout(ledger, subjectType, subjectId);
   }
 
-  /** RFC 6962 consistency proof between two signed checkpoints of a ledger. */
+  /**
+   * RFC 6962 consistency proof from any earlier size (a checkpoint or receipt
+   * someone kept) to a signed checkpoint. fromRoot is the root of the first
+   * fromSize entries as the log holds them now: a holder compares the proof
+   * with the root it kept, never with this one.
+   */
   async consistency(ledger: string, fromSize: number, toSize: number) {
     if (fromSize < 1 || fromSize > toSize) throw badInput('fromSize must be at least 1 and at most toSize');
     await this.requireLedger(ledger);
-    const [from, to] = await Promise.all([this.repository.checkpointOfSize(ledger, fromSize), this.repository.checkpointOfSize(ledger, toSize)]);
-    if (!from || !to) throw notFound(`ledger "${ledger}" has no signed checkpoint of size ${!from ? fromSize : toSize}`);
-    const hashes = await this.repository.hashesAfter(ledger, 0, toSize);
-    return { ledger, fromSize, toSize, fromRoot: from.rootHash, toRoot: to.rootHash, proof: consistencyProof(hashes, fromSize, toSize) };
+    const to = await this.checkpointOfSize(ledger, toSize);
+    if (!to) throw notFound(`ledger "${ledger}" has no signed checkpoint of size ${toSize}`);
+    const { proof, fromRoot } = await this.tree.consistency(ledger, fromSize, toSize);
+    return { ledger, fromSize, toSize, fromRoot, toRoot: to.rootHash, proof };
   }
+
 }

@@ -72,6 +72,16 @@ export function verifyCheckpointSignature(c: CheckpointData, publicKey: KeyObjec
   }
 }
 
+/**
+ * The key named by the checkpoint's keyId, if it is one of `keys` and the
+ * signature verifies with it; null otherwise. A verifier never tries every key:
+ * keyId says which one signed.
+ */
+export function signerOf(c: CheckpointData, keys: readonly KeyObject[]): KeyObject | null {
+  const key = keys.find((k) => keyIdOf(k) === c.keyId);
+  return key && verifyCheckpointSignature(c, key) ? key : null;
+}
+
 export interface SigningKeyPair {
   privateKeyPem: string;
   publicKeyPem: string;

@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { verifyCheckpointSignature, type CheckpointData } from './checkpoint.js';
+import { signerOf, type CheckpointData } from './checkpoint.js';
 import { ChainVerifier, type AuditEntryData } from './hash-chain.js';
 import { MerkleAccumulator } from './merkle.js';
 
@@ -34,7 +34,7 @@ export class LedgerVerifier {
   ) {
     this.pending = [...checkpoints].sort((a, b) => a.size - b.size);
     if (publicKeys.length) {
-      const forged = this.pending.find((c) => !publicKeys.some((k) => verifyCheckpointSignature(c, k)));
+      const forged = this.pending.find((c) => !signerOf(c, publicKeys));
       if (forged) this.fault = { seq: null, reason: `the checkpoint of size ${forged.size} is not signed by a known key` };
     }
   }

@@ -16,6 +16,11 @@ export function leafHash(entryHashHex: string): Buffer {
   return hash('sha256', data, 'buffer');
 }
 
+/** RFC 6962's leaf hash of arbitrary data (an entry's leaf is this over its 32-byte hash). */
+export function leafHashOfData(data: Uint8Array): Buffer {
+  return hash('sha256', Buffer.concat([LEAF_PREFIX, data]), 'buffer');
+}
+
 export function nodeHash(left: Buffer, right: Buffer): Buffer {
   return hash('sha256', Buffer.concat([NODE_PREFIX, left, right]), 'buffer');
 }
@@ -41,19 +46,42 @@ function assertSize(size: number, available: number): void {
   }
 }
 
+const hex = (hashes: Buffer[]): string[] => hashes.map((h) => h.toString('hex'));
+
 /** Root of the tree over the first `size` entry hashes. */
 export function merkleRoot(entryHashes: string[], size = entryHashes.length): string {
   assertSize(size, entryHashes.length);
-  return subtreeHash(entryHashes.slice(0, size).map(leafHash), 0, size).toString('hex');
+  return rootOfLeafHashes(entryHashes.slice(0, size).map(leafHash));
+}
+
+/** Root of the tree over these leaf hashes (MTH of RFC 6962). */
+export function rootOfLeafHashes(leaves: Buffer[]): string {
+  assertSize(leaves.length, leaves.length);
+  return subtreeHash(leaves, 0, leaves.length).toString('hex');
 }
 
 /** Audit path of leaf `index` in the tree of the first `size` entries (RFC 6962 §2.1.1). */
 export function inclusionProof(entryHashes: string[], index: number, size = entryHashes.length): string[] {
   assertSize(size, entryHashes.length);
+  return inclusionProofOfLeafHashes(entryHashes.slice(0, size).map(leafHash), index);
+}
+
+export function inclusionProofOfLeafHashes(leaves: Buffer[], index: number): string[] {
+  assertSize(leaves.length, leaves.length);
+  return hex(inclusionPath(index, leaves.length, (from, to) => subtreeHash(leaves, from, to)));
+}
+
+/**
+ * Subtree of leaves [from, to): the hash of an RFC 6962 subtree, as the proof
+ * walks below ask for it (a complete aligned subtree, or one on the right edge).
+ */
+export type SubtreeHash = (from: number, to: number) => Buffer;
+
+/** The audit path of RFC 6962 §2.1.1, over any source of subtree hashes. */
+export function inclusionPath(index: number, size: number, subtree: SubtreeHash): Buffer[] {
   if (!Number.isSafeInteger(index) || index < 0 || index >= size) {
     throw new RangeError(`leaf index ${index} is outside 0..${size - 1}`);
   }
-  const leaves = entryHashes.slice(0, size).map(leafHash);
   const path: Buffer[] = [];
   const walk = (m: number, from: number, to: number): void => {
     const n = to - from;
@@ -61,50 +89,86 @@ export function inclusionProof(entryHashes: string[], index: number, size = entr
     const k = split(n);
     if (m < k) {
       walk(m, from, from + k);
-      path.push(subtreeHash(leaves, from + k, to));
+      path.push(subtree(from + k, to));
     } else {
       walk(m - k, from + k, to);
-      path.push(subtreeHash(leaves, from, from + k));
+      path.push(subtree(from, from + k));
     }
   };
   walk(index, 0, size);
-  return path.map((h) => h.toString('hex'));
+  return path;
 }
 
 /** Proof that the tree of `fromSize` entries is a prefix of the tree of `toSize` (RFC 6962 §2.1.2). */
 export function consistencyProof(entryHashes: string[], fromSize: number, toSize: number): string[] {
   assertSize(toSize, entryHashes.length);
+  return consistencyProofOfLeafHashes(entryHashes.slice(0, toSize).map(leafHash), fromSize);
+}
+
+export function consistencyProofOfLeafHashes(leaves: Buffer[], fromSize: number): string[] {
+  assertSize(leaves.length, leaves.length);
+  return hex(consistencyPath(fromSize, leaves.length, (from, to) => subtreeHash(leaves, from, to)));
+}
+
+/** The consistency proof of RFC 6962 §2.1.2, over any source of subtree hashes. */
+export function consistencyPath(fromSize: number, toSize: number, subtree: SubtreeHash): Buffer[] {
   assertSize(fromSize, toSize);
-  const leaves = entryHashes.slice(0, toSize).map(leafHash);
   const proof: Buffer[] = [];
   const walk = (m: number, from: number, to: number, complete: boolean): void => {
     const n = to - from;
     if (m === n) {
-      if (!complete) proof.push(subtreeHash(leaves, from, to));
+      if (!complete) proof.push(subtree(from, to));
       return;
     }
     const k = split(n);
     if (m <= k) {
       walk(m, from, from + k, complete);
-      proof.push(subtreeHash(leaves, from + k, to));
+      proof.push(subtree(from + k, to));
     } else {
       walk(m - k, from + k, to, false);
-      proof.push(subtreeHash(leaves, from, from + k));
+      proof.push(subtree(from, from + k));
     }
   };
   walk(fromSize, 0, toSize, true);
-  return proof.map((h) => h.toString('hex'));
+  return proof;
+}
+
+/**
+ * The complete aligned subtrees that make up leaves [from, to), largest
+ * first: what a subtree on the right edge of a tree is built from.
+ */
+export function completePieces(from: number, to: number): [number, number][] {
+  const pieces: [number, number][] = [];
+  while (from < to) {
+    let width = 1;
+    while (width * 2 <= to - from) width *= 2;
+    pieces.push([from, from + width]);
+    from += width;
+  }
+  return pieces;
+}
+
+/** Combines the pieces of completePieces(from, to) into the RFC 6962 hash of [from, to). */
+export function foldPieces(hashes: Buffer[]): Buffer {
+  let acc = hashes[hashes.length - 1];
+  for (let i = hashes.length - 2; i >= 0; i--) acc = nodeHash(hashes[i], acc);
+  return acc;
 }
 
 const isHash = (value: string): boolean => /^[0-9a-f]{64}$/.test(value);
 
 /** RFC 9162 §2.1.3.2. Never throws: a malformed proof simply does not verify. */
 export function verifyInclusion(entryHashHex: string, index: number, size: number, proof: string[], rootHex: string): boolean {
-  if (!isHash(entryHashHex) || !isHash(rootHex) || !proof.every(isHash)) return false;
+  return isHash(entryHashHex) && verifyInclusionOfLeafHash(leafHash(entryHashHex).toString('hex'), index, size, proof, rootHex);
+}
+
+/** verifyInclusion, given the leaf hash itself (for leaves that are not entry hashes). */
+export function verifyInclusionOfLeafHash(leafHashHex: string, index: number, size: number, proof: string[], rootHex: string): boolean {
+  if (!isHash(leafHashHex) || !isHash(rootHex) || !proof.every(isHash)) return false;
   if (!Number.isSafeInteger(index) || !Number.isSafeInteger(size) || index < 0 || index >= size) return false;
   let fn = BigInt(index);
   let sn = BigInt(size - 1);
-  let r: Buffer = leafHash(entryHashHex);
+  let r: Buffer = Buffer.from(leafHashHex, 'hex');
   for (const hex of proof) {
     if (sn === 0n) return false;
     const p = Buffer.from(hex, 'hex');
@@ -212,5 +276,19 @@ export class MerkleAccumulator {
 
   frontier(): string[] {
     return this.roots.map((r) => r.toString('hex'));
+  }
+}
+
+/**
+ * The root a stored frontier stands for, or null when the frontier cannot be
+ * the frontier of `size` leaves (wrong count or malformed hashes).
+ */
+export function frontierRoot(frontier: unknown, size: number): string | null {
+  if (!Array.isArray(frontier) || !frontier.every((h) => typeof h === 'string' && isHash(h))) return null;
+  if (!Number.isSafeInteger(size) || size < 1) return null;
+  try {
+    return new MerkleAccumulator(frontier as string[], size).root();
+  } catch {
+    return null;
   }
 }

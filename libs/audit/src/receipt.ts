@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { verifyCheckpointSignature, type CheckpointData } from './checkpoint.js';
+import { keyIdOf, signerOf, type CheckpointData } from './checkpoint.js';
 import { entryHash, type AuditEntryData } from './hash-chain.js';
 import { verifyInclusion } from './merkle.js';
 
@@ -14,23 +14,56 @@ export interface ReceiptData {
   proof: string[];
 }
 
+const isKeyList = (keys: KeyObject | readonly KeyObject[]): keys is readonly KeyObject[] => Array.isArray(keys);
+
+/** A payload JSON can carry but JCS cannot encode (1e400 reads as Infinity) hashes to nothing. */
+function hashOf(entry: AuditEntryData): string | null {
+  try {
+    return entryHash(entry);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The whole receipt as one JSON value, in the form this document describes
+ * (positions as decimal strings): what a client keeps, whatever else it selects.
+ */
+export function receiptDocument(r: ReceiptData): Record<string, unknown> {
+  const c = r.checkpoint;
+  return {
+    ledger: r.ledger,
+    seq: String(r.seq),
+    entryHash: r.entryHash,
+    entry: r.entry ? { ...r.entry, seq: String(r.entry.seq) } : null,
+    checkpoint: c ? { ledger: c.ledger, size: String(c.size), rootHash: c.rootHash, signedAt: c.signedAt, keyId: c.keyId, signature: c.signature } : null,
+    proof: r.proof,
+  };
+}
+
 export type ReceiptVerdict = { ok: true } | { ok: false; reason: string };
 
 /**
- * Verifies a receipt offline: the entry hashes to entryHash, the checkpoint is
- * signed by the given key, and the proof places the entry in that checkpoint's tree.
+ * Verifies a receipt offline: the entry hashes to entryHash (and its own hash
+ * field says the same), the checkpoint is signed by the key its keyId names,
+ * one of `keys`, and the proof places the entry in that checkpoint's tree.
  */
-export function verifyReceipt(receipt: ReceiptData, publicKey: KeyObject): ReceiptVerdict {
+export function verifyReceipt(receipt: ReceiptData, keys: KeyObject | readonly KeyObject[]): ReceiptVerdict {
   const { checkpoint } = receipt;
   if (receipt.entry) {
-    if (entryHash(receipt.entry) !== receipt.entryHash) return { ok: false, reason: 'the entry does not hash to entryHash' };
+    if (receipt.entry.hash !== receipt.entryHash) return { ok: false, reason: 'the entry\'s hash field is not entryHash' };
+    if (hashOf(receipt.entry) !== receipt.entryHash) return { ok: false, reason: 'the entry does not hash to entryHash' };
     if (receipt.entry.ledger !== receipt.ledger || receipt.entry.seq !== receipt.seq) {
       return { ok: false, reason: 'the entry is not the one the receipt names' };
     }
   }
   if (!checkpoint) return { ok: false, reason: 'no checkpoint covers this entry yet' };
   if (checkpoint.ledger !== receipt.ledger) return { ok: false, reason: 'the checkpoint is for another ledger' };
-  if (!verifyCheckpointSignature(checkpoint, publicKey)) return { ok: false, reason: 'the checkpoint signature does not verify with this key' };
+  const known: readonly KeyObject[] = isKeyList(keys) ? keys : [keys];
+  if (!known.some((k) => keyIdOf(k) === checkpoint.keyId)) {
+    return { ok: false, reason: `the checkpoint names key ${checkpoint.keyId}, not the key given (${known.map(keyIdOf).join(', ')})` };
+  }
+  if (!signerOf(checkpoint, known)) return { ok: false, reason: 'the checkpoint signature does not verify with its key' };
   if (receipt.seq > checkpoint.size) return { ok: false, reason: `seq ${receipt.seq} is past the checkpoint size ${checkpoint.size}` };
   if (!verifyInclusion(receipt.entryHash, receipt.seq - 1, checkpoint.size, receipt.proof, checkpoint.rootHash)) {
     return { ok: false, reason: 'the inclusion proof does not lead to the checkpoint root' };
@@ -38,7 +71,69 @@ export function verifyReceipt(receipt: ReceiptData, publicKey: KeyObject): Recei
   return { ok: true };
 }
 
-/** Parses untrusted JSON into a receipt, with one clear message for anything malformed. */
+export class ReceiptFormatError extends Error {}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function text(o: Record<string, unknown>, name: string, where: string): string {
+  if (typeof o[name] !== 'string') throw new ReceiptFormatError(`${where}${name} must be a string`);
+  return o[name];
+}
+
+/** seq and size travel as JSON numbers or, from GraphQL's BigInt, as decimal strings: both are read. */
+function position(o: Record<string, unknown>, name: string, where: string): number {
+  const v = o[name];
+  const n = typeof v === 'string' && /^[0-9]{1,16}$/.test(v) ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1) throw new ReceiptFormatError(`${where}${name} must be a positive whole number`);
+  return n;
+}
+
+function hashes(o: Record<string, unknown>, name: string): string[] {
+  const v = o[name];
+  if (!Array.isArray(v) || !v.every((p) => typeof p === 'string')) throw new ReceiptFormatError(`${name} must be a list of hashes`);
+  return v;
+}
+
+export function parseCheckpoint(v: unknown): CheckpointData | null {
+  if (v === null || v === undefined) return null;
+  if (!isObject(v)) throw new ReceiptFormatError('checkpoint must be an object or null');
+  const w = 'checkpoint.';
+  return {
+    ledger: text(v, 'ledger', w),
+    size: position(v, 'size', w),
+    rootHash: text(v, 'rootHash', w),
+    signedAt: text(v, 'signedAt', w),
+    keyId: text(v, 'keyId', w),
+    signature: text(v, 'signature', w),
+  };
+}
+
+function parseEntry(v: unknown): AuditEntryData | null {
+  if (v === null || v === undefined) return null;
+  if (!isObject(v)) throw new ReceiptFormatError('entry must be an object or null');
+  const w = 'entry.';
+  if (!Array.isArray(v.parties) || !v.parties.every((p) => typeof p === 'string')) throw new ReceiptFormatError('entry.parties must be a list of strings');
+  if (!('payload' in v)) throw new ReceiptFormatError('entry.payload is missing');
+  return {
+    ledger: text(v, 'ledger', w),
+    seq: position(v, 'seq', w),
+    occurredAt: text(v, 'occurredAt', w),
+    actor: text(v, 'actor', w),
+    action: text(v, 'action', w),
+    subjectType: text(v, 'subjectType', w),
+    subjectId: text(v, 'subjectId', w),
+    parties: v.parties,
+    payload: v.payload,
+    prevHash: text(v, 'prevHash', w),
+    hash: text(v, 'hash', w),
+  };
+}
+
+/**
+ * Reads untrusted JSON into a receipt. Any JSON at all is either a receipt or
+ * one clear sentence of what is wrong with it. A receipt fetched over GraphQL
+ * may be the object itself or carry it whole in its `document` field.
+ */
 export function parseReceipt(json: string): ReceiptData {
   let value: unknown;
   try {
@@ -46,15 +141,19 @@ export function parseReceipt(json: string): ReceiptData {
   } catch {
     throw new Error('the receipt is not valid JSON');
   }
-  const r = value as Partial<ReceiptData> & { seq?: unknown };
-  const seq = typeof r.seq === 'string' ? Number(r.seq) : r.seq;
-  if (typeof r !== 'object' || r === null || typeof r.ledger !== 'string' || typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 1) {
-    throw new Error('the receipt needs a ledger and a positive seq');
+  try {
+    if (isObject(value) && isObject(value.document)) value = value.document;
+    if (!isObject(value)) throw new ReceiptFormatError('a receipt is a JSON object');
+    return {
+      ledger: text(value, 'ledger', ''),
+      seq: position(value, 'seq', ''),
+      entryHash: text(value, 'entryHash', ''),
+      proof: hashes(value, 'proof'),
+      checkpoint: parseCheckpoint(value.checkpoint),
+      entry: parseEntry(value.entry),
+    };
+  } catch (error) {
+    if (error instanceof ReceiptFormatError) throw new Error(`not a receipt: ${error.message}`);
+    throw error;
   }
-  if (typeof r.entryHash !== 'string' || !Array.isArray(r.proof) || !r.proof.every((p) => typeof p === 'string')) {
-    throw new Error('the receipt needs an entryHash and a proof (a list of hashes)');
-  }
-  const checkpoint = r.checkpoint ? { ...r.checkpoint, size: Number(r.checkpoint.size) } : null;
-  const entry = r.entry ? { ...r.entry, seq: Number(r.entry.seq) } : null;
-  return { ledger: r.ledger, seq, entryHash: r.entryHash, proof: r.proof, checkpoint, entry };
 }

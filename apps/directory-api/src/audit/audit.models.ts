@@ -31,6 +31,15 @@ export class CheckpointModel {
   @Field() keyId!: string;
 }
 
+@ObjectType('CheckpointBundle', { description: "every ledger's latest signed checkpoint and the platform's, which anchors them all" })
+export class CheckpointBundleModel {
+  @Field(() => CheckpointModel, { nullable: true, description: 'the city-wide root: the platform ledger anchors every district checkpoint' })
+  platform!: CheckpointModel | null;
+  @Field(() => [CheckpointModel]) ledgers!: CheckpointModel[];
+  @Field(() => JsonScalar, { description: 'the whole bundle as one JSON value: keep it, and check later that the log extends it (audit:consistency, audit:witness)' })
+  document!: unknown;
+}
+
 @ObjectType('AuditReceipt')
 export class AuditReceiptModel {
   @Field() ledger!: string;

@@ -1,9 +1,10 @@
 import { Args, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { DateTimeScalar } from '../graphql/scalars.js';
 import type { AccessPolicy } from '@app/access';
-import { AuditKeys, AuditService, keyIdOf, type AuditEntryData } from '@app/audit';
+import { AuditKeys, AuditService, bundleDocument, keyIdOf, receiptDocument, type AuditEntryData } from '@app/audit';
 import { badInput } from '@app/common';
 import { toConnection, type Connection } from '../graphql/connection.js';
+import { JsonScalar } from '../graphql/scalars.js';
 import { Caller } from '../context/auth.guard.js';
 import {
   AuditEntryConnectionModel,
@@ -12,6 +13,7 @@ import {
   AuditPublicKeyModel,
   AuditReceiptModel,
   ChainVerificationModel,
+  CheckpointBundleModel,
   CheckpointModel,
   ConsistencyArgs,
   ConsistencyProofModel,
@@ -57,6 +59,12 @@ export class AuditResolver {
     return this.audit.consistency(ledger, position(fromSize, 'fromSize'), position(toSize, 'toSize'));
   }
 
+  @Query(() => CheckpointBundleModel, { description: "every ledger's latest signed checkpoint and the platform's" })
+  async auditCheckpointBundle(): Promise<CheckpointBundleModel> {
+    const bundle = await this.audit.bundle();
+    return { ...bundle, document: bundleDocument(bundle) };
+  }
+
   @Query(() => [AuditPublicKeyModel], { description: 'the keys that sign checkpoints, the current one first' })
   auditPublicKeys(): AuditPublicKeyModel[] {
     return this.keys.trustedPublicKeys.map((key) => ({
@@ -87,3 +95,16 @@ export class CheckpointFieldsResolver {
     return new Date(checkpoint.signedAt);
   }
 }
+
+@Resolver(() => AuditReceiptModel)
+export class AuditReceiptFieldsResolver {
+  @ResolveField(() => JsonScalar, {
+    description: 'the whole receipt as one JSON value (entry, checkpoint, proof): keep this; it verifies offline with audit:check-receipt whatever else is selected',
+  })
+  document(@Parent() receipt: AuditReceiptModel): unknown {
+    return receiptDocument(receipt);
+  }
+}
+
+/** Every resolver of the audit API, for the application module. */
+export const AUDIT_RESOLVERS = [AuditResolver, AuditEntryFieldsResolver, CheckpointFieldsResolver, AuditReceiptFieldsResolver];

@@ -1,4 +1,5 @@
-import { Args, Context, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { Args, Context, Info, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { OperationTypeNode, type GraphQLResolveInfo } from 'graphql';
 import type { AccessPolicy } from '@app/access';
 import { AuditService } from '@app/audit';
 import { ExchangeService, type ExchangeRow } from '@app/exchange';
@@ -75,8 +76,9 @@ export class ExchangesResolver {
   }
 
   @ResolveField(() => AuditReceiptModel, { nullable: true, description: "the receipt of the exchange's latest audit entry" })
-  async receipt(@Parent() x: ExchangeRow) {
+  async receipt(@Parent() x: ExchangeRow, @Info() info: GraphQLResolveInfo) {
     const entry = await this.audit.latestAbout(x.districtCode, 'Exchange', x.id);
-    return entry ? this.audit.receiptFor(entry) : null;
+    // A mutation that just recorded a step returns a receipt that verifies at once; a read never signs.
+    return entry ? this.audit.receiptFor(entry, { signIfUncovered: info.operation.operation === OperationTypeNode.MUTATION }) : null;
   }
 }

@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import cliProgress from 'cli-progress';
-import { AuditRepository, AuditService, generateSigningKeyPair, loadAuditKeys, parsePublicKey, parseReceipt, verifyReceipt } from '@app/audit';
+import { AuditRepository, AuditService, generateSigningKeyPair, loadAuditKeys, parsePublicKey, parseReceipt, receiptDocument, verifyReceipt } from '@app/audit';
 import { developmentEnv, openDatabase } from '../cli-env.js';
 
 /** Prints a new Ed25519 key pair: the private key goes into AUDIT_SIGNING_KEY, the public one to departments. */
@@ -59,7 +59,7 @@ export async function receipt(options: { ledger?: string; seq?: string; out?: st
   await withAudit(async (audit, repository) => {
     const entry = await repository.entry(options.ledger!, seq);
     if (!entry) throw new Error(`no entry ${options.seq} in ledger "${options.ledger}"`);
-    const json = JSON.stringify(await audit.receiptFor(entry), null, 2);
+    const json = JSON.stringify(receiptDocument(await audit.receiptFor(entry)), null, 2);
     if (options.out) await writeFile(options.out, json);
     else console.log(json);
   });

@@ -36,9 +36,14 @@ describe('the pilot data set', () => {
     const after = await counts();
     expect(after.files).toBe(600);
     expect(after.permissions).toBe(120);
-    // A grant each, and a revocation for each revoked one.
+    // A registration per file, a grant each, and a revocation for each revoked one.
     const [{ revoked }] = await db.query(`SELECT count(*)::int AS revoked FROM permission WHERE revoked_at IS NOT NULL`);
-    expect(after.entries).toBe(120 + revoked);
+    expect(after.entries).toBe(600 + 120 + revoked);
+    const [{ registered }] = await db.query(
+      `SELECT count(DISTINCT e.subject_id)::int AS registered FROM audit_entry e JOIN data_file f ON f.id::text = e.subject_id
+        WHERE e.ledger = 'beijing' AND e.action = 'file.registered' AND e.subject_type = 'DataFile'`,
+    );
+    expect(registered).toBe(600);
 
     const [shape] = await db.query(
       `SELECT min(n)::int AS min, max(n)::int AS max, bool_or(s) AS some_sensitive

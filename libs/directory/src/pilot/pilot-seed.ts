@@ -166,7 +166,8 @@ export function generatePilotGrants(files: NewFile[], departments: Department[],
 
 /**
  * Loads the pilot data set; idempotent, since every row has a stable key and
- * existing rows are left alone. Grants are audited as any grant is.
+ * existing rows are left alone. File registrations and grants are audited as
+ * any are, a batch at a time (audit_append_many).
  */
 export async function seedPilot(db: DataSource, options: PilotOptions = PILOT_DEFAULTS, progress: Progress = () => {}) {
   const departments = await db.query<Department[]>(
@@ -183,8 +184,35 @@ export async function seedPilot(db: DataSource, options: PilotOptions = PILOT_DE
   const files = generatePilotFiles(departments, options);
   const repository = new FilesRepository(db);
   let filesInserted = 0;
+  const ownerCode = new Map(departments.map((d) => [d.id, d.code]));
   for (let i = 0; i < files.length; i += BATCH) {
-    filesInserted += await db.transaction((tx) => repository.insertMany(tx, files.slice(i, i + BATCH)));
+    filesInserted += await db.transaction(async (tx) => {
+      const batch = files.slice(i, i + BATCH);
+      // Every registration is audited, as registerFile does; a file already there was audited when it came.
+      const present = new Set(
+        (
+          await tx.query<{ id: string }[]>(`SELECT id FROM data_file WHERE district_id = $1 AND id = ANY($2::uuid[])`, [departments[0].district_id, batch.map((f) => f.id)])
+        ).map((r) => r.id),
+      );
+      const fresh = batch.filter((f) => !present.has(f.id!));
+      const inserted = await repository.insertMany(tx, fresh);
+      await appendAuditEntries(
+        tx,
+        fresh.map((f) => {
+          const owner = ownerCode.get(f.ownerDepartmentId)!;
+          return {
+            ledger: options.districtCode,
+            actor: `pilot-seed@${owner}`,
+            action: 'file.registered',
+            subjectType: 'DataFile',
+            subjectId: f.id!,
+            parties: [owner],
+            payload: { code: f.code, title: f.title, classification: f.classification, fields: f.fields.map((x) => x.name), seeded: true },
+          };
+        }),
+      );
+      return inserted;
+    });
     progress('files', Math.min(i + BATCH, files.length), files.length);
   }
 

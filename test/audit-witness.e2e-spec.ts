@@ -1,0 +1,136 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFile } from 'node:child_process';
+import { createPublicKey, verify } from 'node:crypto';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { DataSource } from 'typeorm';
+import { appendAuditEntry, entryHash, keyIdOf, type GraphqlPost } from '@app/audit';
+import type { DepartmentRef } from '@app/auth';
+import { cosignatureMessage, witnessOnce } from '../apps/directory-cli/src/commands/audit-witness.js';
+import { createTestDatabase, type TestDatabase } from './test-database.js';
+import { startTestApp, type TestApp } from './test-app.js';
+import { World } from './world.js';
+
+/**
+ * The ledger of ledgers and its witness: each district checkpoint is anchored
+ * in the platform ledger; a witness keeps the bundle of heads, co-signs what
+ * extends it, and raises the alarm when the operator rewrites history.
+ */
+const run = promisify(execFile);
+let database: TestDatabase;
+let db: DataSource;
+let api: TestApp;
+let dept: DepartmentRef;
+let auditor: string;
+let post: GraphqlPost;
+
+const append = (ledger: string, n: number) =>
+  db.transaction((tx) => appendAuditEntry(tx, { ledger, actor: 'test', action: 'test.step', subjectType: 'Test', subjectId: String(n), parties: [dept.code], payload: { n } }));
+const sign = (ledger: string) => api.gql(auditor, `mutation { signCheckpoint(ledger: "${ledger}") { size rootHash } }`);
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  db = await database.dataSource();
+  const world = new World(db);
+  dept = await world.department('wit-alpha', await world.district('wit'));
+  await world.district('wut');
+  for (let n = 1; n <= 8; n++) await append(n % 2 ? 'wit' : 'wut', n);
+  api = await startTestApp(database);
+  auditor = await api.tokenFor(dept, ['AUDITOR']);
+  post = async (query, variables) => {
+    const res = await api.gql(auditor, query, variables);
+    if (res.errors) throw new Error(res.errors[0].message);
+    return res.data;
+  };
+});
+
+afterAll(async () => {
+  await api?.close();
+  await database?.drop();
+});
+
+const operatorKey = () => createPublicKey(api.config.auditKeys.signingKey);
+
+describe('the ledger of ledgers', () => {
+  it("anchors every district checkpoint in the platform ledger; the bundle holds each ledger's head and the platform's", async () => {
+    const wit: any = await sign('wit');
+    await sign('wut');
+    await sign('platform');
+    const log: any = await api.gql(auditor, `{ auditLog(ledger: "platform", first: 500) { edges { node { actor action subjectId payload } } } }`);
+    const anchors = log.data.auditLog.edges.map((e: any) => e.node).filter((n: any) => n.action === 'checkpoint.anchored');
+    expect(anchors.map((a: any) => a.subjectId)).toEqual(['wit/4', 'wut/4']);
+    expect(anchors[0]).toMatchObject({ actor: expect.stringMatching(/^signer:[0-9a-f]{16}$/), payload: { ledger: 'wit', size: 4, rootHash: wit.data.signCheckpoint.rootHash } });
+    const bundle: any = await api.gql(auditor, `{ auditCheckpointBundle { platform { size } ledgers { ledger size } document } }`);
+    expect(bundle.errors).toBeUndefined();
+    const platformSize = Number(bundle.data.auditCheckpointBundle.platform.size);
+    expect(platformSize).toBeGreaterThanOrEqual(19); // 17 onboardings and 2 anchors
+    expect(bundle.data.auditCheckpointBundle.ledgers).toEqual([
+      { ledger: 'wit', size: '4' },
+      { ledger: 'wut', size: '4' },
+    ]);
+    expect(bundle.data.auditCheckpointBundle.document.platform).toMatchObject({ ledger: 'platform', size: String(platformSize) });
+  });
+});
+
+describe('a witness', () => {
+  it('co-signs heads that extend what it kept, and raises the alarm on a rewrite (in process and on the command line)', async () => {
+    const state = await mkdtemp(join(tmpdir(), 'witness-'));
+    const first = await witnessOnce(state, post, [operatorKey()]);
+    expect(first).toEqual({ code: 0, line: expect.stringMatching(/^ok: 3 ledgers extend what this witness kept; platform size \d+; co-signed 3 new heads as [0-9a-f]{16}$/) });
+
+    for (let n = 9; n <= 12; n++) await append('wit', n);
+    await sign('wit');
+    await sign('platform');
+    expect(await witnessOnce(state, post, [operatorKey()])).toMatchObject({ code: 0, line: expect.stringMatching(/co-signed 2 new heads/) });
+
+    // Co-signatures verify with the witness's own key, over the operator's checkpoint message.
+    const cosigned = (await readFile(join(state, 'cosignatures.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(cosigned).toHaveLength(5);
+    const last = cosigned[4];
+    const witnessKey = createPublicKey(await readFile(join(state, 'witness-key.pem'), 'utf8'));
+    expect(last.witnessKeyId).toBe(keyIdOf(witnessKey));
+    const c = { ...last.checkpoint, size: Number(last.checkpoint.size) };
+    expect(verify(null, Buffer.from(cosignatureMessage(c, last.witnessedAt)), witnessKey, Buffer.from(last.cosignature, 'base64'))).toBe(true);
+    const keptBefore = await readFile(join(state, 'heads.json'), 'utf8');
+
+    // The operator rewrites entry 3 of "wit", recomputes every later hash, drops the later checkpoints and signs again.
+    await db.transaction(async (tx) => {
+      await tx.query('SET LOCAL session_replication_role = replica');
+      const rows = await tx.query<any[]>(`SELECT * FROM audit_entry WHERE ledger = 'wit' AND seq >= 3 ORDER BY seq`);
+      let prev = (await tx.query<{ hash: string }[]>(`SELECT hash FROM audit_entry WHERE ledger = 'wit' AND seq = 2`))[0].hash;
+      for (const row of rows) {
+        const payload = Number(row.seq) === 3 ? { n: 'rewritten' } : row.payload;
+        const e = { ledger: 'wit', seq: Number(row.seq), occurredAt: row.occurred_at.toISOString(), actor: row.actor, action: row.action, subjectType: row.subject_type, subjectId: row.subject_id, parties: row.parties, payload, prevHash: prev };
+        const hash = entryHash(e);
+        await tx.query(`UPDATE audit_entry SET payload = $2, prev_hash = $3, hash = $4 WHERE ledger = 'wit' AND seq = $1`, [row.seq, JSON.stringify(payload), prev, hash]);
+        prev = hash;
+      }
+      await tx.query(`DELETE FROM audit_checkpoint WHERE ledger = 'wit'`);
+    });
+    await sign('wit');
+    await sign('platform');
+
+    const caught = await witnessOnce(state, post, [operatorKey()]);
+    expect(caught).toEqual({ code: 1, line: expect.stringMatching(/^ALARM rewritten: ledger wit: the signed log today \(size 8 .* does not extend the checkpoint you hold \(size 8|^ALARM split-view: ledger wit: two signed checkpoints of size 8/) });
+    expect(await readFile(join(state, 'heads.json'), 'utf8')).toBe(keptBefore);
+    expect(await readFile(join(state, 'alarms.jsonl'), 'utf8')).toMatch(/"kind":"(rewritten|split-view)"/);
+
+    // The command line: one line, exit code 1.
+    await api.app.listen(0, '127.0.0.1');
+    const url = `http://127.0.0.1:${(api.app.getHttpServer().address() as AddressInfo).port}/graphql`;
+    await writeFile(join(state, 'operator.pem'), operatorKey().export({ format: 'pem', type: 'spki' }).toString());
+    const cli = await run(
+      process.execPath,
+      ['--import', '@swc-node/register/esm-register', 'apps/directory-cli/src/main.ts', 'audit:witness', '--url', url, '--state', state, '--public-key', join(state, 'operator.pem'), '--token', auditor, '--once'],
+      { env: { ...process.env, NODE_OPTIONS: '' } },
+    ).then(
+      (r) => ({ code: 0, stdout: r.stdout }),
+      (e: { code: number; stdout: string }) => e,
+    );
+    expect(cli.code).toBe(1);
+    expect(cli.stdout.trim().split('\n')).toEqual([expect.stringMatching(/ALARM (rewritten|split-view): ledger wit/)]);
+  });
+});
