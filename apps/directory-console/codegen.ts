@@ -1,8 +1,8 @@
 import type { CodegenConfig } from '@graphql-codegen/cli';
 
-/** Typed operations from the public contract (plus the served fields the console uses). */
+/** Typed operations from the public contract: the console uses nothing else. */
 const config: CodegenConfig = {
-  schema: ['docs/api-contract.graphql', 'apps/directory-console/src/api/served-extensions.graphql'],
+  schema: ['docs/api-contract.graphql'],
   documents: ['apps/directory-console/src/**/*.{ts,tsx}', '!apps/directory-console/src/gql/**'],
   ignoreNoDocuments: true,
   generates: {
