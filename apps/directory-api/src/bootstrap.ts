@@ -13,6 +13,7 @@ import { requireBearerToken, resolveCaller } from './graphql/graphql-auth.hook.j
 import { serveGraphiql } from './graphql/graphiql.js';
 import { REQUEST_BODY_LIMIT_MIB } from './graphql/input-limits.js';
 import { serveConsole, type ConsoleOptions } from './console/serve-console.js';
+import { HEALTH_PATHS, HealthChecks, serveHealth } from './operations/health.js';
 
 /** A client's own X-Request-Id is kept when it is a plain token; anything else gets a fresh one. */
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -43,6 +44,8 @@ function checkRequestBody(body: unknown): string | undefined {
   else if (fields.extensions !== undefined && (typeof fields.extensions !== 'object' || Array.isArray(fields.extensions))) return 'extensions must be a JSON object';
   return undefined;
 }
+
+const UNLIMITED_PATHS = new Set<string>(Object.values(HEALTH_PATHS));
 
 const GRAPHQL_RESPONSE = 'application/graphql-response+json';
 
@@ -129,6 +132,8 @@ export async function createApp(
   await app.register(rateLimit, {
     max: config.rateLimitPerMinute,
     timeWindow: 60_000,
+    // Probes and scrapes must never be refused.
+    allowList: (request: FastifyRequest) => UNLIMITED_PATHS.has(request.url.split('?')[0]),
     // Per department: its members share one budget, so one department cannot crowd out the others.
     keyGenerator: (request: FastifyRequest) => (request.claims ? `dept:${request.claims.departmentCode}` : `ip:${request.ip}`),
     // Thrown into the GraphQL driver's error path, where the formatter gives it its code and status.
@@ -139,6 +144,7 @@ export async function createApp(
       }),
   });
   resolveCaller(fastify, { directory: app.get(DirectoryService), access: app.get(AccessService) }, GRAPHQL_PATH);
+  serveHealth(fastify, app.get(HealthChecks));
   if (config.graphiql) serveGraphiql(fastify, GRAPHQL_PATH, options.graphiqlHeaders);
   if (options.console) await serveConsole(app, options.console);
   await app.init();
