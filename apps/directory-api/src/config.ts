@@ -21,6 +21,10 @@ export interface ApiConfig {
   acquireTimeoutMs: number;
   /** pino level: fatal, error, warn, info, debug, trace or silent. */
   logLevel: string;
+  /** Bearer token for /metrics; see serveMetrics. */
+  metricsToken?: string;
+  /** NODE_ENV is production: no pretty logs, no open /metrics. */
+  production: boolean;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -63,5 +67,7 @@ function readApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
     statementTimeoutMs: integer(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 10_000, 100, 3_600_000),
     acquireTimeoutMs: integer(env, 'DATABASE_ACQUIRE_TIMEOUT_MS', 3_000, 100, 600_000),
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', LOG_LEVELS),
+    metricsToken: env.METRICS_TOKEN || undefined,
+    production: env.NODE_ENV === 'production',
   };
 }
