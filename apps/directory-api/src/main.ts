@@ -1,30 +1,32 @@
 import 'reflect-metadata';
 import { join } from 'node:path';
 import { ConfigError, Tokens } from '@app/auth';
-import { applyDevelopmentSecrets, DEFAULT_DATA_DIR } from '@app/common';
+import { applyDevelopmentSecrets } from '@app/common';
 import { createDataSource, migrateDatabase, resolveDatabase } from '@app/database';
 import { PILOT_DEFAULTS, seedPilot } from '@app/directory';
 import { migrations } from '../../../migrations/index.js';
 import { createApp } from './bootstrap.js';
-import { loadApiConfig } from './config.js';
+import { loadApiConfig, loadEnvironment } from './config.js';
 
 const EXAMPLE_QUERY = `{ files(first: 5, filter: { search: "vaccination" }) { totalCount edges { node { title classification owner { name } myAccess } } } }`;
 
 async function main(): Promise<void> {
+  // The one place the process's environment is read; everything else gets the checked configuration.
   const env = process.env;
-  const dataDir = env.DATA_DIR ?? DEFAULT_DATA_DIR;
-  const developmentSecrets = applyDevelopmentSecrets(env, dataDir);
+  const developmentSecrets = applyDevelopmentSecrets(env, loadEnvironment(env).DATA_DIR);
   const config = loadApiConfig(env);
+  const { startup } = config;
+  const dataDir = startup.dataDir;
 
-  const database = await resolveDatabase(env, join(dataDir, 'pglite'));
+  const database = await resolveDatabase({ url: startup.databaseUrl, poolSize: startup.poolSize }, join(dataDir, 'pglite'));
   // In production the service's own role may not alter the schema: migrations then
   // run as MIGRATION_DATABASE_URL's owner role, or separately (MIGRATE_ON_START=false).
-  if (env.MIGRATE_ON_START !== 'false') {
-    const ran = await migrateDatabase(env.MIGRATION_DATABASE_URL ?? database.url, migrations);
+  if (startup.migrateOnStart) {
+    const ran = await migrateDatabase(startup.migrationDatabaseUrl ?? database.url, migrations);
     if (ran.length) console.log(`migrations: ran ${ran.length} (${ran[ran.length - 1]} last)`);
   }
 
-  if (database.embedded || env.SEED_PILOT === 'true') {
+  if (database.embedded || startup.seedPilot) {
     const ds = await createDataSource({ url: database.url, poolSize: 1 }).initialize();
     const [{ n }] = await ds.query<{ n: number }[]>('SELECT count(*)::int AS n FROM data_file');
     if (n === 0) {
