@@ -16,6 +16,7 @@ import { REQUEST_BODY_LIMIT_MIB } from './graphql/input-limits.js';
 import { serveConsole, type ConsoleOptions } from './console/serve-console.js';
 import { HEALTH_PATHS, HealthChecks, serveHealth } from './operations/health.js';
 import { METRICS_PATH, ServiceMetrics, serveMetrics } from './operations/metrics.js';
+import { closeConnectionsOnShutdown } from './operations/shutdown.js';
 
 /** A client's own X-Request-Id is kept when it is a plain token; anything else gets a fresh one. */
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -101,6 +102,7 @@ export async function createApp(
   });
   const fastify = adapter.getInstance();
   const metrics = new ServiceMetrics();
+  closeConnectionsOnShutdown(fastify);
   requireBearerToken(fastify, new Tokens(config.auth), GRAPHQL_PATH);
   fastify.addHook('onSend', async (request, reply, payload) => {
     reply.header('x-request-id', request.id);

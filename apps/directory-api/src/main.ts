@@ -2,13 +2,44 @@ import 'reflect-metadata';
 import { join } from 'node:path';
 import { ConfigError, Tokens } from '@app/auth';
 import { applyDevelopmentSecrets } from '@app/common';
-import { createDataSource, migrateDatabase, resolveDatabase } from '@app/database';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createDataSource, migrateDatabase, resolveDatabase, type ResolvedDatabase } from '@app/database';
 import { PILOT_DEFAULTS, seedPilot } from '@app/directory';
 import { migrations } from '../../../migrations/index.js';
 import { createApp } from './bootstrap.js';
 import { loadApiConfig, loadEnvironment } from './config.js';
 
 const EXAMPLE_QUERY = `{ files(first: 5, filter: { search: "vaccination" }) { totalCount edges { node { title classification owner { name } myAccess } } } }`;
+
+/**
+ * SIGTERM or SIGINT: readiness goes red, the server stops accepting, requests
+ * in flight finish, the checkpoint signer finishes its run, the pool closes,
+ * and the process exits 0; past the grace period it gives up and exits 1.
+ */
+function stopOnSignals(app: NestFastifyApplication, database: ResolvedDatabase, graceMs: number): void {
+  const log = app.getHttpAdapter().getInstance().log;
+  let stopping = false;
+  const stop = async (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    setTimeout(() => {
+      log.error({ graceMs }, 'shutdown: requests still running after the grace period; exiting');
+      process.exit(1);
+    }, graceMs).unref();
+    try {
+      await app.close();
+      // The embedded database closes after the app, so that no query is cut off.
+      await database.stop();
+      log.info('shut down');
+      process.exit(0);
+    } catch (error) {
+      log.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    }
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void stop(signal));
+}
 
 async function main(): Promise<void> {
   // The one place the process's environment is read; everything else gets the checked configuration.
@@ -50,15 +81,7 @@ async function main(): Promise<void> {
     console: { devTokens: developmentSecrets.includes('JWT_SECRET') ? tokens : undefined },
   });
   await app.listen(config.port, config.host);
-  // The embedded database closes after the app, so that no query is cut off.
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      void app
-        .close()
-        .then(() => database.stop())
-        .finally(() => process.exit(0));
-    });
-  }
+  stopOnSignals(app, database, config.shutdownGraceMs);
   const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`;
 
   console.log(`
