@@ -92,6 +92,7 @@ describe('metrics', () => {
     const missing = text.split('\n').find((l) => l.startsWith('directory_api_requests_total{operation="Missing"'));
     expect(missing).toMatch(/outcome="NOT_FOUND"\} 1$/);
     expect(sample(text, 'directory_api_rate_limited_total')).toBe(refused);
+    expect(sample(text, 'directory_api_requests_total', { operation: 'none', outcome: 'RATE_LIMITED' })).toBe(refused);
     expect(sample(text, 'directory_api_exchanges', { status: 'REQUESTED' })).toBe(1);
 
     const ledgers = await db.query<{ ledger: string; size: number; checkpointed: number }[]>(
