@@ -28,6 +28,8 @@ import { DateTimeScalar } from './graphql/scalars.js';
 import { TextInputPipe } from './graphql/text-input.pipe.js';
 import { MAX_FIELDS_PER_FILE } from '@app/directory';
 import { ViewerResolver } from './viewer/viewer.resolver.js';
+import { OperationsModule } from './operations/operations.module.js';
+import { SupervisedCheckpointScheduler } from './operations/supervised-scheduler.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -90,6 +92,7 @@ export class AppModule {
             }).initialize(),
         }),
         DomainModule.register(config),
+        OperationsModule,
         GraphQLModule.forRootAsync<MercuriusDriverConfig>({
           driver: MercuriusDriver,
           inject: [DirectoryService, AccessService],
@@ -128,7 +131,7 @@ export class AppModule {
         ...AUDIT_RESOLVERS,
         PermissionsResolver,
         ExchangesResolver,
-        ...(scheduleCheckpoints ? [CheckpointScheduler] : []),
+        ...(scheduleCheckpoints ? [{ provide: CheckpointScheduler, useClass: SupervisedCheckpointScheduler }] : []),
       ],
     };
   }

@@ -4,6 +4,7 @@ import rateLimit from '@fastify/rate-limit';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
+import { DataSource } from 'typeorm';
 import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
 import { AccessService } from '@app/access';
 import { Tokens } from '@app/auth';
@@ -13,6 +14,9 @@ import { requireBearerToken, resolveCaller } from './graphql/graphql-auth.hook.j
 import { serveGraphiql } from './graphql/graphiql.js';
 import { REQUEST_BODY_LIMIT_MIB } from './graphql/input-limits.js';
 import { serveConsole, type ConsoleOptions } from './console/serve-console.js';
+import { HEALTH_PATHS, HealthChecks, serveHealth } from './operations/health.js';
+import { METRICS_PATH, ServiceMetrics, serveMetrics } from './operations/metrics.js';
+import { closeConnectionsOnShutdown } from './operations/shutdown.js';
 
 /** A client's own X-Request-Id is kept when it is a plain token; anything else gets a fresh one. */
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -45,6 +49,8 @@ function checkRequestBody(body: unknown): string | undefined {
   else if (fields.extensions !== undefined && (typeof fields.extensions !== 'object' || Array.isArray(fields.extensions))) return 'extensions must be a JSON object';
   return undefined;
 }
+
+const UNLIMITED_PATHS = new Set<string>([...Object.values(HEALTH_PATHS), METRICS_PATH]);
 
 const GRAPHQL_RESPONSE = 'application/graphql-response+json';
 
@@ -84,7 +90,7 @@ export async function createApp(
 ): Promise<NestFastifyApplication> {
   const { config } = options;
   const quiet = options.logger === false && !options.logDestination;
-  const logger = createLogger(quiet ? 'silent' : config.logLevel, !quiet && process.stdout.isTTY && process.env.NODE_ENV !== 'production', options.logDestination);
+  const logger = createLogger(quiet ? 'silent' : config.logLevel, !quiet && process.stdout.isTTY && !config.production, options.logDestination);
   const adapter = new FastifyAdapter({
     bodyLimit: REQUEST_BODY_LIMIT_MIB * 1024 * 1024,
     loggerInstance: logger,
@@ -97,6 +103,8 @@ export async function createApp(
     },
   });
   const fastify = adapter.getInstance();
+  const metrics = new ServiceMetrics();
+  closeConnectionsOnShutdown(fastify);
   requireBearerToken(fastify, new Tokens(config.auth), GRAPHQL_PATH);
   fastify.addHook('onSend', async (request, reply, payload) => {
     reply.header('x-request-id', request.id);
@@ -113,14 +121,11 @@ export async function createApp(
   // One line per request: who, what, how long, and the outcome code; never the token or the data.
   fastify.addHook('onResponse', async (request, reply) => {
     if (!request.url.startsWith(GRAPHQL_PATH)) return;
+    const operation = request.graphql?.operation;
+    const outcome = request.graphql?.outcome ?? (reply.statusCode < 400 ? 'OK' : String(reply.statusCode));
+    metrics.observeRequest(operation, outcome, reply.elapsedTime);
     request.log.info(
-      {
-        department: request.claims?.departmentCode,
-        operation: request.graphql?.operation,
-        outcome: request.graphql?.outcome ?? (reply.statusCode < 400 ? 'OK' : String(reply.statusCode)),
-        status: reply.statusCode,
-        ms: Math.round(reply.elapsedTime),
-      },
+      { department: request.claims?.departmentCode, operation, outcome, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
       'request',
     );
   });
@@ -131,6 +136,9 @@ export async function createApp(
   await app.register(rateLimit, {
     max: config.rateLimitPerMinute,
     timeWindow: 60_000,
+    // Probes and scrapes must never be refused.
+    allowList: (request: FastifyRequest) => UNLIMITED_PATHS.has(request.url.split('?')[0]),
+    onExceeded: () => metrics.countRateLimited(),
     // Per department: its members share one budget, so one department cannot crowd out the others.
     keyGenerator: (request: FastifyRequest) => (request.claims ? `dept:${request.claims.departmentCode}` : `ip:${request.ip}`),
     // Thrown into the GraphQL driver's error path, where the formatter gives it its code and status.
@@ -141,6 +149,9 @@ export async function createApp(
       }),
   });
   resolveCaller(fastify, { directory: app.get(DirectoryService), access: app.get(AccessService) }, GRAPHQL_PATH);
+  serveHealth(fastify, app.get(HealthChecks));
+  metrics.watch(app.get(DataSource));
+  serveMetrics(fastify, metrics, { token: config.metricsToken, production: config.production });
   if (config.graphiql) serveGraphiql(fastify, GRAPHQL_PATH, options.graphiqlHeaders);
   if (options.console) await serveConsole(app, options.console);
   await app.init();

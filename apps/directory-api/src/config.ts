@@ -1,5 +1,6 @@
 import { AuditConfigError, loadAuditKeys, loadCheckpointSchedule, type AuditKeys, type CheckpointSchedule } from '@app/audit';
 import { ConfigError, loadAuthConfig, type AuthConfig } from '@app/auth';
+import { asEnvironmentStrings, EnvironmentError, readEnvironment, type Environment } from '@app/common';
 
 export interface ApiConfig {
   host: string;
@@ -21,47 +22,68 @@ export interface ApiConfig {
   acquireTimeoutMs: number;
   /** pino level: fatal, error, warn, info, debug, trace or silent. */
   logLevel: string;
+  /** Bearer token for /metrics; see serveMetrics. */
+  metricsToken?: string;
+  /** NODE_ENV is production: no pretty logs, no open /metrics. */
+  production: boolean;
+  /** Longest a shutdown waits for requests in flight before it gives up. */
+  shutdownGraceMs: number;
+  /** Where the process finds its database; see main.ts. */
+  startup: {
+    dataDir: string;
+    databaseUrl?: string;
+    poolSize: number;
+    migrationDatabaseUrl?: string;
+    migrateOnStart: boolean;
+    seedPilot: boolean;
+  };
 }
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}, not "${raw}"`);
-  return value;
-}
-
-function oneOf(env: NodeJS.ProcessEnv, name: string, fallback: string, values: string[]): string {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (!values.includes(raw)) throw new ConfigError(`${name} must be one of ${values.join(', ')}, not "${raw}"`);
-  return raw;
+/** The checked environment, its mistakes as configuration errors (one line at start). */
+export function loadEnvironment(env: NodeJS.ProcessEnv): Environment {
+  try {
+    return readEnvironment(env);
+  } catch (error) {
+    throw error instanceof EnvironmentError ? new ConfigError(error.message) : error;
+  }
 }
 
 /** Reads and checks all configuration at start, so that a mistake stops the process with one line. */
 export function loadApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
+  const environment = loadEnvironment(env);
   try {
-    return readApiConfig(env);
+    return toApiConfig(environment);
   } catch (error) {
     throw error instanceof AuditConfigError ? new ConfigError(error.message) : error;
   }
 }
 
-function readApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
+function toApiConfig(e: Environment): ApiConfig {
+  // The libraries parse key material from the values the schema checked, never from the process's environment.
+  const checked = asEnvironmentStrings(e);
   return {
-    host: env.HOST ?? '127.0.0.1',
-    port: integer(env, 'PORT', 3000, 0, 65535),
-    auth: loadAuthConfig(env),
-    maxQueryDepth: integer(env, 'GRAPHQL_MAX_DEPTH', 10, 2, 50),
-    maxQueryCost: integer(env, 'GRAPHQL_MAX_COST', 100_000, 100, 10_000_000),
-    graphiql: (env.GRAPHIQL ?? 'true') !== 'false',
-    auditKeys: loadAuditKeys(env),
-    checkpoints: loadCheckpointSchedule(env),
-    rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 1_200, 1, 1_000_000),
-    statementTimeoutMs: integer(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 10_000, 100, 3_600_000),
-    acquireTimeoutMs: integer(env, 'DATABASE_ACQUIRE_TIMEOUT_MS', 3_000, 100, 600_000),
-    logLevel: oneOf(env, 'LOG_LEVEL', 'info', LOG_LEVELS),
+    host: e.HOST,
+    port: e.PORT,
+    auth: loadAuthConfig(checked),
+    maxQueryDepth: e.GRAPHQL_MAX_DEPTH,
+    maxQueryCost: e.GRAPHQL_MAX_COST,
+    graphiql: e.GRAPHIQL,
+    auditKeys: loadAuditKeys(checked),
+    checkpoints: loadCheckpointSchedule(checked),
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
+    acquireTimeoutMs: e.DATABASE_ACQUIRE_TIMEOUT_MS,
+    logLevel: e.LOG_LEVEL,
+    metricsToken: e.METRICS_TOKEN,
+    production: e.NODE_ENV === 'production',
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    startup: {
+      dataDir: e.DATA_DIR,
+      databaseUrl: e.DATABASE_URL,
+      poolSize: e.DATABASE_POOL_SIZE,
+      migrationDatabaseUrl: e.MIGRATION_DATABASE_URL,
+      migrateOnStart: e.MIGRATE_ON_START,
+      seedPilot: e.SEED_PILOT,
+    },
   };
 }

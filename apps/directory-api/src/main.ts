@@ -1,30 +1,63 @@
 import 'reflect-metadata';
 import { join } from 'node:path';
 import { ConfigError, Tokens } from '@app/auth';
-import { applyDevelopmentSecrets, DEFAULT_DATA_DIR } from '@app/common';
-import { createDataSource, migrateDatabase, resolveDatabase } from '@app/database';
+import { applyDevelopmentSecrets } from '@app/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createDataSource, migrateDatabase, resolveDatabase, type ResolvedDatabase } from '@app/database';
 import { PILOT_DEFAULTS, seedPilot } from '@app/directory';
 import { migrations } from '../../../migrations/index.js';
 import { createApp } from './bootstrap.js';
-import { loadApiConfig } from './config.js';
+import { loadApiConfig, loadEnvironment } from './config.js';
 
 const EXAMPLE_QUERY = `{ files(first: 5, filter: { search: "vaccination" }) { totalCount edges { node { title classification owner { name } myAccess } } } }`;
 
-async function main(): Promise<void> {
-  const env = process.env;
-  const dataDir = env.DATA_DIR ?? DEFAULT_DATA_DIR;
-  const developmentSecrets = applyDevelopmentSecrets(env, dataDir);
-  const config = loadApiConfig(env);
+/**
+ * SIGTERM or SIGINT: readiness goes red, the server stops accepting, requests
+ * in flight finish, the checkpoint signer finishes its run, the pool closes,
+ * and the process exits 0; past the grace period it gives up and exits 1.
+ */
+function stopOnSignals(app: NestFastifyApplication, database: ResolvedDatabase, graceMs: number): void {
+  const log = app.getHttpAdapter().getInstance().log;
+  let stopping = false;
+  const stop = async (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    setTimeout(() => {
+      log.error({ graceMs }, 'shutdown: requests still running after the grace period; exiting');
+      process.exit(1);
+    }, graceMs).unref();
+    try {
+      await app.close();
+      // The embedded database closes after the app, so that no query is cut off.
+      await database.stop();
+      log.info('shut down');
+      process.exit(0);
+    } catch (error) {
+      log.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    }
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void stop(signal));
+}
 
-  const database = await resolveDatabase(env, join(dataDir, 'pglite'));
+async function main(): Promise<void> {
+  // The one place the process's environment is read; everything else gets the checked configuration.
+  const env = process.env;
+  const developmentSecrets = applyDevelopmentSecrets(env, loadEnvironment(env).DATA_DIR);
+  const config = loadApiConfig(env);
+  const { startup } = config;
+  const dataDir = startup.dataDir;
+
+  const database = await resolveDatabase({ url: startup.databaseUrl, poolSize: startup.poolSize }, join(dataDir, 'pglite'));
   // In production the service's own role may not alter the schema: migrations then
   // run as MIGRATION_DATABASE_URL's owner role, or separately (MIGRATE_ON_START=false).
-  if (env.MIGRATE_ON_START !== 'false') {
-    const ran = await migrateDatabase(env.MIGRATION_DATABASE_URL ?? database.url, migrations);
+  if (startup.migrateOnStart) {
+    const ran = await migrateDatabase(startup.migrationDatabaseUrl ?? database.url, migrations);
     if (ran.length) console.log(`migrations: ran ${ran.length} (${ran[ran.length - 1]} last)`);
   }
 
-  if (database.embedded || env.SEED_PILOT === 'true') {
+  if (database.embedded || startup.seedPilot) {
     const ds = await createDataSource({ url: database.url, poolSize: 1 }).initialize();
     const [{ n }] = await ds.query<{ n: number }[]>('SELECT count(*)::int AS n FROM data_file');
     if (n === 0) {
@@ -48,15 +81,7 @@ async function main(): Promise<void> {
     console: { devTokens: developmentSecrets.includes('JWT_SECRET') ? tokens : undefined },
   });
   await app.listen(config.port, config.host);
-  // The embedded database closes after the app, so that no query is cut off.
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      void app
-        .close()
-        .then(() => database.stop())
-        .finally(() => process.exit(0));
-    });
-  }
+  stopOnSignals(app, database, config.shutdownGraceMs);
   const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`;
 
   console.log(`

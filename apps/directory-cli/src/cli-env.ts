@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
-import { applyDevelopmentSecrets, DEFAULT_DATA_DIR } from '@app/common';
+import { applyDevelopmentSecrets, readEnvironment } from '@app/common';
 import { createDataSource, resolveDatabase } from '@app/database';
 
 /**
@@ -9,9 +9,10 @@ import { createDataSource, resolveDatabase } from '@app/database';
  * since the embedded database serves one process).
  */
 export async function openDatabase(): Promise<{ db: DataSource; close(): Promise<void> }> {
-  const dataDir = process.env.DATA_DIR ?? DEFAULT_DATA_DIR;
-  applyDevelopmentSecrets(process.env, dataDir);
-  const resolved = await resolveDatabase(process.env, join(dataDir, 'pglite'));
+  const environment = readEnvironment(process.env);
+  applyDevelopmentSecrets(process.env, environment.DATA_DIR);
+  const target = { url: environment.DATABASE_URL, poolSize: environment.DATABASE_POOL_SIZE };
+  const resolved = await resolveDatabase(target, join(environment.DATA_DIR, 'pglite'));
   const db = await createDataSource({ url: resolved.url, poolSize: resolved.poolSize, applicationName: 'directory-cli' }).initialize();
   return {
     db,
@@ -23,6 +24,6 @@ export async function openDatabase(): Promise<{ db: DataSource; close(): Promise
 }
 
 export function developmentEnv(): NodeJS.ProcessEnv {
-  applyDevelopmentSecrets(process.env, process.env.DATA_DIR ?? DEFAULT_DATA_DIR);
+  applyDevelopmentSecrets(process.env, readEnvironment(process.env).DATA_DIR);
   return process.env;
 }

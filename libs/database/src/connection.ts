@@ -10,13 +10,19 @@ export interface ResolvedDatabase {
 
 export const DEFAULT_POOL_SIZE = 10;
 
+/** DATABASE_URL and DATABASE_POOL_SIZE, checked (see readEnvironment). */
+export interface DatabaseTarget {
+  url?: string;
+  poolSize?: number;
+}
+
 /**
  * DATABASE_URL when it is set; otherwise the embedded PostgreSQL, keeping its
  * data in `dataDir` (in memory when that is undefined).
  */
-export async function resolveDatabase(env: NodeJS.ProcessEnv, dataDir: string | undefined): Promise<ResolvedDatabase> {
-  if (env.DATABASE_URL) {
-    return { url: env.DATABASE_URL, poolSize: Number(env.DATABASE_POOL_SIZE ?? DEFAULT_POOL_SIZE), embedded: false, stop: async () => {} };
+export async function resolveDatabase(target: DatabaseTarget, dataDir: string | undefined): Promise<ResolvedDatabase> {
+  if (target.url) {
+    return { url: target.url, poolSize: target.poolSize ?? DEFAULT_POOL_SIZE, embedded: false, stop: async () => {} };
   }
   const embedded = await startEmbeddedPostgres(dataDir);
   return { url: embedded.url, poolSize: EMBEDDED_POOL_SIZE, embedded: true, stop: () => embedded.stop() };

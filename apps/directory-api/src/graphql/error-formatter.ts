@@ -23,7 +23,13 @@ function databaseFault(error: Error): { code: string; message: string } | undefi
   if (/timeout exceeded when trying to connect/i.test(message)) {
     return { code: DATABASE_BUSY, message: 'the service is busy (no database connection was free in time); try again shortly' };
   }
-  if (code === 'ECONNREFUSED' || code === '57P01' || code === '57P03' || /Connection terminated|connect ECONNREFUSED/i.test(message)) {
+  if (
+    code === 'ECONNREFUSED' ||
+    code === 'ECONNRESET' ||
+    code === '57P01' ||
+    code === '57P03' ||
+    /Connection terminated|connect ECONNREFUSED|not queryable|terminating connection|connection error/i.test(message)
+  ) {
     return { code: DATABASE_BUSY, message: 'the database is unavailable; try again shortly' };
   }
   return undefined;

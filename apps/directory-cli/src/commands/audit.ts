@@ -1,8 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import cliProgress from 'cli-progress';
 import { AuditRepository, AuditService, generateSigningKeyPair, loadAuditKeys, parsePublicKey, parseReceipt, receiptDocument, verifyReceipt } from '@app/audit';
 import { developmentEnv, openDatabase } from '../cli-env.js';
+import { createProgress } from '../progress.js';
 
 /** Prints a new Ed25519 key pair: the private key goes into AUDIT_SIGNING_KEY, the public one to departments. */
 export function keygen(): void {
@@ -27,11 +27,12 @@ export async function verify(options: { ledger?: string }): Promise<number> {
     if (options.ledger && !(await repository.ledgerExists(options.ledger))) throw new Error(`no ledger "${options.ledger}"`);
     let failed = 0;
     for (const ledger of ledgers) {
-      const bar = new cliProgress.SingleBar({ format: ` ${ledger.padEnd(12)} [{bar}] {value}/{total} entries`, hideCursor: true }, cliProgress.Presets.shades_classic);
-      bar.start(await repository.size(ledger), 0);
+      const progress = createProgress();
+      const size = await repository.size(ledger);
+      progress.update(ledger, 0, size);
       const started = Date.now();
-      const result = await audit.verifyLedger(ledger, (checked) => bar.update(checked));
-      bar.stop();
+      const result = await audit.verifyLedger(ledger, (checked) => progress.update(ledger, checked, size));
+      progress.stop();
       const rate = Math.round(result.checked / Math.max((Date.now() - started) / 1000, 0.001));
       if (result.ok) {
         console.log(`${ledger}: ok, ${result.checked} entries, ${result.checkpointsChecked} checkpoints (${rate} entries/s)`);

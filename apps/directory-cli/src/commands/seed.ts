@@ -1,6 +1,6 @@
-import cliProgress from 'cli-progress';
 import { PILOT_DEFAULTS, seedPilot } from '@app/directory';
 import { openDatabase } from '../cli-env.js';
+import { createProgress } from '../progress.js';
 
 function positive(value: string | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
@@ -18,25 +18,17 @@ export async function seed(options: { files?: string; permissions?: string; seed
     seed: positive(options.seed, PILOT_DEFAULTS.seed, 'seed'),
   };
   const database = await openDatabase();
-  const bars = new cliProgress.MultiBar({ format: ' {phase} [{bar}] {value}/{total} {percentage}% {duration}s', hideCursor: true }, cliProgress.Presets.shades_classic);
-  const progress = new Map<string, cliProgress.SingleBar>();
+  const progress = createProgress();
   const started = Date.now();
   try {
-    const result = await seedPilot(database.db, settings, (phase, done, total) => {
-      let bar = progress.get(phase);
-      if (!bar) {
-        bar = bars.create(total, 0, { phase: phase.padEnd(11) });
-        progress.set(phase, bar);
-      }
-      bar.update(done);
-    });
-    bars.stop();
+    const result = await seedPilot(database.db, settings, (phase, done, total) => progress.update(phase, done, total));
+    progress.stop();
     console.log(
       `pilot: ${result.filesInserted} of ${result.files} files and ${result.grantsInserted} of ${result.grants} permissions were new ` +
         `(${((Date.now() - started) / 1000).toFixed(1)} s)`,
     );
   } finally {
-    bars.stop();
+    progress.stop();
     await database.close();
   }
 }
