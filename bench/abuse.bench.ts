@@ -79,16 +79,17 @@ async function main() {
     const auditKey = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
     server = await startServer({ DATABASE_URL: scratch.url, PORT: String(PORT), JWT_SECRET: secret, AUDIT_SIGNING_KEY: auditKey, MIGRATE_ON_START: 'false', SEED_PILOT: 'false', LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' }, { built: true });
     const tokens = new Tokens(loadAuthConfig({ JWT_SECRET: secret }));
-    const victim = await tokens.mint({ subject: 'neighbour', departmentCode: 'beijing-civil-affairs-bureau', roles: ['MEMBER'] });
-    const abusers = await db.query<{ code: string }[]>(
-      `SELECT code FROM department WHERE code <> 'beijing-civil-affairs-bureau' AND district_id = (SELECT id FROM district WHERE code = 'beijing') ORDER BY code LIMIT $1`,
-      [ROUNDS.length],
+    // A fresh pair of departments each round: each starts with a full rate budget (the neighbour's too).
+    const departments = await db.query<{ code: string }[]>(
+      `SELECT code FROM department WHERE district_id = (SELECT id FROM district WHERE code = 'beijing') ORDER BY code LIMIT $1`,
+      [ROUNDS.length * 2],
     );
     const bodies = abusiveBodies(fileId);
-    await neighbour(victim, 2);
 
     for (const [round, connections] of ROUNDS.entries()) {
-      const abuser = await tokens.mint({ subject: 'abuser', departmentCode: abusers[round].code, roles: ['MEMBER', 'AUDITOR'] });
+      const victim = await tokens.mint({ subject: 'neighbour', departmentCode: departments[2 * round].code, roles: ['MEMBER'] });
+      const abuser = await tokens.mint({ subject: 'abuser', departmentCode: departments[2 * round + 1].code, roles: ['MEMBER', 'AUDITOR'] });
+      await neighbour(victim, 2);
       const idle = await neighbour(victim, SECONDS);
       const before = residentMiB(server.pid!);
       // In a worker thread of its own, so that the abuser's load generator does not delay the neighbour's client.
