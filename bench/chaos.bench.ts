@@ -297,6 +297,13 @@ async function postgresRestart(tokens: Tokens): Promise<boolean> {
   let cluster: ThrowawayCluster | undefined;
   let db: DataSource | undefined;
   let service: Service | undefined;
+  // Interrupted, the service and the cluster still go: a postmaster left behind would hold its port and memory.
+  const interrupted = () => {
+    service?.child.kill('SIGKILL');
+    void (cluster?.drop() ?? Promise.resolve()).finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   try {
     cluster = await createThrowawayCluster(await freePort());
     const scratch = await scratchDatabase('bench_chaos', cluster.url);
@@ -368,6 +375,8 @@ async function postgresRestart(tokens: Tokens): Promise<boolean> {
     const intact = await checkIntegrity(db, scratch.url, 'afterwards (throwaway cluster)');
     return intact && !unexpected.length && !internal.size && outage.firstOkAt !== undefined && red !== undefined && green !== undefined;
   } finally {
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
     if (service) await killHard(service.child);
     await db?.destroy().catch(() => undefined);
     await cluster?.drop();
