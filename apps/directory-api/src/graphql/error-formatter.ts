@@ -1,5 +1,6 @@
 import { GraphQLError, type ExecutionResult, type GraphQLFormattedError } from 'graphql';
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
+import { QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
 import { DomainError } from '@app/common';
 import { REQUEST_BODY_LIMIT_MIB } from './input-limits.js';
 
@@ -24,6 +25,9 @@ function databaseFault(error: Error): { code: string; message: string } | undefi
     return { code: DATABASE_BUSY, message: 'the service is busy (no database connection was free in time); try again shortly' };
   }
   if (
+    // TypeORM releases a transaction's runner when its connection drops; the transaction's next statement then says so.
+    error instanceof QueryRunnerAlreadyReleasedError ||
+    error instanceof QueryRunnerProviderAlreadyReleasedError ||
     code === 'ECONNREFUSED' ||
     code === 'ECONNRESET' ||
     code === '57P01' ||
