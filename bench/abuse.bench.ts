@@ -78,6 +78,10 @@ async function main() {
     const secret = randomBytes(32).toString('hex');
     const auditKey = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
     server = await startServer({ DATABASE_URL: scratch.url, PORT: String(PORT), JWT_SECRET: secret, AUDIT_SIGNING_KEY: auditKey, MIGRATE_ON_START: 'false', SEED_PILOT: 'false', LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' }, { built: true });
+    server.once('exit', (code, signal) => {
+      console.error(`the service exited (code ${code}, signal ${signal}) during the benchmark`);
+      process.exit(1);
+    });
     const tokens = new Tokens(loadAuthConfig({ JWT_SECRET: secret }));
     // A fresh pair of departments each round: each starts with a full rate budget (the neighbour's too).
     const departments = await db.query<{ code: string }[]>(
@@ -121,6 +125,7 @@ async function main() {
       console.log(`  Service RSS: ${fmt(before.now)} MiB before, peak ${fmt(peak)} MiB during the abuse (high-water mark ${fmt(residentMiB(server.pid!).peak)} MiB)`);
     }
   } finally {
+    server?.removeAllListeners('exit');
     server?.kill('SIGTERM');
     await db.destroy();
     await scratch.drop();
