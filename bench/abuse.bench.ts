@@ -59,7 +59,12 @@ async function neighbour(token: string, seconds: number): Promise<Record<keyof t
 }
 
 function residentMiB(pid: number): { now: number; peak: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  let status = '';
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    // The service has exited; its exit handler says how.
+  }
   const kib = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
   return { now: kib('VmRSS') / 1024, peak: kib('VmHWM') / 1024 };
 }
