@@ -1,0 +1,87 @@
+import { hash } from 'node:crypto';
+import type pg from 'pg';
+import { canonicalText, type ChainFault } from './hash-chain.js';
+import { MerkleAccumulator } from './merkle.js';
+
+/** Entries seq from..to of a ledger, checked on their own (one worker's share). */
+export interface RangeJob {
+  ledger: string;
+  from: number;
+  to: number;
+  /** Checkpoint sizes inside from..to: the range's frontier is kept at each. */
+  checkpointSizes: number[];
+  batch?: number;
+}
+
+/** What the join needs of a range; hashes as hex so that it crosses threads as is. */
+export interface RangeResult {
+  from: number;
+  /** Entries that verified, from `from` on without a gap. */
+  count: number;
+  /** prev_hash of entry `from`, if it is there: the join checks it against the range before. */
+  firstPrevHash: string | null;
+  lastHash: string | null;
+  fault: ChainFault | null;
+  /** The range's own subtrees (largest first) at each checkpoint size reached. */
+  frontiers: { size: number; frontier: string[] }[];
+  /** The range's subtrees after its last verified entry. */
+  frontier: string[];
+}
+
+/**
+ * The row as verification reads it, in this column order (rowMode 'array'):
+ * no object per row, the time formatted and the strings JSON-encoded by PostgreSQL
+ * as the canonical text has them (see canonicalText). prev_hash is quoted as is:
+ * it is hashed only after it matched the previous entry's hash (or, first in a
+ * range, the join compares it before it looks at the range's faults).
+ * (The number is renamed so that ORDER BY names the column, and the key serves it.)
+ */
+const RANGE_SELECT = `SELECT seq::float8 AS position, '"' || to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || '"',
+  to_json(actor)::text, to_json(action)::text, to_json(subject_type)::text, to_json(subject_id)::text, array_to_json(parties)::text,
+  payload, prev_hash, hash
+  FROM audit_entry WHERE ledger = $1 AND seq > $2 AND seq <= $3 ORDER BY ledger, seq LIMIT $4`;
+
+type Row = [number, string, string, string, string, string, string, unknown, string, string];
+
+/**
+ * Checks one range's links and hashes and builds its Merkle subtrees. The
+ * range's first link is left to the join (it needs the range before); the
+ * first range starts after seq 0 so that a row below 1 is seen as a gap.
+ */
+export async function verifyRange(client: pg.ClientBase, job: RangeJob, onProgress?: (checked: number) => void): Promise<RangeResult> {
+  const batch = job.batch ?? 20_000;
+  const ledgerMember = `"ledger":${JSON.stringify(job.ledger)}`;
+  const wanted = new Set(job.checkpointSizes);
+  const tree = new MerkleAccumulator();
+  const result: RangeResult = { from: job.from, count: 0, firstPrevHash: null, lastHash: null, fault: null, frontiers: [], frontier: [] };
+  const fetch = (after: number) => client.query<Row>({ text: RANGE_SELECT, values: [job.ledger, after, job.to, batch], rowMode: 'array' });
+  let expected = job.from;
+  let previous: string | null = null;
+  // The next page is asked for before this one is checked, so PostgreSQL reads while JavaScript hashes.
+  let next: Promise<pg.QueryArrayResult<Row>> | null = fetch(job.from === 1 ? Number.MIN_SAFE_INTEGER : job.from - 1);
+  while (next) {
+    const { rows }: pg.QueryArrayResult<Row> = await next;
+    next = rows.length === batch ? fetch(rows[rows.length - 1][0]) : null;
+    for (const [seq, time, actor, action, subjectType, subjectId, parties, payload, prevHash, entryHash] of rows) {
+      if (seq !== expected) result.fault = { seq: Math.min(seq, expected), reason: 'gap', expectedSeq: expected };
+      // The first link is the join's to check, before this range's own faults.
+      else if (previous === null) result.firstPrevHash = prevHash;
+      else if (prevHash !== previous) result.fault = { seq, reason: 'broken-link' };
+      const text: string = result.fault ? '' : canonicalText(ledgerMember, seq, time, actor, action, subjectType, subjectId, parties, payload, `"${prevHash}"`);
+      if (!result.fault && hash('sha256', text, 'hex') !== entryHash) result.fault = { seq, reason: 'hash-mismatch' };
+      if (result.fault) break;
+      previous = entryHash;
+      expected += 1;
+      tree.push(entryHash);
+      if (wanted.has(seq)) result.frontiers.push({ size: seq, frontier: tree.frontier() });
+    }
+    result.count = expected - job.from;
+    onProgress?.(result.count);
+    if (result.fault) break;
+  }
+  // A page asked for ahead is drained before the connection is given back.
+  await next?.catch(() => undefined);
+  result.lastHash = previous;
+  result.frontier = tree.frontier();
+  return result;
+}
