@@ -43,45 +43,19 @@ const string = (value: string): string => JSON.stringify(value);
  * canonicalize package. The tests hold this to canonicalize() of the whole.
  */
 export function canonicalEntry(entry: UnsealedEntry): string {
-  return canonicalText(
-    `"ledger":${string(entry.ledger)}`,
-    entry.seq,
-    string(entry.occurredAt),
-    string(entry.actor),
-    string(entry.action),
-    string(entry.subjectType),
-    string(entry.subjectId),
-    `[${entry.parties.map(string).join(',')}]`,
-    entry.payload,
-    string(entry.prevHash),
+  if (!Number.isSafeInteger(entry.seq)) throw new TypeError('audit entry cannot be canonicalized');
+  return (
+    `{"action":${string(entry.action)},"actor":${string(entry.actor)},"ledger":${string(entry.ledger)},` +
+    `"occurredAt":${string(entry.occurredAt)},"parties":[${entry.parties.map(string).join(',')}],"payload":${canonicalPayload(entry.payload)},` +
+    `"prevHash":${string(entry.prevHash)},"seq":${entry.seq},"subjectId":${string(entry.subjectId)},"subjectType":${string(entry.subjectType)}}`
   );
 }
 
-/**
- * canonicalEntry from fields already encoded as JSON strings (and the ledger
- * member, and the parties as a JSON array of strings): verification has
- * PostgreSQL encode them as it reads (to_json escapes exactly as
- * JSON.stringify does, which JCS uses for strings), so no object is built
- * and no string re-encoded per row.
- */
-export function canonicalText(
-  ledgerMember: string,
-  seq: number,
-  occurredAt: string,
-  actor: string,
-  action: string,
-  subjectType: string,
-  subjectId: string,
-  parties: string,
-  payload: unknown,
-  prevHash: string,
-): string {
-  const canonicalPayload = canonicalize(payload);
-  if (canonicalPayload === undefined || !Number.isSafeInteger(seq)) throw new TypeError('audit entry cannot be canonicalized');
-  return (
-    `{"action":${action},"actor":${actor},${ledgerMember},"occurredAt":${occurredAt},"parties":${parties},"payload":${canonicalPayload},` +
-    `"prevHash":${prevHash},"seq":${seq},"subjectId":${subjectId},"subjectType":${subjectType}}`
-  );
+/** The payload's RFC 8785 text. */
+export function canonicalPayload(payload: unknown): string {
+  const text = canonicalize(payload);
+  if (text === undefined) throw new TypeError('audit entry cannot be canonicalized');
+  return text;
 }
 
 export function sha256Hex(data: string | Uint8Array): string {

@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import type pg from 'pg';
-import { canonicalText, type ChainFault } from './hash-chain.js';
+import { canonicalPayload, type ChainFault } from './hash-chain.js';
 import { MerkleAccumulator } from './merkle.js';
 
 /** Entries seq from..to of a ledger, checked on their own (one worker's share). */
@@ -29,19 +29,24 @@ export interface RangeResult {
 }
 
 /**
- * The row as verification reads it, in this column order (rowMode 'array'):
- * no object per row, the time formatted and the strings JSON-encoded by PostgreSQL
- * as the canonical text has them (see canonicalText). prev_hash is quoted as is:
- * it is hashed only after it matched the previous entry's hash (or, first in a
- * range, the join compares it before it looks at the range's faults).
- * (The number is renamed so that ORDER BY names the column, and the key serves it.)
+ * The row as verification reads it (rowMode 'array'): the canonical text
+ * around the payload comes written by PostgreSQL (to_json escapes exactly as
+ * JSON.stringify does, which RFC 8785 uses for strings; the time as the hash
+ * covers it), so JavaScript only encodes the payload, and builds no object per
+ * row. Tests hold it to canonicalEntry. (The number is renamed so that ORDER
+ * BY names the column, and the key serves it.)
  */
-const RANGE_SELECT = `SELECT seq::float8 AS position, '"' || to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || '"',
-  to_json(actor)::text, to_json(action)::text, to_json(subject_type)::text, to_json(subject_id)::text, array_to_json(parties)::text,
-  payload, prev_hash, hash
+const RANGE_SELECT = `SELECT seq::float8 AS position,
+  '{"action":' || to_json(action)::text || ',"actor":' || to_json(actor)::text || ',"ledger":' || to_json(ledger)::text ||
+    ',"occurredAt":"' || to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') ||
+    '","parties":' || array_to_json(parties)::text || ',"payload":',
+  payload,
+  ',"prevHash":' || to_json(prev_hash)::text || ',"seq":' || seq::text || ',"subjectId":' || to_json(subject_id)::text ||
+    ',"subjectType":' || to_json(subject_type)::text || '}',
+  prev_hash, hash
   FROM audit_entry WHERE ledger = $1 AND seq > $2 AND seq <= $3 ORDER BY ledger, seq LIMIT $4`;
 
-type Row = [number, string, string, string, string, string, string, unknown, string, string];
+type Row = [number, string, unknown, string, string, string];
 
 /**
  * Checks one range's links and hashes and builds its Merkle subtrees. The
@@ -50,7 +55,6 @@ type Row = [number, string, string, string, string, string, string, unknown, str
  */
 export async function verifyRange(client: pg.ClientBase, job: RangeJob, onProgress?: (checked: number) => void): Promise<RangeResult> {
   const batch = job.batch ?? 20_000;
-  const ledgerMember = `"ledger":${JSON.stringify(job.ledger)}`;
   const wanted = new Set(job.checkpointSizes);
   const tree = new MerkleAccumulator();
   const result: RangeResult = { from: job.from, count: 0, firstPrevHash: null, lastHash: null, fault: null, frontiers: [], frontier: [] };
@@ -62,12 +66,12 @@ export async function verifyRange(client: pg.ClientBase, job: RangeJob, onProgre
   while (next) {
     const { rows }: pg.QueryArrayResult<Row> = await next;
     next = rows.length === batch ? fetch(rows[rows.length - 1][0]) : null;
-    for (const [seq, time, actor, action, subjectType, subjectId, parties, payload, prevHash, entryHash] of rows) {
+    for (const [seq, head, payload, tail, prevHash, entryHash] of rows) {
       if (seq !== expected) result.fault = { seq: Math.min(seq, expected), reason: 'gap', expectedSeq: expected };
       // The first link is the join's to check, before this range's own faults.
       else if (previous === null) result.firstPrevHash = prevHash;
       else if (prevHash !== previous) result.fault = { seq, reason: 'broken-link' };
-      const text: string = result.fault ? '' : canonicalText(ledgerMember, seq, time, actor, action, subjectType, subjectId, parties, payload, `"${prevHash}"`);
+      const text: string = result.fault ? '' : head + canonicalPayload(payload) + tail;
       if (!result.fault && hash('sha256', text, 'hex') !== entryHash) result.fault = { seq, reason: 'hash-mismatch' };
       if (result.fault) break;
       previous = entryHash;
