@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { KeyObject } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import type pg from 'pg';
@@ -74,6 +74,7 @@ export function checkpointFault(c: StoredCheckpoint, ledgerSize: number, keys: r
 @Injectable()
 export class AuditService {
   private readonly repository: AuditRepository;
+  private readonly logger = new Logger('AuditService');
   private readonly tree: MerkleStore;
 
   constructor(
@@ -132,8 +133,15 @@ export class AuditService {
     // A pool of one is the embedded database's single session: no worker could connect alongside.
     const { url, poolSize } = this.db.options as { url?: string; poolSize?: number };
     if (workers > 1 && jobs.length > 1 && url && poolSize !== 1) {
-      for (const range of await runRanges(url, jobs, workers, progress)) if (!verifier.pushRange(range)) break;
-      return verifier.finish();
+      const ranges = await runRanges(url, jobs, workers, progress).catch((error: Error) => {
+        // Workers that cannot start or connect leave the work to this thread, which reports any real fault.
+        this.logger.warn(`verifying ${ledger} on worker threads failed (${error.message}); verifying in this thread`);
+        return null;
+      });
+      if (ranges) {
+        for (const range of ranges) if (!verifier.pushRange(range)) break;
+        return verifier.finish();
+      }
     }
     const runner = this.db.createQueryRunner();
     try {

@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from '../../../test/test-database.js';
@@ -117,6 +118,24 @@ describe('verification in ranges', () => {
     expect(oneRange).toEqual(reference);
     expect(rangesHere).toEqual(reference);
     expect(onWorkers).toEqual(reference);
+  });
+
+  it('falls back to this thread when the workers cannot connect, with the same finding', async () => {
+    if (database.embedded) return;
+    const ledger = await fresh();
+    await tamper((tx) => tx.query(`UPDATE audit_entry SET payload = '{"n": 1300}' WHERE ledger = $1 AND seq = 13`, [ledger]));
+    // The same database, but the address the workers are given refuses connections.
+    const unreachable = new Proxy(db, { get: (target, key) => (key === 'options' ? { ...target.options, url: 'postgres://postgres@127.0.0.1:1/none' } : Reflect.get(target, key)) });
+    const fallback = new AuditService(unreachable, new AuditKeys(privateKey, [publicKey]));
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      const result = await fallback.verifyLedger(ledger, undefined, { workers: 2, rangeSize: 8 });
+      expect(warn).toHaveBeenCalledWith(expect.stringMatching(/on worker threads failed .*; verifying in this thread/));
+      expect(result).toEqual(await entryByEntry(ledger));
+      expect(result).toMatchObject({ ok: false, firstBadSeq: 13, reason: expect.stringMatching(/hash-mismatch/) });
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('reports progress over all ranges, and refuses a range size that is not a power of two', async () => {

@@ -37,11 +37,15 @@ export async function runRanges(url: string, jobs: RangeJob[], workers: number, 
           results[current] = m.result;
           next();
         } else if (m.error !== undefined) {
+          nextJob = jobs.length; // the other workers stop after their current range
           void worker.terminate();
           reject(new Error(`verifying seq ${jobs[current].from}..${jobs[current].to}: ${m.error}`));
         }
       });
-      worker.once('error', reject);
+      worker.once('error', (error) => {
+        nextJob = jobs.length;
+        reject(error);
+      });
       worker.once('exit', () => resolve());
     });
   await Promise.all(Array.from({ length: Math.min(workers, jobs.length) }, runWorker));
