@@ -51,7 +51,8 @@ type Row = [number, string, unknown, string, string, string];
 /**
  * Checks one range's links and hashes and builds its Merkle subtrees. The
  * range's first link is left to the join (it needs the range before); the
- * first range starts after seq 0 so that a row below 1 is seen as a gap.
+ * first range reads from the lowest seq there is, so that a row below 1 is
+ * seen as a gap, as the entry-by-entry check sees it.
  */
 export async function verifyRange(client: pg.ClientBase, job: RangeJob, onProgress?: (checked: number) => void): Promise<RangeResult> {
   const batch = job.batch ?? 20_000;
