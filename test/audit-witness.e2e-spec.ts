@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { DataSource } from 'typeorm';
-import { appendAuditEntry, entryHash, keyIdOf, type GraphqlPost } from '@app/audit';
+import { appendAuditEntry, checkpointDocument, entryHash, keyIdOf, merkleRoot, signCheckpoint, type CheckpointData, type GraphqlPost } from '@app/audit';
 import type { DepartmentRef } from '@app/auth';
 import { cosignatureMessage, witnessOnce } from '../apps/directory-cli/src/commands/audit-witness.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
@@ -72,6 +72,51 @@ describe('the ledger of ledgers', () => {
       { ledger: 'wut', size: '4' },
     ]);
     expect(bundle.data.auditCheckpointBundle.document.platform).toMatchObject({ ledger: 'platform', size: String(platformSize) });
+  });
+});
+
+describe('a witness and the city-wide root', () => {
+  /** The service as the operator might present it: the bundle shows `head` for its ledger. */
+  const showing =
+    (head: CheckpointData): GraphqlPost =>
+    async (query, variables) => {
+      const data = (await post(query, variables)) as any;
+      if (query.includes('auditCheckpointBundle')) {
+        const doc = data.auditCheckpointBundle.document;
+        doc.ledgers = doc.ledgers.map((c: { ledger: string }) => (c.ledger === head.ledger ? checkpointDocument(head) : c));
+      }
+      return data;
+    };
+
+  it('co-signs a district head only once the platform checkpoint covers its anchor', async () => {
+    const state = await mkdtemp(join(tmpdir(), 'witness-anchors-'));
+    expect(await witnessOnce(state, post, [operatorKey()])).toMatchObject({ code: 0, line: expect.stringMatching(/co-signed 3 new heads/) });
+    const index = JSON.parse(await readFile(join(state, 'anchors.json'), 'utf8'));
+    expect(Object.keys(index.anchors)).toEqual(expect.arrayContaining([expect.stringMatching(/^wit\/4\/[0-9a-f]{64}$/), expect.stringMatching(/^wut\/4\/[0-9a-f]{64}$/)]));
+
+    // Signed and anchored, but the platform head does not cover the anchor yet: no alarm, no co-signature.
+    await append('wut', 100);
+    await sign('wut');
+    expect(await witnessOnce(state, post, [operatorKey()])).toEqual({
+      code: 0,
+      line: expect.stringMatching(/co-signed 0 new heads as [0-9a-f]{16}; 1 wait for the platform checkpoint to cover their anchors$/),
+    });
+    expect(JSON.parse(await readFile(join(state, 'heads.json'), 'utf8')).ledgers).toContainEqual(expect.objectContaining({ ledger: 'wut', size: '4' }));
+    await sign('platform');
+    expect(await witnessOnce(state, post, [operatorKey()])).toMatchObject({ code: 0, line: expect.stringMatching(/co-signed 2 new heads/) });
+    expect(JSON.parse(await readFile(join(state, 'heads.json'), 'utf8')).ledgers).toContainEqual(expect.objectContaining({ ledger: 'wut', size: '5' }));
+  });
+
+  it('raises the alarm on a district head, signed by the operator, that the platform ledger never anchored', async () => {
+    const hashes = (await db.query<{ hash: string }[]>(`SELECT hash FROM audit_entry WHERE ledger = 'wut' ORDER BY seq LIMIT 3`)).map((r) => r.hash);
+    const hidden = signCheckpoint({ ledger: 'wut', size: 3, rootHash: merkleRoot(hashes), signedAt: new Date().toISOString() }, api.config.auditKeys.signingKey);
+    const state = await mkdtemp(join(tmpdir(), 'witness-unanchored-'));
+    expect(await witnessOnce(state, showing(hidden), [operatorKey()])).toEqual({
+      code: 1,
+      line: expect.stringMatching(/^ALARM unanchored: the head of ledger wut \(size 3, root [0-9a-f]{16}…\) is not anchored in the platform ledger$/),
+    });
+    expect(await readFile(join(state, 'alarms.jsonl'), 'utf8')).toMatch(/"kind":"unanchored"/);
+    await expect(readFile(join(state, 'heads.json'), 'utf8')).rejects.toThrow(/ENOENT/);
   });
 });
 

@@ -1,5 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { KeyObject } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import type pg from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import { badInput, checkPageSize, notFound, forbidden, toPage, type Page } from '@app/common';
 import type { AccessPolicy } from '@app/access';
@@ -12,6 +14,18 @@ import { frontierRoot, MerkleAccumulator } from './merkle.js';
 import { MerkleStore } from './merkle-store.js';
 import type { ReceiptData } from './receipt.js';
 import { PLATFORM_LEDGER } from './ledgers.js';
+import { runRanges } from './range-pool.js';
+import { verifyRange, type RangeJob } from './range-verifier.js';
+
+/** From this many entries a ledger is verified on worker threads (below, starting them costs more than it saves). */
+const PARALLEL_FROM = 100_000;
+
+export interface VerifyOptions {
+  /** Threads to verify on; by default one per core for a long ledger, else none. */
+  workers?: number;
+  /** Entries per range, a power of two; by default the ledger split evenly among the workers. */
+  rangeSize?: number;
+}
 
 /** The signing key and the public keys whose past checkpoints are still trusted. */
 export class AuditKeys {
@@ -60,6 +74,7 @@ export function checkpointFault(c: StoredCheckpoint, ledgerSize: number, keys: r
 @Injectable()
 export class AuditService {
   private readonly repository: AuditRepository;
+  private readonly logger = new Logger('AuditService');
   private readonly tree: MerkleStore;
 
   constructor(
@@ -94,17 +109,51 @@ export class AuditService {
     return this.verifyLedger(ledger, onProgress);
   }
 
-  /** Streams the ledger through the verifier, checking every stored checkpoint on the way. */
-  async verifyLedger(ledger: string, onProgress?: (checked: number, total: number) => void): Promise<VerificationResult> {
+  /**
+   * Verifies a ledger in ranges of seq, each checked on its own (links,
+   * hashes, its Merkle subtrees) and joined in order by LedgerVerifier: on
+   * worker threads with their own connections for a long ledger, in this
+   * thread otherwise. Either way the first fault found is the same.
+   */
+  async verifyLedger(ledger: string, onProgress?: (checked: number, total: number) => void, options: VerifyOptions = {}): Promise<VerificationResult> {
     const total = await this.repository.size(ledger);
-    const verifier = new LedgerVerifier(ledger, await this.repository.checkpoints(ledger), this.keys.trustedPublicKeys);
-    let checked = 0;
-    outer: for await (const batch of this.repository.stream(ledger)) {
-      for (const entry of batch) {
-        if (!verifier.push(entry)) break outer;
-        checked += 1;
+    const checkpoints = await this.repository.checkpoints(ledger);
+    const verifier = new LedgerVerifier(ledger, checkpoints, this.keys.trustedPublicKeys);
+    const workers = options.workers ?? (total >= PARALLEL_FROM ? availableParallelism() : 1);
+    // Ranges are a power of two long, so that each is a perfect subtree of the ledger's tree.
+    const rangeSize = options.rangeSize ?? 2 ** Math.ceil(Math.log2(Math.max(1, Math.ceil(total / Math.max(1, workers)))));
+    if (!Number.isSafeInteger(rangeSize) || rangeSize < 1 || (rangeSize & (rangeSize - 1)) !== 0) throw new RangeError('rangeSize must be a power of two');
+    if (!verifier.ok || total === 0) return verifier.finish();
+    const jobs: RangeJob[] = [];
+    for (let from = 1; from <= total; from += rangeSize) {
+      const to = Math.min(total, from + rangeSize - 1);
+      jobs.push({ ledger, from, to, checkpointSizes: checkpoints.map((c) => c.size).filter((size) => size >= from && size <= to) });
+    }
+    const progress = (checked: number) => onProgress?.(checked, total);
+    // A pool of one is the embedded database's single session: no worker could connect alongside.
+    const { url, poolSize } = this.db.options as { url?: string; poolSize?: number };
+    if (workers > 1 && jobs.length > 1 && url && poolSize !== 1) {
+      const ranges = await runRanges(url, jobs, workers, progress).catch((error: Error) => {
+        // Workers that cannot start or connect leave the work to this thread, which reports any real fault.
+        this.logger.warn(`verifying ${ledger} on worker threads failed (${error.message}); verifying in this thread`);
+        return null;
+      });
+      if (ranges) {
+        for (const range of ranges) if (!verifier.pushRange(range)) break;
+        return verifier.finish();
       }
-      onProgress?.(checked, total);
+    }
+    const runner = this.db.createQueryRunner();
+    try {
+      const client = (await runner.connect()) as pg.PoolClient;
+      let before = 0;
+      for (const job of jobs) {
+        const range = await verifyRange(client, job, (checked) => progress(before + checked));
+        before += range.count;
+        if (!verifier.pushRange(range)) break;
+      }
+    } finally {
+      await runner.release();
     }
     return verifier.finish();
   }

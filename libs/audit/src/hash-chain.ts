@@ -43,13 +43,19 @@ const string = (value: string): string => JSON.stringify(value);
  * canonicalize package. The tests hold this to canonicalize() of the whole.
  */
 export function canonicalEntry(entry: UnsealedEntry): string {
-  const payload = canonicalize(entry.payload);
-  if (payload === undefined || !Number.isSafeInteger(entry.seq)) throw new TypeError('audit entry cannot be canonicalized');
+  if (!Number.isSafeInteger(entry.seq)) throw new TypeError('audit entry cannot be canonicalized');
   return (
     `{"action":${string(entry.action)},"actor":${string(entry.actor)},"ledger":${string(entry.ledger)},` +
-    `"occurredAt":${string(entry.occurredAt)},"parties":[${entry.parties.map(string).join(',')}],"payload":${payload},` +
+    `"occurredAt":${string(entry.occurredAt)},"parties":[${entry.parties.map(string).join(',')}],"payload":${canonicalPayload(entry.payload)},` +
     `"prevHash":${string(entry.prevHash)},"seq":${entry.seq},"subjectId":${string(entry.subjectId)},"subjectType":${string(entry.subjectType)}}`
   );
+}
+
+/** The payload's RFC 8785 text. */
+export function canonicalPayload(payload: unknown): string {
+  const text = canonicalize(payload);
+  if (text === undefined) throw new TypeError('audit entry cannot be canonicalized');
+  return text;
 }
 
 export function sha256Hex(data: string | Uint8Array): string {

@@ -11,3 +11,4 @@ export * from './audit-config.js';
 export * from './checkpoint.scheduler.js';
 export * from './consistency.js';
 export * from './merkle-store.js';
+export * from './range-verifier.js';

@@ -256,21 +256,39 @@ export class MerkleAccumulator {
   }
 
   push(entryHashHex: string): void {
-    let root = leafHash(entryHashHex);
-    let size = 1;
+    this.pushSubtree(leafHash(entryHashHex), 1);
+  }
+
+  /**
+   * Appends a perfect subtree of `size` leaves (a power of two, no larger than
+   * the smallest subtree held), e.g. the root of a range verified elsewhere.
+   */
+  pushSubtree(subtreeRoot: Buffer, size: number): void {
+    let root = subtreeRoot;
+    const added = size;
     while (this.sizes.length && this.sizes[this.sizes.length - 1] === size) {
       root = nodeHash(this.roots.pop() as Buffer, root);
       size += this.sizes.pop() as number;
     }
     this.roots.push(root);
     this.sizes.push(size);
-    this.leaves += 1;
+    this.leaves += added;
   }
 
   root(): string {
-    if (this.leaves === 0) throw new RangeError('an empty tree has no root here');
-    let acc = this.roots[this.roots.length - 1];
-    for (let i = this.roots.length - 2; i >= 0; i--) acc = nodeHash(this.roots[i], acc);
+    return this.rootWith([]);
+  }
+
+  /**
+   * The root of this tree followed by the given perfect subtrees (largest
+   * first, each smaller than any held here): the root at a size reached
+   * inside a range whose own frontier is `after`.
+   */
+  rootWith(after: Buffer[]): string {
+    const all = after.length ? [...this.roots, ...after] : this.roots;
+    if (all.length === 0) throw new RangeError('an empty tree has no root here');
+    let acc = all[all.length - 1];
+    for (let i = all.length - 2; i >= 0; i--) acc = nodeHash(all[i], acc);
     return acc.toString('hex');
   }
 

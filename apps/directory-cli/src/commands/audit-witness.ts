@@ -13,18 +13,22 @@ import {
   keyIdOf,
   parseBundle,
   parsePrivateKey,
+  PLATFORM_LEDGER,
   signerOf,
   type CheckpointData,
   type GraphqlPost,
 } from '@app/audit';
+import { checkAnchored, scanAnchors, type AnchorIndex } from './audit-anchors.js';
 import { ALARM, EXTENDS, readPublicKeys, UNCHECKED } from './audit-consistency.js';
 
 /**
  * A witness keeps the last checkpoint bundle it verified in its state
  * directory. Each poll it fetches the service's bundle, checks every head's
- * signature and that every ledger extends what it kept, and only then
- * co-signs the new heads with its own key and keeps them. Anything else is
- * an alarm, and what it kept stays as it was (the evidence).
+ * signature, that every ledger extends what it kept, and that every new
+ * district head is anchored in the platform ledger under the platform head
+ * (the city-wide root), and only then co-signs the new heads with its own key
+ * and keeps them. Anything else is an alarm, and what it kept stays as it was
+ * (the evidence).
  */
 export interface WitnessResult {
   code: number;
@@ -35,6 +39,7 @@ const KEY_FILE = 'witness-key.pem';
 const HEADS_FILE = 'heads.json';
 const COSIGNATURES_FILE = 'cosignatures.jsonl';
 const ALARMS_FILE = 'alarms.jsonl';
+const ANCHORS_FILE = 'anchors.json';
 
 /** The exact bytes a witness signs: its own header, then the operator's checkpoint message. */
 export function cosignatureMessage(c: CheckpointData, witnessedAt: string): string {
@@ -59,6 +64,24 @@ async function keptHeads(state: string): Promise<Map<string, CheckpointData>> {
   return new Map(parseBundle(value).map((c) => [c.ledger, c]));
 }
 
+async function keptAnchors(state: string): Promise<AnchorIndex> {
+  const file = join(state, ANCHORS_FILE);
+  if (!existsSync(file)) return { scanned: 0, anchors: {} };
+  try {
+    const value = JSON.parse(await readFile(file, 'utf8')) as AnchorIndex;
+    if (!Number.isSafeInteger(value.scanned) || typeof value.anchors !== 'object' || value.anchors === null) throw new Error();
+    return value;
+  } catch {
+    // Only an index of what the platform ledger holds: it is rebuilt by reading the ledger again.
+    return { scanned: 0, anchors: {} };
+  }
+}
+
+async function writeAtomically(file: string, text: string): Promise<void> {
+  await writeFile(`${file}.tmp`, text);
+  await rename(`${file}.tmp`, file);
+}
+
 export async function witnessOnce(state: string, post: GraphqlPost, keys: readonly KeyObject[]): Promise<WitnessResult> {
   await mkdir(state, { recursive: true });
   const key = await witnessKey(state);
@@ -81,19 +104,32 @@ export async function witnessOnce(state: string, post: GraphqlPost, keys: readon
     if (!verdict.ok) return alarm(verdict.kind, verdict.reason);
   }
 
+  const platform = heads.find((c) => c.ledger === PLATFORM_LEDGER) ?? null;
+  const changed = heads.filter((c) => kept.get(c.ledger)?.size !== c.size);
+  let anchors = await keptAnchors(state);
+  if (changed.some((c) => c !== platform)) anchors = await scanAnchors(post, anchors);
+  // A head anchored after the platform head waits (neither co-signed nor kept) for the next platform checkpoint.
+  const waiting = new Set<string>();
+  for (const c of changed) {
+    if (c === platform) continue;
+    const verdict = await checkAnchored(c, platform, anchors, post, source, keys);
+    if (verdict.ok === false) return alarm('unanchored', verdict.reason);
+    if (verdict.ok === 'pending') waiting.add(c.ledger);
+  }
+  const fresh = changed.filter((c) => !waiting.has(c.ledger));
+  const keep = heads.map((c) => (waiting.has(c.ledger) ? kept.get(c.ledger) : c)).filter((c): c is CheckpointData => c !== undefined);
+
   const witnessedAt = new Date().toISOString();
-  const fresh = heads.filter((c) => kept.get(c.ledger)?.size !== c.size);
   for (const c of fresh) {
     const cosignature = sign(null, Buffer.from(cosignatureMessage(c, witnessedAt)), key).toString('base64');
     await appendFile(join(state, COSIGNATURES_FILE), `${JSON.stringify({ checkpoint: checkpointDocument(c), witnessKeyId: witnessId, witnessedAt, cosignature })}\n`);
   }
-  const platform = heads.find((c) => c.ledger === 'platform') ?? null;
-  const document = { platform: platform && checkpointDocument(platform), ledgers: heads.filter((c) => c !== platform).map(checkpointDocument) };
-  await writeFile(join(state, `${HEADS_FILE}.tmp`), JSON.stringify(document, null, 2));
-  await rename(join(state, `${HEADS_FILE}.tmp`), join(state, HEADS_FILE));
+  const document = { platform: platform && checkpointDocument(platform), ledgers: keep.filter((c) => c !== platform).map(checkpointDocument) };
+  await writeAtomically(join(state, ANCHORS_FILE), JSON.stringify(anchors));
+  await writeAtomically(join(state, HEADS_FILE), JSON.stringify(document, null, 2));
   return {
     code: EXTENDS,
-    line: `ok: ${heads.length} ledgers extend what this witness kept; platform size ${platform?.size ?? 0}; co-signed ${fresh.length} new heads as ${witnessId}`,
+    line: `ok: ${heads.length} ledgers extend what this witness kept; platform size ${platform?.size ?? 0}; co-signed ${fresh.length} new heads as ${witnessId}${waiting.size ? `; ${waiting.size} wait for the platform checkpoint to cover their anchors` : ''}`,
   };
 }
 
