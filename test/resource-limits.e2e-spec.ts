@@ -67,8 +67,20 @@ describe('query shape and cost are bounded before anything runs', () => {
     expect(refusal(await api.gql(member, `{ ${aliases(100)} }`))).toMatch(/100 top-level fields; the limit is 20/);
     expect(refusal(await api.gql(member, `{ ${aliases(1_000)} }`))).toMatch(/more than 5,000 tokens/);
     expect(api.queries.count).toBeLessThanOrEqual(3);
-    const twenty = Array.from({ length: 20 }, (_, i) => `a${i}: files(first: 1) { totalCount }`).join(' ');
+    const twenty = Array.from({ length: 20 }, (_, i) => `a${i}: files(first: 1) { edges { cursor } }`).join(' ');
     expect((await api.gql(member, `{ ${twenty} }`)).errors).toBeUndefined();
+  });
+
+  it('one request runs at most four counts of files at once, so it cannot hold the whole pool', async () => {
+    const counts = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `c${i}: files(first: 1, filter: { search: "x${i}" }) { totalCount }`).join(' ')} }`;
+    expect((await api.gql(member, counts(4))).errors).toBeUndefined();
+    expect(refusal(await api.gql(member, counts(5)))).toMatch(/too costly/);
+  });
+
+  it("a count is not multiplied by the page size; the page's rows are", async () => {
+    expect((await api.gql(member, `{ files(first: 200) { totalCount pageInfo { hasNextPage } edges { node { fields { name } } } } }`)).errors).toBeUndefined();
+    const fragment = `query { files(first: 200) { ...Page } } fragment Page on DataFileConnection { edges { node { owner { district { departments { code } } } } } }`;
+    expect((await api.gql(member, fragment)).errors).toBeUndefined();
   });
 
   it('a page size given by a variable is priced as given', async () => {
