@@ -44,6 +44,11 @@ afterAll(async () => {
 });
 
 describe('request logs', () => {
+  it("Nest's own messages are JSON lines of the same logger", () => {
+    expect(lines.find((l) => l.msg === 'Nest application successfully started')).toMatchObject({ level: 30, context: 'NestApplication' });
+    expect(raw.split('\n').filter(Boolean).every((line) => line.startsWith('{'))).toBe(true);
+  });
+
   it('one line per request: request id, department, operation, duration, outcome', async () => {
     lines.length = 0;
     const response = await api.app.inject({

@@ -14,6 +14,7 @@ import { requireBearerToken, resolveCaller } from './graphql/graphql-auth.hook.j
 import { serveGraphiql } from './graphql/graphiql.js';
 import { REQUEST_BODY_LIMIT_MIB } from './graphql/input-limits.js';
 import { serveConsole, type ConsoleOptions } from './console/serve-console.js';
+import { PinoNestLogger } from './pino-nest-logger.js';
 import { HEALTH_PATHS, HealthChecks, serveHealth } from './operations/health.js';
 import { METRICS_PATH, ServiceMetrics, serveMetrics } from './operations/metrics.js';
 import { closeConnectionsOnShutdown } from './operations/shutdown.js';
@@ -131,7 +132,7 @@ export async function createApp(
   });
 
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(options), adapter, {
-    logger: options.logger === false ? false : ['error', 'warn', 'log'],
+    logger: quiet ? false : new PinoNestLogger(logger),
   });
   await app.register(rateLimit, {
     max: config.rateLimitPerMinute,
