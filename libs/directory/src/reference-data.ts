@@ -14,6 +14,8 @@ interface Snapshot {
   districts: Map<string, DistrictRow>;
   departments: Map<string, DepartmentRow>;
   byCode: Map<string, DepartmentRef>;
+  /** Each district's departments, by code: nested lists and query pricing read them per request. */
+  byDistrict: Map<string, DepartmentRow[]>;
 }
 
 /**
@@ -34,8 +36,15 @@ export class ReferenceData {
     const loading = (async () => {
       const [districts, departments] = await Promise.all([this.repository.districts(), this.repository.departments()]);
       const districtById = new Map(districts.map((d) => [d.id, d]));
+      const byDistrict = new Map<string, DepartmentRow[]>();
+      for (const d of [...departments].sort((a, b) => a.code.localeCompare(b.code))) {
+        const list = byDistrict.get(d.districtId) ?? [];
+        if (!list.length) byDistrict.set(d.districtId, list);
+        list.push(d);
+      }
       return {
         at: Date.now(),
+        byDistrict,
         districts: districtById,
         departments: new Map(departments.map((d) => [d.id, d])),
         byCode: new Map(
@@ -69,16 +78,13 @@ export class ReferenceData {
 
   /** The departments of a district, by code, from the snapshot: nested lists cost no query. */
   async departmentsOf(districtId: string): Promise<DepartmentRow[]> {
-    const s = await this.current();
-    return [...s.departments.values()].filter((d) => d.districtId === districtId).sort((a, b) => a.code.localeCompare(b.code));
+    return (await this.current()).byDistrict.get(districtId) ?? [];
   }
 
   /** How long the reference lists are: what a query selecting them may cost. */
   async sizes(): Promise<ReferenceSizes> {
     const s = await this.current();
-    const perDistrict = new Map<string, number>();
-    for (const d of s.departments.values()) perDistrict.set(d.districtId, (perDistrict.get(d.districtId) ?? 0) + 1);
-    return { districts: s.districts.size, departments: s.departments.size, largestDistrict: Math.max(0, ...perDistrict.values()) };
+    return { districts: s.districts.size, departments: s.departments.size, largestDistrict: Math.max(0, ...[...s.byDistrict.values()].map((list) => list.length)) };
   }
 
   async districtsByIds(ids: readonly string[]): Promise<(DistrictRow | undefined)[]> {
