@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { APP_PIPE } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -12,7 +12,6 @@ import { ExchangeService } from '@app/exchange';
 import type { FastifyRequest } from 'fastify';
 import { Kind, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import type { ApiConfig } from './config.js';
-import { CallerGuard } from './context/auth.guard.js';
 import { RequestScope, type GraphQLContext } from './context/request-scope.js';
 import { DepartmentsResolver, DistrictsResolver } from './districts/districts.resolver.js';
 import { AUDIT_RESOLVERS } from './audit/audit.resolver.js';
@@ -116,12 +115,12 @@ export class AppModule {
             errorFormatter,
             context: (request: FastifyRequest): GraphQLContext => ({
               scope: new RequestScope({ directory, access }, request.caller!),
+              caller: request.caller!,
             }),
           }),
         }),
       ],
       providers: [
-        { provide: APP_GUARD, useClass: CallerGuard },
         { provide: APP_PIPE, useClass: TextInputPipe },
         ViewerResolver,
         DistrictsResolver,

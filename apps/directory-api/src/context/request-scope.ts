@@ -18,10 +18,6 @@ export class RequestScope {
     private readonly policy: AccessPolicy,
   ) {}
 
-  caller(): Promise<AccessPolicy> {
-    return Promise.resolve(this.policy);
-  }
-
   readonly districts = new DataLoader<string, DistrictRow | undefined>((ids) => this.services.directory.districtsByIds(ids));
   readonly departments = new DataLoader<string, DepartmentRow | undefined>((ids) => this.services.directory.departmentsByIds(ids));
   readonly files = new DataLoader<string, DataFileRow | undefined>(async (ids) => {
@@ -35,6 +31,6 @@ export class RequestScope {
 
 export interface GraphQLContext {
   scope: RequestScope;
-  /** Set by the auth guard before any resolver runs. */
-  caller?: AccessPolicy;
+  /** Decided before GraphQL runs (graphql-auth.hook.ts). */
+  caller: AccessPolicy;
 }

@@ -47,7 +47,7 @@ export class FilesResolver {
   }
 
   @ResolveField(() => [Action], { description: 'What the caller may do with this file right now.' })
-  async myAccess(@Parent() file: DataFileRow, @Context() ctx: GraphQLContext): Promise<ActionName[]> {
-    return (await ctx.scope.caller()).actionsOn(file);
+  myAccess(@Parent() file: DataFileRow, @Caller() caller: AccessPolicy): ActionName[] {
+    return caller.actionsOn(file);
   }
 }

@@ -48,7 +48,7 @@ export class PermissionsResolver {
   async file(@Parent() p: PermissionRow, @Context() ctx: GraphQLContext) {
     if (!p.fileId) return null;
     const file = await ctx.scope.files.load(p.fileId);
-    return file && (await ctx.scope.caller()).can('DISCOVER', file) ? file : null;
+    return file && ctx.caller.can('DISCOVER', file) ? file : null;
   }
 
   @ResolveField(() => DepartmentModel)
