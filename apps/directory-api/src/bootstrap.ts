@@ -10,7 +10,7 @@ import { AccessService } from '@app/access';
 import { Tokens } from '@app/auth';
 import { DirectoryService } from '@app/directory';
 import { AppModule, GRAPHQL_PATH, type AppOptions } from './app.module.js';
-import { requireBearerToken, resolveCaller } from './graphql/graphql-auth.hook.js';
+import { isGraphQL, requireBearerToken, resolveCaller } from './graphql/graphql-auth.hook.js';
 import { serveGraphiql } from './graphql/graphiql.js';
 import { REQUEST_BODY_LIMIT_MIB } from './graphql/input-limits.js';
 import { serveConsole, type ConsoleOptions } from './console/serve-console.js';
@@ -109,10 +109,10 @@ export async function createApp(
   requireBearerToken(fastify, new Tokens(config.auth), GRAPHQL_PATH);
   fastify.addHook('onSend', async (request, reply, payload) => {
     reply.header('x-request-id', request.id);
-    return request.url.startsWith(GRAPHQL_PATH) ? asGraphQLResponse(request, reply, payload) : payload;
+    return isGraphQL(request, GRAPHQL_PATH) ? asGraphQLResponse(request, reply, payload) : payload;
   });
   fastify.addHook('preValidation', async (request, reply) => {
-    if (request.url.split('?')[0] !== GRAPHQL_PATH) return;
+    if (!isGraphQL(request, GRAPHQL_PATH)) return;
     const fault = request.method === 'GET' ? checkRequestBody(searchParams(request.query)) : checkRequestBody(request.body);
     if (fault) {
       request.graphql = { outcome: 'BAD_USER_INPUT' };
@@ -121,7 +121,7 @@ export async function createApp(
   });
   // One line per request: who, what, how long, and the outcome code; never the token or the data.
   fastify.addHook('onResponse', async (request, reply) => {
-    if (!request.url.startsWith(GRAPHQL_PATH)) return;
+    if (!isGraphQL(request, GRAPHQL_PATH)) return;
     const operation = request.graphql?.operation;
     const outcome = request.graphql?.outcome ?? (reply.statusCode < 400 ? 'OK' : String(reply.statusCode));
     metrics.observeRequest(operation, outcome, reply.elapsedTime);

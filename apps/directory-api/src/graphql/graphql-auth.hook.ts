@@ -13,7 +13,8 @@ declare module 'fastify' {
   }
 }
 
-const isGraphQL = (request: FastifyRequest, path: string) => request.url.split('?')[0] === path;
+/** Whether the request is for the GraphQL endpoint (its query string aside). */
+export const isGraphQL = (request: FastifyRequest, path: string) => request.url.split('?')[0] === path;
 
 async function refuse(request: FastifyRequest, reply: FastifyReply, error: unknown): Promise<FastifyReply> {
   if (!(error instanceof DomainError)) throw error;
