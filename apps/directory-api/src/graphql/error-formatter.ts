@@ -39,22 +39,20 @@ function databaseFault(error: Error): { code: string; message: string } | undefi
   return undefined;
 }
 
-const TRANSPORT_CODES: Record<number, string> = {
-  405: 'METHOD_NOT_ALLOWED',
-  413: 'PAYLOAD_TOO_LARGE',
-  415: 'UNSUPPORTED_MEDIA_TYPE',
-  429: 'RATE_LIMITED',
+/** The driver's and the rate limiter's refusals by status: a code, and our own words where theirs would not help. */
+const TRANSPORT_FAULTS: Record<number, { code: string; message?: string }> = {
+  405: { code: 'METHOD_NOT_ALLOWED', message: 'only queries may be sent with GET; send mutations with POST' },
+  413: { code: 'PAYLOAD_TOO_LARGE', message: `the request body is over the ${REQUEST_BODY_LIMIT_MIB} MiB limit` },
+  415: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'send the request as application/json (or application/graphql)' },
+  429: { code: 'RATE_LIMITED' },
 };
 
 /** Refusals of the HTTP request itself (method, media type, malformed or oversized body, rate), by their 4xx status. */
 function transportFault(error: unknown): { code: string; message?: string } | undefined {
   const { code, statusCode } = (error ?? {}) as { code?: unknown; statusCode?: unknown };
   if (typeof statusCode !== 'number' || statusCode < 400 || statusCode > 499) return undefined;
-  if (statusCode === 413) return { code: 'PAYLOAD_TOO_LARGE', message: `the request body is over the ${REQUEST_BODY_LIMIT_MIB} MiB limit` };
-  if (statusCode === 405) return { code: 'METHOD_NOT_ALLOWED', message: 'only queries may be sent with GET; send mutations with POST' };
-  if (statusCode === 415) return { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'send the request as application/json (or application/graphql)' };
-  if (statusCode === 429 || (typeof code === 'string' && /^(MER|FST)_ERR_/.test(code))) return { code: TRANSPORT_CODES[statusCode] ?? 'BAD_USER_INPUT' };
-  return undefined;
+  if (TRANSPORT_FAULTS[statusCode]) return TRANSPORT_FAULTS[statusCode];
+  return typeof code === 'string' && /^(MER|FST)_ERR_/.test(code) ? { code: 'BAD_USER_INPUT' } : undefined;
 }
 
 /** One error as a client sees it: a code and a human message, never a stack or SQL. */
