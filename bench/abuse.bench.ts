@@ -2,7 +2,8 @@
  * npm run bench:abuse — one department's client sends the abusive requests the
  * fuzzing found (a seven-deep nested departments query, 1,000 aliases, a
  * fragment bomb, 5,000-deep query text, a 100,000-deep JSON record, a hundred
- * chain verifications, too-costly pages) as fast as it can, while another
+ * chain verifications, too-costly pages) and the heaviest queries the cost
+ * limit admits (four facet sets, four counted pages) as fast as it can, while another
  * department's client asks for `me` and a page of `files` one at a time.
  * Prints the neighbour's p50/p99 idle and under abuse, what the abuser got
  * back, and the service's resident memory (its own process, the compiled
@@ -40,7 +41,10 @@ function abusiveBodies(fileId: string): string[] {
   const verifications = `{ ${Array.from({ length: 100 }, (_, i) => `v${i}: verifyAuditChain(ledger: "platform") { ok }`).join(' ')} }`;
   const costly = `{ ${['a', 'b', 'c'].map((a) => `${a}: files(first: 200) { totalCount edges { node { fields { name } owner { district { departments { code } } } } } }`).join(' ')} }`;
   const deepJson = `{"query":"mutation ($r: [JSON!]!) { publishRecords(fileId: \\"${fileId}\\", records: $r) { id } }","variables":{"r":[${'['.repeat(100_000)}1${']'.repeat(100_000)}]}}`;
-  return [...[nested, aliases, bomb, deepText, verifications, costly].map((query) => JSON.stringify({ query })), deepJson];
+  // Admitted one by one (each just under the cost limit): only the department's cost budget and its share of the pool stop them.
+  const facets = `{ ${['a', 'b', 'c', 'd'].map((a) => `${a}: fileFacets { districts { value count } owners { value count } categories { value count } tags { value count } }`).join(' ')} }`;
+  const counted = `{ ${['a', 'b', 'c', 'd'].map((a, i) => `${a}: files(first: 50, filter: { search: "${['record', 'data', 'report', 'plan'][i]}" }) { totalCount edges { node { id title fields { name } } } }`).join(' ')} }`;
+  return [...[nested, aliases, bomb, deepText, verifications, costly, facets, counted].map((query) => JSON.stringify({ query })), deepJson];
 }
 
 /** The neighbour: one request at a time, 25 ms apart, alternating `me` and a page of files, for `seconds`. */

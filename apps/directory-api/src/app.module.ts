@@ -9,7 +9,7 @@ import { AuditKeys, AuditService, CheckpointScheduler, CheckpointScheduleSetting
 import { createDataSource } from '@app/database';
 import { DirectoryService } from '@app/directory';
 import { ExchangeService } from '@app/exchange';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Kind, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import type { ApiConfig } from './config.js';
 import { RequestScope, type GraphQLContext } from './context/request-scope.js';
@@ -25,6 +25,7 @@ import { checkQueryCost, type ListSizes } from './graphql/query-cost.js';
 import { checkQueryText, queryShapeRule } from './graphql/query-shape.rule.js';
 import { DateTimeScalar } from './graphql/scalars.js';
 import { TextInputPipe } from './graphql/text-input.pipe.js';
+import { FairShare, shareKey } from './http/fair-share.js';
 import { MAX_FIELDS_PER_FILE } from '@app/directory';
 import { ViewerResolver } from './viewer/viewer.resolver.js';
 import { OperationsModule } from './operations/operations.module.js';
@@ -77,6 +78,8 @@ async function listSizes(directory: DirectoryService): Promise<ListSizes> {
 @Module({})
 export class AppModule {
   static register({ config, database, scheduleCheckpoints = true }: AppOptions): DynamicModule {
+    // One per service: the GraphQL hooks spend from it, the HTTP hooks hold its turns (bootstrap).
+    const fairShare = new FairShare(config.fairShare);
     return {
       module: AppModule,
       imports: [
@@ -107,9 +110,12 @@ export class AppModule {
               preParsing: (_schema, source) => Promise.resolve(checkQueryText(source)),
               // Priced here rather than in validation: only now are the variables (page sizes) known.
               preExecution: async (schema, document, context, variables) => {
-                const request = (context as { reply?: { request: FastifyRequest } }).reply?.request;
+                const reply = (context as { reply?: FastifyReply }).reply;
+                const request = reply?.request;
                 if (request) request.graphql = { operation: operationLabel(document) };
-                checkQueryCost(schema, document, variables, await listSizes(directory), config.maxQueryCost);
+                const cost = checkQueryCost(schema, document, variables, await listSizes(directory), config.maxQueryCost);
+                const department = request && shareKey(request);
+                if (department) await fairShare.spend(department, cost, reply);
               },
             },
             errorFormatter,
@@ -122,6 +128,7 @@ export class AppModule {
       ],
       providers: [
         { provide: APP_PIPE, useClass: TextInputPipe },
+        { provide: FairShare, useValue: fairShare },
         ViewerResolver,
         DistrictsResolver,
         DepartmentsResolver,

@@ -14,6 +14,7 @@ import { isGraphQL, requireBearerToken, resolveCaller } from './graphql/graphql-
 import { serveGraphiql } from './graphql/graphiql.js';
 import { REQUEST_BODY_LIMIT_MIB } from './graphql/input-limits.js';
 import { serveConsole, type ConsoleOptions } from './console/serve-console.js';
+import { FairShare, holdFairShare } from './http/fair-share.js';
 import { PinoNestLogger } from './pino-nest-logger.js';
 import { HEALTH_PATHS, HealthChecks, serveHealth } from './operations/health.js';
 import { METRICS_PATH, ServiceMetrics, serveMetrics } from './operations/metrics.js';
@@ -150,6 +151,7 @@ export async function createApp(
       }),
   });
   resolveCaller(fastify, { directory: app.get(DirectoryService), access: app.get(AccessService) }, GRAPHQL_PATH);
+  holdFairShare(fastify, app.get(FairShare), GRAPHQL_PATH);
   serveHealth(fastify, app.get(HealthChecks));
   metrics.watch(app.get(DataSource));
   serveMetrics(fastify, metrics, { token: config.metricsToken, production: config.production });

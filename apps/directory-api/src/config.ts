@@ -1,5 +1,6 @@
 import { AuditConfigError, loadAuditKeys, loadCheckpointSchedule, type AuditKeys, type CheckpointSchedule } from '@app/audit';
 import { ConfigError, loadAuthConfig, type AuthConfig } from '@app/auth';
+import type { FairShareLimits } from './http/fair-share.js';
 import { asEnvironmentStrings, EnvironmentError, readEnvironment, type Environment } from '@app/common';
 
 export interface ApiConfig {
@@ -16,6 +17,8 @@ export interface ApiConfig {
   checkpoints: CheckpointSchedule;
   /** GraphQL requests a department may make per minute, all its members together. */
   rateLimitPerMinute: number;
+  /** What one department may take of the service: see FairShare. */
+  fairShare: FairShareLimits;
   /** A statement running longer is cancelled, failing its request alone. */
   statementTimeoutMs: number;
   /** A request waiting longer for a pooled connection fails with SERVICE_UNAVAILABLE. */
@@ -71,6 +74,7 @@ function toApiConfig(e: Environment): ApiConfig {
     auditKeys: loadAuditKeys(checked),
     checkpoints: loadCheckpointSchedule(checked),
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    fairShare: { costPerMinute: e.COST_PER_MINUTE, concurrency: e.CONCURRENCY_PER_DEPARTMENT, queue: e.QUEUE_PER_DEPARTMENT },
     statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
     acquireTimeoutMs: e.DATABASE_ACQUIRE_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,

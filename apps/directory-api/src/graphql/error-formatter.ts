@@ -65,8 +65,9 @@ export function formatError(error: GraphQLError, log?: FastifyBaseLogger, reques
   };
   if (original instanceof DomainError) return coded(original.code, original.message, original.details);
   if (original instanceof GraphQLError) return formatError(original, log, requestId);
-  const code = error.extensions?.code;
-  if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') return coded(code);
+  const { code, stacktrace: _stack, exception: _exception, ...details } = error.extensions ?? {};
+  // Our own refusals carry details a client can act on (retryAfterSeconds); never a stack.
+  if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') return coded(code, base.message, details);
   const transport = transportFault(original);
   if (transport) return coded(transport.code, (transport.message ?? base.message).replaceAll('`', ''));
   // Parse, validation and variable-coercion errors describe the query itself.

@@ -105,12 +105,13 @@ export function queryCost(schema: GraphQLSchema, document: DocumentNode, variabl
   return getComplexity({ schema, query: document, variables, estimators: [estimator(listSizes, edgesPageSizes(schema, document, variables))] });
 }
 
-/** Refuses, before execution, a query whose estimated cost exceeds `maxCost`. */
-export function checkQueryCost(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined, listSizes: ListSizes, maxCost: number) {
+/** Refuses, before execution, a query whose estimated cost exceeds `maxCost`; else returns the cost. */
+export function checkQueryCost(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined, listSizes: ListSizes, maxCost: number): number {
   const cost = queryCost(schema, document, variables, listSizes);
   if (cost > maxCost) {
     throw new GraphQLError(`the query is too costly (estimated ${Math.round(cost).toLocaleString('en-US')}, the limit is ${maxCost.toLocaleString('en-US')}); select fewer fields or smaller pages`, {
       extensions: { code: 'BAD_USER_INPUT' },
     });
   }
+  return cost;
 }

@@ -1,0 +1,138 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { GraphQLError } from 'graphql';
+import pLimit, { type LimitFunction } from 'p-limit';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
+import { formatError } from '../graphql/error-formatter.js';
+import { isGraphQL } from '../graphql/graphql-auth.hook.js';
+
+export interface FairShareLimits {
+  /** Estimated query cost a department may spend per minute, all its members together. */
+  costPerMinute: number;
+  /** Operations of one department running at once; the rest wait their turn. */
+  concurrency: number;
+  /** Operations of one department that may wait; one more is refused. */
+  queue: number;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Gives the department's slot back; set while the request holds one. */
+    leaveFairShare?: () => void;
+  }
+}
+
+const RATE_LIMITED = 'RATE_LIMITED';
+
+/**
+ * What one department may take of the service, so that no department can
+ * starve another: the request-count limit (@fastify/rate-limit) stops
+ * floods, but a department sending the heaviest queries the cost limit
+ * admits, within its request budget, could still hold PostgreSQL's cores and
+ * the connection pool. So, per department (as GitHub's and Shopify's GraphQL
+ * APIs do per client): a budget of query cost per minute, spent by each
+ * operation's estimated cost before it runs; and a bounded number of
+ * operations in flight, the next ones queued in arrival order and, past the
+ * queue, refused. Both refusals are RATE_LIMITED (429) with Retry-After.
+ */
+export class FairShare {
+  private readonly budget: RateLimiterMemory;
+  /** One queue per department; bounded by the departments the service knows (callers are resolved first). */
+  private readonly slots = new Map<string, LimitFunction>();
+
+  constructor(readonly limits: FairShareLimits) {
+    this.budget = new RateLimiterMemory({ points: limits.costPerMinute, duration: 60, keyPrefix: 'cost' });
+  }
+
+  /**
+   * Spends `cost` of the department's budget, or refuses the operation with
+   * the seconds until the budget refills. A refused operation spends nothing.
+   */
+  async spend(department: string, cost: number, reply?: FastifyReply): Promise<void> {
+    const spent = await this.budget.get(department);
+    const remaining = this.limits.costPerMinute - (spent?.consumedPoints ?? 0);
+    if (cost <= remaining) {
+      await this.budget.consume(department, Math.max(0, Math.ceil(cost)));
+      return;
+    }
+    const retryAfter = Math.max(1, Math.ceil((spent?.msBeforeNext ?? 60_000) / 1000));
+    reply?.header('retry-after', String(retryAfter));
+    const left = Math.max(0, remaining).toLocaleString('en-US');
+    const wanted = Math.round(cost).toLocaleString('en-US');
+    throw new GraphQLError(
+      cost > this.limits.costPerMinute
+        ? `the query's estimated cost (${wanted}) is over your department's budget of ${this.limits.costPerMinute.toLocaleString('en-US')} a minute`
+        : `your department has spent its query budget for this minute (${left} of ${this.limits.costPerMinute.toLocaleString('en-US')} left, this query needs ${wanted}); retry in ${retryAfter} s`,
+      { extensions: { code: RATE_LIMITED, retryAfterSeconds: retryAfter } },
+    );
+  }
+
+  /**
+   * Waits for one of the department's slots; the returned function gives it
+   * back (once, however often it is called). Refuses at once, with a
+   * DepartmentBusy error, when the department's queue is full.
+   */
+  async enter(department: string): Promise<() => void> {
+    let slots = this.slots.get(department);
+    if (!slots) this.slots.set(department, (slots = pLimit(this.limits.concurrency)));
+    if (slots.activeCount >= this.limits.concurrency && slots.pendingCount >= this.limits.queue) {
+      throw new DepartmentBusy(this.limits.concurrency + this.limits.queue);
+    }
+    return new Promise((entered) => {
+      void slots(
+        () =>
+          new Promise<void>((leave) => {
+            let left = false;
+            entered(() => {
+              if (!left) leave();
+              left = true;
+            });
+          }),
+      );
+    });
+  }
+
+  /** Operations of the department running and waiting now. */
+  load(department: string): { running: number; waiting: number } {
+    const slots = this.slots.get(department);
+    return { running: slots?.activeCount ?? 0, waiting: slots?.pendingCount ?? 0 };
+  }
+}
+
+export class DepartmentBusy extends Error {
+  constructor(readonly inFlight: number) {
+    super(`your department already has ${inFlight} requests in progress; retry when one has finished`);
+  }
+}
+
+/** The key of the caller's share: its department (codes repeat across districts, ids do not). */
+export const shareKey = (request: FastifyRequest): string | undefined => request.caller?.actor.department.id;
+
+/**
+ * Holds each GraphQL request to its department's turns, from the moment its
+ * caller is known until its answer is ready, whether or not its client is
+ * still there: the turn covers the whole execution, so a client that
+ * disconnects cannot start more work than its share.
+ */
+export function holdFairShare(fastify: FastifyInstance, share: FairShare, path: string): void {
+  fastify.addHook('preHandler', async (request, reply) => {
+    const key = isGraphQL(request, path) ? shareKey(request) : undefined;
+    if (!key) return;
+    try {
+      request.leaveFairShare = await share.enter(key);
+    } catch (error) {
+      if (!(error instanceof DepartmentBusy)) throw error;
+      request.graphql = { outcome: RATE_LIMITED };
+      const refusal = new GraphQLError(error.message, { extensions: { code: RATE_LIMITED, retryAfterSeconds: 1 } });
+      return reply
+        .code(429)
+        .header('retry-after', '1')
+        .send({ data: null, errors: [formatError(refusal, request.log, request.id)] });
+    }
+  });
+  // When the answer is ready (the work is done): onSend runs even if the client has gone, onResponse then would not.
+  fastify.addHook('onSend', (request, _reply, payload, done) => {
+    request.leaveFairShare?.();
+    done(null, payload);
+  });
+}
+

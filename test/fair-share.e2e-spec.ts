@@ -1,0 +1,126 @@
+/**
+ * No department can starve another with queries the limits admit one by one:
+ * each department spends a budget of query cost per minute, and runs a
+ * bounded number of requests at once with a bounded queue behind them.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { DataSource } from 'typeorm';
+import type { DepartmentRef } from '@app/auth';
+import { FairShare } from '../apps/directory-api/src/http/fair-share.js';
+import { createTestDatabase, type TestDatabase } from './test-database.js';
+import { startTestApp, type TestApp } from './test-app.js';
+import { World } from './world.js';
+
+let database: TestDatabase;
+let heavy: DepartmentRef;
+let neighbour: DepartmentRef;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  const world = new World(await database.dataSource());
+  const district = await world.district('fs-north');
+  heavy = await world.department('fs-heavy', district);
+  neighbour = await world.department('fs-neighbour', district);
+  for (let i = 0; i < 3; i += 1) await world.file(heavy, 'PUBLIC');
+});
+
+afterAll(async () => {
+  await database?.drop();
+});
+
+const COUNTED_PAGE = `{ files(first: 1) { totalCount } }`;
+
+describe('a budget of query cost per department and minute', () => {
+  let api: TestApp;
+  beforeAll(async () => {
+    // A counted page costs a little over 20,000: two fit in 50,000, a third does not.
+    api = await startTestApp(database, { COST_PER_MINUTE: '50000' });
+  });
+  afterAll(() => api?.close());
+
+  it('is spent by each operation before it runs; the one that does not fit is refused with RATE_LIMITED and Retry-After, and spends nothing', async () => {
+    const [alice, bob] = await Promise.all([api.tokenFor(heavy, ['MEMBER'], 'alice'), api.tokenFor(heavy, ['MEMBER'], 'bob')]);
+    expect((await api.gql(alice, COUNTED_PAGE)).status).toBe(200);
+    expect((await api.gql(bob, COUNTED_PAGE)).status).toBe(200);
+    api.queries.reset();
+    const refused = await api.app.inject({ method: 'POST', url: '/graphql', headers: { authorization: `Bearer ${alice}` }, payload: { query: COUNTED_PAGE } });
+    expect(refused.statusCode).toBe(429);
+    const retryAfter = Number(refused.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    const [error] = refused.json().errors;
+    expect(error.extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: retryAfter });
+    expect(error.message).toMatch(/spent its query budget for this minute/);
+    // The refused query never reached the files table.
+    expect(api.queries.statements.some((sql) => /data_file/.test(sql))).toBe(false);
+    // What is left still buys a cheap query: the refusal spent nothing.
+    const cheap = await api.gql(alice, `{ me { subject } }`);
+    expect(cheap.status).toBe(200);
+    expect(cheap.data?.me.subject).toBe('alice');
+  });
+
+  it('is per department: another department of the same district is served in full', async () => {
+    const token = await api.tokenFor(neighbour);
+    for (let i = 0; i < 2; i += 1) {
+      const res = await api.gql(token, COUNTED_PAGE);
+      expect(res.errors).toBeUndefined();
+      expect(res.data?.files.totalCount).toBeGreaterThanOrEqual(0);
+    }
+  });
+
+  it('names a query that no budget could ever pay for', async () => {
+    const token = await api.tokenFor(heavy, ['MEMBER', 'AUDITOR']);
+    const tooBig = `{ a: files(first: 1) { totalCount } b: files(first: 2) { totalCount } c: files(first: 3) { totalCount } }`;
+    const res = await api.gql(token, tooBig);
+    expect(res.status).toBe(429);
+    expect(res.errors?.[0].message).toMatch(/over your department's budget of 50,000 a minute/);
+  });
+});
+
+describe('requests in flight per department', () => {
+  it('run at most CONCURRENCY at once with QUEUE waiting; one more is refused at once; other departments are not held up by the queue', async () => {
+    if (database.embedded) return console.log('skipped: the embedded database has one session; holding a lock needs a real server');
+    const api = await startTestApp(database, { CONCURRENCY_PER_DEPARTMENT: '1', QUEUE_PER_DEPARTMENT: '1' });
+    const share = api.app.get(FairShare);
+    const holder = api.app.get(DataSource).createQueryRunner();
+    try {
+      const [token, other] = await Promise.all([api.tokenFor(heavy), api.tokenFor(neighbour)]);
+      const exchanges = `{ exchanges(first: 1) { totalCount } }`;
+      // The exchanges table is locked, so a request reading it runs (holding its turn) until the lock goes.
+      await holder.connect();
+      await holder.startTransaction();
+      await holder.query('LOCK TABLE exchange IN ACCESS EXCLUSIVE MODE');
+      const until = async (condition: () => boolean) => {
+        for (let i = 0; i < 200 && !condition(); i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+        expect(condition()).toBe(true);
+      };
+      const first = api.gql(token, exchanges);
+      await until(() => share.load(heavy.id).running === 1);
+      const second = api.gql(token, exchanges);
+      await until(() => share.load(heavy.id).waiting === 1);
+
+      const third = await api.app.inject({ method: 'POST', url: '/graphql', headers: { authorization: `Bearer ${token}` }, payload: { query: '{ me { subject } }' } });
+      expect(third.statusCode).toBe(429);
+      expect(third.headers['retry-after']).toBe('1');
+      expect(third.json().errors[0].extensions.code).toBe('RATE_LIMITED');
+      expect(third.json().errors[0].message).toMatch(/already has 2 requests in progress/);
+
+      // Another department has its own turns: it is served while the first waits on the lock.
+      const meanwhile = await api.gql(other, `{ me { subject } }`);
+      expect(meanwhile.status).toBe(200);
+
+      await holder.commitTransaction();
+      const [a, b] = await Promise.all([first, second]);
+      expect([a.status, b.status]).toEqual([200, 200]);
+      expect(a.data?.exchanges.totalCount).toBe(0);
+      // Every turn was given back.
+      await until(() => share.load(heavy.id).running === 0);
+      expect(share.load(heavy.id)).toEqual({ running: 0, waiting: 0 });
+      expect((await api.gql(token, `{ me { subject } }`)).status).toBe(200);
+    } finally {
+      if (holder.isTransactionActive) await holder.rollbackTransaction();
+      await holder.release();
+      await api.close();
+    }
+  });
+});
