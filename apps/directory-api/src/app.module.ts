@@ -4,7 +4,7 @@ import { GraphQLModule } from '@nestjs/graphql';
 import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Logger } from 'typeorm';
-import { AccessService, MAX_PERMISSIONS_LISTED, PermissionsService } from '@app/access';
+import { AccessService, MAX_GRANTS_EXPLAINED, PermissionsService } from '@app/access';
 import { AuditKeys, AuditService, CheckpointScheduler, CheckpointScheduleSettings } from '@app/audit';
 import { createDataSource } from '@app/database';
 import { DirectoryService } from '@app/directory';
@@ -70,8 +70,7 @@ async function listSizes(directory: DirectoryService): Promise<ListSizes> {
     'Query.departments': sizes.departments,
     'District.departments': sizes.largestDistrict,
     'DataFile.fields': MAX_FIELDS_PER_FILE,
-    'Query.permissions': MAX_PERMISSIONS_LISTED,
-    'AccessExplanation.permissions': MAX_PERMISSIONS_LISTED,
+    'AccessExplanation.permissions': MAX_GRANTS_EXPLAINED,
   };
 }
 

@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import { decodeTimeCursor, toPage, type Page } from '@app/common';
 import type { Action, Classification, FileFacts } from './actions.js';
 import type { FieldFacts } from './access-policy.js';
 import { GRANT_IN_FORCE_AT_SQL } from './grants.repository.js';
@@ -129,22 +130,41 @@ export class PermissionsRepository {
     return rows.length > 0;
   }
 
-  async list(visible: SqlFragment, query: PermissionQuery, limit: number, db: EntityManager = this.db.manager): Promise<PermissionRow[]> {
-    const qb = db
-      .createQueryBuilder()
-      .select(COLUMNS)
-      .from('permission', 'p')
+  /** The grants the caller may see that match `query`, newest first, a page at a time. */
+  async list(visible: SqlFragment, query: PermissionQuery, first: number, after: string | null): Promise<Page<PermissionRow>> {
+    const qb = this.matching(visible, query)
+      .select(`${COLUMNS}, p.granted_at::text AS "sortKey"`)
       .innerJoin('district', 'di', 'di.id = p.district_id')
       .innerJoin('department', 'g', 'g.id = p.grantee_department_id')
+      .leftJoin('department', 'o', 'o.id = f.owner_department_id');
+    if (after) {
+      const [key, id] = decodeTimeCursor(after);
+      qb.andWhere('(p.granted_at, p.id) < (:afterKey::timestamptz, :afterId::uuid)', { afterKey: key, afterId: id });
+    }
+    const rows = await qb
+      .orderBy('p.granted_at', 'DESC')
+      .addOrderBy('p.id', 'DESC')
+      .limit(first + 1)
+      .getRawMany<PermissionRow & { sortKey: string }>();
+    return toPage(rows, first, (r) => [r.sortKey, r.id]);
+  }
+
+  /** How many grants `list` would page through: the same predicate, counted. */
+  async count(visible: SqlFragment, query: PermissionQuery, db: EntityManager = this.db.manager): Promise<number> {
+    const { n } = (await this.matching(visible, query, db).select('count(*)::int', 'n').getRawOne<{ n: number }>())!;
+    return n;
+  }
+
+  private matching(visible: SqlFragment, query: PermissionQuery, db: EntityManager = this.db.manager) {
+    const qb = db
+      .createQueryBuilder()
+      .from('permission', 'p')
       .leftJoin('data_file', 'f', 'f.district_id = p.district_id AND f.id = p.file_id')
-      .leftJoin('department', 'o', 'o.id = f.owner_department_id')
       .where(visible.sql, visible.params);
     if (query.fileId) qb.andWhere('p.file_id = :fileId', { fileId: query.fileId });
     if (query.granteeDepartmentId) qb.andWhere('p.grantee_department_id = :grantee', { grantee: query.granteeDepartmentId });
-    if (query.activeAt) {
-      qb.andWhere(GRANT_IN_FORCE_AT_SQL, { at: query.activeAt });
-    }
-    return qb.orderBy('p.granted_at', 'DESC').addOrderBy('p.id', 'DESC').limit(limit).getRawMany<PermissionRow>();
+    if (query.activeAt) qb.andWhere(GRANT_IN_FORCE_AT_SQL, { at: query.activeAt });
+    return qb;
   }
 
   async departmentByCode(

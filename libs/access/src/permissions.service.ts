@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { appendAuditEntry, type AuditEvent } from '@app/audit';
 import { actorName, type Actor } from '@app/auth';
-import { badInput, requirePurpose, conflict, forbidden, isUuid, notFound } from '@app/common';
+import { badInput, checkPageSize, requirePurpose, conflict, forbidden, isUuid, notFound, type Page } from '@app/common';
 import { AccessPolicy } from './access-policy.js';
 import { ACTIONS, CLASSIFICATIONS, type Action, type Classification } from './actions.js';
 import { grantsHeldAt } from './grants.repository.js';
@@ -34,7 +34,12 @@ export interface PermissionFilter {
   asOf?: Date | null;
 }
 
-export const MAX_PERMISSIONS_LISTED = 1000;
+/**
+ * What an explanation's list of grants is priced at: the grants one department
+ * holds in force on one file (one per action, field set and purpose, identical
+ * grants being merged), far fewer in practice.
+ */
+export const MAX_GRANTS_EXPLAINED = 1000;
 
 /** Separation of duties: whoever grants is never who receives. */
 const SELF_GRANT =
@@ -222,21 +227,28 @@ export class PermissionsService {
   private async isVisible(caller: AccessPolicy, permission: PermissionRow, tx: EntityManager): Promise<boolean> {
     const visible = caller.grantVisibility();
     const only = { sql: `${visible.sql} AND p.id = :only`, params: { ...visible.params, only: permission.id } };
-    const rows = await this.repository.list(only, { activeAt: null }, 1, tx);
-    return rows.length === 1;
+    return (await this.repository.count(only, { activeAt: null }, tx)) === 1;
   }
 
-  /** The grants the caller may see: on its files, held by it, in its district (admins), everything (auditors). */
-  async list(caller: AccessPolicy, filter: PermissionFilter): Promise<PermissionRow[]> {
+  /**
+   * A page of the grants the caller may see (on its files, held by it, in its
+   * district for admins, everything for auditors), with the exact count of all
+   * that match: no list is cut.
+   */
+  async list(caller: AccessPolicy, filter: PermissionFilter, first: number, after: string | null): Promise<Page<PermissionRow> & { totalCount: number }> {
+    checkPageSize(first);
     if (filter.fileId) await this.visibleFile(caller, filter.fileId);
     let granteeId: string | null = null;
     if (filter.granteeDepartmentCode) {
       const department = await this.repository.departmentByCode(filter.granteeDepartmentCode);
-      if (!department) return [];
+      if (!department) return { items: [], hasNextPage: false, endCursor: null, totalCount: 0 };
       granteeId = department.id;
     }
     const activeAt = filter.asOf ?? (filter.includeInactive ? null : new Date());
-    return this.repository.list(caller.grantVisibility(), { fileId: filter.fileId, granteeDepartmentId: granteeId, activeAt }, MAX_PERMISSIONS_LISTED);
+    const query = { fileId: filter.fileId, granteeDepartmentId: granteeId, activeAt };
+    const visible = caller.grantVisibility();
+    const [page, totalCount] = await Promise.all([this.repository.list(visible, query, first, after), this.repository.count(visible, query)]);
+    return { ...page, totalCount };
   }
 
   byIds(ids: readonly string[]): Promise<PermissionRow[]> {

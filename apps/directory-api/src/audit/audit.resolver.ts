@@ -34,7 +34,7 @@ export class AuditResolver {
     private readonly keys: AuditKeys,
   ) {}
 
-  @Query(() => AuditEntryConnectionModel)
+  @Query(() => AuditEntryConnectionModel, { description: 'entries of a ledger in seq order after afterSeq; first: 1 to 500 a page' })
   async auditLog(@Caller() caller: AccessPolicy, @Args() args: AuditLogArgs): Promise<Connection<AuditEntryData>> {
     return toConnection(await this.audit.log(caller, args.ledger, position(args.afterSeq ?? 0n, 'afterSeq'), args.first ?? 100));
   }

@@ -24,6 +24,8 @@ export const FIELD_PRICES: Readonly<Record<string, number>> = {
   // Five grouped counts over the same files.
   'Query.fileFacets': 20_000,
   'ExchangeConnection.totalCount': 20,
+  // The caller's visible grants, counted under the same predicate as the page.
+  'PermissionConnection.totalCount': 100,
   // Streams and re-hashes a whole ledger.
   'Query.verifyAuditChain': 40_000,
   'Query.auditReceipt': 200,

@@ -1,4 +1,5 @@
-import { ArgsType, Field, ID, InputType, ObjectType } from '@nestjs/graphql';
+import { ArgsType, Field, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
+import { connectionOf } from '../graphql/connection.js';
 import type { Action as ActionName, Classification as ClassificationName } from '@app/access';
 import { Action, Classification } from '../graphql/enums.js';
 import { DateTimeScalar } from '../graphql/scalars.js';
@@ -41,8 +42,12 @@ export class GrantScopePermissionInput {
   @Field(() => DateTimeScalar, { nullable: true }) expiresAt?: Date | null;
 }
 
+export const PermissionConnectionModel = connectionOf(PermissionModel, 'Permission', { totalCount: true });
+
 @ArgsType()
 export class PermissionsArgs {
+  @Field(() => Int, { nullable: true, defaultValue: 50 }) first?: number;
+  @Field(() => String, { nullable: true }) after?: string | null;
   @Field(() => ID, { nullable: true }) fileId?: string | null;
   @Field(() => String, { nullable: true }) granteeDepartmentCode?: string | null;
   @Field(() => Boolean, { nullable: true, defaultValue: false }) includeInactive?: boolean | null;

@@ -5,11 +5,13 @@ import type { GraphQLContext } from '../context/request-scope.js';
 import { DepartmentModel } from '../districts/district.model.js';
 import { DataFileModel } from '../files/models/data-file.model.js';
 import { Action } from '../graphql/enums.js';
+import { toConnection, type Connection } from '../graphql/connection.js';
 import {
   AccessExplanationModel,
   ExplainAccessArgs,
   GrantPermissionInput,
   GrantScopePermissionInput,
+  PermissionConnectionModel,
   PermissionModel,
   PermissionsArgs,
   RevokePermissionArgs,
@@ -19,9 +21,12 @@ import {
 export class PermissionsResolver {
   constructor(private readonly grants: PermissionsService) {}
 
-  @Query(() => [PermissionModel], { description: 'asOf: the grants that were active at that instant, from the grant history' })
-  permissions(@Caller() caller: AccessPolicy, @Args() args: PermissionsArgs) {
-    return this.grants.list(caller, args);
+  @Query(() => PermissionConnectionModel, {
+    description: 'the grants you may see, newest first, paged; totalCount counts every match. asOf: the grants that were active at that instant, from the grant history',
+  })
+  async permissions(@Caller() caller: AccessPolicy, @Args() { first, after, ...filter }: PermissionsArgs): Promise<Connection<PermissionRow>> {
+    const page = await this.grants.list(caller, filter, first ?? 50, after ?? null);
+    return toConnection(page, page.totalCount);
   }
 
   @Query(() => AccessExplanationModel)

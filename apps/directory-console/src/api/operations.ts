@@ -106,12 +106,18 @@ export const DeliverExchangeMutation = graphql(`
 `);
 
 export const PermissionsQuery = graphql(`
-  query Permissions($fileId: ID, $granteeDepartmentCode: String, $includeInactive: Boolean, $asOf: DateTime) {
-    permissions(fileId: $fileId, granteeDepartmentCode: $granteeDepartmentCode, includeInactive: $includeInactive, asOf: $asOf) {
-      id actions fields purpose validFrom expiresAt grantedBy revokedAt revokedBy revokeReason active
-      scopeCategory scopeMaxClassification districtCode
-      grantee { code name }
-      file { id title }
+  query Permissions($fileId: ID, $granteeDepartmentCode: String, $includeInactive: Boolean, $asOf: DateTime, $first: Int, $after: String) {
+    permissions(fileId: $fileId, granteeDepartmentCode: $granteeDepartmentCode, includeInactive: $includeInactive, asOf: $asOf, first: $first, after: $after) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges {
+        node {
+          id actions fields purpose validFrom expiresAt grantedBy revokedAt revokedBy revokeReason active
+          scopeCategory scopeMaxClassification districtCode
+          grantee { code name }
+          file { id title }
+        }
+      }
     }
   }
 `);

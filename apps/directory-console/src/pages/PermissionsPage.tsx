@@ -1,4 +1,4 @@
-import { Anchor, Badge, Button, Checkbox, Group, MultiSelect, Pagination, Paper, Select, SimpleGrid, Stack, Switch, Table, Tabs, Text, TextInput, Title } from '@mantine/core';
+import { Anchor, Badge, Button, Checkbox, Group, MultiSelect, Paper, Select, SimpleGrid, Stack, Switch, Table, Tabs, Text, TextInput, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
@@ -8,7 +8,7 @@ import type { Action, Classification, PermissionsQuery as PermissionsResult } fr
 import { ClassificationBadge, ErrorNote, formatDate, Loading, NO_ELLIPSIS } from '../components/common';
 import { hasRole, useIdentity } from '../session/session';
 
-type PermissionRow = PermissionsResult['permissions'][number];
+type PermissionRow = PermissionsResult['permissions']['edges'][number]['node'];
 const ACTIONS: Action[] = ['DISCOVER', 'READ', 'EXCHANGE'];
 const CLASSIFICATIONS: Classification[] = ['PUBLIC', 'INTERNAL', 'RESTRICTED', 'CONFIDENTIAL'];
 const ROWS_PER_PAGE = 15;
@@ -88,14 +88,18 @@ function statusOf(p: PermissionRow): { label: string; color: string } {
 function HoldersTable({ fileId, canRevoke }: { fileId: string; canRevoke: boolean }) {
   const [includeInactive, setIncludeInactive] = useState(false);
   const [asOf, setAsOf] = useState('');
-  const [page, setPage] = useState(1);
+  // Paged by the server: the cursor after which each page starts, so that Previous goes back exactly.
+  const [starts, setStarts] = useState<(string | null)[]>([null]);
+  const restart = () => setStarts([null]);
   const [{ data, error, fetching }, refetch] = useQuery({
     query: PermissionsQuery,
-    variables: { fileId, includeInactive, asOf: asOf ? new Date(asOf).toISOString() : null },
+    variables: { fileId, includeInactive, asOf: asOf ? new Date(asOf).toISOString() : null, first: ROWS_PER_PAGE, after: starts[starts.length - 1] },
   });
-  const rows = data?.permissions ?? [];
-  const pages = Math.max(1, Math.ceil(rows.length / ROWS_PER_PAGE));
-  const shown = rows.slice((page - 1) * ROWS_PER_PAGE, page * ROWS_PER_PAGE);
+  const connection = data?.permissions;
+  const shown = connection?.edges.map((e) => e.node) ?? [];
+  const total = connection?.totalCount ?? 0;
+  const page = starts.length;
+  const pages = Math.max(1, Math.ceil(total / ROWS_PER_PAGE));
   return (
     <Paper withBorder p="md" component="section" aria-labelledby="holders-title">
       <Stack gap="sm">
@@ -104,13 +108,18 @@ function HoldersTable({ fileId, canRevoke }: { fileId: string; canRevoke: boolea
             Who holds what
           </Title>
           <Group align="flex-end">
-            <Switch label="Include past grants" checked={includeInactive} onChange={(e) => (setIncludeInactive(e.currentTarget.checked), setPage(1))} />
-            <TextInput type="datetime-local" label="As of" value={asOf} onChange={(e) => (setAsOf(e.currentTarget.value), setPage(1))} size="xs" />
+            <Switch label="Include past grants" checked={includeInactive} onChange={(e) => (setIncludeInactive(e.currentTarget.checked), restart())} />
+            <TextInput type="datetime-local" label="As of" value={asOf} onChange={(e) => (setAsOf(e.currentTarget.value), restart())} size="xs" />
           </Group>
         </Group>
         <ErrorNote error={error} />
         {fetching && !data && <Loading label="Loading grants" />}
-        {data && rows.length === 0 && <Text c="dimmed">No grant on this file{asOf ? ' at that time' : ''}; only the default rules apply.</Text>}
+        {connection && total > 0 && (
+          <Text size="sm" c="dimmed">
+            {total.toLocaleString('en-US')} grant{total === 1 ? '' : 's'}
+          </Text>
+        )}
+        {connection && total === 0 && <Text c="dimmed">No grant on this file{asOf ? ' at that time' : ''}; only the default rules apply.</Text>}
         {shown.length > 0 && (
           <Table.ScrollContainer minWidth={860}>
             <Table striped aria-label="Grants">
@@ -170,7 +179,19 @@ function HoldersTable({ fileId, canRevoke }: { fileId: string; canRevoke: boolea
             </Table>
           </Table.ScrollContainer>
         )}
-        {pages > 1 && <Pagination total={pages} value={page} onChange={setPage} size="sm" aria-label="Grant pages" />}
+        {pages > 1 && (
+          <Group gap="xs" aria-label="Grant pages">
+            <Button size="xs" variant="default" disabled={page === 1} onClick={() => setStarts(starts.slice(0, -1))}>
+              Previous
+            </Button>
+            <Text size="sm">
+              Page {page} of {pages}
+            </Text>
+            <Button size="xs" variant="default" disabled={!connection?.pageInfo.hasNextPage} onClick={() => setStarts([...starts, connection?.pageInfo.endCursor ?? null])}>
+              Next
+            </Button>
+          </Group>
+        )}
       </Stack>
     </Paper>
   );
