@@ -15,6 +15,9 @@ let database: TestDatabase;
 let api: TestApp;
 let owner: DepartmentRef;
 let grantee: DepartmentRef;
+let outsider: DepartmentRef;
+let quietFile: { id: string };
+let publicFile: { id: string };
 const GRANTS = 1_205;
 
 beforeAll(async () => {
@@ -25,6 +28,9 @@ beforeAll(async () => {
   owner = await world.department('cl-health', district);
   grantee = await world.department('cl-civil', district);
   const files = [await world.file(owner, 'INTERNAL'), await world.file(owner, 'RESTRICTED')];
+  quietFile = await world.file(owner, 'INTERNAL');
+  publicFile = await world.file(owner, 'PUBLIC');
+  outsider = await world.department('cl-far', await world.district('cl-west'));
   // One statement: every row has the same granted_at, so only the id orders them (the cursor's tie-breaker).
   await db.query(
     `INSERT INTO permission (district_id, file_id, grantee_department_id, action, purpose, granted_by)
@@ -86,6 +92,71 @@ describe('permissions is a connection', () => {
     expect(res.status).toBe(400);
     expect(res.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     expect(res.errors?.[0].message).toMatch(message);
+  });
+});
+
+const AUDIENCE = `query ($file: ID!, $action: Action!, $first: Int, $after: String) {
+  fileAudience(fileId: $file, action: $action, first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { department { code } reasons } } }
+}`;
+const COUNTS = `query ($code: String!) { accessCounts(departmentCode: $code) { department { code } discover read exchange } }`;
+
+describe("who can see this file, and what a department can see", () => {
+  it('lists the departments that may read an INTERNAL file, each with its reason, paged by code', async () => {
+    const token = await api.tokenFor(owner);
+    const first: any = await api.gql(token, AUDIENCE, { file: quietFile.id, action: 'READ', first: 1 });
+    expect(first.errors).toBeUndefined();
+    // The district has three departments (the owner, the grantee, one added by an earlier test or not): each reads by default.
+    const all: any = await api.gql(token, AUDIENCE, { file: quietFile.id, action: 'READ', first: 50 });
+    const members = all.data.fileAudience.edges.map((e: any) => e.node);
+    expect(all.data.fileAudience.totalCount).toBe(members.length);
+    expect(members.map((m: any) => m.department.code)).toEqual([...members.map((m: any) => m.department.code)].sort());
+    expect(members.find((m: any) => m.department.code === 'cl-health').reasons.join()).toMatch(/owner: cl-health owns the file/);
+    expect(members.find((m: any) => m.department.code === 'cl-civil').reasons.join()).toMatch(/default: departments of cl-east read its INTERNAL files/);
+    expect(members.some((m: any) => m.department.code === 'cl-far')).toBe(false);
+    const next: any = await api.gql(token, AUDIENCE, { file: quietFile.id, action: 'READ', first: 1, after: first.data.fileAudience.pageInfo.endCursor });
+    expect(next.data.fileAudience.edges[0].node.department.code).toBe(members[1].department.code);
+    // Only the owner may exchange it: no grant on this file.
+    const exchange: any = await api.gql(token, AUDIENCE, { file: quietFile.id, action: 'EXCHANGE' });
+    expect(exchange.data.fileAudience.edges.map((e: any) => e.node.department.code)).toEqual(['cl-health']);
+  });
+
+  it('a grant puts its grantee in the audience, with the grant as the reason', async () => {
+    const res: any = await api.gql(await api.tokenFor(owner), AUDIENCE, { file: publicFile.id, action: 'EXCHANGE', first: 10 });
+    expect(res.data.fileAudience.edges.map((e: any) => e.node.department.code)).toEqual(['cl-health']);
+    const db = await database.dataSource();
+    await db.query(`INSERT INTO permission (district_id, file_id, grantee_department_id, action, purpose, granted_by) VALUES ($1, $2, $3, 'EXCHANGE', 'audience check', 'seed@cl-health')`, [
+      owner.districtId,
+      publicFile.id,
+      outsider.id,
+    ]);
+    const after: any = await api.gql(await api.tokenFor(owner), AUDIENCE, { file: publicFile.id, action: 'EXCHANGE', first: 10 });
+    const far = after.data.fileAudience.edges.find((e: any) => e.node.department.code === 'cl-far');
+    expect(far.node.reasons.join()).toMatch(/audience check/);
+    expect(after.data.fileAudience.totalCount).toBe(2);
+  });
+
+  it('is refused to a department that may not see the file (NOT_FOUND) or its grants (FORBIDDEN)', async () => {
+    const far = await api.tokenFor(outsider);
+    const hidden = await api.gql(far, AUDIENCE, { file: quietFile.id, action: 'READ' });
+    expect(hidden.errors?.[0].extensions?.code).toBe('NOT_FOUND');
+    const forbidden = await api.gql(far, AUDIENCE, { file: publicFile.id, action: 'READ' });
+    expect(forbidden.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+  });
+
+  it("counts a department's files per action for itself and auditors; not for another department", async () => {
+    const own: any = await api.gql(await api.tokenFor(grantee), COUNTS, { code: 'cl-civil' });
+    expect(own.errors).toBeUndefined();
+    const { discover, read, exchange } = own.data.accessCounts;
+    // Four files of its district: the two granted (READ), the quiet INTERNAL one, the PUBLIC one.
+    expect(read).toBeGreaterThanOrEqual(4);
+    expect(discover).toBeGreaterThanOrEqual(read);
+    expect(exchange).toBe(0);
+    const auditor: any = await api.gql(await api.tokenFor(outsider, ['AUDITOR']), COUNTS, { code: 'cl-civil' });
+    expect(auditor.data.accessCounts).toEqual(own.data.accessCounts);
+    const refused = await api.gql(await api.tokenFor(outsider), COUNTS, { code: 'cl-civil' });
+    expect(refused.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    const unknown = await api.gql(await api.tokenFor(owner), COUNTS, { code: 'no-such-department' });
+    expect(unknown.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
   });
 });
 

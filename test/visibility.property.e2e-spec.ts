@@ -200,3 +200,70 @@ it('every department, in every role, sees exactly what the oracle allows, in eve
     { numRuns: RUNS },
   );
 }, Math.max(120_000, RUNS * 2_000));
+
+/**
+ * The same oracle, read the other way: for each file and action, the
+ * departments whose members may take it (fileAudience, every page); for each
+ * department, how many files its members may discover, read and exchange
+ * (accessCounts). Departments and files outside the world (earlier runs) are
+ * seen by the default rules alone: PUBLIC files, read by everyone.
+ */
+it("every file's audience and every department's access counts agree with the oracle, over many random worlds", async () => {
+  const db = await database.dataSource();
+  await fc.assert(
+    fc.asyncProperty(fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.integer({ min: 1, max: 7 }), async (seed, pageSize) => {
+      const model = await buildWorld(seed);
+      const auditor = await api.tokenFor(model.departments[0].department, ['AUDITOR']);
+      const worldDepartments = new Map(model.departments.map(({ department }) => [department.id, department]));
+      const everyDepartment = (await db.query<{ id: string; code: string }[]>(`SELECT id, code FROM department`)).map((d) => d.code);
+      const asMembers = new Map(model.departments.map(({ department }) => [department.id, oracle(model, department, ['MEMBER'])]));
+
+      for (const file of model.files) {
+        for (const action of ACTIONS) {
+          const expected = new Set(model.departments.filter(({ department }) => asMembers.get(department.id)!.get(file.id)?.myAccess.includes(action)).map(({ department }) => department.code));
+          if (file.classification === 'PUBLIC' && action !== 'EXCHANGE') everyDepartment.forEach((code) => expected.add(code));
+          const seen: string[] = [];
+          const totals = new Set<number>();
+          let after: string | null = null;
+          do {
+            const res: any = await api.gql(
+              auditor,
+              `query ($file: ID!, $action: Action!, $first: Int, $after: String) {
+                fileAudience(fileId: $file, action: $action, first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { department { id code } reasons } } }
+              }`,
+              { file: file.id, action, first: pageSize * 10, after },
+            );
+            expect(res.errors).toBeUndefined();
+            totals.add(res.data.fileAudience.totalCount);
+            for (const { node } of res.data.fileAudience.edges) {
+              seen.push(node.department.code);
+              // Every member of the audience is there for a reason, in explainAccess's words.
+              expect({ file: file.id, action, department: node.department.code, reasons: node.reasons.length > 0 }).toEqual({ file: file.id, action, department: node.department.code, reasons: true });
+              if (worldDepartments.has(node.department.id) && file.ownerDepartmentId === node.department.id) expect(node.reasons.join()).toMatch(/owns the file/);
+            }
+            after = res.data.fileAudience.pageInfo.hasNextPage ? res.data.fileAudience.pageInfo.endCursor : null;
+          } while (after);
+          const who = { file: file.id, classification: file.classification, action };
+          expect({ who, repeated: seen.length - new Set(seen).size }).toEqual({ who, repeated: 0 });
+          expect({ who, totals: [...totals] }).toEqual({ who, totals: [seen.length] });
+          expect({ who, audience: [...seen].sort() }).toEqual({ who, audience: [...expected].sort() });
+        }
+      }
+
+      // Files outside this world that a department's members see by default: the PUBLIC ones.
+      const worldFiles = model.files.map((f) => f.id);
+      const [{ n: publicElsewhere }] = await db.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM data_file WHERE classification = 'PUBLIC' AND id <> ALL($1::uuid[])`, [worldFiles]);
+      for (const { department } of model.departments) {
+        const res: any = await api.gql(auditor, `query ($code: String!) { accessCounts(departmentCode: $code) { discover read exchange } }`, { code: department.code });
+        expect(res.errors).toBeUndefined();
+        const shown = [...asMembers.get(department.id)!.values()];
+        const count = (action: string) => shown.filter((s) => s.myAccess.includes(action)).length;
+        expect({ department: department.code, counts: res.data.accessCounts }).toEqual({
+          department: department.code,
+          counts: { discover: count('DISCOVER') + publicElsewhere, read: count('READ') + publicElsewhere, exchange: count('EXCHANGE') },
+        });
+      }
+    }),
+    { numRuns: RUNS },
+  );
+}, Math.max(120_000, RUNS * 4_000));

@@ -37,12 +37,21 @@ export const GRANT_IN_FORCE_AT_SQL = 'p.valid_from <= :at AND (p.expires_at IS N
 
 /** The grants a department holds at an instant. */
 export async function grantsHeldAt(db: EntityManager, departmentId: string, at: Date): Promise<GrantFacts[]> {
+  return (await grantsHeldByEachAt(db, [departmentId], at)).get(departmentId) ?? [];
+}
+
+/** The grants each of these departments holds at an instant, in one query. */
+export async function grantsHeldByEachAt(db: EntityManager, departmentIds: readonly string[], at: Date): Promise<Map<string, GrantFacts[]>> {
+  const held = new Map<string, GrantFacts[]>(departmentIds.map((id) => [id, []]));
+  if (departmentIds.length === 0) return held;
   const rows = await db
     .createQueryBuilder()
     .select('p.id, p.district_id, p.file_id, p.scope_category, p.scope_max_classification, p.action, p.fields, p.purpose, p.granted_by, p.valid_from, p.expires_at')
+    .addSelect('p.grantee_department_id', 'grantee')
     .from('permission', 'p')
-    .where('p.grantee_department_id = :department', { department: departmentId })
+    .where('p.grantee_department_id = ANY(:departments)', { departments: [...departmentIds] })
     .andWhere(GRANT_IN_FORCE_AT_SQL, { at })
-    .getRawMany<GrantRow>();
-  return rows.map(toGrantFacts);
+    .getRawMany<GrantRow & { grantee: string }>();
+  for (const row of rows) held.get(row.grantee)?.push(toGrantFacts(row));
+  return held;
 }

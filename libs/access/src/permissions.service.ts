@@ -5,7 +5,8 @@ import { actorName, type Actor } from '@app/auth';
 import { badInput, checkPageSize, requirePurpose, conflict, forbidden, isUuid, notFound, type Page } from '@app/common';
 import { AccessPolicy } from './access-policy.js';
 import { ACTIONS, CLASSIFICATIONS, type Action, type Classification } from './actions.js';
-import { grantsHeldAt } from './grants.repository.js';
+import { grantsHeldAt, grantsHeldByEachAt } from './grants.repository.js';
+import { audienceCondition, AudienceRepository, memberPolicy } from './audience.js';
 import { PermissionsRepository, type FileWithSchema, type NewPermission, type PermissionRow } from './permissions.repository.js';
 
 export interface GrantInput {
@@ -54,9 +55,16 @@ export interface GrantOutcome {
 @Injectable()
 export class PermissionsService {
   private readonly repository: PermissionsRepository;
+  private readonly audiences: AudienceRepository;
 
   constructor(private readonly db: DataSource) {
     this.repository = new PermissionsRepository(db);
+    this.audiences = new AudienceRepository(db);
+  }
+
+  /** Who may see who has access to a file, and why: its owner's side, administrators who may grant on it, auditors. */
+  private mayInspectAccess(caller: AccessPolicy, file: FileWithSchema): boolean {
+    return caller.isOwner(file) || caller.may('grant', file) || caller.mayReadWholeLedgers();
   }
 
   /** A file the caller may discover, or NOT_FOUND exactly as for a missing one. */
@@ -264,15 +272,50 @@ export class PermissionsService {
     const file = await this.visibleFile(caller, fileId);
     const department = await this.repository.departmentByCode(departmentCode);
     if (!department) throw badInput(`no department "${departmentCode}"`);
-    const asking = department.id === caller.actor.department.id || caller.isOwner(file) || caller.may('grant', file) || caller.mayReadWholeLedgers();
+    const asking = department.id === caller.actor.department.id || this.mayInspectAccess(caller, file);
     if (!asking) throw forbidden('only the department itself, the owning department and administrators see why a department has access');
     const at = new Date();
-    const subject = new AccessPolicy({ subject: `members of ${department.code}`, roles: ['MEMBER'], department }, await grantsHeldAt(this.db.manager, department.id, at), at);
+    const subject = memberPolicy(department, await grantsHeldAt(this.db.manager, department.id, at), at);
     const explained = subject.explain(file);
     const allowed = explained.filter((e) => e.reasons.length > 0).map((e) => e.action);
     const reasons = explained.map((e) => (e.reasons.length ? `${e.action}: ${e.reasons.join('; ')}` : `${e.action}: denied, no default rule or active grant gives it`));
     const grantIds = [...new Set(explained.flatMap((e) => e.grants.map((g) => g.id)))];
     return { allowed, reasons, permissions: grantIds.length ? await this.repository.byIds(grantIds) : [] };
+  }
+  /**
+   * Every department whose members may `action` the file at `at` (now by
+   * default), by the default rules or a grant, each with the reasons, paged
+   * and counted in SQL. Asked by those who may see a file's grants.
+   */
+  async audience(caller: AccessPolicy, fileId: string, action: Action, first: number, after: string | null, asOf: Date | null = null) {
+    checkPageSize(first);
+    const file = await this.visibleFile(caller, fileId);
+    if (!this.mayInspectAccess(caller, file)) throw forbidden("only the owning department, administrators who may grant on the file and auditors see a file's audience");
+    const at = asOf ?? new Date();
+    const condition = audienceCondition(action, at);
+    const [page, totalCount] = await Promise.all([this.audiences.page(file.id, condition, first, after), this.audiences.count(file.id, condition)]);
+    // The reasons are CASL's, for the departments of this page only (their grants in one query).
+    const held = await grantsHeldByEachAt(this.db.manager, page.items.map((i) => i.node.id), at);
+    const items = page.items.map(({ cursor, node: department }) => {
+      const explained = memberPolicy(department, held.get(department.id) ?? [], at).explain(file).find((e) => e.action === action)!;
+      return { cursor, node: { department, reasons: explained.reasons } };
+    });
+    return { ...page, items, totalCount };
+  }
+
+  /**
+   * How many files a department's members may discover, read and exchange at
+   * `at`: the mirror of a file's audience. Asked by the department itself, an
+   * administrator who may grant in its district, or an auditor.
+   */
+  async accessCounts(caller: AccessPolicy, departmentCode: string, asOf: Date | null = null) {
+    const department = await this.repository.departmentByCode(departmentCode);
+    if (!department) throw badInput(`no department "${departmentCode}"`);
+    const asking = department.id === caller.actor.department.id || caller.mayGrantScope(department.districtId) || caller.mayReadWholeLedgers();
+    if (!asking) throw forbidden("only the department itself, its district's administrators and auditors see what it may access");
+    const at = asOf ?? new Date();
+    const files = await this.audiences.filesByAction(memberPolicy(department, await grantsHeldAt(this.db.manager, department.id, at), at));
+    return { department, at, discover: files.DISCOVER, read: files.READ, exchange: files.EXCHANGE };
   }
 }
 

@@ -18,10 +18,17 @@ const COMPARISON: Record<string, string> = { eq: '=', ne: '<>', lt: '<', lte: '<
  * field the map does not know, or an operator this does not support, throws
  * instead of silently widening access.
  */
-export function conditionToSql(node: ConditionNode | null, columns: Record<string, string>, paramPrefix: string): SqlFragment {
+export function conditionToSql(
+  node: ConditionNode | null,
+  columns: Record<string, string>,
+  paramPrefix: string,
+  /** Values that stand for a column rather than a constant (see audienceCondition). */
+  symbols: Record<string, string> = {},
+): SqlFragment {
   const params: Record<string, unknown> = {};
   let counter = 0;
   const param = (value: unknown): string => {
+    if (typeof value === 'string' && Object.hasOwn(symbols, value)) return symbols[value];
     const name = `${paramPrefix}${counter++}`;
     params[name] = value;
     return `:${name}`;

@@ -26,6 +26,9 @@ export const FIELD_PRICES: Readonly<Record<string, number>> = {
   'ExchangeConnection.totalCount': 20,
   // The caller's visible grants, counted under the same predicate as the page.
   'PermissionConnection.totalCount': 100,
+  'FileAudienceConnection.totalCount': 100,
+  // Three counts over the files a department may see, as files' totalCount is priced.
+  'Query.accessCounts': 60_000,
   // Streams and re-hashes a whole ledger.
   'Query.verifyAuditChain': 40_000,
   'Query.auditReceipt': 200,

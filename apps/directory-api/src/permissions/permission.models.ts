@@ -3,6 +3,7 @@ import { connectionOf } from '../graphql/connection.js';
 import type { Action as ActionName, Classification as ClassificationName } from '@app/access';
 import { Action, Classification } from '../graphql/enums.js';
 import { DateTimeScalar } from '../graphql/scalars.js';
+import { DepartmentModel } from '../districts/district.model.js';
 
 @ObjectType('Permission')
 export class PermissionModel {
@@ -72,4 +73,36 @@ export class AccessExplanationModel {
   @Field(() => [Action]) allowed!: ActionName[];
   @Field(() => [String], { description: 'the grants and default rules that give each action' }) reasons!: string[];
   @Field(() => [PermissionModel]) permissions!: PermissionModel[];
+}
+
+@ObjectType('FileAudienceMember')
+export class FileAudienceMemberModel {
+  @Field(() => DepartmentModel) department!: DepartmentModel;
+  @Field(() => [String], { description: 'the default rules and grants that give the action, as explainAccess words them' }) reasons!: string[];
+}
+
+export const FileAudienceConnectionModel = connectionOf(FileAudienceMemberModel, 'FileAudience', { totalCount: true });
+
+@ArgsType()
+export class FileAudienceArgs {
+  @Field(() => ID) fileId!: string;
+  @Field(() => Action) action!: ActionName;
+  @Field(() => DateTimeScalar, { nullable: true, description: 'the audience at that instant, from the grant history; now when absent' }) asOf?: Date | null;
+  @Field(() => Int, { nullable: true, defaultValue: 50 }) first?: number;
+  @Field(() => String, { nullable: true }) after?: string | null;
+}
+
+@ObjectType('AccessCounts')
+export class AccessCountsModel {
+  @Field(() => DepartmentModel) department!: DepartmentModel;
+  @Field(() => DateTimeScalar) at!: Date;
+  @Field(() => Int, { description: 'files its members may discover' }) discover!: number;
+  @Field(() => Int, { description: 'files its members may read' }) read!: number;
+  @Field(() => Int, { description: 'files its members may exchange' }) exchange!: number;
+}
+
+@ArgsType()
+export class AccessCountsArgs {
+  @Field() departmentCode!: string;
+  @Field(() => DateTimeScalar, { nullable: true }) asOf?: Date | null;
 }

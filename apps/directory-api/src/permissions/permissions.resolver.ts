@@ -7,7 +7,11 @@ import { DataFileModel } from '../files/models/data-file.model.js';
 import { Action } from '../graphql/enums.js';
 import { toConnection, type Connection } from '../graphql/connection.js';
 import {
+  AccessCountsArgs,
+  AccessCountsModel,
   AccessExplanationModel,
+  FileAudienceArgs,
+  FileAudienceConnectionModel,
   ExplainAccessArgs,
   GrantPermissionInput,
   GrantScopePermissionInput,
@@ -27,6 +31,19 @@ export class PermissionsResolver {
   async permissions(@Caller() caller: AccessPolicy, @Args() { first, after, ...filter }: PermissionsArgs): Promise<Connection<PermissionRow>> {
     const page = await this.grants.list(caller, filter, first ?? 50, after ?? null);
     return toConnection(page, page.totalCount);
+  }
+
+  @Query(() => FileAudienceConnectionModel, {
+    description: "every department whose members may take the action on the file, by a default rule or a grant, with the reasons; by department code, paged, counted. For the owner's side, administrators who may grant on it, auditors",
+  })
+  async fileAudience(@Caller() caller: AccessPolicy, @Args() { fileId, action, asOf, first, after }: FileAudienceArgs) {
+    const page = await this.grants.audience(caller, fileId, action, first ?? 50, after ?? null, asOf ?? null);
+    return toConnection(page, page.totalCount);
+  }
+
+  @Query(() => AccessCountsModel, { description: "how many files a department's members may discover, read and exchange: the mirror of fileAudience" })
+  accessCounts(@Caller() caller: AccessPolicy, @Args() { departmentCode, asOf }: AccessCountsArgs) {
+    return this.grants.accessCounts(caller, departmentCode, asOf ?? null);
   }
 
   @Query(() => AccessExplanationModel)
