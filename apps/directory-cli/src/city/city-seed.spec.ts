@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import { AuditKeys, AuditService } from '@app/audit';
 import { createTestDatabase, type TestDatabase } from '../../../../test/test-database.js';
 import { planCity } from './city-plan.js';
+import { copyRows } from './copy-rows.js';
 import { seedCity } from './city-seed.js';
 
 let database: TestDatabase;
@@ -35,6 +36,23 @@ async function census() {
   );
   return { perDistrict, crossing };
 }
+
+describe('COPY rows', () => {
+  it('carry tabs, newlines, backslashes, quotes, braces and NULLs through unchanged', async () => {
+    const runner = db.createQueryRunner();
+    try {
+      await runner.connect();
+      await runner.query(`CREATE TEMP TABLE copy_probe (t text, a text[], n integer, b boolean)`);
+      const awkward = ['a\tb', 'line\nbreak\r', 'back\\slash', 'say "hi"', '{braces}, commas', '\\N', ''];
+      const rows = awkward.map((t, i) => [t, [t, 'x,y', 'NULL'], i, i % 2 === 0] as const);
+      await copyRows((await runner.connect()) as never, 'copy_probe', ['t', 'a', 'n', 'b'], [...rows, [null, [], null, null]]);
+      const back = await runner.query(`SELECT t, a, n, b FROM copy_probe ORDER BY n NULLS LAST`);
+      expect(back).toEqual([...rows.map(([t, a, n, b]) => ({ t, a, n, b })), { t: null, a: [], n: null, b: null }]);
+    } finally {
+      await runner.release();
+    }
+  });
+});
 
 describe('the city data set (seed --city)', () => {
   it('splits the city over the districts: the pilot at its own size, the largest districts holding the most', () => {
