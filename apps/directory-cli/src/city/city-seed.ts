@@ -180,7 +180,9 @@ export async function seedCity(db: DataSource, options: CityOptions, progress: C
       for (let plan = queue.shift(); plan; plan = queue.shift()) await loadDistrict(plan);
     }),
   );
-  await db.query('ANALYZE data_file, data_field, permission, audit_entry');
+  // VACUUM too, not only ANALYZE: a bulk load leaves the visibility map empty, and until autovacuum
+  // comes by every count reads the heap instead of an index alone (measured: 600 ms against 50 ms).
+  await db.query('VACUUM (ANALYZE) data_file, data_field, permission, audit_entry');
   result.districts.sort((a, b) => a.code.localeCompare(b.code));
   result.filesInserted = result.districts.reduce((s, d) => s + d.filesInserted, 0);
   result.grantsInserted = result.districts.reduce((s, d) => s + d.grantsInserted, 0);
