@@ -8,22 +8,35 @@
  * then the cost of building one request's access policy. Before timing, it
  * checks that each floor returns the same ids and total as GraphQL, and
  * prints each query's latency unloaded (one request at a time).
+ *
+ * PostGraphile 4 serves the same database in a process of its own (no
+ * authorization) and is loaded with page (a) in the same run, beside the
+ * service as a member and as a platform administrator: req/s, p99, ratio.
+ *
+ * `--city` then loads the whole city on top of the pilot (17 districts,
+ * about 750,000 files: `seed --city`), measures everything again and prints
+ * pilot and city side by side with the p99 growth of each query.
  */
 import 'reflect-metadata';
 import type { ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import type { DataSource } from 'typeorm';
 import { AccessPolicy, grantsHeldAt } from '@app/access';
 import { loadAuthConfig, Tokens, type DepartmentRef } from '@app/auth';
 import { createDataSource } from '@app/database';
 import { PILOT_DEFAULTS, seedPilot } from '@app/directory';
+import { seedCity } from '../apps/directory-cli/src/city/city-seed.js';
 import { fmt, percentile, scratchDatabase } from './bench-database.js';
 import { startServer } from './bench-server.js';
+import { PEER_PAGE, startPeer } from './postgraphile-peer.js';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 8);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
-const PORT = 3900 + Math.floor(Math.random() * 90);
+const BASE_PORT = 3900 + Math.floor(Math.random() * 40);
+const CITY = process.argv.includes('--city');
+let PORT = BASE_PORT;
 const UNLOADED_REQUESTS = 20;
 
 interface Result {
@@ -43,13 +56,13 @@ async function graphql(token: string, variables: Record<string, unknown>): Promi
   return body;
 }
 
-async function http(token: string, query: string, variables: Record<string, unknown>): Promise<Result> {
+async function http(token: string, query: string, variables: Record<string, unknown>, port = PORT): Promise<Result> {
   const result = await autocannon({
-    url: `http://127.0.0.1:${PORT}/graphql`,
+    url: `http://127.0.0.1:${port}/graphql`,
     method: 'POST',
     connections: CONNECTIONS,
     duration: DURATION,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify({ query, variables }),
   });
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${result.non2xx} non-2xx responses, ${result.errors} errors`);
@@ -120,37 +133,59 @@ async function handWrittenPage(
 const PAGE = `query ($filter: FileFilter, $after: String) { files(first: 20, filter: $filter, after: $after) {
   totalCount pageInfo { endCursor } edges { node { id title classification owner { name } district { code } fields { name type } myAccess } } } }`;
 
-async function main() {
-  const scratch = await scratchDatabase('bench_directory');
-  const db = await createDataSource({ url: scratch.url, poolSize: 4, applicationName: 'bench' }).initialize();
+interface Row {
+  label: string;
+  g: Result;
+  f: Result;
+}
+
+/** One data set's figures: the four queries against the floor, and page (a) against PostGraphile. */
+interface Phase {
+  name: string;
+  files: number;
+  rows: Row[];
+  member: Result;
+  admin: Result;
+  peer: Result;
+}
+
+/** The holder department gets exactly 200 active grants on guarded files, whatever the seed gave it. */
+async function topUpHolder(db: DataSource, holder: DepartmentRef) {
+  await db.query(`DELETE FROM permission WHERE grantee_department_id = $1`, [holder.id]);
+  await db.query(
+    `INSERT INTO permission (district_id, file_id, grantee_department_id, action, purpose, granted_by)
+     SELECT district_id, id, $1, 'READ', 'benchmark', 'bench' FROM data_file WHERE classification <> 'PUBLIC' ORDER BY id LIMIT 200`,
+    [holder.id],
+  );
+  // A database in its steady state: a fresh bulk load has no visibility map yet, and counts would read the heap.
+  await db.query('VACUUM (ANALYZE)');
+}
+
+/** Serves the data set as it stands (the service and PostGraphile, fresh processes) and measures it. */
+async function measure(name: string, url: string, db: DataSource, pool: pg.Pool, port: number): Promise<Phase> {
+  PORT = port;
+  const departmentOf = async (code: string): Promise<DepartmentRef> =>
+    (await db.query(`SELECT d.id, d.code, d.name, d.district_id AS "districtId", di.code AS "districtCode" FROM department d JOIN district di ON di.id = d.district_id WHERE d.code = $1`, [code]))[0];
+  const member = await departmentOf('beijing-civil-affairs-bureau');
+  const holder = await departmentOf('haidian-health-commission');
+  await topUpHolder(db, holder);
+  const [{ files }] = await db.query(`SELECT count(*)::int AS files FROM data_file`);
+
+  const secret = randomBytes(32).toString('hex');
+  const auditKey = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
   let server: ChildProcess | undefined;
-  const pool = new pg.Pool({ connectionString: scratch.url, max: CONNECTIONS });
+  let peer: ChildProcess | undefined;
   try {
-    process.stdout.write('Seeding the pilot (44,000 files, 8,000 permissions)... ');
-    const started = Date.now();
-    await seedPilot(db, PILOT_DEFAULTS);
-    console.log(`${((Date.now() - started) / 1000).toFixed(1)} s`);
-
-    const departmentOf = async (code: string): Promise<DepartmentRef> =>
-      (await db.query(`SELECT d.id, d.code, d.name, d.district_id AS "districtId", di.code AS "districtCode" FROM department d JOIN district di ON di.id = d.district_id WHERE d.code = $1`, [code]))[0];
-    const member = await departmentOf('beijing-civil-affairs-bureau');
-    const holder = await departmentOf('haidian-health-commission');
-    // Top the holder up to exactly 200 active grants on guarded files.
-    await db.query(`DELETE FROM permission WHERE grantee_department_id = $1`, [holder.id]);
-    await db.query(
-      `INSERT INTO permission (district_id, file_id, grantee_department_id, action, purpose, granted_by)
-       SELECT district_id, id, $1, 'READ', 'benchmark', 'bench' FROM data_file WHERE classification <> 'PUBLIC' ORDER BY id LIMIT 200`,
-      [holder.id],
-    );
-    await db.query('ANALYZE');
-
-    const secret = randomBytes(32).toString('hex');
-    const auditKey = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
-    server = await startServer({ DATABASE_URL: scratch.url, PORT: String(PORT), JWT_SECRET: secret, AUDIT_SIGNING_KEY: auditKey, MIGRATE_ON_START: 'false', SEED_PILOT: 'false', DATABASE_POOL_SIZE: '10' });
+    server = await startServer({ DATABASE_URL: url, PORT: String(port), JWT_SECRET: secret, AUDIT_SIGNING_KEY: auditKey, MIGRATE_ON_START: 'false', SEED_PILOT: 'false', DATABASE_POOL_SIZE: '10',
+      // The load generator is one department sending thousands of requests a minute: not what the limit is for.
+      RATE_LIMIT_PER_MINUTE: '1000000' });
+    peer = await startPeer(url, port + 50, 10);
     const tokens = new Tokens(loadAuthConfig({ JWT_SECRET: secret }));
     const memberToken = await tokens.mint({ subject: 'bench', departmentCode: member.code, roles: ['MEMBER'] });
     const holderToken = await tokens.mint({ subject: 'bench', departmentCode: holder.code, roles: ['MEMBER'] });
+    const adminToken = await tokens.mint({ subject: 'bench', departmentCode: member.code, roles: ['PLATFORM_ADMIN'] });
 
+    console.log(`\n== ${name}: ${fmt(files)} files ==`);
     const firstPage = await graphql(memberToken, { filter: { categories: ['medical records'] } });
     const cursor: string = firstPage.data.files.pageInfo.endCursor;
     const [cursorTime, cursorId] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as [string, string];
@@ -182,6 +217,15 @@ async function main() {
       check.release();
     }
     console.log('The SQL floor returns the same ids, in the same order, and the same totalCount as GraphQL for every query.');
+    // PostGraphile has no authorization: its page is the platform administrator's, who reads every entry.
+    const peerVariables = { category: 'medical records' };
+    const peerAnswer = await peerPage(port + 50, peerVariables);
+    const adminServed = await graphql(adminToken, { filter: { categories: ['medical records'] } });
+    const adminAnswer = { totalCount: adminServed.data.files.totalCount, ids: adminServed.data.files.edges.map((e: { node: { id: string } }) => e.node.id) };
+    if (JSON.stringify(peerAnswer) !== JSON.stringify(adminAnswer)) {
+      throw new Error(`PostGraphile answers ${JSON.stringify(peerAnswer)}, the service (platform administrator) ${JSON.stringify(adminAnswer)}`);
+    }
+    console.log('PostGraphile returns the same page and totalCount as the service for a platform administrator.');
 
     // Unloaded: one request at a time, after a few to warm up.
     const unloaded: string[] = [];
@@ -199,13 +243,24 @@ async function main() {
 
     console.log(`\nfiles pages of 20 over HTTP (autocannon, ${CONNECTIONS} connections, ${DURATION} s each) vs hand-written SQL through pg (same concurrency)`);
     console.log(`  ${'query'.padEnd(34)} ${'GraphQL p50/p99 ms'.padStart(19)} ${'req/s'.padStart(7)} | ${'SQL p50/p99 ms'.padStart(15)} ${'q/s'.padStart(7)} | p99 ratio`);
+    const rows: Row[] = [];
     for (const [label, token, variables, sql] of cases) {
       const g = await http(token, PAGE, variables);
       const f = await floor(pool, sql);
+      rows.push({ label, g, f });
       console.log(
         `  ${label.padEnd(34)} ${`${fmt(g.p50, 1)} / ${fmt(g.p99, 1)}`.padStart(19)} ${fmt(g.rps).padStart(7)} | ${`${fmt(f.p50, 1)} / ${fmt(f.p99, 1)}`.padStart(15)} ${fmt(f.rps).padStart(7)} | ${(g.p99 / f.p99).toFixed(2)}x`,
       );
     }
+
+    console.log(`\npage (a) against PostGraphile 4 (own process, same database, no authorization; autocannon, ${CONNECTIONS} connections, ${DURATION} s each)`);
+    const memberRun = rows[0].g;
+    const adminRun = await http(adminToken, PAGE, { filter: { categories: ['medical records'] } });
+    const peerRun = await http('', PEER_PAGE, peerVariables, port + 50);
+    for (const [label, r] of [['service, member', memberRun], ['service, platform admin', adminRun], ['PostGraphile 4', peerRun]] as const) {
+      console.log(`  ${label.padEnd(26)} ${fmt(r.rps).padStart(6)} req/s   p50 ${fmt(r.p50, 1).padStart(6)} ms   p99 ${fmt(r.p99, 1).padStart(6)} ms`);
+    }
+    console.log(`  service/PostGraphile req/s: member ${(memberRun.rps / peerRun.rps).toFixed(2)}x, platform admin ${(adminRun.rps / peerRun.rps).toFixed(2)}x`);
 
     const grants = await grantsHeldAt(db.manager, holder.id, new Date());
     const iterations = 20_000;
@@ -216,8 +271,70 @@ async function main() {
     for (let i = 0; i < 50; i++) await grantsHeldAt(db.manager, holder.id, new Date());
     const loadMs = Number(process.hrtime.bigint() - q) / 1e6 / 50;
     console.log(`\nBuilding one request's policy with ${grants.length} grants: ${fmt(micros, 1)} µs in memory, after ${fmt(loadMs, 2)} ms to load the grants`);
+    return { name, files, rows, member: memberRun, admin: adminRun, peer: peerRun };
   } finally {
-    server?.kill('SIGTERM');
+    await stop(server);
+    await stop(peer);
+  }
+}
+
+async function stop(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+async function peerPage(port: number, variables: Record<string, unknown>): Promise<Answer> {
+  const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: PEER_PAGE, variables }),
+  });
+  const body = (await response.json()) as { data?: any; errors?: unknown[] };
+  if (!response.ok || body.errors) throw new Error(`PostGraphile answered ${response.status}: ${JSON.stringify(body.errors)}`);
+  return { totalCount: body.data.allDataFiles.totalCount, ids: body.data.allDataFiles.nodes.map((n: { id: string }) => n.id) };
+}
+
+function sideBySide(pilot: Phase, city: Phase) {
+  console.log(`\n== pilot (${fmt(pilot.files)} files) and city (${fmt(city.files)} files) side by side ==`);
+  console.log(`  ${'query'.padEnd(34)} ${'pilot p99 ms'.padStart(13)} ${'city p99 ms'.padStart(12)} ${'growth'.padStart(7)} | ${'pilot req/s'.padStart(11)} ${'city req/s'.padStart(11)} | ${'city SQL p99'.padStart(12)} ${'vs floor'.padStart(8)}`);
+  pilot.rows.forEach((p, i) => {
+    const c = city.rows[i];
+    console.log(
+      `  ${p.label.padEnd(34)} ${fmt(p.g.p99, 1).padStart(13)} ${fmt(c.g.p99, 1).padStart(12)} ${`${(c.g.p99 / p.g.p99).toFixed(2)}x`.padStart(7)} | ${fmt(p.g.rps).padStart(11)} ${fmt(c.g.rps).padStart(11)} | ${fmt(c.f.p99, 1).padStart(12)} ${`${(c.g.p99 / c.f.p99).toFixed(2)}x`.padStart(8)}`,
+    );
+  });
+  for (const [label, key] of [['service, member', 'member'], ['service, platform admin', 'admin'], ['PostGraphile 4', 'peer']] as const) {
+    const p = pilot[key];
+    const c = city[key];
+    console.log(`  ${`(a) ${label}`.padEnd(34)} ${fmt(p.p99, 1).padStart(13)} ${fmt(c.p99, 1).padStart(12)} ${`${(c.p99 / p.p99).toFixed(2)}x`.padStart(7)} | ${fmt(p.rps).padStart(11)} ${fmt(c.rps).padStart(11)} |`);
+  }
+  console.log(
+    `  service/PostGraphile req/s: pilot member ${(pilot.member.rps / pilot.peer.rps).toFixed(2)}x, admin ${(pilot.admin.rps / pilot.peer.rps).toFixed(2)}x; ` +
+      `city member ${(city.member.rps / city.peer.rps).toFixed(2)}x, admin ${(city.admin.rps / city.peer.rps).toFixed(2)}x`,
+  );
+}
+
+async function main() {
+  const scratch = await scratchDatabase('bench_directory');
+  const db = await createDataSource({ url: scratch.url, poolSize: 4, applicationName: 'bench' }).initialize();
+  const pool = new pg.Pool({ connectionString: scratch.url, max: CONNECTIONS });
+  try {
+    process.stdout.write('Seeding the pilot (44,000 files, 8,000 permissions)... ');
+    const started = Date.now();
+    await seedPilot(db, PILOT_DEFAULTS);
+    console.log(`${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const pilot = await measure('pilot', scratch.url, db, pool, BASE_PORT);
+    if (CITY) {
+      process.stdout.write('\nLoading the rest of the city (seed --city: 16 more districts, about 750,000 files, 136,000 permissions)... ');
+      const cityStarted = Date.now();
+      await seedCity(db, { scale: 1, jobs: 2 });
+      console.log(`${((Date.now() - cityStarted) / 1000).toFixed(1)} s`);
+      const city = await measure('city', scratch.url, db, pool, BASE_PORT + 1);
+      sideBySide(pilot, city);
+    }
+  } finally {
     await pool.end();
     await db.destroy();
     await scratch.drop();

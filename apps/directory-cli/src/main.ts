@@ -18,9 +18,16 @@ const commands: Record<string, { summary: string; run: Handler }> = {
     },
   },
   seed: {
-    summary: '[--files 44000] [--permissions 8000] [--seed N]  load the pilot data set (idempotent)',
+    summary: '[--files 44000] [--permissions 8000] [--seed N]  load the pilot data set (idempotent); --city [--scale 1] [--jobs 2]: the whole city',
     run: async (args) => {
-      const { values } = parseArgs({ args, options: { files: { type: 'string' }, permissions: { type: 'string' }, seed: { type: 'string' }, district: { type: 'string' } } });
+      const { values } = parseArgs({
+        args,
+        options: {
+          files: { type: 'string' }, permissions: { type: 'string' }, seed: { type: 'string' }, district: { type: 'string' },
+          city: { type: 'boolean' }, scale: { type: 'string' }, jobs: { type: 'string' },
+        },
+      });
+      if (values.city) return (await import('./city/seed-city-command.js')).seedCityCommand(values);
       const { seed } = await import('./commands/seed.js');
       await seed(values);
     },

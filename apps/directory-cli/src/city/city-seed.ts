@@ -1,0 +1,190 @@
+import type pg from 'pg';
+import type { DataSource, EntityManager } from 'typeorm';
+import { appendAuditEntries, type AuditEvent } from '@app/audit';
+import type { NewFile } from '@app/directory';
+import { districtFiles, districtGrants, seederOf, type CityDepartment, type CityGrant } from './city-data.js';
+import { planCity, type DistrictPlan } from './city-plan.js';
+import { copyRows } from './copy-rows.js';
+
+export interface CityOptions {
+  /** 1 = the whole city (about 750,000 files and 136,000 grants); tests use a small fraction. */
+  scale: number;
+  /** Districts loaded at once, each on its own connection (a ledger's appends are serialized anyway). */
+  jobs: number;
+}
+
+export type CityProgress = (phase: 'files' | 'permissions', done: number, total: number) => void;
+
+export interface CityResult {
+  districts: { code: string; files: number; filesInserted: number; grants: number; grantsInserted: number }[];
+  files: number;
+  filesInserted: number;
+  grants: number;
+  grantsInserted: number;
+}
+
+/** Files and grants per transaction: large enough for COPY to pay, small enough for the audit call's JSON. */
+const FILE_BATCH = 5_000;
+const GRANT_BATCH = 5_000;
+
+const FILE_STAGE = `city_file_stage`;
+const GRANT_STAGE = `city_grant_stage`;
+const FILE_COLUMNS = ['district_id', 'id', 'code', 'title', 'description', 'owner_department_id', 'classification', 'category', 'tags', 'format', 'update_frequency', 'updated_at', 'field_names'];
+const FIELD_COLUMNS = ['district_id', 'file_id', 'position', 'name', 'type', 'sensitive', 'description'];
+const GRANT_COLUMNS = [
+  'district_id', 'id', 'file_id', 'scope_category', 'scope_max_classification', 'grantee_department_id', 'action', 'fields', 'purpose',
+  'valid_from', 'expires_at', 'granted_by', 'revoked_at', 'revoked_by', 'revoke_reason',
+] as const;
+
+/** The open transaction's own connection: COPY must run in it, beside the audit append. */
+async function connectionOf(tx: EntityManager): Promise<pg.PoolClient> {
+  return (await tx.queryRunner!.connect()) as pg.PoolClient;
+}
+
+/** Staging tables live as long as the connection and empty themselves at each commit. */
+async function ensureStages(tx: EntityManager): Promise<void> {
+  await tx.query(`
+    CREATE TEMP TABLE IF NOT EXISTS ${FILE_STAGE} (
+      district_id uuid, id uuid, code text, title text, description text, owner_department_id uuid, classification text,
+      category text, tags text[], format text, update_frequency text, updated_at timestamptz, field_names text[]
+    ) ON COMMIT DELETE ROWS;
+    CREATE TEMP TABLE IF NOT EXISTS ${GRANT_STAGE} (LIKE permission INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`);
+}
+
+/**
+ * Loads one batch of a district's files: COPY into staging, insert the ones
+ * not there yet (a file already there was audited when it came), COPY the new
+ * files' fields, and append their registrations to the district's ledger
+ * through audit_append_many, all in one transaction.
+ */
+async function loadFiles(db: DataSource, plan: DistrictPlan, batch: NewFile[], ownerCode: Map<string, string>): Promise<number> {
+  return db.transaction(async (tx) => {
+    await ensureStages(tx);
+    const client = await connectionOf(tx);
+    await copyRows(
+      client,
+      FILE_STAGE,
+      FILE_COLUMNS,
+      batch.map((f) => [
+        f.districtId, f.id!, f.code, f.title, f.description, f.ownerDepartmentId, f.classification, f.category, f.tags, f.format,
+        f.updateFrequency, f.updatedAt ?? null, f.fields.map((x) => x.name),
+      ]),
+    );
+    const inserted = await tx.query<{ id: string }[]>(
+      `INSERT INTO data_file (district_id, id, code, title, description, owner_department_id, classification,
+                              category, tags, format, update_frequency, created_at, updated_at, search_vector)
+       SELECT district_id, id, code, title, description, owner_department_id, classification, category, tags, format,
+              update_frequency, updated_at, updated_at, data_file_search_vector(title, description, tags, field_names)
+         FROM ${FILE_STAGE}
+       ON CONFLICT (district_id, code) DO NOTHING
+       RETURNING id`,
+    );
+    if (inserted.length === 0) return 0;
+    const fresh = new Set(inserted.map((r) => r.id));
+    const files = batch.filter((f) => fresh.has(f.id!));
+    await copyRows(
+      client,
+      'data_field',
+      FIELD_COLUMNS,
+      files.flatMap((f) => f.fields.map((x, position) => [f.districtId, f.id!, position, x.name, x.type, x.sensitive, x.description ?? null])),
+    );
+    await appendAuditEntries(
+      tx,
+      files.map((f) => {
+        const owner = ownerCode.get(f.ownerDepartmentId)!;
+        return {
+          ledger: plan.code,
+          actor: seederOf(plan, owner),
+          action: 'file.registered',
+          subjectType: 'DataFile',
+          subjectId: f.id!,
+          parties: [owner],
+          payload: { code: f.code, title: f.title, classification: f.classification, fields: f.fields.map((x) => x.name), seeded: true },
+        };
+      }),
+    );
+    return inserted.length;
+  });
+}
+
+/** One batch of a district's grants, with their entries (a revoked grant has two) in the district's ledger. */
+async function loadGrants(db: DataSource, plan: DistrictPlan, batch: CityGrant[]): Promise<number> {
+  return db.transaction(async (tx) => {
+    await ensureStages(tx);
+    await copyRows(await connectionOf(tx), GRANT_STAGE, GRANT_COLUMNS, batch.map((g) => GRANT_COLUMNS.map((c) => g[c])));
+    const inserted = await tx.query<{ id: string }[]>(
+      `INSERT INTO permission (${GRANT_COLUMNS.join(', ')})
+       SELECT ${GRANT_COLUMNS.join(', ')} FROM ${GRANT_STAGE}
+       ON CONFLICT (district_id, id) DO NOTHING
+       RETURNING id`,
+    );
+    const fresh = new Set(inserted.map((r) => r.id));
+    const events: AuditEvent[] = batch
+      .filter((g) => fresh.has(g.id))
+      .flatMap((g) => {
+        const common = { ledger: plan.code, actor: g.granted_by, subjectType: 'Permission', subjectId: g.id, parties: [g.owner_code, g.grantee_code] };
+        const granted = {
+          ...common,
+          action: 'permission.granted',
+          payload: { fileId: g.file_id, scope: g.scope_category, action: g.action, fields: g.fields, purpose: g.purpose, expiresAt: g.expires_at, seeded: true },
+        };
+        return g.revoked_at ? [granted, { ...common, action: 'permission.revoked', payload: { reason: g.revoke_reason, seeded: true } }] : [granted];
+      });
+    await appendAuditEntries(tx, events);
+    return inserted.length;
+  });
+}
+
+/**
+ * Loads the whole city: the pilot (exactly as `seed` does) and every other
+ * onboarded district with its departments' files, fields and grants, grants
+ * reaching across districts, each district's entries in its own ledger.
+ * Idempotent: every row has a stable key, rows already there are left alone
+ * and only new rows are audited.
+ */
+export async function seedCity(db: DataSource, options: CityOptions, progress: CityProgress = () => {}): Promise<CityResult> {
+  const departments = await db.query<CityDepartment[]>(
+    `SELECT d.id, d.code, d.district_id, di.code AS district_code FROM department d JOIN district di ON di.id = d.district_id ORDER BY d.code`,
+  );
+  const codes = [...new Set(departments.map((d) => d.district_code))];
+  if (codes.length === 0) throw new Error('no district is onboarded; run the migrations first');
+  const plans = planCity(codes, options.scale);
+  const ownerCode = new Map(departments.map((d) => [d.id, d.code]));
+  const totals = { files: plans.reduce((s, p) => s + p.files, 0), permissions: plans.reduce((s, p) => s + p.permissions, 0) };
+  const done = { files: 0, permissions: 0 };
+  const result: CityResult = { districts: [], files: totals.files, filesInserted: 0, grants: totals.permissions, grantsInserted: 0 };
+
+  const loadDistrict = async (plan: DistrictPlan) => {
+    const row = { code: plan.code, files: plan.files, filesInserted: 0, grants: plan.permissions, grantsInserted: 0 };
+    const files = districtFiles(plan, departments);
+    for (let i = 0; i < files.length; i += FILE_BATCH) {
+      const batch = files.slice(i, i + FILE_BATCH);
+      row.filesInserted += await loadFiles(db, plan, batch, ownerCode);
+      progress('files', (done.files += batch.length), totals.files);
+    }
+    // Fresh statistics, or the grants' foreign-key checks are planned for a table that looked empty.
+    await db.query('ANALYZE data_file');
+    const grants = districtGrants(plan, files, departments);
+    for (let i = 0; i < grants.length; i += GRANT_BATCH) {
+      const batch = grants.slice(i, i + GRANT_BATCH);
+      row.grantsInserted += await loadGrants(db, plan, batch);
+      progress('permissions', (done.permissions += batch.length), totals.permissions);
+    }
+    result.districts.push(row);
+  };
+
+  // Largest districts first, so that the last one running is a small one.
+  const queue = [...plans].sort((a, b) => b.files - a.files);
+  await Promise.all(
+    Array.from({ length: Math.max(1, options.jobs) }, async () => {
+      for (let plan = queue.shift(); plan; plan = queue.shift()) await loadDistrict(plan);
+    }),
+  );
+  // VACUUM too, not only ANALYZE: a bulk load leaves the visibility map empty, and until autovacuum
+  // comes by every count reads the heap instead of an index alone (measured: 600 ms against 50 ms).
+  await db.query('VACUUM (ANALYZE) data_file, data_field, permission, audit_entry');
+  result.districts.sort((a, b) => a.code.localeCompare(b.code));
+  result.filesInserted = result.districts.reduce((s, d) => s + d.filesInserted, 0);
+  result.grantsInserted = result.districts.reduce((s, d) => s + d.grantsInserted, 0);
+  return result;
+}
