@@ -114,7 +114,10 @@ export class AppModule {
                 if (request) request.graphql = { operation: operationLabel(document) };
                 const cost = checkQueryCost(schema, document, variables, await listSizes(directory), config.maxQueryCost);
                 const department = request && shareKey(request);
-                if (department) await fairShare.spend(department, cost, reply);
+                if (department) {
+                  await fairShare.spend(department, cost, reply);
+                  request.leaveHeavyLane = await fairShare.enterHeavyLane(department, cost);
+                }
               },
             },
             errorFormatter,

@@ -77,6 +77,8 @@ export const environmentSchema = z.object({
   COST_PER_MINUTE: integer(5_000_000, 100, 1_000_000_000),
   CONCURRENCY_PER_DEPARTMENT: integer(4, 1, 1_000),
   QUEUE_PER_DEPARTMENT: integer(32, 0, 100_000),
+  HEAVY_QUERY_COST: integer(50_000, 1, 1_000_000_000),
+  HEAVY_QUERIES_AT_ONCE: integer(1, 1, 1_000),
   JWT_ALGORITHM: oneOf(['HS256', 'RS256', 'ES256'], 'HS256', 'HS256, RS256 or ES256'),
   JWT_SECRET: optional(),
   JWT_PUBLIC_KEY: optional(),

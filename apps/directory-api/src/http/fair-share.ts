@@ -12,12 +12,21 @@ export interface FairShareLimits {
   concurrency: number;
   /** Operations of one department that may wait; one more is refused. */
   queue: number;
+  /** An operation at least this costly is heavy: it runs in the heavy lane. */
+  heavyCost: number;
+  /** Heavy operations running at once, all departments together, taken in turn by department. */
+  heavyAtOnce: number;
 }
+
+/** The budget is kept in windows of this many seconds, each a share of the minute's: no department spends a minute in one burst. */
+export const BUDGET_WINDOW_SECONDS = 10;
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** Gives the department's slot back; set while the request holds one. */
+    /** Gives the department's turn back; set while the request holds one. */
     leaveFairShare?: () => void;
+    /** Gives the place in the heavy lane back; set while the request holds one. */
+    leaveHeavyLane?: () => void;
   }
 }
 
@@ -39,8 +48,23 @@ export class FairShare {
   /** One queue per department; bounded by the departments the service knows (callers are resolved first). */
   private readonly slots = new Map<string, LimitFunction>();
 
+  private readonly heavyLane: TakenInTurn;
+  private readonly windowBudget: number;
+
   constructor(readonly limits: FairShareLimits) {
-    this.budget = new RateLimiterMemory({ points: limits.costPerMinute, duration: 60, keyPrefix: 'cost' });
+    this.windowBudget = Math.floor((limits.costPerMinute * BUDGET_WINDOW_SECONDS) / 60);
+    this.budget = new RateLimiterMemory({ points: this.windowBudget, duration: BUDGET_WINDOW_SECONDS, keyPrefix: 'cost' });
+    this.heavyLane = new TakenInTurn(limits.heavyAtOnce);
+  }
+
+  /**
+   * For a heavy operation, waits for a place in the heavy lane, which the
+   * departments waiting take in turn (one each, round and round), so that one
+   * department's heavy queries cannot fill it; the returned function gives
+   * the place back. Light operations pass at once.
+   */
+  async enterHeavyLane(department: string, cost: number): Promise<(() => void) | undefined> {
+    return cost >= this.limits.heavyCost ? this.heavyLane.enter(department) : undefined;
   }
 
   /**
@@ -49,19 +73,20 @@ export class FairShare {
    */
   async spend(department: string, cost: number, reply?: FastifyReply): Promise<void> {
     const spent = await this.budget.get(department);
-    const remaining = this.limits.costPerMinute - (spent?.consumedPoints ?? 0);
+    const remaining = this.windowBudget - (spent?.consumedPoints ?? 0);
     if (cost <= remaining) {
       await this.budget.consume(department, Math.max(0, Math.ceil(cost)));
       return;
     }
-    const retryAfter = Math.max(1, Math.ceil((spent?.msBeforeNext ?? 60_000) / 1000));
+    const retryAfter = Math.max(1, Math.ceil((spent?.msBeforeNext ?? BUDGET_WINDOW_SECONDS * 1000) / 1000));
     reply?.header('retry-after', String(retryAfter));
     const left = Math.max(0, remaining).toLocaleString('en-US');
     const wanted = Math.round(cost).toLocaleString('en-US');
+    const budget = `${this.windowBudget.toLocaleString('en-US')} every ${BUDGET_WINDOW_SECONDS} s`;
     throw new GraphQLError(
-      cost > this.limits.costPerMinute
-        ? `the query's estimated cost (${wanted}) is over your department's budget of ${this.limits.costPerMinute.toLocaleString('en-US')} a minute`
-        : `your department has spent its query budget for this minute (${left} of ${this.limits.costPerMinute.toLocaleString('en-US')} left, this query needs ${wanted}); retry in ${retryAfter} s`,
+      cost > this.windowBudget
+        ? `the query's estimated cost (${wanted}) is over your department's budget of ${budget}`
+        : `your department has spent its query budget for now (${left} of ${budget} left, this query needs ${wanted}); retry in ${retryAfter} s`,
       { extensions: { code: RATE_LIMITED, retryAfterSeconds: retryAfter } },
     );
   }
@@ -98,6 +123,51 @@ export class FairShare {
   }
 }
 
+/**
+ * A semaphore whose waiters are served by key in turn: each key has its own
+ * queue, and a freed place goes to the next key in the rotation that has a
+ * waiter, so a key with many waiters cannot hold back one with a single one.
+ */
+export class TakenInTurn {
+  private running = 0;
+  private readonly waiting = new Map<string, (() => void)[]>();
+
+  constructor(private readonly size: number) {}
+
+  enter(key: string): Promise<() => void> {
+    return new Promise((entered) => {
+      const start = () => {
+        this.running += 1;
+        let left = false;
+        entered(() => {
+          if (left) return;
+          left = true;
+          this.running -= 1;
+          this.next();
+        });
+      };
+      if (this.running < this.size) start();
+      else this.waiting.set(key, [...(this.waiting.get(key) ?? []), start]);
+    });
+  }
+
+  /** Waiters now, by key. */
+  get queued(): Record<string, number> {
+    return Object.fromEntries([...this.waiting].map(([key, queue]) => [key, queue.length]));
+  }
+
+  private next(): void {
+    // A Map iterates in insertion order: the first key is the one whose turn it is; served, it goes to the back.
+    const turn = this.waiting.keys().next();
+    if (turn.done) return;
+    const queue = this.waiting.get(turn.value)!;
+    this.waiting.delete(turn.value);
+    const start = queue.shift()!;
+    if (queue.length) this.waiting.set(turn.value, queue);
+    start();
+  }
+}
+
 export class DepartmentBusy extends Error {
   constructor(readonly inFlight: number) {
     super(`your department already has ${inFlight} requests in progress; retry when one has finished`);
@@ -131,6 +201,7 @@ export function holdFairShare(fastify: FastifyInstance, share: FairShare, path: 
   });
   // When the answer is ready (the work is done): onSend runs even if the client has gone, onResponse then would not.
   fastify.addHook('onSend', (request, _reply, payload, done) => {
+    request.leaveHeavyLane?.();
     request.leaveFairShare?.();
     done(null, payload);
   });
