@@ -64,6 +64,32 @@ export class AuditRepository {
     return row ? toEntryData(row) : null;
   }
 
+  /**
+   * Entries with one of `actions` after each ledger's position (0 for a ledger
+   * not named), in (ledger, seq) order, so that what a page returns of each
+   * ledger is a prefix of what remains of it: a reader that resumes from the
+   * positions it reached skips nothing and sees nothing twice.
+   */
+  async entriesAfter(positions: ReadonlyMap<string, number>, actions: readonly string[], limit: number): Promise<AuditEntryData[]> {
+    const rows = await this.db.query<AuditEntryRow[]>(
+      `SELECT ${AUDIT_ENTRY_SELECT} FROM audit_entry e
+        WHERE e.action = ANY($3::text[])
+          AND e.seq > COALESCE((SELECT c.seq FROM unnest($1::text[], $2::bigint[]) AS c(ledger, seq) WHERE c.ledger = e.ledger), 0)
+        ORDER BY e.ledger, e.seq LIMIT $4`,
+      [[...positions.keys()], [...positions.values()], actions, limit],
+    );
+    return rows.map(toEntryData);
+  }
+
+  /** Entries of one ledger with one of `actions`, seq afterSeq+1..upTo, in order. */
+  async entriesBetween(ledger: string, afterSeq: number, upTo: number, actions: readonly string[]): Promise<AuditEntryData[]> {
+    const rows = await this.db.query<AuditEntryRow[]>(
+      `SELECT ${AUDIT_ENTRY_SELECT} FROM audit_entry WHERE ledger = $1 AND seq > $2 AND seq <= $3 AND action = ANY($4::text[]) ORDER BY seq`,
+      [ledger, afterSeq, upTo, actions],
+    );
+    return rows.map(toEntryData);
+  }
+
   /** The latest entry about a subject, e.g. an exchange's last step. */
   async latestAbout(ledger: string, subjectType: string, subjectId: string): Promise<AuditEntryData | null> {
     const [row] = await this.db.query<AuditEntryRow[]>(
