@@ -9,6 +9,7 @@ import { AuditKeys, AuditService, CheckpointScheduler, CheckpointScheduleSetting
 import { createDataSource } from '@app/database';
 import { DirectoryService } from '@app/directory';
 import { ExchangeService } from '@app/exchange';
+import { EventsModule } from '@app/events';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Kind, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import type { ApiConfig } from './config.js';
@@ -28,6 +29,10 @@ import { TextInputPipe } from './graphql/text-input.pipe.js';
 import { FairShare, shareKey } from './http/fair-share.js';
 import { MAX_FIELDS_PER_FILE } from '@app/directory';
 import { ViewerResolver } from './viewer/viewer.resolver.js';
+import { EventsResolver } from './events/events.resolver.js';
+import { FeedSubscriptionsResolver } from './events/feed-subscriptions.resolver.js';
+import { subscriptionOptions } from './events/subscription-auth.js';
+import { Tokens } from '@app/auth';
 import { OperationsModule } from './operations/operations.module.js';
 import { SupervisedCheckpointScheduler } from './operations/supervised-scheduler.js';
 
@@ -95,6 +100,7 @@ export class AppModule {
         }),
         DomainModule.register(config),
         OperationsModule,
+        EventsModule,
         GraphQLModule.forRootAsync<MercuriusDriverConfig>({
           driver: MercuriusDriver,
           inject: [DirectoryService, AccessService],
@@ -119,6 +125,7 @@ export class AppModule {
               },
             },
             errorFormatter,
+            subscription: subscriptionOptions(new Tokens(config.auth), directory),
             context: (request: FastifyRequest): GraphQLContext => ({
               scope: new RequestScope({ directory, access }, request.caller!),
               caller: request.caller!,
@@ -137,6 +144,8 @@ export class AppModule {
         ...AUDIT_RESOLVERS,
         PermissionsResolver,
         ExchangesResolver,
+        EventsResolver,
+        FeedSubscriptionsResolver,
         ...(scheduleCheckpoints ? [{ provide: CheckpointScheduler, useClass: SupervisedCheckpointScheduler }] : []),
       ],
     };
