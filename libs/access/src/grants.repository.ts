@@ -46,3 +46,22 @@ export async function grantsHeldAt(db: EntityManager, departmentId: string, at: 
     .getRawMany<GrantRow>();
   return rows.map(toGrantFacts);
 }
+
+/**
+ * The grants a department held at each of several instants, in one query:
+ * for the change feed, which tells a department of changes made while it held
+ * a grant. Keyed by the instant's epoch milliseconds.
+ */
+export async function grantsHeldAtEach(db: EntityManager, departmentId: string, instants: readonly Date[]): Promise<Map<number, GrantFacts[]>> {
+  const held = new Map<number, GrantFacts[]>(instants.map((t) => [t.getTime(), []]));
+  if (instants.length === 0) return held;
+  const rows = await db.query<(GrantRow & { held_at: Date })[]>(
+    `SELECT t.at AS held_at, p.id, p.district_id, p.file_id, p.scope_category, p.scope_max_classification, p.action, p.fields, p.purpose,
+            p.granted_by, p.valid_from, p.expires_at
+       FROM unnest($2::timestamptz[]) AS t(at)
+       JOIN permission p ON p.grantee_department_id = $1 AND ${GRANT_IN_FORCE_AT_SQL.replaceAll(':at', 't.at')}`,
+    [departmentId, [...held.keys()].map((ms) => new Date(ms).toISOString())],
+  );
+  for (const row of rows) held.get(row.held_at.getTime())?.push(toGrantFacts(row));
+  return held;
+}

@@ -8,7 +8,7 @@ import { decodeFeedCursor, encodeFeedCursor } from './feed-cursor.js';
 import { FeedCandidates } from './feed-candidates.js';
 import { FEED_ACTION_NAMES, isExchangeKind, type Candidate, type FeedEvent, type FeedEventKind } from './feed-event.js';
 import { Inbox } from './inbox.js';
-import { mayReceive } from './recipients.js';
+import { holdsReadGrant, verdict } from './recipients.js';
 
 export const MAX_EVENTS_PAGE = 200;
 /** Audit entries one request reads at most; past it the page ends early, with a cursor to go on from. */
@@ -66,18 +66,29 @@ export class EventsService {
     let read = 0;
     for (;;) {
       const entries = await this.audit.entriesAfter(position, FEED_ACTION_NAMES, Math.min(SCAN_BATCH, budget - read));
-      const candidates = new Map((await this.candidates.of(entries)).map((c) => [`${c.event.ledger}/${c.event.seq}`, c]));
+      const told = await this.told(caller, (await this.candidates.of(entries)).filter((c) => carries(stream, c.event.kind)));
+      const byPosition = new Map(told.map((c) => [`${c.event.ledger}/${c.event.seq}`, c]));
       for (const { ledger, seq } of entries) {
         if (events.length === wanted) return { events, exhausted: false };
         // Every entry read moves the position, whether or not it is an event for this caller.
         position.set(ledger, seq);
-        const candidate = candidates.get(`${ledger}/${seq}`);
-        if (candidate && carries(stream, candidate.event.kind) && mayReceive(caller, candidate)) events.push({ ...candidate.event, cursor: encodeFeedCursor(position) });
+        const candidate = byPosition.get(`${ledger}/${seq}`);
+        if (candidate) events.push({ ...candidate.event, cursor: encodeFeedCursor(position) });
       }
       read += entries.length;
       if (entries.length < SCAN_BATCH && read < budget) return { events, exhausted: true };
       if (read >= budget) return { events, exhausted: false };
     }
+  }
+
+  /** The candidates the caller is told of, in order; grants held in the past are looked up in one query, only when they matter. */
+  private async told(caller: AccessPolicy, candidates: Candidate[]): Promise<Candidate[]> {
+    const verdicts = candidates.map((c) => ({ c, v: verdict(caller, c) }));
+    const past = verdicts.filter(({ v }) => v === 'if it held a grant then').map(({ c }) => c.event.occurredAt);
+    const then = past.length ? await this.access.policiesAt(caller.actor, past) : new Map<number, AccessPolicy>();
+    return verdicts
+      .filter(({ c, v }) => v === 'told' || (v === 'if it held a grant then' && holdsReadGrant(then.get(c.event.occurredAt.getTime())!, c.file!)))
+      .map(({ c }) => c);
   }
 
   /**
@@ -131,10 +142,10 @@ export class EventsService {
           candidates = [...(await this.candidates.of(missed)), ...candidates];
         }
         candidates = candidates.filter((c) => carries(stream, c.event.kind));
-        const policy = candidates.length ? await this.access.policyFor(actor) : null;
+        const told = new Set(candidates.length ? await this.told(await this.access.policyFor(actor), candidates) : []);
         for (const candidate of candidates) {
           position.set(batch.ledger, candidate.event.seq);
-          if (mayReceive(policy!, candidate)) yield { ...candidate.event, cursor: encodeFeedCursor(position) };
+          if (told.has(candidate)) yield { ...candidate.event, cursor: encodeFeedCursor(position) };
         }
         position.set(batch.ledger, batch.upTo);
       }

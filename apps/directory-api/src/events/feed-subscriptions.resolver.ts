@@ -32,8 +32,12 @@ export class FeedSubscriptionsResolver {
 
   private stream(context: SubscriptionContext, stream: FeedStream, after: string | null | undefined) {
     // Only a connection whose init carried a valid token has a subscriber (subscription-auth.ts).
-    if (!context.subscriber) throw unauthenticated('subscribe over graphql-ws with { authorization: "Bearer <jwt>" } in connection_init');
-    return guarded(this.feed.subscribe(context.subscriber, stream, after ?? null), this.logger);
+    try {
+      if (!context.subscriber) throw unauthenticated('subscribe over graphql-ws with { authorization: "Bearer <jwt>" } in connection_init');
+      return guarded(this.feed.subscribe(context.subscriber, stream, after ?? null), this.logger);
+    } catch (error) {
+      throw coded(error, this.logger);
+    }
   }
 
   @Subscription(() => FeedEventModel, {
