@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { DepartmentRef } from '@app/auth';
+import { encodeFeedCursor } from '@app/events';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 import { startTestApp, type TestApp } from './test-app.js';
 import { World, type WorldFile } from './world.js';
@@ -259,5 +260,10 @@ describe('the change feed across two replicas', () => {
     expect(badCursor.errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) })]);
     const pulled: any = await a.gql(holderMember, PULL, { after: 'bm90LWEtY3Vyc29y' });
     expect(pulled.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    // A city's worth of ledgers fits in a cursor the input limits accept.
+    const wide = encodeFeedCursor(new Map(Array.from({ length: 40 }, (_, i) => [`district-number-${i}`, 1_000_000 + i])));
+    expect(wide.length).toBeGreaterThan(200);
+    const far: any = await a.gql(holderMember, PULL, { after: wide, first: 1 });
+    expect(far.errors).toBeUndefined();
   });
 });
