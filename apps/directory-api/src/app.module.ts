@@ -32,6 +32,7 @@ import { ViewerResolver } from './viewer/viewer.resolver.js';
 import { EventsResolver } from './events/events.resolver.js';
 import { FeedSubscriptionsResolver } from './events/feed-subscriptions.resolver.js';
 import { subscriptionOptions } from './events/subscription-auth.js';
+import { ExpiryNoticeSchedule } from './events/expiry-notice.schedule.js';
 import { Tokens } from '@app/auth';
 import { OperationsModule } from './operations/operations.module.js';
 import { SupervisedCheckpointScheduler } from './operations/supervised-scheduler.js';
@@ -42,6 +43,8 @@ export interface AppOptions {
   config: ApiConfig;
   /** Sign checkpoints in the background (off in tests that sign on demand). */
   scheduleCheckpoints?: boolean;
+  /** Announce grants about to expire in the background (by default as scheduleCheckpoints: off in tests). */
+  announceExpiringGrants?: boolean;
   database: { url: string; poolSize: number; logger?: Logger };
 }
 
@@ -82,7 +85,7 @@ async function listSizes(directory: DirectoryService): Promise<ListSizes> {
 
 @Module({})
 export class AppModule {
-  static register({ config, database, scheduleCheckpoints = true }: AppOptions): DynamicModule {
+  static register({ config, database, scheduleCheckpoints = true, announceExpiringGrants = scheduleCheckpoints }: AppOptions): DynamicModule {
     // One per service: the GraphQL hooks spend from it, the HTTP hooks hold its turns (bootstrap).
     const fairShare = new FairShare(config.fairShare);
     return {
@@ -147,6 +150,7 @@ export class AppModule {
         EventsResolver,
         FeedSubscriptionsResolver,
         ...(scheduleCheckpoints ? [{ provide: CheckpointScheduler, useClass: SupervisedCheckpointScheduler }] : []),
+        ...(announceExpiringGrants ? [ExpiryNoticeSchedule] : []),
       ],
     };
   }

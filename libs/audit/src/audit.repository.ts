@@ -91,8 +91,8 @@ export class AuditRepository {
   }
 
   /** The latest entry about a subject, e.g. an exchange's last step. */
-  async latestAbout(ledger: string, subjectType: string, subjectId: string): Promise<AuditEntryData | null> {
-    const [row] = await this.db.query<AuditEntryRow[]>(
+  async latestAbout(ledger: string, subjectType: string, subjectId: string, db: DataSource | EntityManager = this.db): Promise<AuditEntryData | null> {
+    const [row] = await db.query<AuditEntryRow[]>(
       `SELECT ${AUDIT_ENTRY_SELECT} FROM audit_entry WHERE ledger = $1 AND subject_type = $2 AND subject_id = $3 ORDER BY seq DESC LIMIT 1`,
       [ledger, subjectType, subjectId],
     );

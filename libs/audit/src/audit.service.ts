@@ -289,8 +289,9 @@ export class AuditService {
     return this.repository.entriesBetween(ledger, afterSeq, upTo, actions);
   }
 
-  latestAbout(ledger: string, subjectType: string, subjectId: string): Promise<AuditEntryData | null> {
-    return this.repository.latestAbout(ledger, subjectType, subjectId);
+  /** With `tx`, read inside that transaction (the embedded database has one session: no second one to read from). */
+  latestAbout(ledger: string, subjectType: string, subjectId: string, tx?: EntityManager): Promise<AuditEntryData | null> {
+    return this.repository.latestAbout(ledger, subjectType, subjectId, tx);
   }
 
   /**

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuditFeedListener } from './audit-feed.listener.js';
 import { EventsService } from './events.service.js';
+import { ExpiryNotices } from './expiry-notices.js';
 import { FeedCandidates } from './feed-candidates.js';
 
 /**
@@ -8,7 +9,7 @@ import { FeedCandidates } from './feed-candidates.js';
  * services from the application's domain module.
  */
 @Module({
-  providers: [FeedCandidates, AuditFeedListener, EventsService],
+  providers: [FeedCandidates, AuditFeedListener, ExpiryNotices, EventsService],
   exports: [EventsService],
 })
 export class EventsModule {}

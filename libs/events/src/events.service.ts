@@ -4,6 +4,7 @@ import { AuditService } from '@app/audit';
 import type { Actor } from '@app/auth';
 import { checkPageSize, type Page } from '@app/common';
 import { AuditFeedListener, type LedgerBatch } from './audit-feed.listener.js';
+import { ExpiryNotices } from './expiry-notices.js';
 import { decodeFeedCursor, encodeFeedCursor } from './feed-cursor.js';
 import { FeedCandidates } from './feed-candidates.js';
 import { FEED_ACTION_NAMES, isExchangeKind, type Candidate, type FeedEvent, type FeedEventKind } from './feed-event.js';
@@ -42,7 +43,22 @@ export class EventsService {
     private readonly access: AccessService,
     private readonly candidates: FeedCandidates,
     private readonly listener: AuditFeedListener,
+    private readonly expiries: ExpiryNotices,
   ) {}
+
+  /**
+   * Writes the audit entries that announce grants expiring within `days`
+   * (once per grant and expiry); the feed then carries them as GRANT_EXPIRING.
+   * Returns how many were written.
+   */
+  announceExpiringGrants(now?: Date, days?: number): Promise<number> {
+    return this.expiries.announce(now, days);
+  }
+
+  /** Announces expiring grants every minute, in the background. */
+  scheduleExpiryNotices(): void {
+    this.expiries.schedule();
+  }
 
   /** The caller's events after a cursor (from the log's beginning without one), oldest first within each ledger. */
   async page(caller: AccessPolicy, after: string | null, first: number): Promise<Page<FeedEvent>> {
