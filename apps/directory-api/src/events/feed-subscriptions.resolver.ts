@@ -14,10 +14,36 @@ function coded(error: unknown, logger: Logger): GraphQLError {
   return new GraphQLError(formatted.message, { extensions: formatted.extensions });
 }
 
-function guarded(events: AsyncIterableIterator<FeedEvent>, logger: Logger): AsyncIterableIterator<FeedEvent> {
+/** Longest delay a Node timer takes (about 24 days); a token outliving it is checked again then. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * The service's stream as a subscription sees it: failures as coded errors,
+ * and an end, with UNAUTHENTICATED, when the connection's token expires.
+ */
+function guarded(events: AsyncIterableIterator<FeedEvent>, logger: Logger, expiresAt: number): AsyncIterableIterator<FeedEvent> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    const wait = () => {
+      const left = expiresAt - Date.now();
+      if (left > 0) timer = setTimeout(wait, Math.min(left, MAX_TIMER_MS)).unref();
+      else reject(coded(unauthenticated('your token expired; connect again with a fresh one'), logger));
+    };
+    wait();
+  });
+  expired.catch(() => undefined); // observed through next(); never an unhandled rejection
+  const stop = () => clearTimeout(timer);
   return {
-    next: () => events.next().catch((error: unknown) => Promise.reject(coded(error, logger))),
-    return: (value?: unknown) => events.return?.(value) ?? Promise.resolve({ value: undefined, done: true }),
+    next: () =>
+      Promise.race([events.next().catch((error: unknown) => Promise.reject(coded(error, logger))), expired]).catch(async (error: unknown) => {
+        stop();
+        await events.return?.(undefined);
+        throw error;
+      }),
+    return: (value?: unknown) => {
+      stop();
+      return events.return?.(value) ?? Promise.resolve({ value: undefined, done: true });
+    },
     [Symbol.asyncIterator]() {
       return this;
     },
@@ -34,7 +60,7 @@ export class FeedSubscriptionsResolver {
     // Only a connection whose init carried a valid token has a subscriber (subscription-auth.ts).
     try {
       if (!context.subscriber) throw unauthenticated('subscribe over graphql-ws with { authorization: "Bearer <jwt>" } in connection_init');
-      return guarded(this.feed.subscribe(context.subscriber, stream, after ?? null), this.logger);
+      return guarded(this.feed.subscribe(context.subscriber, stream, after ?? null), this.logger, context.subscriberExpiresAt ?? 0);
     } catch (error) {
       throw coded(error, this.logger);
     }

@@ -1,9 +1,12 @@
+import { decodeJwt } from 'jose';
 import type { Actor, Tokens } from '@app/auth';
 import type { DirectoryService } from '@app/directory';
 
 /** What a subscription's resolvers find in their context: the caller decided at connection init. */
 export interface SubscriptionContext {
   subscriber?: Actor;
+  /** When the token expires (epoch ms): its subscriptions end then, as its HTTP requests would be refused. */
+  subscriberExpiresAt?: number;
 }
 
 /**
@@ -22,7 +25,9 @@ export function subscriptionOptions(tokens: Tokens, directory: DirectoryService)
         const claims = await tokens.verify(typeof given === 'string' ? given : undefined);
         const department = await directory.departmentByCode(claims.departmentCode);
         if (!department) return false;
-        return { subscriber: { subject: claims.subject, roles: claims.roles, department } };
+        // Verified above, so its exp (which verification requires) can be read as it stands.
+        const { exp } = decodeJwt((given as string).replace(/^Bearer\s+/i, ''));
+        return { subscriber: { subject: claims.subject, roles: claims.roles, department }, subscriberExpiresAt: exp! * 1000 };
       } catch {
         return false;
       }
