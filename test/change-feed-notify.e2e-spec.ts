@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import type { DataSource } from 'typeorm';
-import { appendAuditEntry } from '@app/audit';
+import { appendAuditEntry, AuditRepository } from '@app/audit';
 import { AUDIT_ENTRY_CHANNEL } from '../migrations/1796000000000-AuditEntryNotify.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 
@@ -53,5 +53,18 @@ describe('every committed audit entry announces itself', () => {
     } finally {
       await listener.end();
     }
+  });
+  it("the ledgers' sizes by skip scan are those counted by reading every entry", async () => {
+    for (const [ledger, n] of [['feed-a', 3], ['feed-b', 1], ['feed-c', 2]] as const) {
+      for (let i = 0; i < n; i++) await db.transaction((tx) => appendAuditEntry(tx, entry(ledger, i)));
+    }
+    const repository = new AuditRepository(db);
+    const tails = await repository.tails();
+    expect(tails).toEqual(await repository.ledgers());
+    expect(tails.filter((t) => t.ledger.startsWith('feed-'))).toEqual([
+      { ledger: 'feed-a', size: 3 },
+      { ledger: 'feed-b', size: 1 },
+      { ledger: 'feed-c', size: 2 },
+    ]);
   });
 });

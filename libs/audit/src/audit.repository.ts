@@ -43,6 +43,24 @@ export class AuditRepository {
     return rows.map((r) => ({ ledger: r.ledger, size: Number(r.size) }));
   }
 
+  /**
+   * Every ledger and its size, by a skip scan of the (ledger, seq) key: a
+   * couple of index probes per ledger, however long the ledgers are (the
+   * change feed asks this often; ledgers() reads every entry).
+   */
+  async tails(): Promise<{ ledger: string; size: number }[]> {
+    const rows = await this.db.query<{ ledger: string; size: string }[]>(
+      `WITH RECURSIVE l(ledger) AS (
+         (SELECT ledger FROM audit_entry ORDER BY ledger LIMIT 1)
+         UNION ALL
+         SELECT (SELECT e.ledger FROM audit_entry e WHERE e.ledger > l.ledger ORDER BY e.ledger LIMIT 1) FROM l WHERE l.ledger IS NOT NULL
+       )
+       SELECT l.ledger, (SELECT e.seq FROM audit_entry e WHERE e.ledger = l.ledger ORDER BY e.seq DESC LIMIT 1) AS size
+         FROM l WHERE l.ledger IS NOT NULL ORDER BY l.ledger`,
+    );
+    return rows.map((r) => ({ ledger: r.ledger, size: Number(r.size) }));
+  }
+
   async size(ledger: string): Promise<number> {
     const [row] = await this.db.query<{ size: string | null }[]>(`SELECT max(seq) AS size FROM audit_entry WHERE ledger = $1`, [ledger]);
     return Number(row.size ?? 0);

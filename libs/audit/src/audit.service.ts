@@ -276,7 +276,7 @@ export class AuditService {
 
   /** Each ledger with entries and its size (its latest seq): where a reader that starts now begins. */
   ledgerSizes(): Promise<{ ledger: string; size: number }[]> {
-    return this.repository.ledgers();
+    return this.repository.tails();
   }
 
   /** Entries with one of `actions` after per-ledger positions, for change feeds; see AuditRepository.entriesAfter. */
