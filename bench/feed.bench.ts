@@ -22,7 +22,7 @@ import { AuditFeedListener } from '../libs/events/src/audit-feed.listener.js';
 import { EventsService } from '../libs/events/src/events.service.js';
 import { ExpiryNotices } from '../libs/events/src/expiry-notices.js';
 import { FeedCandidates } from '../libs/events/src/feed-candidates.js';
-import type { FeedEvent } from '../libs/events/src/feed-event.js';
+import { FEED_ACTION_NAMES, type FeedEvent } from '../libs/events/src/feed-event.js';
 import { fmt, percentile, scratchDatabase } from './bench-database.js';
 
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 200);
@@ -54,7 +54,7 @@ async function main() {
     const access = new AccessService(db);
     const audit = new AuditService(db, keys);
     const candidates = new FeedCandidates(db, directory);
-    const listener = new AuditFeedListener(db, audit, candidates);
+    const listener = new AuditFeedListener(db, audit, candidates, access);
     const events = new EventsService(audit, access, candidates, listener, new ExpiryNotices(db, audit));
     const [{ entries }] = await db.query<{ entries: number }[]>(`SELECT count(*)::int AS entries FROM audit_entry`);
 
@@ -65,9 +65,10 @@ async function main() {
     console.log(`  reading every entry (ledgers)   ${fmt(median(scan.ms), 2)} ms`);
     console.log(`  skip scan of the key (tails)    ${fmt(median(skip.ms), 2)} ms`);
 
-    // The department holding the most grants reads its whole feed, 200 at a time.
+    // The department that lost the most grants reads its whole feed, 200 at a time.
     const [busiest] = await db.query<{ code: string }[]>(
-      `SELECT d.code FROM permission p JOIN department d ON d.id = p.grantee_department_id GROUP BY d.code ORDER BY count(*) DESC, d.code LIMIT 1`,
+      `SELECT d.code FROM permission p JOIN department d ON d.id = p.grantee_department_id
+        GROUP BY d.code ORDER BY count(*) FILTER (WHERE p.revoked_at IS NOT NULL) DESC, d.code LIMIT 1`,
     );
     const reader = await access.policyFor({ subject: 'bench', roles: ['MEMBER'], department: (await directory.departmentByCode(busiest.code))! });
     const pages: number[] = [];
@@ -82,6 +83,8 @@ async function main() {
       if (!page.hasNextPage) break;
     }
     const empty = await timed(() => events.page(reader, after, 200), 20);
+    const fromStart = await timed(() => audit.entriesAfter(new Map(), FEED_ACTION_NAMES, 500), 5);
+    console.log(`  the log's feed entries from the beginning, 500 at most: median ${fmt(median(fromStart.ms), 1)} ms (${fromStart.result.length} entries)`);
     console.log(`\npull, ${busiest.code} from the beginning: ${fmt(pulled)} events in ${pages.length} pages of up to 200;`);
     console.log(`  per page median ${fmt(median(pages), 1)} ms, max ${fmt(Math.max(...pages), 1)} ms; polling an empty feed ${fmt(median(empty.ms), 2)} ms`);
 

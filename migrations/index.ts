@@ -24,6 +24,7 @@ import { AuditCheckpointGuard1795962600000 } from './1795962600000-AuditCheckpoi
 import { AuditAppendPath1795962700000 } from './1795962700000-AuditAppendPath.js';
 import { AuditMerkleNodes1795962800000 } from './1795962800000-AuditMerkleNodes.js';
 import { AuditEntryNotify1796000000000 } from './1796000000000-AuditEntryNotify.js';
+import { AuditEntryFeedIndex1796000000100 } from './1796000000100-AuditEntryFeedIndex.js';
 
 /** Every migration, in the order they run. `district:new` registers new ones here. */
 export const migrations = [
@@ -53,4 +54,5 @@ export const migrations = [
   AuditAppendPath1795962700000,
   AuditMerkleNodes1795962800000,
   AuditEntryNotify1796000000000,
+  AuditEntryFeedIndex1796000000100,
 ];

@@ -1,6 +1,8 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import DataLoader from 'dataloader';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
+import { AccessService, type GrantFacts } from '@app/access';
 import { AuditService } from '@app/audit';
 import { FeedCandidates } from './feed-candidates.js';
 import { FEED_ACTION_NAMES, type Candidate } from './feed-event.js';
@@ -18,6 +20,10 @@ export interface LedgerBatch {
   afterSeq: number;
   upTo: number;
   candidates: Candidate[];
+  /** When the batch was read: its subscribers decide with the grants held then. */
+  at: Date;
+  /** Those grants by department, loaded once for all subscribers of the batch (one query per tick, not one per subscriber). */
+  grants: DataLoader<string, GrantFacts[]>;
 }
 
 /**
@@ -50,6 +56,7 @@ export class AuditFeedListener implements OnApplicationShutdown {
     private readonly db: DataSource,
     private readonly audit: AuditService,
     private readonly candidates: FeedCandidates,
+    private readonly access: AccessService,
   ) {}
 
   /** Whether this process polls instead of listening (the embedded database: a pool of one session). */
@@ -148,7 +155,15 @@ export class AuditFeedListener implements OnApplicationShutdown {
     }
     const candidates = await this.candidates.of(await this.audit.entriesBetween(ledger, afterSeq, upTo, FEED_ACTION_NAMES));
     this.read.set(ledger, upTo);
-    const batch: LedgerBatch = { ledger, afterSeq, upTo, candidates };
+    const at = new Date();
+    const grants = new DataLoader<string, GrantFacts[]>(
+      async (ids) => {
+        const held = await this.access.grantsOfDepartments(ids, at);
+        return ids.map((id) => held.get(id) ?? []);
+      },
+      { maxBatchSize: 1000 },
+    );
+    const batch: LedgerBatch = { ledger, afterSeq, upTo, candidates, at, grants };
     for (const inbox of this.inboxes) inbox.push(batch);
   }
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AccessService, type AccessPolicy } from '@app/access';
+import { AccessPolicy, AccessService } from '@app/access';
 import { AuditService } from '@app/audit';
 import type { Actor } from '@app/auth';
 import { checkPageSize, type Page } from '@app/common';
@@ -80,6 +80,13 @@ export class EventsService {
   private async scan(caller: AccessPolicy, position: Map<string, number>, stream: FeedStream, wanted: number, budget: number): Promise<Scan> {
     const events: FeedEvent[] = [];
     let read = 0;
+    // Read before the entries: everything up to these was committed before the scan's first statement,
+    // so a scan that reaches the end may move past them (past entries that are not events at all).
+    const tails = await this.audit.ledgerSizes();
+    const reachedEnd = (): Scan => {
+      for (const { ledger, size } of tails) if (size > (position.get(ledger) ?? 0)) position.set(ledger, size);
+      return { events, exhausted: true };
+    };
     for (;;) {
       const entries = await this.audit.entriesAfter(position, FEED_ACTION_NAMES, Math.min(SCAN_BATCH, budget - read));
       const told = await this.told(caller, (await this.candidates.of(entries)).filter((c) => carries(stream, c.event.kind)));
@@ -92,7 +99,7 @@ export class EventsService {
         if (candidate) events.push({ ...candidate.event, cursor: encodeFeedCursor(position) });
       }
       read += entries.length;
-      if (entries.length < SCAN_BATCH && read < budget) return { events, exhausted: true };
+      if (entries.length < SCAN_BATCH && read < budget) return reachedEnd();
       if (read >= budget) return { events, exhausted: false };
     }
   }
@@ -158,7 +165,8 @@ export class EventsService {
           candidates = [...(await this.candidates.of(missed)), ...candidates];
         }
         candidates = candidates.filter((c) => carries(stream, c.event.kind));
-        const told = new Set(candidates.length ? await this.told(await this.access.policyFor(actor), candidates) : []);
+        const policy = candidates.length ? new AccessPolicy(actor, await batch.grants.load(actor.department.id), batch.at) : null;
+        const told = new Set(policy ? await this.told(policy, candidates) : []);
         for (const candidate of candidates) {
           position.set(batch.ledger, candidate.event.seq);
           if (told.has(candidate)) yield { ...candidate.event, cursor: encodeFeedCursor(position) };
