@@ -246,7 +246,7 @@ describe('the change feed across two replicas', () => {
     expect(start.errors).toBeUndefined();
   });
 
-  it('a connection whose token is refused is closed; a subscription ends when its token expires; a bad cursor is a BAD_USER_INPUT error', async () => {
+  it('a connection whose token is refused is closed; a subscription ends when its token expires; an invalid document or a bad cursor is a BAD_USER_INPUT error', async () => {
     if (skip()) return;
     const refused = subscribe(connect('not-a-token'), FILE_EVENTS);
     await until(() => refused.errors.length > 0 || refused.closed, 'the refusal');
@@ -258,6 +258,9 @@ describe('the change feed across two replicas', () => {
     const shortLived = subscribe(connect(await a.tokens.mint({ subject: 'li.wei', departmentCode: holder.code, roles: ['MEMBER'] }, '2s')), FILE_EVENTS);
     await until(() => shortLived.errors.length > 0, 'the end of a subscription whose token expired', 6_000);
     expect(shortLived.errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'UNAUTHENTICATED' }) })]);
+    const invalid = subscribe(connect(holderMember), 'subscription { fileEvents { kind noSuchField } }');
+    await until(() => invalid.errors.length > 0, 'the validation error');
+    expect(invalid.errors).toEqual([expect.objectContaining({ message: expect.stringContaining('noSuchField'), extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) })]);
     const badCursor = subscribe(connect(holderMember), FILE_EVENTS, 'bm90LWEtY3Vyc29y');
     await until(() => badCursor.errors.length > 0, 'the cursor error');
     expect(badCursor.errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) })]);

@@ -33,6 +33,7 @@ import { EventsResolver } from './events/events.resolver.js';
 import { FeedSubscriptionsResolver } from './events/feed-subscriptions.resolver.js';
 import { subscriptionOptions } from './events/subscription-auth.js';
 import { ExpiryNoticeSchedule } from './events/expiry-notice.schedule.js';
+import { checkSubscriptionDocument } from './events/subscription-checks.js';
 import { Tokens } from '@app/auth';
 import { OperationsModule } from './operations/operations.module.js';
 import { SupervisedCheckpointScheduler } from './operations/supervised-scheduler.js';
@@ -117,6 +118,7 @@ export class AppModule {
             validationRules: [queryShapeRule(config.maxQueryDepth)],
             hooks: {
               preParsing: (_schema, source) => Promise.resolve(checkQueryText(source)),
+              preSubscriptionExecution: checkSubscriptionDocument(config.maxQueryDepth),
               // Priced here rather than in validation: only now are the variables (page sizes) known.
               preExecution: async (schema, document, context, variables) => {
                 const reply = (context as { reply?: FastifyReply }).reply;
