@@ -14,6 +14,9 @@ function coded(error: unknown, logger: Logger): GraphQLError {
   return new GraphQLError(formatted.message, { extensions: formatted.extensions });
 }
 
+/** Subscriptions one department may hold open on one replica; each costs a decision per batch of new entries. */
+export const MAX_SUBSCRIPTIONS_PER_DEPARTMENT = 100;
+
 /** Longest delay a Node timer takes (about 24 days); a token outliving it is checked again then. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -21,8 +24,14 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * The service's stream as a subscription sees it: failures as coded errors,
  * and an end, with UNAUTHENTICATED, when the connection's token expires.
  */
-function guarded(events: AsyncIterableIterator<FeedEvent>, logger: Logger, expiresAt: number): AsyncIterableIterator<FeedEvent> {
+function guarded(events: AsyncIterableIterator<FeedEvent>, logger: Logger, expiresAt: number, onEnd: () => void): AsyncIterableIterator<FeedEvent> {
   let timer: NodeJS.Timeout | undefined;
+  let ended = false;
+  const end = () => {
+    clearTimeout(timer);
+    if (!ended) onEnd();
+    ended = true;
+  };
   const expired = new Promise<never>((_, reject) => {
     const wait = () => {
       const left = expiresAt - Date.now();
@@ -32,16 +41,21 @@ function guarded(events: AsyncIterableIterator<FeedEvent>, logger: Logger, expir
     wait();
   });
   expired.catch(() => undefined); // observed through next(); never an unhandled rejection
-  const stop = () => clearTimeout(timer);
   return {
     next: () =>
-      Promise.race([events.next().catch((error: unknown) => Promise.reject(coded(error, logger))), expired]).catch(async (error: unknown) => {
-        stop();
-        await events.return?.(undefined);
-        throw error;
-      }),
+      Promise.race([events.next().catch((error: unknown) => Promise.reject(coded(error, logger))), expired]).then(
+        (result) => {
+          if (result.done) end();
+          return result;
+        },
+        async (error: unknown) => {
+          end();
+          await events.return?.(undefined);
+          throw error;
+        },
+      ),
     return: (value?: unknown) => {
-      stop();
+      end();
       return events.return?.(value) ?? Promise.resolve({ value: undefined, done: true });
     },
     [Symbol.asyncIterator]() {
@@ -53,6 +67,8 @@ function guarded(events: AsyncIterableIterator<FeedEvent>, logger: Logger, expir
 @Resolver()
 export class FeedSubscriptionsResolver {
   private readonly logger = new Logger('FeedSubscriptions');
+  /** Open subscriptions per department on this replica. */
+  private readonly open = new Map<string, number>();
 
   constructor(private readonly feed: EventsService) {}
 
@@ -60,7 +76,21 @@ export class FeedSubscriptionsResolver {
     // Only a connection whose init carried a valid token has a subscriber (subscription-auth.ts).
     try {
       if (!context.subscriber) throw unauthenticated('subscribe over graphql-ws with { authorization: "Bearer <jwt>" } in connection_init');
-      return guarded(this.feed.subscribe(context.subscriber, stream, after ?? null), this.logger, context.subscriberExpiresAt ?? 0);
+      const department = context.subscriber.department.id;
+      const held = this.open.get(department) ?? 0;
+      if (held >= MAX_SUBSCRIPTIONS_PER_DEPARTMENT) {
+        throw new GraphQLError(`your department holds ${MAX_SUBSCRIPTIONS_PER_DEPARTMENT} subscriptions on this server, the most it may; close one first`, {
+          extensions: { code: 'RATE_LIMITED' },
+        });
+      }
+      const events = this.feed.subscribe(context.subscriber, stream, after ?? null);
+      this.open.set(department, held + 1);
+      const release = () => {
+        const left = (this.open.get(department) ?? 1) - 1;
+        if (left > 0) this.open.set(department, left);
+        else this.open.delete(department);
+      };
+      return guarded(events, this.logger, context.subscriberExpiresAt ?? 0, release);
     } catch (error) {
       throw coded(error, this.logger);
     }
