@@ -23,6 +23,8 @@ import { OnboardDistrictYanqing1795771255255 } from './1795771255255-OnboardDist
 import { AuditCheckpointGuard1795962600000 } from './1795962600000-AuditCheckpointGuard.js';
 import { AuditAppendPath1795962700000 } from './1795962700000-AuditAppendPath.js';
 import { AuditMerkleNodes1795962800000 } from './1795962800000-AuditMerkleNodes.js';
+import { AuditEntryNotify1796000000000 } from './1796000000000-AuditEntryNotify.js';
+import { AuditEntryFeedIndex1796000000100 } from './1796000000100-AuditEntryFeedIndex.js';
 import { CoveringListingIndexes1796000000200 } from './1796000000200-CoveringListingIndexes.js';
 
 /** Every migration, in the order they run. `district:new` registers new ones here. */
@@ -52,5 +54,7 @@ export const migrations = [
   AuditCheckpointGuard1795962600000,
   AuditAppendPath1795962700000,
   AuditMerkleNodes1795962800000,
+  AuditEntryNotify1796000000000,
+  AuditEntryFeedIndex1796000000100,
   CoveringListingIndexes1796000000200,
 ];

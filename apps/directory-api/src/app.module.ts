@@ -9,6 +9,7 @@ import { AuditKeys, AuditService, CheckpointScheduler, CheckpointScheduleSetting
 import { createDataSource } from '@app/database';
 import { DirectoryService } from '@app/directory';
 import { ExchangeService } from '@app/exchange';
+import { EventsModule } from '@app/events';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Kind, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import type { ApiConfig } from './config.js';
@@ -28,6 +29,12 @@ import { TextInputPipe } from './graphql/text-input.pipe.js';
 import { FairShare, shareKey } from './http/fair-share.js';
 import { MAX_FIELDS_PER_FILE } from '@app/directory';
 import { ViewerResolver } from './viewer/viewer.resolver.js';
+import { EventsResolver } from './events/events.resolver.js';
+import { FeedSubscriptionsResolver } from './events/feed-subscriptions.resolver.js';
+import { subscriptionOptions } from './events/subscription-auth.js';
+import { ExpiryNoticeSchedule } from './events/expiry-notice.schedule.js';
+import { checkSubscriptionDocument } from './events/subscription-checks.js';
+import { Tokens } from '@app/auth';
 import { OperationsModule } from './operations/operations.module.js';
 import { SupervisedCheckpointScheduler } from './operations/supervised-scheduler.js';
 
@@ -37,6 +44,8 @@ export interface AppOptions {
   config: ApiConfig;
   /** Sign checkpoints in the background (off in tests that sign on demand). */
   scheduleCheckpoints?: boolean;
+  /** Announce grants about to expire in the background (by default as scheduleCheckpoints: off in tests). */
+  announceExpiringGrants?: boolean;
   database: { url: string; poolSize: number; logger?: Logger };
 }
 
@@ -76,7 +85,7 @@ async function listSizes(directory: DirectoryService): Promise<ListSizes> {
 
 @Module({})
 export class AppModule {
-  static register({ config, database, scheduleCheckpoints = true }: AppOptions): DynamicModule {
+  static register({ config, database, scheduleCheckpoints = true, announceExpiringGrants = scheduleCheckpoints }: AppOptions): DynamicModule {
     // One per service: the GraphQL hooks spend from it, the HTTP hooks hold its turns (bootstrap).
     const fairShare = new FairShare(config.fairShare);
     return {
@@ -94,6 +103,7 @@ export class AppModule {
         }),
         DomainModule.register(config),
         OperationsModule,
+        EventsModule,
         GraphQLModule.forRootAsync<MercuriusDriverConfig>({
           driver: MercuriusDriver,
           inject: [DirectoryService, AccessService],
@@ -107,6 +117,7 @@ export class AppModule {
             validationRules: [queryShapeRule(config.maxQueryDepth)],
             hooks: {
               preParsing: (_schema, source) => Promise.resolve(checkQueryText(source)),
+              preSubscriptionExecution: checkSubscriptionDocument(config.maxQueryDepth),
               // Priced here rather than in validation: only now are the variables (page sizes) known.
               preExecution: async (schema, document, context, variables) => {
                 const reply = (context as { reply?: FastifyReply }).reply;
@@ -121,6 +132,7 @@ export class AppModule {
               },
             },
             errorFormatter,
+            subscription: subscriptionOptions(new Tokens(config.auth), directory),
             context: (request: FastifyRequest): GraphQLContext => ({
               scope: new RequestScope({ directory, access }, request.caller!),
               caller: request.caller!,
@@ -139,7 +151,10 @@ export class AppModule {
         ...AUDIT_RESOLVERS,
         PermissionsResolver,
         ExchangesResolver,
+        EventsResolver,
+        FeedSubscriptionsResolver,
         ...(scheduleCheckpoints ? [{ provide: CheckpointScheduler, useClass: SupervisedCheckpointScheduler }] : []),
+        ...(announceExpiringGrants ? [ExpiryNoticeSchedule] : []),
       ],
     };
   }

@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Actor } from '@app/auth';
 import { AccessPolicy } from './access-policy.js';
-import { grantsHeldAt } from './grants.repository.js';
+import { grantsHeldAt, grantsHeldAtEach, grantsHeldByEach } from './grants.repository.js';
+import type { GrantFacts } from './actions.js';
 
 @Injectable()
 export class AccessService {
@@ -11,5 +12,16 @@ export class AccessService {
   /** The caller's policy: its roles plus the grants its department holds now. One query. */
   async policyFor(actor: Actor, at = new Date()): Promise<AccessPolicy> {
     return new AccessPolicy(actor, await grantsHeldAt(this.db.manager, actor.department.id, at), at);
+  }
+
+  /** The grants each department holds at `at`, in one query: for deciding about many callers at once (build each AccessPolicy from them). */
+  grantsOfDepartments(departmentIds: readonly string[], at: Date): Promise<Map<string, GrantFacts[]>> {
+    return grantsHeldByEach(this.db.manager, departmentIds, at);
+  }
+
+  /** The caller's policy at each of several past instants (by epoch milliseconds), in one query. */
+  async policiesAt(actor: Actor, instants: readonly Date[]): Promise<Map<number, AccessPolicy>> {
+    const held = await grantsHeldAtEach(this.db.manager, actor.department.id, instants);
+    return new Map([...held].map(([ms, grants]) => [ms, new AccessPolicy(actor, grants, new Date(ms))]));
   }
 }

@@ -55,3 +55,37 @@ export async function grantsHeldByEachAt(db: EntityManager, departmentIds: reado
   for (const row of rows) held.get(row.grantee)?.push(toGrantFacts(row));
   return held;
 }
+
+/**
+ * The grants a department held at each of several instants, in one query:
+ * for the change feed, which tells a department of changes made while it held
+ * a grant. Keyed by the instant's epoch milliseconds.
+ */
+export async function grantsHeldAtEach(db: EntityManager, departmentId: string, instants: readonly Date[]): Promise<Map<number, GrantFacts[]>> {
+  const held = new Map<number, GrantFacts[]>(instants.map((t) => [t.getTime(), []]));
+  if (instants.length === 0) return held;
+  const rows = await db.query<(GrantRow & { held_at: Date })[]>(
+    `SELECT t.at AS held_at, p.id, p.district_id, p.file_id, p.scope_category, p.scope_max_classification, p.action, p.fields, p.purpose,
+            p.granted_by, p.valid_from, p.expires_at
+       FROM unnest($2::timestamptz[]) AS t(at)
+       JOIN permission p ON p.grantee_department_id = $1 AND ${GRANT_IN_FORCE_AT_SQL.replaceAll(':at', 't.at')}`,
+    [departmentId, [...held.keys()].map((ms) => new Date(ms).toISOString())],
+  );
+  for (const row of rows) held.get(row.held_at.getTime())?.push(toGrantFacts(row));
+  return held;
+}
+
+/** The grants each of several departments holds at an instant, in one query (the change feed decides for many subscribers at once). */
+export async function grantsHeldByEach(db: EntityManager, departmentIds: readonly string[], at: Date): Promise<Map<string, GrantFacts[]>> {
+  const held = new Map<string, GrantFacts[]>(departmentIds.map((id) => [id, []]));
+  if (departmentIds.length === 0) return held;
+  const rows = await db
+    .createQueryBuilder()
+    .select('p.grantee_department_id AS grantee, p.id, p.district_id, p.file_id, p.scope_category, p.scope_max_classification, p.action, p.fields, p.purpose, p.granted_by, p.valid_from, p.expires_at')
+    .from('permission', 'p')
+    .where('p.grantee_department_id IN (:...departments)', { departments: [...held.keys()] })
+    .andWhere(GRANT_IN_FORCE_AT_SQL, { at })
+    .getRawMany<GrantRow & { grantee: string }>();
+  for (const row of rows) held.get(row.grantee)?.push(toGrantFacts(row));
+  return held;
+}

@@ -167,6 +167,16 @@ export class PermissionsRepository {
     return qb;
   }
 
+  /** Grants in force at `from` that expire after it and at or before `to`, soonest first (for expiry notices). */
+  async expiringBetween(from: Date, to: Date, limit: number): Promise<PermissionRow[]> {
+    return this.db.query<PermissionRow[]>(
+      `SELECT ${COLUMNS} FROM ${FROM}
+        WHERE p.revoked_at IS NULL AND p.valid_from <= $1 AND p.expires_at > $1 AND p.expires_at <= $2
+        ORDER BY p.expires_at, p.id LIMIT $3`,
+      [from, to, limit],
+    );
+  }
+
   async departmentByCode(
     code: string,
     db: EntityManager = this.db.manager,

@@ -43,6 +43,24 @@ export class AuditRepository {
     return rows.map((r) => ({ ledger: r.ledger, size: Number(r.size) }));
   }
 
+  /**
+   * Every ledger and its size, by a skip scan of the (ledger, seq) key: a
+   * couple of index probes per ledger, however long the ledgers are (the
+   * change feed asks this often; ledgers() reads every entry).
+   */
+  async tails(): Promise<{ ledger: string; size: number }[]> {
+    const rows = await this.db.query<{ ledger: string; size: string }[]>(
+      `WITH RECURSIVE l(ledger) AS (
+         (SELECT ledger FROM audit_entry ORDER BY ledger LIMIT 1)
+         UNION ALL
+         SELECT (SELECT e.ledger FROM audit_entry e WHERE e.ledger > l.ledger ORDER BY e.ledger LIMIT 1) FROM l WHERE l.ledger IS NOT NULL
+       )
+       SELECT l.ledger, (SELECT e.seq FROM audit_entry e WHERE e.ledger = l.ledger ORDER BY e.seq DESC LIMIT 1) AS size
+         FROM l WHERE l.ledger IS NOT NULL ORDER BY l.ledger`,
+    );
+    return rows.map((r) => ({ ledger: r.ledger, size: Number(r.size) }));
+  }
+
   async size(ledger: string): Promise<number> {
     const [row] = await this.db.query<{ size: string | null }[]>(`SELECT max(seq) AS size FROM audit_entry WHERE ledger = $1`, [ledger]);
     return Number(row.size ?? 0);
@@ -64,9 +82,48 @@ export class AuditRepository {
     return row ? toEntryData(row) : null;
   }
 
+  /**
+   * Entries with one of `actions` after each ledger's position (0 for a ledger
+   * not named), in (ledger, seq) order, so that what a page returns of each
+   * ledger is a prefix of what remains of it: a reader that resumes from the
+   * positions it reached skips nothing and sees nothing twice.
+   */
+  async entriesAfter(positions: ReadonlyMap<string, number>, actions: readonly string[], limit: number): Promise<AuditEntryData[]> {
+    // Per ledger (found by a skip scan of the key), a range scan of the key from its position:
+    // a reader at the end of the log costs a few index probes, not a read of every entry.
+    const rows = await this.db.query<AuditEntryRow[]>(
+      `WITH RECURSIVE l(ledger) AS (
+         (SELECT ledger FROM audit_entry ORDER BY ledger LIMIT 1)
+         UNION ALL
+         SELECT (SELECT e.ledger FROM audit_entry e WHERE e.ledger > l.ledger ORDER BY e.ledger LIMIT 1) FROM l WHERE l.ledger IS NOT NULL
+       ), c AS (
+         SELECT l.ledger, COALESCE(p.seq, 0) AS seq
+           FROM l LEFT JOIN unnest($1::text[], $2::bigint[]) AS p(ledger, seq) ON p.ledger = l.ledger
+          WHERE l.ledger IS NOT NULL
+       )
+       SELECT x.* FROM c CROSS JOIN LATERAL (
+         SELECT ${AUDIT_ENTRY_SELECT} FROM audit_entry e
+          WHERE e.ledger = c.ledger AND e.seq > c.seq AND e.action = ANY($3::text[])
+          ORDER BY e.seq LIMIT $4
+       ) x
+       ORDER BY x.ledger, x.seq LIMIT $4`,
+      [[...positions.keys()], [...positions.values()], actions, limit],
+    );
+    return rows.map(toEntryData);
+  }
+
+  /** Entries of one ledger with one of `actions`, seq afterSeq+1..upTo, in order. */
+  async entriesBetween(ledger: string, afterSeq: number, upTo: number, actions: readonly string[]): Promise<AuditEntryData[]> {
+    const rows = await this.db.query<AuditEntryRow[]>(
+      `SELECT ${AUDIT_ENTRY_SELECT} FROM audit_entry WHERE ledger = $1 AND seq > $2 AND seq <= $3 AND action = ANY($4::text[]) ORDER BY seq`,
+      [ledger, afterSeq, upTo, actions],
+    );
+    return rows.map(toEntryData);
+  }
+
   /** The latest entry about a subject, e.g. an exchange's last step. */
-  async latestAbout(ledger: string, subjectType: string, subjectId: string): Promise<AuditEntryData | null> {
-    const [row] = await this.db.query<AuditEntryRow[]>(
+  async latestAbout(ledger: string, subjectType: string, subjectId: string, db: DataSource | EntityManager = this.db): Promise<AuditEntryData | null> {
+    const [row] = await db.query<AuditEntryRow[]>(
       `SELECT ${AUDIT_ENTRY_SELECT} FROM audit_entry WHERE ledger = $1 AND subject_type = $2 AND subject_id = $3 ORDER BY seq DESC LIMIT 1`,
       [ledger, subjectType, subjectId],
     );

@@ -274,8 +274,24 @@ export class AuditService {
     return { ledger: entry.ledger, seq: entry.seq, entryHash: entry.hash, entry, checkpoint: covering && withoutFrontier(covering), proof };
   }
 
-  latestAbout(ledger: string, subjectType: string, subjectId: string): Promise<AuditEntryData | null> {
-    return this.repository.latestAbout(ledger, subjectType, subjectId);
+  /** Each ledger with entries and its size (its latest seq): where a reader that starts now begins. */
+  ledgerSizes(): Promise<{ ledger: string; size: number }[]> {
+    return this.repository.tails();
+  }
+
+  /** Entries with one of `actions` after per-ledger positions, for change feeds; see AuditRepository.entriesAfter. */
+  entriesAfter(positions: ReadonlyMap<string, number>, actions: readonly string[], limit: number): Promise<AuditEntryData[]> {
+    return this.repository.entriesAfter(positions, actions, limit);
+  }
+
+  /** Entries of one ledger with one of `actions`, seq afterSeq+1..upTo. */
+  entriesBetween(ledger: string, afterSeq: number, upTo: number, actions: readonly string[]): Promise<AuditEntryData[]> {
+    return this.repository.entriesBetween(ledger, afterSeq, upTo, actions);
+  }
+
+  /** With `tx`, read inside that transaction (the embedded database has one session: no second one to read from). */
+  latestAbout(ledger: string, subjectType: string, subjectId: string, tx?: EntityManager): Promise<AuditEntryData | null> {
+    return this.repository.latestAbout(ledger, subjectType, subjectId, tx);
   }
 
   /**

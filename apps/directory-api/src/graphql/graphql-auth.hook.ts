@@ -13,8 +13,13 @@ declare module 'fastify' {
   }
 }
 
-/** Whether the request is for the GraphQL endpoint (its query string aside). */
-export const isGraphQL = (request: FastifyRequest, path: string) => request.url.split('?')[0] === path;
+/**
+ * Whether the request is for the GraphQL endpoint over HTTP (its query string
+ * aside). A WebSocket upgrade is not: subscriptions authenticate at connection
+ * init (events/subscription-auth.ts), since browsers cannot send headers there.
+ */
+export const isGraphQL = (request: FastifyRequest, path: string) =>
+  request.url.split('?')[0] === path && request.headers.upgrade?.toLowerCase() !== 'websocket';
 
 async function refuse(request: FastifyRequest, reply: FastifyReply, error: unknown): Promise<FastifyReply> {
   if (!(error instanceof DomainError)) throw error;

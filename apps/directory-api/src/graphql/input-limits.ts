@@ -16,6 +16,8 @@ export const TEXT_LIMITS: Readonly<Record<string, number>> = {
   category: 100,
   tags: 50,
   name: 63,
+  // A change feed cursor holds a position in every ledger (about 20 characters each).
+  after: 4_000,
 };
 
 /** Any other text argument: codes, ids, ledgers, cursors, formats. */

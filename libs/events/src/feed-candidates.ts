@@ -1,0 +1,74 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { PermissionsRepository, type FileFacts } from '@app/access';
+import type { AuditEntryData } from '@app/audit';
+import { isUuid } from '@app/common';
+import { DirectoryService } from '@app/directory';
+import { ExchangeRepository } from '@app/exchange';
+import { FEED_ACTIONS, type Candidate } from './feed-event.js';
+
+const text = (payload: unknown, key: string): string | null => {
+  const value = (payload as Record<string, unknown> | null)?.[key];
+  return typeof value === 'string' ? value : null;
+};
+
+/**
+ * Turns audit entries into events with the facts that decide who receives
+ * them: a handful of queries per batch of entries (files, grants and
+ * exchanges by id), read through the libraries that own those tables.
+ */
+@Injectable()
+export class FeedCandidates {
+  private readonly permissions: PermissionsRepository;
+  private readonly exchanges: ExchangeRepository;
+
+  constructor(
+    db: DataSource,
+    private readonly directory: DirectoryService,
+  ) {
+    this.permissions = new PermissionsRepository(db);
+    this.exchanges = new ExchangeRepository(db);
+  }
+
+  /** One candidate per entry of a feed action, in the entries' order. */
+  async of(entries: readonly AuditEntryData[]): Promise<Candidate[]> {
+    const feed = entries.filter((e) => FEED_ACTIONS[e.action] && isUuid(e.subjectId));
+    const ids = (type: string) => [...new Set(feed.filter((e) => e.subjectType === type).map((e) => e.subjectId))];
+    const [grants, exchanges] = await Promise.all([
+      ids('Permission').length ? this.permissions.byIds(ids('Permission')) : [],
+      Promise.all(ids('Exchange').map((id) => this.exchanges.byId(id))),
+    ]);
+    const grantById = new Map(grants.map((g) => [g.id, g]));
+    const exchangeById = new Map(exchanges.flatMap((x) => (x ? [[x.id, x] as const] : [])));
+    const fileIdOf = (e: AuditEntryData): string | null =>
+      e.subjectType === 'DataFile' ? e.subjectId
+      : e.subjectType === 'Permission' ? (grantById.get(e.subjectId)?.fileId ?? null)
+      : e.subjectType === 'Exchange' ? (exchangeById.get(e.subjectId)?.fileId ?? null)
+      : null;
+    const fileIds = [...new Set(feed.map(fileIdOf).filter((id): id is string => id !== null))];
+    const files = new Map<string, FileFacts>((fileIds.length ? await this.directory.filesByIds(fileIds) : []).map((f) => [f.id, f]));
+    return feed.map((e) => {
+      const fileId = fileIdOf(e);
+      const grant = e.subjectType === 'Permission' ? grantById.get(e.subjectId) : undefined;
+      const exchange = e.subjectType === 'Exchange' ? exchangeById.get(e.subjectId) : undefined;
+      const version = (e.payload as { version?: unknown } | null)?.version;
+      return {
+        event: {
+          kind: FEED_ACTIONS[e.action],
+          ledger: e.ledger,
+          seq: e.seq,
+          occurredAt: new Date(e.occurredAt),
+          fileId,
+          exchangeId: e.subjectType === 'Exchange' ? e.subjectId : null,
+          permissionId: e.subjectType === 'Permission' ? e.subjectId : text(e.payload, 'permissionId'),
+          version: e.subjectType === 'DataFile' && typeof version === 'number' ? version : null,
+          actor: e.actor,
+          note: text(e.payload, 'reason') ?? text(e.payload, 'note'),
+        },
+        file: fileId ? (files.get(fileId) ?? null) : null,
+        granteeDepartmentId: grant?.granteeDepartmentId ?? null,
+        exchangeParties: exchange ? { requesterDepartmentId: exchange.requesterDepartmentId, ownerDepartmentId: exchange.ownerDepartmentId } : null,
+      };
+    });
+  }
+}
