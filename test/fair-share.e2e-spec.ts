@@ -166,3 +166,45 @@ describe('the heavy lane', () => {
     expect(fourth).toBe(true);
   });
 });
+
+describe("a department's share of the connection pool", () => {
+  it("holds its queries, however many and however parallel, to CONNECTIONS_PER_DEPARTMENT connections; another department's are not held", async () => {
+    if (database.embedded) return console.log('skipped: the embedded database has one session; holding a lock needs a real server');
+    const api = await startTestApp(database, { CONNECTIONS_PER_DEPARTMENT: '1' });
+    const share = api.app.get(FairShare);
+    const holder = api.app.get(DataSource).createQueryRunner();
+    try {
+      const [token, other] = await Promise.all([api.tokenFor(heavy), api.tokenFor(neighbour)]);
+      await holder.connect();
+      await holder.startTransaction();
+      await holder.query('LOCK TABLE exchange IN ACCESS EXCLUSIVE MODE');
+      const until = async (condition: () => boolean) => {
+        for (let i = 0; i < 200 && !condition(); i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+        expect(condition()).toBe(true);
+      };
+      // A page and its count run in parallel: with one connection to its name, the second statement waits for the first.
+      const blocked = api.gql(token, `{ exchanges(first: 1) { totalCount } }`);
+      await until(() => share.connectionLoad(heavy.id).held === 1 && share.connectionLoad(heavy.id).waiting >= 1);
+      let filesDone = false;
+      const files = api.gql(token, `{ files(first: 1) { totalCount } }`).then((res) => ((filesDone = true), res));
+      await until(() => share.connectionLoad(heavy.id).waiting >= 2);
+      // The pool has free connections, but not for this department: its next query waits.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(filesDone).toBe(false);
+      const meanwhile = await api.gql(other, `{ files(first: 1) { totalCount } }`);
+      expect(meanwhile.errors).toBeUndefined();
+      expect(share.connectionLoad(neighbour.id)).toEqual({ held: 0, waiting: 0 });
+
+      await holder.commitTransaction();
+      const [a, b] = await Promise.all([blocked, files]);
+      expect(a.errors).toBeUndefined();
+      expect(b.errors).toBeUndefined();
+      await until(() => share.connectionLoad(heavy.id).held === 0);
+      expect(share.connectionLoad(heavy.id)).toEqual({ held: 0, waiting: 0 });
+    } finally {
+      if (holder.isTransactionActive) await holder.rollbackTransaction();
+      await holder.release();
+      await api.close();
+    }
+  });
+});

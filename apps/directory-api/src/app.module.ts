@@ -11,7 +11,7 @@ import { DirectoryService } from '@app/directory';
 import { ExchangeService } from '@app/exchange';
 import { EventsModule } from '@app/events';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Kind, type DocumentNode, type OperationDefinitionNode } from 'graphql';
+import { Kind, OperationTypeNode, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import type { ApiConfig } from './config.js';
 import { RequestScope, type GraphQLContext } from './context/request-scope.js';
 import { DepartmentsResolver, DistrictsResolver } from './districts/districts.resolver.js';
@@ -71,6 +71,10 @@ function operationLabel(document: DocumentNode): string {
   return `${operation.operation} ${[...new Set(fields)].slice(0, 5).join(',')}`;
 }
 
+/** A read: its resolvers take connections one call at a time, outside transactions (see drawConnectionsFrom). */
+const isQuery = (document: DocumentNode): boolean =>
+  document.definitions.some((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && d.operation === OperationTypeNode.QUERY);
+
 /** The real length of every unpaged list of objects, for pricing a query. */
 async function listSizes(directory: DirectoryService): Promise<ListSizes> {
   const sizes = await directory.referenceSizes();
@@ -122,9 +126,11 @@ export class AppModule {
               preExecution: async (schema, document, context, variables) => {
                 const reply = (context as { reply?: FastifyReply }).reply;
                 const request = reply?.request;
+                const department = request && shareKey(request);
+                // Before any await, so that the execution that follows draws from it.
+                if (department && isQuery(document)) fairShare.drawConnections(department);
                 if (request) request.graphql = { operation: operationLabel(document) };
                 const cost = checkQueryCost(schema, document, variables, await listSizes(directory), config.maxQueryCost);
-                const department = request && shareKey(request);
                 if (department) {
                   await fairShare.spend(department, cost, reply);
                   request.leaveHeavyLane = await fairShare.enterHeavyLane(department, cost);

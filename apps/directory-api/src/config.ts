@@ -80,6 +80,7 @@ function toApiConfig(e: Environment): ApiConfig {
       queue: e.QUEUE_PER_DEPARTMENT,
       heavyCost: e.HEAVY_QUERY_COST,
       heavyAtOnce: e.HEAVY_QUERIES_AT_ONCE,
+      connections: e.CONNECTIONS_PER_DEPARTMENT,
     },
     statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
     acquireTimeoutMs: e.DATABASE_ACQUIRE_TIMEOUT_MS,

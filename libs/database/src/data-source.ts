@@ -1,4 +1,5 @@
 import { DataSource, type Logger, type MixedList, type EntitySchema } from 'typeorm';
+import { honourConnectionShares } from './connection-share.js';
 
 export interface DataSourceSettings {
   url: string;
@@ -17,7 +18,7 @@ export interface DataSourceSettings {
 
 /** The one way the app, the CLI, migrations and tests reach PostgreSQL. */
 export function createDataSource(settings: DataSourceSettings): DataSource {
-  return new DataSource({
+  const dataSource = new DataSource({
     type: 'postgres',
     url: settings.url,
     entities: settings.entities ?? [],
@@ -35,6 +36,8 @@ export function createDataSource(settings: DataSourceSettings): DataSource {
       ...(settings.statementTimeoutMs ? { statement_timeout: settings.statementTimeoutMs } : {}),
     },
   });
+  honourConnectionShares(dataSource);
+  return dataSource;
 }
 
 /** Counts statements, so tests can prove that nested fields are batched. */

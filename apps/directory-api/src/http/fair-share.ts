@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GraphQLError } from 'graphql';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
+import { ConnectionShare, drawConnectionsFrom } from '@app/database';
 import { formatError } from '../graphql/error-formatter.js';
 import { isGraphQL } from '../graphql/graphql-auth.hook.js';
 
@@ -16,6 +17,8 @@ export interface FairShareLimits {
   heavyCost: number;
   /** Heavy operations running at once, all departments together, taken in turn by department. */
   heavyAtOnce: number;
+  /** Pooled connections one department's queries hold at once, however many run or how many fields each asks for in parallel. */
+  connections: number;
 }
 
 /** The budget is kept in windows of this many seconds, each a share of the minute's: no department spends a minute in one burst. */
@@ -47,6 +50,7 @@ export class FairShare {
   private readonly budget: RateLimiterMemory;
   /** One queue per department; bounded by the departments the service knows (callers are resolved first). */
   private readonly slots = new Map<string, LimitFunction>();
+  private readonly connectionShares = new Map<string, ConnectionShare>();
 
   private readonly heavyLane: TakenInTurn;
   private readonly windowBudget: number;
@@ -55,6 +59,24 @@ export class FairShare {
     this.windowBudget = Math.floor((limits.costPerMinute * BUDGET_WINDOW_SECONDS) / 60);
     this.budget = new RateLimiterMemory({ points: this.windowBudget, duration: BUDGET_WINDOW_SECONDS, keyPrefix: 'cost' });
     this.heavyLane = new TakenInTurn(limits.heavyAtOnce);
+  }
+
+  /**
+   * The rest of this query's execution takes its database connections from
+   * the department's share of the pool, so that no department's queries, in
+   * whatever number and with whatever parallel fields, hold the whole pool.
+   * Queries only: a mutation's transaction holds its connection throughout.
+   */
+  drawConnections(department: string): void {
+    let share = this.connectionShares.get(department);
+    if (!share) this.connectionShares.set(department, (share = new ConnectionShare(this.limits.connections)));
+    drawConnectionsFrom(share);
+  }
+
+  /** Connections the department's queries hold and wait for now. */
+  connectionLoad(department: string): { held: number; waiting: number } {
+    const share = this.connectionShares.get(department);
+    return { held: share?.held ?? 0, waiting: share?.waiting ?? 0 };
   }
 
   /**

@@ -1,0 +1,73 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import pLimit, { type LimitFunction } from 'p-limit';
+import type { DataSource } from 'typeorm';
+
+/** Pooled connections that some work may hold at once, whatever it runs in parallel. */
+export class ConnectionShare {
+  private readonly limit: LimitFunction;
+
+  constructor(readonly connections: number) {
+    this.limit = pLimit(connections);
+  }
+
+  /** Waits for a connection of the share; the returned function gives it back. */
+  enter(): Promise<() => void> {
+    return new Promise((entered) => {
+      void this.limit(() => new Promise<void>((leave) => entered(leave)));
+    });
+  }
+
+  get held(): number {
+    return this.limit.activeCount;
+  }
+
+  get waiting(): number {
+    return this.limit.pendingCount;
+  }
+}
+
+const current = new AsyncLocalStorage<ConnectionShare>();
+
+/**
+ * From here on in the current asynchronous flow (a request's execution), the
+ * database work started holds at most the share's connections at once. Only
+ * for work that holds one connection at a time per call (reads outside
+ * transactions): a transaction that waited for a second connection of its
+ * own share could wait forever.
+ */
+export function drawConnectionsFrom(share: ConnectionShare): void {
+  current.enterWith(share);
+}
+
+interface ConnectionSource {
+  obtainMasterConnection(): Promise<[unknown, (error?: unknown) => unknown]>;
+}
+
+/**
+ * Makes the data source's pool honour connection shares: every pooled
+ * connection taken inside a flow that draws from a share waits for a place
+ * in it first, and gives it back with the connection. (TypeORM takes every
+ * connection through its driver's obtainMasterConnection.)
+ */
+export function honourConnectionShares(dataSource: DataSource): void {
+  const driver = dataSource.driver as unknown as ConnectionSource;
+  const obtain = driver.obtainMasterConnection.bind(driver);
+  driver.obtainMasterConnection = async () => {
+    const share = current.getStore();
+    if (!share) return obtain();
+    const leave = await share.enter();
+    try {
+      const [connection, release] = await obtain();
+      return [
+        connection,
+        (error?: unknown) => {
+          leave();
+          return release(error);
+        },
+      ];
+    } catch (error) {
+      leave();
+      throw error;
+    }
+  };
+}
