@@ -54,7 +54,11 @@ async function neighbour(token: string, seconds: number): Promise<Record<keyof t
   while (Date.now() < until) {
     for (const name of ['me', 'files'] as const) {
       const started = process.hrtime.bigint();
-      const response = await fetch(URL, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: VICTIM_QUERIES[name] }) });
+      const response = await fetch(URL, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: VICTIM_QUERIES[name] }),
+      });
       const body = (await response.json()) as { errors?: unknown };
       if (!response.ok || body.errors) throw new Error(`the neighbour was refused: ${response.status} ${JSON.stringify(body.errors)}`);
       latencies[name].push(Number(process.hrtime.bigint() - started) / 1e6);
@@ -90,7 +94,18 @@ async function main() {
 
     const secret = randomBytes(32).toString('hex');
     const auditKey = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
-    server = await startServer({ DATABASE_URL: scratch.url, PORT: String(PORT), JWT_SECRET: secret, AUDIT_SIGNING_KEY: auditKey, MIGRATE_ON_START: 'false', SEED_PILOT: 'false', LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' }, { built: true });
+    server = await startServer(
+      {
+        DATABASE_URL: scratch.url,
+        PORT: String(PORT),
+        JWT_SECRET: secret,
+        AUDIT_SIGNING_KEY: auditKey,
+        MIGRATE_ON_START: 'false',
+        SEED_PILOT: 'false',
+        LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+      },
+      { built: true },
+    );
     server.once('exit', (code, signal) => {
       console.error(`the service exited (code ${code}, signal ${signal}) during the benchmark`);
       process.exit(1);
@@ -105,7 +120,11 @@ async function main() {
 
     for (const [round, connections] of ROUNDS.entries()) {
       const victim = await tokens.mint({ subject: 'neighbour', departmentCode: departments[2 * round].code, roles: ['MEMBER'] });
-      const abuser = await tokens.mint({ subject: 'abuser', departmentCode: departments[2 * round + 1].code, roles: ['MEMBER', 'AUDITOR'] });
+      const abuser = await tokens.mint({
+        subject: 'abuser',
+        departmentCode: departments[2 * round + 1].code,
+        roles: ['MEMBER', 'AUDITOR'],
+      });
       await neighbour(victim, 2);
       const idle = await neighbour(victim, SECONDS);
       const before = residentMiB(server.pid!);
@@ -115,7 +134,11 @@ async function main() {
         connections,
         workers: 1,
         duration: SECONDS + 2,
-        requests: bodies.map((body) => ({ method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${abuser}` }, body })),
+        requests: bodies.map((body) => ({
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${abuser}` },
+          body,
+        })),
       });
       let peak = before.now;
       const sampler = setInterval(() => (peak = Math.max(peak, residentMiB(server!.pid!).now)), 100);
@@ -124,7 +147,9 @@ async function main() {
       const result = await attack;
       clearInterval(sampler);
 
-      console.log(`\nA neighbour's requests, one at a time, idle and while ${connections} connection(s) of another department send abusive requests (${SECONDS} s each)`);
+      console.log(
+        `\nA neighbour's requests, one at a time, idle and while ${connections} connection(s) of another department send abusive requests (${SECONDS} s each)`,
+      );
       console.log(`  ${'query'.padEnd(8)} ${'idle p50 / p99 ms'.padStart(20)} ${'under abuse p50 / p99 ms'.padStart(26)}   p99 ratio`);
       for (const name of ['me', 'files'] as const) {
         const [a, b] = [idle[name], abused[name]];
@@ -133,9 +158,15 @@ async function main() {
         );
       }
       const statuses = (result as unknown as { statusCodeStats: Record<string, { count: number }> }).statusCodeStats;
-      const answered = Object.entries(statuses).map(([status, { count }]) => `${fmt(Number(count))} × ${status}`).join(', ');
-      console.log(`  The abuser sent ${fmt(result.requests.total)} requests (${fmt(result.requests.average)}/s): ${answered}; ${fmt(Number(statuses['500']?.count ?? 0))} were 500s`);
-      console.log(`  Service RSS: ${fmt(before.now)} MiB before, peak ${fmt(peak)} MiB during the abuse (high-water mark ${fmt(residentMiB(server.pid!).peak)} MiB)`);
+      const answered = Object.entries(statuses)
+        .map(([status, { count }]) => `${fmt(Number(count))} × ${status}`)
+        .join(', ');
+      console.log(
+        `  The abuser sent ${fmt(result.requests.total)} requests (${fmt(result.requests.average)}/s): ${answered}; ${fmt(Number(statuses['500']?.count ?? 0))} were 500s`,
+      );
+      console.log(
+        `  Service RSS: ${fmt(before.now)} MiB before, peak ${fmt(peak)} MiB during the abuse (high-water mark ${fmt(residentMiB(server.pid!).peak)} MiB)`,
+      );
     }
   } finally {
     server?.removeAllListeners('exit');

@@ -70,7 +70,19 @@ async function main() {
         tx.query(
           `INSERT INTO plain_entry (ledger, seq, occurred_at, actor, action, subject_type, subject_id, parties, payload, prev_hash, hash)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-          [e.ledger, e.seq, e.occurredAt, e.actor, e.action, e.subjectType, e.subjectId, e.parties, JSON.stringify(e.payload), e.prevHash, e.hash],
+          [
+            e.ledger,
+            e.seq,
+            e.occurredAt,
+            e.actor,
+            e.action,
+            e.subjectType,
+            e.subjectId,
+            e.parties,
+            JSON.stringify(e.payload),
+            e.prevHash,
+            e.hash,
+          ],
         ),
       );
     };
@@ -102,7 +114,9 @@ async function main() {
     const audit = new AuditService(db, new AuditKeys(privateKey, [publicKey]));
     const signStarted = process.hrtime.bigint();
     await audit.checkpoint('long');
-    console.log(`First checkpoint of the whole ledger (the database recomputes the root and stores its subtrees): ${seconds(signStarted).toFixed(1)} s`);
+    console.log(
+      `First checkpoint of the whole ledger (the database recomputes the root and stores its subtrees): ${seconds(signStarted).toFixed(1)} s`,
+    );
     const started = process.hrtime.bigint();
     const result = await audit.verifyLedger('long');
     const verifySeconds = seconds(started);
@@ -112,7 +126,9 @@ async function main() {
     const oneStarted = process.hrtime.bigint();
     const one = await audit.verifyLedger('long', undefined, { workers: 1 });
     const oneSeconds = seconds(oneStarted);
-    console.log(`Verification in this thread alone: ${oneSeconds.toFixed(1)} s = ${fmt(one.checked / oneSeconds)} entries/s (ok: ${one.ok})`);
+    console.log(
+      `Verification in this thread alone: ${oneSeconds.toFixed(1)} s = ${fmt(one.checked / oneSeconds)} entries/s (ok: ${one.ok})`,
+    );
 
     // Proofs at this size: O(log n) stored nodes, whatever the length. Median of 7, the first one included.
     const repository = new AuditRepository(db);
@@ -134,7 +150,9 @@ async function main() {
       const c = await audit.consistency('long', Math.max(1, Math.floor((size * (i + 1)) / 9)), size);
       return verifyConsistency(c.fromSize, c.toSize, c.fromRoot, c.toRoot, c.proof);
     });
-    console.log(`At ${fmt(size)} entries: a receipt (entry, checkpoint, inclusion proof) in ${receiptMs.toFixed(1)} ms; a consistency proof in ${consistencyMs.toFixed(1)} ms`);
+    console.log(
+      `At ${fmt(size)} entries: a receipt (entry, checkpoint, inclusion proof) in ${receiptMs.toFixed(1)} ms; a consistency proof in ${consistencyMs.toFixed(1)} ms`,
+    );
 
     // The floor for verification: sha256sum over the same canonical bytes, as one stream.
     const file = join(tmpdir(), `audit-bench-${process.pid}.jsonl`);

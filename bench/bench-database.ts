@@ -9,7 +9,8 @@ import { migrations } from '../migrations/index.js';
  * Benchmarks need real concurrency, which the embedded database does not have.
  */
 export async function scratchDatabase(prefix: string, server?: string): Promise<{ url: string; drop(): Promise<void> }> {
-  server ??= process.env.DATABASE_URL ?? ((await isListening('127.0.0.1', 5432)) ? 'postgres://postgres@127.0.0.1:5432/postgres' : undefined);
+  server ??=
+    process.env.DATABASE_URL ?? ((await isListening('127.0.0.1', 5432)) ? 'postgres://postgres@127.0.0.1:5432/postgres' : undefined);
   if (!server) throw new Error('benchmarks need a PostgreSQL server: set DATABASE_URL or run one on 127.0.0.1:5432');
   const name = `${prefix}_${randomBytes(4).toString('hex')}`;
   const admin = async (sql: string) => {

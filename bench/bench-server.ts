@@ -6,7 +6,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
  * then (memory above all) carries no TypeScript compiler.
  */
 export async function startServer(env: Record<string, string>, options: { built?: boolean } = {}): Promise<ChildProcess> {
-  const entry = options.built ? [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []), 'dist/apps/directory-api/src/main.js'] : ['--import', '@swc-node/register/esm-register', 'apps/directory-api/src/main.ts'];
+  const entry = options.built
+    ? [
+        ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+        'dist/apps/directory-api/src/main.js',
+      ]
+    : ['--import', '@swc-node/register/esm-register', 'apps/directory-api/src/main.ts'];
   const child = spawn(process.execPath, entry, {
     env: { ...process.env, ...env, NODE_OPTIONS: '' },
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -88,7 +88,13 @@ async function startService(databaseUrl: string, port: number, env: Record<strin
   const url = `http://127.0.0.1:${port}`;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`the service exited with ${child.exitCode}:\n${stderr}`);
-    if (await fetch(`${url}/health/ready`).then((r) => r.ok, () => false)) return { child, url, readyMs: Date.now() - started };
+    if (
+      await fetch(`${url}/health/ready`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return { child, url, readyMs: Date.now() - started };
     await sleep(50);
   }
 }
@@ -170,7 +176,11 @@ async function prepareWorkload(db: DataSource, tokens: Tokens): Promise<{ client
   const directory = new DirectoryService(db);
   const access = new AccessService(db);
   const exchanges = new ExchangeService(db, new PermissionsService(db));
-  const actor = async (code: string, roles: Role[]): Promise<Actor> => ({ subject: 'chaos', roles, department: (await directory.departmentByCode(code))! });
+  const actor = async (code: string, roles: Role[]): Promise<Actor> => ({
+    subject: 'chaos',
+    roles,
+    department: (await directory.departmentByCode(code))!,
+  });
   const files: { fileId: string; ownerCode: string; districtId: string }[] = [];
   for (const district of DISTRICTS) {
     const owner = await actor(`${district}-health-commission`, ['STEWARD']);
@@ -183,7 +193,11 @@ async function prepareWorkload(db: DataSource, tokens: Tokens): Promise<{ client
       format: 'table',
       fields: ['age', 'diagnosis_code', 'visit_date'].map((name) => ({ name, type: name === 'age' ? 'integer' : 'string' })),
     });
-    await exchanges.publishRecords(policy, file.id, Array.from({ length: 50 }, (_, i) => ({ age: 20 + i, diagnosis_code: `E${i}`, visit_date: '2026-05-01' })));
+    await exchanges.publishRecords(
+      policy,
+      file.id,
+      Array.from({ length: 50 }, (_, i) => ({ age: 20 + i, diagnosis_code: `E${i}`, visit_date: '2026-05-01' })),
+    );
     files.push({ fileId: file.id, ownerCode: owner.department.code, districtId: owner.department.districtId });
   }
   const clients: { code: string; target: (typeof files)[number] }[] = [];
@@ -193,11 +207,17 @@ async function prepareWorkload(db: DataSource, tokens: Tokens): Promise<{ client
     await db.query(`INSERT INTO department (code, name, district_id) SELECT $1, $1, id FROM district WHERE code = $2`, [code, district]);
     const target = files[(c + 1) % files.length];
     const owner = await actor(target.ownerCode, ['STEWARD']);
-    await new PermissionsService(db).grant(await access.policyFor(owner), { fileId: target.fileId, granteeDepartmentCode: code, actions: ['READ'], purpose: 'chaos' });
+    await new PermissionsService(db).grant(await access.policyFor(owner), {
+      fileId: target.fileId,
+      granteeDepartmentCode: code,
+      actions: ['READ'],
+      purpose: 'chaos',
+    });
     clients.push({ code, target });
   }
   const stewardTokens = new Map<string, string>();
-  for (const f of files) stewardTokens.set(f.ownerCode, await tokens.mint({ subject: 'steward', departmentCode: f.ownerCode, roles: ['STEWARD'] }));
+  for (const f of files)
+    stewardTokens.set(f.ownerCode, await tokens.mint({ subject: 'steward', departmentCode: f.ownerCode, roles: ['STEWARD'] }));
   const clientTokens = await Promise.all(clients.map((c) => tokens.mint({ subject: 'member', departmentCode: c.code, roles: ['MEMBER'] })));
 
   const load: Load = (tally, stop, url) =>
@@ -211,7 +231,9 @@ async function prepareWorkload(db: DataSource, tokens: Tokens): Promise<{ client
             const answer = await gql(url(), token, query, variables);
             return { answer, ok: tally().count(answer) };
           };
-          const requested = await send(clientTokens[c], REQUEST, { input: { fileId: client.target.fileId, fields: ['age', 'visit_date'], purpose: `chaos ${c}-${n}` } });
+          const requested = await send(clientTokens[c], REQUEST, {
+            input: { fileId: client.target.fileId, fields: ['age', 'visit_date'], purpose: `chaos ${c}-${n}` },
+          });
           if (!requested.ok) {
             await sleep(20);
             continue;
@@ -243,10 +265,16 @@ async function checkIntegrity(db: DataSource, databaseUrl: string, label: string
            WHEN 'REJECTED' THEN ARRAY['exchange.rejected', 'exchange.requested'] END)::int AS mismatched,
       (SELECT count(*) FROM (SELECT ledger FROM audit_entry GROUP BY ledger HAVING count(*) <> max(seq)) g)::int AS gaps,
       (SELECT count(*) FROM (SELECT 1 FROM audit_entry GROUP BY ledger, prev_hash HAVING count(*) > 1) f)::int AS forks`);
-  const byStatus = await db.query<{ status: string; n: number }[]>(`SELECT status, count(*)::int AS n FROM exchange GROUP BY status ORDER BY status`);
-  const verify = await promisify(execFile)(process.execPath, ['--import', '@swc-node/register/esm-register', 'apps/directory-cli/src/main.ts', 'audit:verify'], {
-    env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: '', DATABASE_URL: databaseUrl, AUDIT_SIGNING_KEY, JWT_SECRET },
-  }).then(
+  const byStatus = await db.query<{ status: string; n: number }[]>(
+    `SELECT status, count(*)::int AS n FROM exchange GROUP BY status ORDER BY status`,
+  );
+  const verify = await promisify(execFile)(
+    process.execPath,
+    ['--import', '@swc-node/register/esm-register', 'apps/directory-cli/src/main.ts', 'audit:verify'],
+    {
+      env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: '', DATABASE_URL: databaseUrl, AUDIT_SIGNING_KEY, JWT_SECRET },
+    },
+  ).then(
     ({ stdout }) => ({ ok: true, stdout }),
     (error: { stdout?: string }) => ({ ok: false, stdout: error.stdout ?? '' }),
   );
@@ -321,7 +349,10 @@ async function postgresRestart(tokens: Tokens): Promise<boolean> {
     let watching = true;
     const watcher = (async () => {
       while (watching) {
-        const status = await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(5_000) }).then((r) => r.status, () => 0);
+        const status = await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(5_000) }).then(
+          (r) => r.status,
+          () => 0,
+        );
         readiness.push({ at: Date.now(), status });
         await sleep(50);
       }
@@ -330,7 +361,11 @@ async function postgresRestart(tokens: Tokens): Promise<boolean> {
     const before = new Tally();
     let current = before;
     let stopped = false;
-    const running = load(() => current, () => stopped, () => url);
+    const running = load(
+      () => current,
+      () => stopped,
+      () => url,
+    );
     await sleep(LOAD_MS);
     const stopAt = Date.now();
     const outage = new Tally(stopAt);
@@ -400,7 +435,11 @@ async function main() {
     const kills = new Tally();
     const restarts: number[] = [];
     let stopped = false;
-    const running = load(() => kills, () => stopped, () => service!.url);
+    const running = load(
+      () => kills,
+      () => stopped,
+      () => service!.url,
+    );
     for (let k = 0; k < KILLS; k++) {
       await sleep(LOAD_MS);
       await killHard(service.child);
@@ -415,7 +454,11 @@ async function main() {
     // 2. every connection of the service cut mid-load.
     const cuts = new Tally();
     stopped = false;
-    const cutLoad = load(() => cuts, () => stopped, () => service!.url);
+    const cutLoad = load(
+      () => cuts,
+      () => stopped,
+      () => service!.url,
+    );
     await sleep(LOAD_MS / 2);
     const cutAt = Date.now();
     const [{ n: cut }] = await db.query<{ n: number }[]>(

@@ -165,7 +165,12 @@ async function topUpHolder(db: DataSource, holder: DepartmentRef) {
 async function measure(name: string, url: string, db: DataSource, pool: pg.Pool, port: number): Promise<Phase> {
   PORT = port;
   const departmentOf = async (code: string): Promise<DepartmentRef> =>
-    (await db.query(`SELECT d.id, d.code, d.name, d.district_id AS "districtId", di.code AS "districtCode" FROM department d JOIN district di ON di.id = d.district_id WHERE d.code = $1`, [code]))[0];
+    (
+      await db.query(
+        `SELECT d.id, d.code, d.name, d.district_id AS "districtId", di.code AS "districtCode" FROM department d JOIN district di ON di.id = d.district_id WHERE d.code = $1`,
+        [code],
+      )
+    )[0];
   const member = await departmentOf('beijing-civil-affairs-bureau');
   const holder = await departmentOf('haidian-health-commission');
   await topUpHolder(db, holder);
@@ -176,9 +181,17 @@ async function measure(name: string, url: string, db: DataSource, pool: pg.Pool,
   let server: ChildProcess | undefined;
   let peer: ChildProcess | undefined;
   try {
-    server = await startServer({ DATABASE_URL: url, PORT: String(port), JWT_SECRET: secret, AUDIT_SIGNING_KEY: auditKey, MIGRATE_ON_START: 'false', SEED_PILOT: 'false', DATABASE_POOL_SIZE: '10',
+    server = await startServer({
+      DATABASE_URL: url,
+      PORT: String(port),
+      JWT_SECRET: secret,
+      AUDIT_SIGNING_KEY: auditKey,
+      MIGRATE_ON_START: 'false',
+      SEED_PILOT: 'false',
+      DATABASE_POOL_SIZE: '10',
       // The load generator is one department sending thousands of requests a minute: not what the limit is for.
-      RATE_LIMIT_PER_MINUTE: '1000000' });
+      RATE_LIMIT_PER_MINUTE: '1000000',
+    });
     peer = await startPeer(url, port + 50, 10);
     const tokens = new Tokens(loadAuthConfig({ JWT_SECRET: secret }));
     const memberToken = await tokens.mint({ subject: 'bench', departmentCode: member.code, roles: ['MEMBER'] });
@@ -191,15 +204,44 @@ async function measure(name: string, url: string, db: DataSource, pool: pg.Pool,
     const [cursorTime, cursorId] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as [string, string];
 
     const cases: [string, string, Record<string, unknown>, (c: pg.PoolClient) => Promise<Answer>][] = [
-      ['(a) first page, category filter', memberToken, { filter: { categories: ['medical records'] } }, (c) =>
-        handWrittenPage(c, member, `f.category = $3`, ['medical records'], 'f.updated_at DESC, f.id DESC')],
-      ['(b) full-text search page', memberToken, { filter: { search: 'vaccination registry' } }, (c) =>
-        handWrittenPage(c, member, `f.search_vector @@ websearch_to_tsquery('english', $3)`, ['vaccination registry'],
-          `ts_rank(f.search_vector, websearch_to_tsquery('english', $3)) DESC, f.id DESC`)],
-      ['(c) next page by cursor', memberToken, { filter: { categories: ['medical records'] }, after: cursor }, (c) =>
-        handWrittenPageWithCursor(c, member, cursorTime, cursorId)],
-      ['(d) 200 grants, filtered page', holderToken, { filter: { classifications: ['RESTRICTED', 'CONFIDENTIAL', 'INTERNAL'] } }, (c) =>
-        handWrittenPage(c, holder, `f.classification = ANY($3)`, [['RESTRICTED', 'CONFIDENTIAL', 'INTERNAL']], 'f.updated_at DESC, f.id DESC')],
+      [
+        '(a) first page, category filter',
+        memberToken,
+        { filter: { categories: ['medical records'] } },
+        (c) => handWrittenPage(c, member, `f.category = $3`, ['medical records'], 'f.updated_at DESC, f.id DESC'),
+      ],
+      [
+        '(b) full-text search page',
+        memberToken,
+        { filter: { search: 'vaccination registry' } },
+        (c) =>
+          handWrittenPage(
+            c,
+            member,
+            `f.search_vector @@ websearch_to_tsquery('english', $3)`,
+            ['vaccination registry'],
+            `ts_rank(f.search_vector, websearch_to_tsquery('english', $3)) DESC, f.id DESC`,
+          ),
+      ],
+      [
+        '(c) next page by cursor',
+        memberToken,
+        { filter: { categories: ['medical records'] }, after: cursor },
+        (c) => handWrittenPageWithCursor(c, member, cursorTime, cursorId),
+      ],
+      [
+        '(d) 200 grants, filtered page',
+        holderToken,
+        { filter: { classifications: ['RESTRICTED', 'CONFIDENTIAL', 'INTERNAL'] } },
+        (c) =>
+          handWrittenPage(
+            c,
+            holder,
+            `f.classification = ANY($3)`,
+            [['RESTRICTED', 'CONFIDENTIAL', 'INTERNAL']],
+            'f.updated_at DESC, f.id DESC',
+          ),
+      ],
     ];
 
     // Before any timing: the floor must give the same answer as the service, or the comparison means nothing.
@@ -207,7 +249,10 @@ async function measure(name: string, url: string, db: DataSource, pool: pg.Pool,
     try {
       for (const [label, token, variables, sql] of cases) {
         const served = await graphql(token, variables);
-        const answer: Answer = { totalCount: served.data.files.totalCount, ids: served.data.files.edges.map((e: { node: { id: string } }) => e.node.id) };
+        const answer: Answer = {
+          totalCount: served.data.files.totalCount,
+          ids: served.data.files.edges.map((e: { node: { id: string } }) => e.node.id),
+        };
         const floorAnswer = await sql(check);
         if (answer.ids.length === 0 || JSON.stringify(answer) !== JSON.stringify(floorAnswer)) {
           throw new Error(`${label}: the SQL floor answers ${JSON.stringify(floorAnswer)}, GraphQL ${JSON.stringify(answer)}`);
@@ -221,9 +266,14 @@ async function measure(name: string, url: string, db: DataSource, pool: pg.Pool,
     const peerVariables = { category: 'medical records' };
     const peerAnswer = await peerPage(port + 50, peerVariables);
     const adminServed = await graphql(adminToken, { filter: { categories: ['medical records'] } });
-    const adminAnswer = { totalCount: adminServed.data.files.totalCount, ids: adminServed.data.files.edges.map((e: { node: { id: string } }) => e.node.id) };
+    const adminAnswer = {
+      totalCount: adminServed.data.files.totalCount,
+      ids: adminServed.data.files.edges.map((e: { node: { id: string } }) => e.node.id),
+    };
     if (JSON.stringify(peerAnswer) !== JSON.stringify(adminAnswer)) {
-      throw new Error(`PostGraphile answers ${JSON.stringify(peerAnswer)}, the service (platform administrator) ${JSON.stringify(adminAnswer)}`);
+      throw new Error(
+        `PostGraphile answers ${JSON.stringify(peerAnswer)}, the service (platform administrator) ${JSON.stringify(adminAnswer)}`,
+      );
     }
     console.log('PostGraphile returns the same page and totalCount as the service for a platform administrator.');
 
@@ -241,8 +291,12 @@ async function measure(name: string, url: string, db: DataSource, pool: pg.Pool,
     }
     console.log(`Unloaded (one request at a time, ${UNLOADED_REQUESTS} each), GraphQL p50: ${unloaded.join(', ')}`);
 
-    console.log(`\nfiles pages of 20 over HTTP (autocannon, ${CONNECTIONS} connections, ${DURATION} s each) vs hand-written SQL through pg (same concurrency)`);
-    console.log(`  ${'query'.padEnd(34)} ${'GraphQL p50/p99 ms'.padStart(19)} ${'req/s'.padStart(7)} | ${'SQL p50/p99 ms'.padStart(15)} ${'q/s'.padStart(7)} | p99 ratio`);
+    console.log(
+      `\nfiles pages of 20 over HTTP (autocannon, ${CONNECTIONS} connections, ${DURATION} s each) vs hand-written SQL through pg (same concurrency)`,
+    );
+    console.log(
+      `  ${'query'.padEnd(34)} ${'GraphQL p50/p99 ms'.padStart(19)} ${'req/s'.padStart(7)} | ${'SQL p50/p99 ms'.padStart(15)} ${'q/s'.padStart(7)} | p99 ratio`,
+    );
     const rows: Row[] = [];
     for (const [label, token, variables, sql] of cases) {
       const g = await http(token, PAGE, variables);
@@ -253,14 +307,24 @@ async function measure(name: string, url: string, db: DataSource, pool: pg.Pool,
       );
     }
 
-    console.log(`\npage (a) against PostGraphile 4 (own process, same database, no authorization; autocannon, ${CONNECTIONS} connections, ${DURATION} s each)`);
+    console.log(
+      `\npage (a) against PostGraphile 4 (own process, same database, no authorization; autocannon, ${CONNECTIONS} connections, ${DURATION} s each)`,
+    );
     const memberRun = rows[0].g;
     const adminRun = await http(adminToken, PAGE, { filter: { categories: ['medical records'] } });
     const peerRun = await http('', PEER_PAGE, peerVariables, port + 50);
-    for (const [label, r] of [['service, member', memberRun], ['service, platform admin', adminRun], ['PostGraphile 4', peerRun]] as const) {
-      console.log(`  ${label.padEnd(26)} ${fmt(r.rps).padStart(6)} req/s   p50 ${fmt(r.p50, 1).padStart(6)} ms   p99 ${fmt(r.p99, 1).padStart(6)} ms`);
+    for (const [label, r] of [
+      ['service, member', memberRun],
+      ['service, platform admin', adminRun],
+      ['PostGraphile 4', peerRun],
+    ] as const) {
+      console.log(
+        `  ${label.padEnd(26)} ${fmt(r.rps).padStart(6)} req/s   p50 ${fmt(r.p50, 1).padStart(6)} ms   p99 ${fmt(r.p99, 1).padStart(6)} ms`,
+      );
     }
-    console.log(`  service/PostGraphile req/s: member ${(memberRun.rps / peerRun.rps).toFixed(2)}x, platform admin ${(adminRun.rps / peerRun.rps).toFixed(2)}x`);
+    console.log(
+      `  service/PostGraphile req/s: member ${(memberRun.rps / peerRun.rps).toFixed(2)}x, platform admin ${(adminRun.rps / peerRun.rps).toFixed(2)}x`,
+    );
 
     const grants = await grantsHeldAt(db.manager, holder.id, new Date());
     const iterations = 20_000;
@@ -270,7 +334,9 @@ async function measure(name: string, url: string, db: DataSource, pool: pg.Pool,
     const q = process.hrtime.bigint();
     for (let i = 0; i < 50; i++) await grantsHeldAt(db.manager, holder.id, new Date());
     const loadMs = Number(process.hrtime.bigint() - q) / 1e6 / 50;
-    console.log(`\nBuilding one request's policy with ${grants.length} grants: ${fmt(micros, 1)} µs in memory, after ${fmt(loadMs, 2)} ms to load the grants`);
+    console.log(
+      `\nBuilding one request's policy with ${grants.length} grants: ${fmt(micros, 1)} µs in memory, after ${fmt(loadMs, 2)} ms to load the grants`,
+    );
     return { name, files, rows, member: memberRun, admin: adminRun, peer: peerRun };
   } finally {
     await stop(server);
@@ -298,17 +364,25 @@ async function peerPage(port: number, variables: Record<string, unknown>): Promi
 
 function sideBySide(pilot: Phase, city: Phase) {
   console.log(`\n== pilot (${fmt(pilot.files)} files) and city (${fmt(city.files)} files) side by side ==`);
-  console.log(`  ${'query'.padEnd(34)} ${'pilot p99 ms'.padStart(13)} ${'city p99 ms'.padStart(12)} ${'growth'.padStart(7)} | ${'pilot req/s'.padStart(11)} ${'city req/s'.padStart(11)} | ${'city SQL p99'.padStart(12)} ${'vs floor'.padStart(8)}`);
+  console.log(
+    `  ${'query'.padEnd(34)} ${'pilot p99 ms'.padStart(13)} ${'city p99 ms'.padStart(12)} ${'growth'.padStart(7)} | ${'pilot req/s'.padStart(11)} ${'city req/s'.padStart(11)} | ${'city SQL p99'.padStart(12)} ${'vs floor'.padStart(8)}`,
+  );
   pilot.rows.forEach((p, i) => {
     const c = city.rows[i];
     console.log(
       `  ${p.label.padEnd(34)} ${fmt(p.g.p99, 1).padStart(13)} ${fmt(c.g.p99, 1).padStart(12)} ${`${(c.g.p99 / p.g.p99).toFixed(2)}x`.padStart(7)} | ${fmt(p.g.rps).padStart(11)} ${fmt(c.g.rps).padStart(11)} | ${fmt(c.f.p99, 1).padStart(12)} ${`${(c.g.p99 / c.f.p99).toFixed(2)}x`.padStart(8)}`,
     );
   });
-  for (const [label, key] of [['service, member', 'member'], ['service, platform admin', 'admin'], ['PostGraphile 4', 'peer']] as const) {
+  for (const [label, key] of [
+    ['service, member', 'member'],
+    ['service, platform admin', 'admin'],
+    ['PostGraphile 4', 'peer'],
+  ] as const) {
     const p = pilot[key];
     const c = city[key];
-    console.log(`  ${`(a) ${label}`.padEnd(34)} ${fmt(p.p99, 1).padStart(13)} ${fmt(c.p99, 1).padStart(12)} ${`${(c.p99 / p.p99).toFixed(2)}x`.padStart(7)} | ${fmt(p.rps).padStart(11)} ${fmt(c.rps).padStart(11)} |`);
+    console.log(
+      `  ${`(a) ${label}`.padEnd(34)} ${fmt(p.p99, 1).padStart(13)} ${fmt(c.p99, 1).padStart(12)} ${`${(c.p99 / p.p99).toFixed(2)}x`.padStart(7)} | ${fmt(p.rps).padStart(11)} ${fmt(c.rps).padStart(11)} |`,
+    );
   }
   console.log(
     `  service/PostGraphile req/s: pilot member ${(pilot.member.rps / pilot.peer.rps).toFixed(2)}x, admin ${(pilot.admin.rps / pilot.peer.rps).toFixed(2)}x; ` +

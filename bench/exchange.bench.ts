@@ -48,7 +48,11 @@ async function main() {
     const directory = new DirectoryService(db);
     const access = new AccessService(db);
     const exchanges = new ExchangeService(db, new PermissionsService(db));
-    const actor = async (code: string, roles: Role[]): Promise<Actor> => ({ subject: 'bench', roles, department: (await directory.departmentByCode(code))! });
+    const actor = async (code: string, roles: Role[]): Promise<Actor> => ({
+      subject: 'bench',
+      roles,
+      department: (await directory.departmentByCode(code))!,
+    });
 
     // In each district the health commission owns a file of 200 published rows.
     const files: { district: string; fileId: string; owner: Actor }[] = [];
@@ -61,9 +65,20 @@ async function main() {
         classification: 'RESTRICTED',
         category: 'medical records',
         format: 'table',
-        fields: ['patient_name', 'age', 'diagnosis_code', 'visit_date', 'clinic', 'insured'].map((name) => ({ name, type: name === 'age' ? 'integer' : name === 'insured' ? 'boolean' : 'string', sensitive: name === 'patient_name' })),
+        fields: ['patient_name', 'age', 'diagnosis_code', 'visit_date', 'clinic', 'insured'].map((name) => ({
+          name,
+          type: name === 'age' ? 'integer' : name === 'insured' ? 'boolean' : 'string',
+          sensitive: name === 'patient_name',
+        })),
       });
-      const rows = Array.from({ length: 200 }, (_, i) => ({ patient_name: `P${i}`, age: 20 + (i % 60), diagnosis_code: `E${i % 90}`, visit_date: '2026-05-01', clinic: `C${i % 7}`, insured: i % 2 === 0 }));
+      const rows = Array.from({ length: 200 }, (_, i) => ({
+        patient_name: `P${i}`,
+        age: 20 + (i % 60),
+        diagnosis_code: `E${i % 90}`,
+        visit_date: '2026-05-01',
+        clinic: `C${i % 7}`,
+        insured: i % 2 === 0,
+      }));
       await exchanges.publishRecords(await access.policyFor(owner), file.id, rows);
       files.push({ district, fileId: file.id, owner });
     }
@@ -78,7 +93,10 @@ async function main() {
     for (const f of files) {
       for (const requester of requesters.filter((r) => r.department.districtCode !== f.district)) {
         await new PermissionsService(db).grant(await access.policyFor(f.owner), {
-          fileId: f.fileId, granteeDepartmentCode: requester.department.code, actions: ['DISCOVER'], purpose: 'benchmark',
+          fileId: f.fileId,
+          granteeDepartmentCode: requester.department.code,
+          actions: ['DISCOVER'],
+          purpose: 'benchmark',
         });
       }
     }
@@ -86,7 +104,12 @@ async function main() {
     type Step = 'request' | 'approve' | 'deliver' | 'revoke';
     const steps: Record<Step, number[]> = { request: [], approve: [], deliver: [], revoke: [] };
     // Every timed step, whatever its outcome: its time and the append time inside it.
-    const spent = { request: { stepNanos: 0n, appendNanos: 0n }, approve: { stepNanos: 0n, appendNanos: 0n }, deliver: { stepNanos: 0n, appendNanos: 0n }, revoke: { stepNanos: 0n, appendNanos: 0n } };
+    const spent = {
+      request: { stepNanos: 0n, appendNanos: 0n },
+      approve: { stepNanos: 0n, appendNanos: 0n },
+      deliver: { stepNanos: 0n, appendNanos: 0n },
+      revoke: { stepNanos: 0n, appendNanos: 0n },
+    };
     const permissions = new PermissionsService(db);
     const time = async <T>(step: Step, work: () => Promise<T>): Promise<T> => {
       const clock: StepClock = { appendNanos: 0n };
@@ -112,7 +135,11 @@ async function main() {
           const target = files.filter((f) => f.owner.department.districtId !== requester.department.districtId)[n++ % 3];
           try {
             const x = await time('request', async () =>
-              exchanges.request(await access.policyFor(requester), { fileId: target.fileId, fields: ['age', 'diagnosis_code', 'visit_date'], purpose: `cycle ${c}-${n}` }),
+              exchanges.request(await access.policyFor(requester), {
+                fileId: target.fileId,
+                fields: ['age', 'diagnosis_code', 'visit_date'],
+                purpose: `cycle ${c}-${n}`,
+              }),
             );
             const approved = await time('approve', async () => exchanges.approve(await access.policyFor(target.owner), x.id, null));
             await time('deliver', async () => exchanges.deliver(await access.policyFor(requester), x.id));
@@ -127,15 +154,27 @@ async function main() {
       }),
     );
     const wall = Number(process.hrtime.bigint() - started) / 1e9;
-    console.log(`\nExchange cycles (request -> approve -> deliver of 200 rows x 3 fields -> revoke): ${CLIENTS} clients, ${DISTRICTS.length} districts, ${SECONDS} s`);
-    console.log(`  ${fmt(cycles / wall)} cycles/s (${fmt(cycles)} cycles, ${failures} failed), ${fmt(statements / Math.max(cycles, 1), 1)} statements per cycle`);
+    console.log(
+      `\nExchange cycles (request -> approve -> deliver of 200 rows x 3 fields -> revoke): ${CLIENTS} clients, ${DISTRICTS.length} districts, ${SECONDS} s`,
+    );
+    console.log(
+      `  ${fmt(cycles / wall)} cycles/s (${fmt(cycles)} cycles, ${failures} failed), ${fmt(statements / Math.max(cycles, 1), 1)} statements per cycle`,
+    );
     for (const [step, list] of Object.entries(steps)) {
       list.sort((a, b) => a - b);
-      console.log(`  ${step.padEnd(8)} p50 ${fmt(percentile(list, 50), 1).padStart(7)} ms   p99 ${fmt(percentile(list, 99), 1).padStart(7)} ms`);
+      console.log(
+        `  ${step.padEnd(8)} p50 ${fmt(percentile(list, 50), 1).padStart(7)} ms   p99 ${fmt(percentile(list, 99), 1).padStart(7)} ms`,
+      );
     }
-    const share = ({ stepNanos, appendNanos }: { stepNanos: bigint; appendNanos: bigint }) => `${((Number(appendNanos) / Number(stepNanos || 1n)) * 100).toFixed(1)} %`;
-    const all = Object.values(spent).reduce((x, y) => ({ stepNanos: x.stepNanos + y.stepNanos, appendNanos: x.appendNanos + y.appendNanos }));
-    const perStep = Object.entries(spent).map(([step, clock]) => `${step} ${share(clock)}`).join(', ');
+    const share = ({ stepNanos, appendNanos }: { stepNanos: bigint; appendNanos: bigint }) =>
+      `${((Number(appendNanos) / Number(stepNanos || 1n)) * 100).toFixed(1)} %`;
+    const all = Object.values(spent).reduce((x, y) => ({
+      stepNanos: x.stepNanos + y.stepNanos,
+      appendNanos: x.appendNanos + y.appendNanos,
+    }));
+    const perStep = Object.entries(spent)
+      .map(([step, clock]) => `${step} ${share(clock)}`)
+      .join(', ');
     console.log(`  audit append statements (lock wait included): ${share(all)} of the time in the four steps (${perStep})`);
   } finally {
     await db.destroy();

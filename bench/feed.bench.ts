@@ -28,7 +28,11 @@ import { fmt, percentile, scratchDatabase } from './bench-database.js';
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 200);
 const VERSIONS = Number(process.env.BENCH_VERSIONS ?? 50);
 
-const median = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
+const median = (xs: number[]) =>
+  percentile(
+    [...xs].sort((a, b) => a - b),
+    50,
+  );
 
 async function timed<T>(run: () => Promise<T>, times: number): Promise<{ ms: number[]; result: T }> {
   const ms: number[] = [];
@@ -70,7 +74,11 @@ async function main() {
       `SELECT d.code FROM permission p JOIN department d ON d.id = p.grantee_department_id
         GROUP BY d.code ORDER BY count(*) FILTER (WHERE p.revoked_at IS NOT NULL) DESC, d.code LIMIT 1`,
     );
-    const reader = await access.policyFor({ subject: 'bench', roles: ['MEMBER'], department: (await directory.departmentByCode(busiest.code))! });
+    const reader = await access.policyFor({
+      subject: 'bench',
+      roles: ['MEMBER'],
+      department: (await directory.departmentByCode(busiest.code))!,
+    });
     const pages: number[] = [];
     let pulled = 0;
     let after: string | null = null;
@@ -84,9 +92,13 @@ async function main() {
     }
     const empty = await timed(() => events.page(reader, after, 200), 20);
     const fromStart = await timed(() => audit.entriesAfter(new Map(), FEED_ACTION_NAMES, 500), 5);
-    console.log(`  the log's feed entries from the beginning, 500 at most: median ${fmt(median(fromStart.ms), 1)} ms (${fromStart.result.length} entries)`);
+    console.log(
+      `  the log's feed entries from the beginning, 500 at most: median ${fmt(median(fromStart.ms), 1)} ms (${fromStart.result.length} entries)`,
+    );
     console.log(`\npull, ${busiest.code} from the beginning: ${fmt(pulled)} events in ${pages.length} pages of up to 200;`);
-    console.log(`  per page median ${fmt(median(pages), 1)} ms, max ${fmt(Math.max(...pages), 1)} ms; polling an empty feed ${fmt(median(empty.ms), 2)} ms`);
+    console.log(
+      `  per page median ${fmt(median(pages), 1)} ms, max ${fmt(Math.max(...pages), 1)} ms; polling an empty feed ${fmt(median(empty.ms), 2)} ms`,
+    );
 
     // One file of a steward's department; SUBSCRIBERS other departments get READ on it, then subscribe.
     const [target] = await db.query<{ id: string; owner: string }[]>(
@@ -105,7 +117,11 @@ async function main() {
     }
     const arrivals = new Map<number, number[]>(); // version → arrival times
     const streams = others.map((d) => {
-      const actor: Actor = { subject: 'bench', roles: ['MEMBER'], department: { id: d.id, code: d.code, name: d.code, districtId: d.district_id, districtCode: '' } };
+      const actor: Actor = {
+        subject: 'bench',
+        roles: ['MEMBER'],
+        department: { id: d.id, code: d.code, name: d.code, districtId: d.district_id, districtCode: '' },
+      };
       return events.subscribe(actor, 'file', null);
     });
     const consumers = streams.map(async (stream) => {
@@ -118,7 +134,11 @@ async function main() {
     });
     await sleep(2000); // every subscriber attached and past the log's end
     const publisher = new ExchangeService(writer, new PermissionsService(writer));
-    const steward = await new AccessService(writer).policyFor({ subject: 'bench', roles: ['STEWARD'], department: (await directory.departmentByCode(target.owner))! });
+    const steward = await new AccessService(writer).policyFor({
+      subject: 'bench',
+      roles: ['STEWARD'],
+      department: (await directory.departmentByCode(target.owner))!,
+    });
     const committed = new Map<number, number>();
     for (let i = 0; i < VERSIONS; i++) {
       const published = await publisher.publishRecords(steward, target.id, [{}]);
@@ -134,9 +154,13 @@ async function main() {
       for (const t of got) latencies.push(t - at);
     }
     latencies.sort((x, y) => x - y);
-    console.log(`\nlive: ${fmt(streams.length)} subscribers in one process, ${VERSIONS} versions published through another pool, 20 ms apart:`);
+    console.log(
+      `\nlive: ${fmt(streams.length)} subscribers in one process, ${VERSIONS} versions published through another pool, 20 ms apart:`,
+    );
     console.log(`  delivered ${fmt(delivered)} of ${fmt(streams.length * VERSIONS)} events (each subscriber once per version)`);
-    console.log(`  commit → event p50 ${fmt(percentile(latencies, 50), 1)} ms, p99 ${fmt(percentile(latencies, 99), 1)} ms, max ${fmt(latencies.at(-1) ?? NaN, 1)} ms`);
+    console.log(
+      `  commit → event p50 ${fmt(percentile(latencies, 50), 1)} ms, p99 ${fmt(percentile(latencies, 99), 1)} ms, max ${fmt(latencies.at(-1) ?? NaN, 1)} ms`,
+    );
     for (const stream of streams) await stream.return?.(undefined);
     await Promise.all(consumers);
     await listener.onApplicationShutdown();

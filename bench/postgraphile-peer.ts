@@ -23,7 +23,10 @@ export const PEER_PAGE = `query ($category: String!) {
 export function ensurePeerInstalled(): void {
   if (existsSync(`${PEER_DIR}node_modules/postgraphile/package.json`)) return;
   process.stdout.write('Installing the PostGraphile 4 peer (once)... ');
-  const npm = spawnSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: PEER_DIR, stdio: ['ignore', 'ignore', 'inherit'] });
+  const npm = spawnSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], {
+    cwd: PEER_DIR,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   if (npm.status !== 0) throw new Error(`npm ci in bench/postgraphile-peer failed (${npm.status})`);
   console.log('done');
 }

@@ -15,7 +15,15 @@ beforeAll(async () => {
 
 afterAll(() => database.drop());
 
-const entry = (ledger: string, n: number) => ({ ledger, actor: 'tester@test', action: 'test.noted', subjectType: 'Test', subjectId: `t${n}`, parties: [], payload: { n } });
+const entry = (ledger: string, n: number) => ({
+  ledger,
+  actor: 'tester@test',
+  action: 'test.noted',
+  subjectType: 'Test',
+  subjectId: `t${n}`,
+  parties: [],
+  payload: { n },
+});
 
 describe('every committed audit entry announces itself', () => {
   it('appends still work with the trigger in place (also on the embedded database)', async () => {
@@ -55,7 +63,11 @@ describe('every committed audit entry announces itself', () => {
     }
   });
   it("the ledgers' sizes by skip scan are those counted by reading every entry", async () => {
-    for (const [ledger, n] of [['feed-a', 3], ['feed-b', 1], ['feed-c', 2]] as const) {
+    for (const [ledger, n] of [
+      ['feed-a', 3],
+      ['feed-b', 1],
+      ['feed-c', 2],
+    ] as const) {
       for (let i = 0; i < n; i++) await db.transaction((tx) => appendAuditEntry(tx, entry(ledger, i)));
     }
     const repository = new AuditRepository(db);

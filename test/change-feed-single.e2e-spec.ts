@@ -34,12 +34,24 @@ afterAll(async () => {
 
 it(`a subscriber is told of a new version once (${process.env.TEST_DATABASE === 'embedded' ? 'polling' : 'listening'})`, async () => {
   const url = `ws://127.0.0.1:${(api.app.getHttpServer().address() as AddressInfo).port}/graphql`;
-  const client = createClient({ url, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${await api.tokenFor(owner, ['MEMBER'])}` }, retryAttempts: 0 });
+  const client = createClient({
+    url,
+    webSocketImpl: WebSocket,
+    connectionParams: { authorization: `Bearer ${await api.tokenFor(owner, ['MEMBER'])}` },
+    retryAttempts: 0,
+  });
   const events: any[] = [];
   try {
-    client.subscribe({ query: 'subscription { fileEvents { kind fileId version } }' }, { next: (v) => events.push(v.data?.fileEvents), error: () => undefined, complete: () => undefined });
+    client.subscribe(
+      { query: 'subscription { fileEvents { kind fileId version } }' },
+      { next: (v) => events.push(v.data?.fileEvents), error: () => undefined, complete: () => undefined },
+    );
     await sleep(700);
-    const published: any = await api.gql(await api.tokenFor(owner, ['STEWARD']), `mutation ($id: ID!) { publishRecords(fileId: $id, records: [{ record_id: "r1" }]) { version } }`, { id: file.id });
+    const published: any = await api.gql(
+      await api.tokenFor(owner, ['STEWARD']),
+      `mutation ($id: ID!) { publishRecords(fileId: $id, records: [{ record_id: "r1" }]) { version } }`,
+      { id: file.id },
+    );
     expect(published.errors).toBeUndefined();
     const deadline = Date.now() + 10_000;
     while (events.length === 0 && Date.now() < deadline) await sleep(20);

@@ -41,7 +41,13 @@ const FILE_EVENTS = `subscription ($after: String) { fileEvents(after: $after) {
 const EXCHANGE_EVENTS = `subscription ($after: String) { exchangeEvents(after: $after) { ${EVENT_FIELDS} } }`;
 const PULL = `query ($after: String, $first: Int) { events(after: $after, first: $first) { edges { cursor node { ${EVENT_FIELDS} } } pageInfo { hasNextPage endCursor } } }`;
 const PUBLISH = `mutation ($id: ID!, $records: [JSON!]!) { publishRecords(fileId: $id, records: $records) { version } }`;
-const row = (n: number) => ({ record_id: `r${n}`, visit_date: '2026-03-02', age: String(30 + n), patient_name: 'Wang Fang', id_number: `1101011990030745${n}` });
+const row = (n: number) => ({
+  record_id: `r${n}`,
+  visit_date: '2026-03-02',
+  age: String(30 + n),
+  patient_name: 'Wang Fang',
+  id_number: `1101011990030745${n}`,
+});
 
 const skip = () => {
   if (!database.embedded) return false;
@@ -56,7 +62,13 @@ interface Received {
 }
 
 function connect(token: string): Client {
-  const client = createClient({ url, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0, lazy: true });
+  const client = createClient({
+    url,
+    webSocketImpl: WebSocket,
+    connectionParams: { authorization: `Bearer ${token}` },
+    retryAttempts: 0,
+    lazy: true,
+  });
   clients.push(client);
   return client;
 }
@@ -155,7 +167,10 @@ describe('the change feed across two replicas', () => {
     await until(() => holderFeed.events.length >= 2 && ownerFeed.events.length >= 2, 'two events each');
     await sleep(300); // a duplicate would arrive by now
     expect(holderFeed.errors).toEqual([]);
-    expect(holderFeed.events.map(brief)).toEqual([`VERSION_PUBLISHED ${file.id} v1 feed-east#${seqOf(holderFeed.events[0])}`, `VERSION_PUBLISHED ${file.id} v2 feed-east#${seqOf(holderFeed.events[0]) + 1}`]);
+    expect(holderFeed.events.map(brief)).toEqual([
+      `VERSION_PUBLISHED ${file.id} v1 feed-east#${seqOf(holderFeed.events[0])}`,
+      `VERSION_PUBLISHED ${file.id} v2 feed-east#${seqOf(holderFeed.events[0]) + 1}`,
+    ]);
     expect(ownerFeed.events.map(brief)).toEqual(holderFeed.events.map(brief));
     expect(holderFeed.events[1].actor).toBe('dr.chen@feed-health');
     lastCursor = holderFeed.events[1].cursor;
@@ -181,7 +196,9 @@ describe('the change feed across two replicas', () => {
     if (skip()) return;
     // Missed while away: version 3 (above), version 4, and the revocation of the holder's grant.
     await publish(file, ownerSteward, 4);
-    const revoked: any = await b.gql(ownerSteward, `mutation ($id: ID!) { revokePermission(id: $id, reason: "programme ended") { id } }`, { id: grantId });
+    const revoked: any = await b.gql(ownerSteward, `mutation ($id: ID!) { revokePermission(id: $id, reason: "programme ended") { id } }`, {
+      id: grantId,
+    });
     expect(revoked.errors).toBeUndefined();
     const resumed = subscribe(connect(holderMember), FILE_EVENTS, lastCursor);
     await until(() => resumed.events.length >= 3, 'the missed events');
@@ -207,7 +224,9 @@ describe('the change feed across two replicas', () => {
     if (skip()) return;
     const holderPulled = await pullAll(holderMember);
     expect(holderPulled.events.map(brief)).toEqual(
-      [1, 2, 3, 4].map((v, i) => `VERSION_PUBLISHED ${file.id} v${v} feed-east#${seqOf(holderPulled.events[0]) + i}`).concat(`GRANT_REVOKED ${file.id} v- feed-east#${seqOf(holderPulled.events[0]) + 4}`),
+      [1, 2, 3, 4]
+        .map((v, i) => `VERSION_PUBLISHED ${file.id} v${v} feed-east#${seqOf(holderPulled.events[0]) + i}`)
+        .concat(`GRANT_REVOKED ${file.id} v- feed-east#${seqOf(holderPulled.events[0]) + 4}`),
     );
     // From the cursor of the second event, the subscription replays exactly the rest.
     const replay = subscribe(connect(holderMember), FILE_EVENTS, holderPulled.events[1].cursor);
@@ -228,12 +247,20 @@ describe('the change feed across two replicas', () => {
     const ownerFeed = subscribe(connect(await a.tokenFor(owner, ['STEWARD'])), EXCHANGE_EVENTS);
     const neighbourFeed = subscribe(connect(neighbourMember), EXCHANGE_EVENTS);
     await settle();
-    const requested: any = await b.gql(await b.tokenFor(holder, ['MEMBER'], 'li.wei'), `mutation ($input: RequestExchangeInput!) { requestExchange(input: $input) { id } }`, {
-      input: { fileId: file.id, fields: ['record_id', 'age'], purpose: 'eligibility checks' },
-    });
+    const requested: any = await b.gql(
+      await b.tokenFor(holder, ['MEMBER'], 'li.wei'),
+      `mutation ($input: RequestExchangeInput!) { requestExchange(input: $input) { id } }`,
+      {
+        input: { fileId: file.id, fields: ['record_id', 'age'], purpose: 'eligibility checks' },
+      },
+    );
     expect(requested.errors).toBeUndefined();
     const id = requested.data.requestExchange.id;
-    const rejected: any = await b.gql(ownerSteward, `mutation ($id: ID!) { rejectExchange(id: $id, reason: "ask for fewer fields") { id } }`, { id });
+    const rejected: any = await b.gql(
+      ownerSteward,
+      `mutation ($id: ID!) { rejectExchange(id: $id, reason: "ask for fewer fields") { id } }`,
+      { id },
+    );
     expect(rejected.errors).toBeUndefined();
     await until(() => requesterFeed.events.length >= 2 && ownerFeed.events.length >= 2, 'the exchange events');
     await sleep(300);
@@ -253,15 +280,26 @@ describe('the change feed across two replicas', () => {
     await until(() => refused.errors.length > 0 || refused.closed, 'the refusal');
     expect(refused.events).toEqual([]);
     expect(refused.errors.length).toBe(1);
-    const unknown = subscribe(connect(await a.tokens.mint({ subject: 'x', departmentCode: 'no-such-department', roles: ['MEMBER'] })), FILE_EVENTS);
+    const unknown = subscribe(
+      connect(await a.tokens.mint({ subject: 'x', departmentCode: 'no-such-department', roles: ['MEMBER'] })),
+      FILE_EVENTS,
+    );
     await until(() => unknown.errors.length > 0 || unknown.closed, 'the refusal of an unknown department');
     expect(unknown.events).toEqual([]);
-    const shortLived = subscribe(connect(await a.tokens.mint({ subject: 'li.wei', departmentCode: holder.code, roles: ['MEMBER'] }, '2s')), FILE_EVENTS);
+    const shortLived = subscribe(
+      connect(await a.tokens.mint({ subject: 'li.wei', departmentCode: holder.code, roles: ['MEMBER'] }, '2s')),
+      FILE_EVENTS,
+    );
     await until(() => shortLived.errors.length > 0, 'the end of a subscription whose token expired', 6_000);
     expect(shortLived.errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'UNAUTHENTICATED' }) })]);
     const invalid = subscribe(connect(holderMember), 'subscription { fileEvents { kind noSuchField } }');
     await until(() => invalid.errors.length > 0, 'the validation error');
-    expect(invalid.errors).toEqual([expect.objectContaining({ message: expect.stringContaining('noSuchField'), extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) })]);
+    expect(invalid.errors).toEqual([
+      expect.objectContaining({
+        message: expect.stringContaining('noSuchField'),
+        extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }),
+      }),
+    ]);
     const badCursor = subscribe(connect(holderMember), FILE_EVENTS, 'bm90LWEtY3Vyc29y');
     await until(() => badCursor.errors.length > 0, 'the cursor error');
     expect(badCursor.errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) })]);
@@ -276,17 +314,25 @@ describe('the change feed across two replicas', () => {
   it('a grant about to expire is announced once, however many replicas announce it, to its holder and the owner only', async () => {
     if (skip()) return;
     const inThreeDays = new Date(Date.now() + 3 * 86_400_000);
-    const expiring = await world.grant({ fileId: file.id, grantee: neighbour, action: 'EXCHANGE', expiresAt: inThreeDays, grantedBy: 'steward@feed-health' }, file.districtId);
+    const expiring = await world.grant(
+      { fileId: file.id, grantee: neighbour, action: 'EXCHANGE', expiresAt: inThreeDays, grantedBy: 'steward@feed-health' },
+      file.districtId,
+    );
     const before = (await pullAll(neighbourMember)).endCursor;
     const neighbourFeed = subscribe(connect(neighbourMember), FILE_EVENTS);
     const outsiderFeed = subscribe(connect(await a.tokenFor(outsider, ['MEMBER'])), FILE_EVENTS);
     await settle();
-    const written = await Promise.all([a.app.get(EventsService).announceExpiringGrants(), b.app.get(EventsService).announceExpiringGrants()]);
+    const written = await Promise.all([
+      a.app.get(EventsService).announceExpiringGrants(),
+      b.app.get(EventsService).announceExpiringGrants(),
+    ]);
     expect(written[0] + written[1]).toBe(1);
     expect(await b.app.get(EventsService).announceExpiringGrants()).toBe(0);
     await until(() => neighbourFeed.events.length >= 1, 'the expiry notice');
     await sleep(300);
-    expect(neighbourFeed.events.map((e) => [e.kind, e.fileId, e.permissionId, e.actor])).toEqual([['GRANT_EXPIRING', file.id, expiring, 'service:expiry-notices']]);
+    expect(neighbourFeed.events.map((e) => [e.kind, e.fileId, e.permissionId, e.actor])).toEqual([
+      ['GRANT_EXPIRING', file.id, expiring, 'service:expiry-notices'],
+    ]);
     expect(outsiderFeed.events).toEqual([]);
     expect((await pullAll(neighbourMember, before)).events.map(brief)).toEqual(neighbourFeed.events.map(brief));
     const ownerEvents = (await pullAll(await a.tokenFor(owner, ['MEMBER']))).events;

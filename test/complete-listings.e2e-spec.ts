@@ -100,7 +100,7 @@ const AUDIENCE = `query ($file: ID!, $action: Action!, $first: Int, $after: Stri
 }`;
 const COUNTS = `query ($code: String!) { accessCounts(departmentCode: $code) { department { code } discover read exchange } }`;
 
-describe("who can see this file, and what a department can see", () => {
+describe('who can see this file, and what a department can see', () => {
   it('lists the departments that may read an INTERNAL file, each with its reason, paged by code', async () => {
     const token = await api.tokenFor(owner);
     const first: any = await api.gql(token, AUDIENCE, { file: quietFile.id, action: 'READ', first: 1 });
@@ -111,9 +111,16 @@ describe("who can see this file, and what a department can see", () => {
     expect(all.data.fileAudience.totalCount).toBe(members.length);
     expect(members.map((m: any) => m.department.code)).toEqual([...members.map((m: any) => m.department.code)].sort());
     expect(members.find((m: any) => m.department.code === 'cl-health').reasons.join()).toMatch(/owner: cl-health owns the file/);
-    expect(members.find((m: any) => m.department.code === 'cl-civil').reasons.join()).toMatch(/default: departments of cl-east read its INTERNAL files/);
+    expect(members.find((m: any) => m.department.code === 'cl-civil').reasons.join()).toMatch(
+      /default: departments of cl-east read its INTERNAL files/,
+    );
     expect(members.some((m: any) => m.department.code === 'cl-far')).toBe(false);
-    const next: any = await api.gql(token, AUDIENCE, { file: quietFile.id, action: 'READ', first: 1, after: first.data.fileAudience.pageInfo.endCursor });
+    const next: any = await api.gql(token, AUDIENCE, {
+      file: quietFile.id,
+      action: 'READ',
+      first: 1,
+      after: first.data.fileAudience.pageInfo.endCursor,
+    });
     expect(next.data.fileAudience.edges[0].node.department.code).toBe(members[1].department.code);
     // Only the owner may exchange it: no grant on this file.
     const exchange: any = await api.gql(token, AUDIENCE, { file: quietFile.id, action: 'EXCHANGE' });
@@ -124,11 +131,10 @@ describe("who can see this file, and what a department can see", () => {
     const res: any = await api.gql(await api.tokenFor(owner), AUDIENCE, { file: publicFile.id, action: 'EXCHANGE', first: 10 });
     expect(res.data.fileAudience.edges.map((e: any) => e.node.department.code)).toEqual(['cl-health']);
     const db = await database.dataSource();
-    await db.query(`INSERT INTO permission (district_id, file_id, grantee_department_id, action, purpose, granted_by) VALUES ($1, $2, $3, 'EXCHANGE', 'audience check', 'seed@cl-health')`, [
-      owner.districtId,
-      publicFile.id,
-      outsider.id,
-    ]);
+    await db.query(
+      `INSERT INTO permission (district_id, file_id, grantee_department_id, action, purpose, granted_by) VALUES ($1, $2, $3, 'EXCHANGE', 'audience check', 'seed@cl-health')`,
+      [owner.districtId, publicFile.id, outsider.id],
+    );
     const after: any = await api.gql(await api.tokenFor(owner), AUDIENCE, { file: publicFile.id, action: 'EXCHANGE', first: 10 });
     const far = after.data.fileAudience.edges.find((e: any) => e.node.department.code === 'cl-far');
     expect(far.node.reasons.join()).toMatch(/audience check/);
@@ -172,7 +178,12 @@ const BOUNDED_LISTS: Record<string, string> = {
   'AccessExplanation.permissions': 'the grants one department holds in force on one file',
   'Query.auditPublicKeys': 'the signing keys the service trusts',
   'CheckpointBundle.ledgers': "one signed head per district's ledger",
-  ...Object.fromEntries(['districts', 'owners', 'classifications', 'categories', 'tags'].map((f) => [`FileFacets.${f}`, 'its 50 most frequent values, as the type says'])),
+  ...Object.fromEntries(
+    ['districts', 'owners', 'classifications', 'categories', 'tags'].map((f) => [
+      `FileFacets.${f}`,
+      'its 50 most frequent values, as the type says',
+    ]),
+  ),
 };
 
 describe('the schema', () => {

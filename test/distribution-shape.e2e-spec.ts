@@ -63,7 +63,11 @@ describe('the schema is ready to be distributed by district', () => {
       .filter((c) => DISTRIBUTED.includes(c.table) && c.kind !== 'f' && !c.columns.includes('district_id'))
       .map((c) => `${c.table}.${c.name} (${c.columns.join(', ')})`);
     expect(faults).toEqual([]);
-    for (const table of DISTRIBUTED) expect({ table, hasPrimaryKey: constraints.some((c) => c.table === table && c.kind === 'p') }).toEqual({ table, hasPrimaryKey: true });
+    for (const table of DISTRIBUTED)
+      expect({ table, hasPrimaryKey: constraints.some((c) => c.table === table && c.kind === 'p') }).toEqual({
+        table,
+        hasPrimaryKey: true,
+      });
   });
 
   it('a foreign key between distributed tables joins on district_id, column to column', () => {
@@ -80,12 +84,14 @@ describe('the schema is ready to be distributed by district', () => {
   it('reference tables point at reference tables only; distributed tables at reference tables or their own district', () => {
     const fromReference = constraints.filter((c) => c.kind === 'f' && REFERENCE.includes(c.table) && !REFERENCE.includes(c.referenced!));
     expect(fromReference.map((c) => `${c.table}.${c.name} → ${c.referenced}`)).toEqual([]);
-    const outward = constraints.filter((c) => c.kind === 'f' && DISTRIBUTED.includes(c.table) && !DISTRIBUTED.includes(c.referenced!) && !REFERENCE.includes(c.referenced!));
+    const outward = constraints.filter(
+      (c) => c.kind === 'f' && DISTRIBUTED.includes(c.table) && !DISTRIBUTED.includes(c.referenced!) && !REFERENCE.includes(c.referenced!),
+    );
     expect(outward.map((c) => `${c.table}.${c.name} → ${c.referenced}`)).toEqual([]);
   });
 
   it('the ledger tables reach no other table by key (they can move to a district key on their own)', () => {
-    const crossing = constraints.filter((c) => c.kind === 'f' && (BY_LEDGER.includes(c.table) !== BY_LEDGER.includes(c.referenced!)));
+    const crossing = constraints.filter((c) => c.kind === 'f' && BY_LEDGER.includes(c.table) !== BY_LEDGER.includes(c.referenced!));
     expect(crossing.map((c) => `${c.table}.${c.name} → ${c.referenced}`)).toEqual([]);
   });
 });

@@ -43,7 +43,12 @@ describe('a budget of query cost per department and minute', () => {
     expect((await api.gql(alice, COUNTED_PAGE)).status).toBe(200);
     expect((await api.gql(bob, COUNTED_PAGE)).status).toBe(200);
     api.queries.reset();
-    const refused = await api.app.inject({ method: 'POST', url: '/graphql', headers: { authorization: `Bearer ${alice}` }, payload: { query: COUNTED_PAGE } });
+    const refused = await api.app.inject({
+      method: 'POST',
+      url: '/graphql',
+      headers: { authorization: `Bearer ${alice}` },
+      payload: { query: COUNTED_PAGE },
+    });
     expect(refused.statusCode).toBe(429);
     const retryAfter = Number(refused.headers['retry-after']);
     expect(retryAfter).toBeGreaterThan(0);
@@ -99,7 +104,12 @@ describe('requests in flight per department', () => {
       const second = api.gql(token, exchanges);
       await until(() => share.load(heavy.id).waiting === 1);
 
-      const third = await api.app.inject({ method: 'POST', url: '/graphql', headers: { authorization: `Bearer ${token}` }, payload: { query: '{ me { subject } }' } });
+      const third = await api.app.inject({
+        method: 'POST',
+        url: '/graphql',
+        headers: { authorization: `Bearer ${token}` },
+        payload: { query: '{ me { subject } }' },
+      });
       expect(third.statusCode).toBe(429);
       expect(third.headers['retry-after']).toBe('1');
       expect(third.json().errors[0].extensions.code).toBe('RATE_LIMITED');

@@ -54,9 +54,13 @@ it('a grant through one instance is in force through the other at once, and so i
   expect(granted.errors).toBeUndefined();
   expect((await second.gql(readerToken, ACCESS, { id: file.id })).data).toEqual({ file: { id: file.id, myAccess: ['DISCOVER', 'READ'] } });
 
-  const revoked = await second.gql(await second.tokenFor(owner, ['STEWARD']), `mutation ($id: ID!) { revokePermission(id: $id, reason: "done") { id } }`, {
-    id: granted.data.grantPermission.id,
-  });
+  const revoked = await second.gql(
+    await second.tokenFor(owner, ['STEWARD']),
+    `mutation ($id: ID!) { revokePermission(id: $id, reason: "done") { id } }`,
+    {
+      id: granted.data.grantPermission.id,
+    },
+  );
   expect(revoked.errors).toBeUndefined();
   expect((await first.gql(await first.tokenFor(reader), ACCESS, { id: file.id })).data).toEqual({ file: null });
 });
@@ -78,6 +82,9 @@ it('a file registered through one instance is listed by the other', async () => 
     },
   );
   expect(registered.errors).toBeUndefined();
-  const listed: any = await second.gql(await second.tokenFor(reader), `{ files(first: 5, filter: { search: "Hospital beds by ward" }) { edges { node { id } } } }`);
+  const listed: any = await second.gql(
+    await second.tokenFor(reader),
+    `{ files(first: 5, filter: { search: "Hospital beds by ward" }) { edges { node { id } } } }`,
+  );
   expect(listed.data.files.edges.map((e: any) => e.node.id)).toContain(registered.data.registerFile.id);
 });

@@ -73,7 +73,9 @@ function operationLabel(document: DocumentNode): string {
 
 /** A read: its resolvers take connections one call at a time, outside transactions (see drawConnectionsFrom). */
 const isQuery = (document: DocumentNode): boolean =>
-  document.definitions.some((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && d.operation === OperationTypeNode.QUERY);
+  document.definitions.some(
+    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && d.operation === OperationTypeNode.QUERY,
+  );
 
 /** The real length of every unpaged list of objects, for pricing a query. */
 async function listSizes(directory: DirectoryService): Promise<ListSizes> {
@@ -89,7 +91,12 @@ async function listSizes(directory: DirectoryService): Promise<ListSizes> {
 
 @Module({})
 export class AppModule {
-  static register({ config, database, scheduleCheckpoints = true, announceExpiringGrants = scheduleCheckpoints }: AppOptions): DynamicModule {
+  static register({
+    config,
+    database,
+    scheduleCheckpoints = true,
+    announceExpiringGrants = scheduleCheckpoints,
+  }: AppOptions): DynamicModule {
     // One per service: the GraphQL hooks spend from it, the HTTP hooks hold its turns (bootstrap).
     const fairShare = new FairShare(config.fairShare);
     return {

@@ -29,7 +29,9 @@ function createLogger(level: string, pretty: boolean, destination?: DestinationS
     level,
     // Never log what a request carries: tokens and records stay out of the logs.
     redact: { paths: ['req.headers.authorization', 'headers.authorization', 'variables', 'records'], remove: true },
-    ...(pretty && !destination ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } } : {}),
+    ...(pretty && !destination
+      ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } }
+      : {}),
   };
   // Buffered: a write per line costs more than the request it describes when a flood is being refused.
   // Up to 4 KiB of the latest lines can be lost if the process is killed outright.
@@ -45,10 +47,12 @@ function checkRequestBody(body: unknown): string | undefined {
   if (!body || typeof body !== 'object' || Array.isArray(body)) return 'the request body must be a JSON object with a "query" string';
   const fields = body as Record<string, unknown>;
   if (typeof fields.query !== 'string') return 'query must be a string holding a GraphQL document';
-  if (fields.variables != null && (typeof fields.variables !== 'object' || Array.isArray(fields.variables))) return 'variables must be a JSON object';
+  if (fields.variables != null && (typeof fields.variables !== 'object' || Array.isArray(fields.variables)))
+    return 'variables must be a JSON object';
   if (fields.operationName != null && typeof fields.operationName !== 'string') return 'operationName must be a string';
   if (fields.extensions === null) delete fields.extensions;
-  else if (fields.extensions !== undefined && (typeof fields.extensions !== 'object' || Array.isArray(fields.extensions))) return 'extensions must be a JSON object';
+  else if (fields.extensions !== undefined && (typeof fields.extensions !== 'object' || Array.isArray(fields.extensions)))
+    return 'extensions must be a JSON object';
   return undefined;
 }
 
@@ -92,7 +96,11 @@ export async function createApp(
 ): Promise<NestFastifyApplication> {
   const { config } = options;
   const quiet = options.logger === false && !options.logDestination;
-  const logger = createLogger(quiet ? 'silent' : config.logLevel, !quiet && process.stdout.isTTY && !config.production, options.logDestination);
+  const logger = createLogger(
+    quiet ? 'silent' : config.logLevel,
+    !quiet && process.stdout.isTTY && !config.production,
+    options.logDestination,
+  );
   const adapter = new FastifyAdapter({
     bodyLimit: REQUEST_BODY_LIMIT_MIB * 1024 * 1024,
     loggerInstance: logger,
@@ -117,7 +125,9 @@ export async function createApp(
     const fault = request.method === 'GET' ? checkRequestBody(searchParams(request.query)) : checkRequestBody(request.body);
     if (fault) {
       request.graphql = { outcome: 'BAD_USER_INPUT' };
-      return reply.code(400).send({ data: null, errors: [{ message: fault, extensions: { code: 'BAD_USER_INPUT', requestId: request.id } }] });
+      return reply
+        .code(400)
+        .send({ data: null, errors: [{ message: fault, extensions: { code: 'BAD_USER_INPUT', requestId: request.id } }] });
     }
   });
   // One line per request: who, what, how long, and the outcome code; never the token or the data.
@@ -145,10 +155,13 @@ export async function createApp(
     keyGenerator: (request: FastifyRequest) => (request.claims ? `dept:${request.claims.departmentCode}` : `ip:${request.ip}`),
     // Thrown into the GraphQL driver's error path, where the formatter gives it its code and status.
     errorResponseBuilder: (_request, context) =>
-      Object.assign(new Error(`too many requests from your department (over ${context.max} a minute); retry in ${Math.ceil(context.ttl / 1000)} s`), {
-        statusCode: context.statusCode,
-        code: 'RATE_LIMITED',
-      }),
+      Object.assign(
+        new Error(`too many requests from your department (over ${context.max} a minute); retry in ${Math.ceil(context.ttl / 1000)} s`),
+        {
+          statusCode: context.statusCode,
+          code: 'RATE_LIMITED',
+        },
+      ),
   });
   resolveCaller(fastify, { directory: app.get(DirectoryService), access: app.get(AccessService) }, GRAPHQL_PATH);
   holdFairShare(fastify, app.get(FairShare), GRAPHQL_PATH);

@@ -16,7 +16,13 @@ export function memberPolicy(department: DepartmentRef, grants: GrantFacts[], at
 // Stand-ins for "the department of the row", which no real id or code can equal (NUL never passes the edge).
 const ANY_DEPARTMENT_ID = '\u0000department.id';
 const ANY_DISTRICT_ID = '\u0000department.district_id';
-const ANY_DEPARTMENT: DepartmentRef = { id: ANY_DEPARTMENT_ID, code: 'the department', name: '', districtId: ANY_DISTRICT_ID, districtCode: 'its district' };
+const ANY_DEPARTMENT: DepartmentRef = {
+  id: ANY_DEPARTMENT_ID,
+  code: 'the department',
+  name: '',
+  districtId: ANY_DISTRICT_ID,
+  districtCode: 'its district',
+};
 
 /**
  * The departments `d` whose members may `action` the file `f` at :aud_at, as
@@ -26,7 +32,11 @@ const ANY_DEPARTMENT: DepartmentRef = { id: ANY_DEPARTMENT_ID, code: 'the depart
  * covering it. Members act as data users, so a grant gives all it says.
  */
 export function audienceCondition(action: Action, at: Date): SqlFragment {
-  const ast = rulesToAST(buildAbility(defaultRules({ subject: 'members', roles: ['MEMBER'], department: ANY_DEPARTMENT })), action, 'DataFile') as ConditionNode | null;
+  const ast = rulesToAST(
+    buildAbility(defaultRules({ subject: 'members', roles: ['MEMBER'], department: ANY_DEPARTMENT })),
+    action,
+    'DataFile',
+  ) as ConditionNode | null;
   const defaults = conditionToSql(
     ast,
     {
@@ -81,7 +91,12 @@ export class AudienceRepository {
   async filesByAction(policy: AccessPolicy): Promise<Record<Action, number>> {
     const counts = ACTIONS.map((action) => {
       const condition = policy.fileCondition('f', action);
-      return this.db.manager.createQueryBuilder().from('data_file', 'f').where(condition.sql, condition.params).select('count(*)::int', 'n').getRawOne<{ n: number }>();
+      return this.db.manager
+        .createQueryBuilder()
+        .from('data_file', 'f')
+        .where(condition.sql, condition.params)
+        .select('count(*)::int', 'n')
+        .getRawOne<{ n: number }>();
     });
     const [discover, read, exchange] = await Promise.all(counts);
     return { DISCOVER: discover!.n, READ: read!.n, EXCHANGE: exchange!.n };

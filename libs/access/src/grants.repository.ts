@@ -33,7 +33,8 @@ export const toGrantFacts = (r: GrantRow): GrantFacts => ({
  * A grant row of `p` in force at the instant :at, from the grant history:
  * started, not expired, and not revoked at or before it.
  */
-export const GRANT_IN_FORCE_AT_SQL = 'p.valid_from <= :at AND (p.expires_at IS NULL OR p.expires_at > :at) AND (p.revoked_at IS NULL OR p.revoked_at > :at)';
+export const GRANT_IN_FORCE_AT_SQL =
+  'p.valid_from <= :at AND (p.expires_at IS NULL OR p.expires_at > :at) AND (p.revoked_at IS NULL OR p.revoked_at > :at)';
 
 /** The grants a department holds at an instant. */
 export async function grantsHeldAt(db: EntityManager, departmentId: string, at: Date): Promise<GrantFacts[]> {
@@ -41,12 +42,18 @@ export async function grantsHeldAt(db: EntityManager, departmentId: string, at: 
 }
 
 /** The grants each of these departments holds at an instant, in one query. */
-export async function grantsHeldByEachAt(db: EntityManager, departmentIds: readonly string[], at: Date): Promise<Map<string, GrantFacts[]>> {
+export async function grantsHeldByEachAt(
+  db: EntityManager,
+  departmentIds: readonly string[],
+  at: Date,
+): Promise<Map<string, GrantFacts[]>> {
   const held = new Map<string, GrantFacts[]>(departmentIds.map((id) => [id, []]));
   if (departmentIds.length === 0) return held;
   const rows = await db
     .createQueryBuilder()
-    .select('p.id, p.district_id, p.file_id, p.scope_category, p.scope_max_classification, p.action, p.fields, p.purpose, p.granted_by, p.valid_from, p.expires_at')
+    .select(
+      'p.id, p.district_id, p.file_id, p.scope_category, p.scope_max_classification, p.action, p.fields, p.purpose, p.granted_by, p.valid_from, p.expires_at',
+    )
     .addSelect('p.grantee_department_id', 'grantee')
     .from('permission', 'p')
     .where('p.grantee_department_id = ANY(:departments)', { departments: [...departmentIds] })
@@ -61,7 +68,11 @@ export async function grantsHeldByEachAt(db: EntityManager, departmentIds: reado
  * for the change feed, which tells a department of changes made while it held
  * a grant. Keyed by the instant's epoch milliseconds.
  */
-export async function grantsHeldAtEach(db: EntityManager, departmentId: string, instants: readonly Date[]): Promise<Map<number, GrantFacts[]>> {
+export async function grantsHeldAtEach(
+  db: EntityManager,
+  departmentId: string,
+  instants: readonly Date[],
+): Promise<Map<number, GrantFacts[]>> {
   const held = new Map<number, GrantFacts[]>(instants.map((t) => [t.getTime(), []]));
   if (instants.length === 0) return held;
   const rows = await db.query<(GrantRow & { held_at: Date })[]>(
@@ -81,7 +92,9 @@ export async function grantsHeldByEach(db: EntityManager, departmentIds: readonl
   if (departmentIds.length === 0) return held;
   const rows = await db
     .createQueryBuilder()
-    .select('p.grantee_department_id AS grantee, p.id, p.district_id, p.file_id, p.scope_category, p.scope_max_classification, p.action, p.fields, p.purpose, p.granted_by, p.valid_from, p.expires_at')
+    .select(
+      'p.grantee_department_id AS grantee, p.id, p.district_id, p.file_id, p.scope_category, p.scope_max_classification, p.action, p.fields, p.purpose, p.granted_by, p.valid_from, p.expires_at',
+    )
     .from('permission', 'p')
     .where('p.grantee_department_id IN (:...departments)', { departments: [...held.keys()] })
     .andWhere(GRANT_IN_FORCE_AT_SQL, { at })

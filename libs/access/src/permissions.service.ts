@@ -95,9 +95,11 @@ export class PermissionsService {
     pending?: AuditEvent[],
   ): Promise<GrantOutcome> {
     const file = await this.visibleFile(caller, input.fileId, tx);
-    if (!caller.may('grant', file)) throw forbidden('only a steward of the owning department or an administrator of its district grants on this file');
+    if (!caller.may('grant', file))
+      throw forbidden('only a steward of the owning department or an administrator of its district grants on this file');
     const grantee = await this.grantee(input.granteeDepartmentCode, tx);
-    if (grantee.id === file.ownerDepartmentId) throw badInput('the owning department already has every right on its files; grant to another department');
+    if (grantee.id === file.ownerDepartmentId)
+      throw badInput('the owning department already has every right on its files; grant to another department');
     if (!caller.may('grant', { ...file, granteeDepartmentId: grantee.id })) throw forbidden(SELF_GRANT);
     let fields: string[] | null = null;
     if (input.fields) {
@@ -128,8 +130,10 @@ export class PermissionsService {
   async grantScope(caller: AccessPolicy, input: ScopeGrantInput): Promise<GrantOutcome> {
     const district = await this.repository.districtByCode(input.districtCode);
     if (!district) throw badInput(`no district "${input.districtCode}"`);
-    if (!caller.mayGrantScope(district.id)) throw forbidden('only administrators of the district, or platform administrators, grant by scope');
-    if (!(CLASSIFICATIONS as readonly string[]).includes(input.maxClassification)) throw badInput(`unknown classification ${input.maxClassification}`);
+    if (!caller.mayGrantScope(district.id))
+      throw forbidden('only administrators of the district, or platform administrators, grant by scope');
+    if (!(CLASSIFICATIONS as readonly string[]).includes(input.maxClassification))
+      throw badInput(`unknown classification ${input.maxClassification}`);
     const category = input.category.trim();
     if (!category) throw badInput('category must not be empty');
     const grantee = await this.grantee(input.granteeDepartmentCode);
@@ -171,10 +175,13 @@ export class PermissionsService {
     let id: string;
     let extended = false;
     if (same) {
-      const longer = permission.expiresAt === null ? same.expiresAt !== null : same.expiresAt !== null && permission.expiresAt > same.expiresAt;
+      const longer =
+        permission.expiresAt === null ? same.expiresAt !== null : same.expiresAt !== null && permission.expiresAt > same.expiresAt;
       if (!longer && onSame === 'reuse') return { permission: same, extended: false };
       if (!longer) {
-        throw conflict(`grant ${same.id} already gives this${same.expiresAt ? ` until ${same.expiresAt.toISOString()}` : ''}; revoke it or grant with a later expiry`);
+        throw conflict(
+          `grant ${same.id} already gives this${same.expiresAt ? ` until ${same.expiresAt.toISOString()}` : ''}; revoke it or grant with a later expiry`,
+        );
       }
       await this.repository.extend(tx, same.id, permission.expiresAt);
       id = same.id;
@@ -214,7 +221,7 @@ export class PermissionsService {
       const authorized = permission.fileId
         ? caller.may('grant', { districtId: permission.districtId, ownerDepartmentId: permission.ownerDepartmentId ?? '' })
         : caller.mayGrantScope(permission.districtId);
-      if (!authorized) throw forbidden('only the owning department\'s stewards or the district\'s administrators revoke this grant');
+      if (!authorized) throw forbidden("only the owning department's stewards or the district's administrators revoke this grant");
       if (!(await this.repository.revoke(tx, permission.id, actorName(caller.actor), why))) {
         throw conflict(`permission ${id} was already revoked at ${permission.revokedAt?.toISOString()} by ${permission.revokedBy}`);
       }
@@ -243,7 +250,12 @@ export class PermissionsService {
    * district for admins, everything for auditors), with the exact count of all
    * that match: no list is cut.
    */
-  async list(caller: AccessPolicy, filter: PermissionFilter, first: number, after: string | null): Promise<Page<PermissionRow> & { totalCount: number }> {
+  async list(
+    caller: AccessPolicy,
+    filter: PermissionFilter,
+    first: number,
+    after: string | null,
+  ): Promise<Page<PermissionRow> & { totalCount: number }> {
     checkPageSize(first);
     if (filter.fileId) await this.visibleFile(caller, filter.fileId);
     let granteeId: string | null = null;
@@ -255,7 +267,10 @@ export class PermissionsService {
     const activeAt = filter.asOf ?? (filter.includeInactive ? null : new Date());
     const query = { fileId: filter.fileId, granteeDepartmentId: granteeId, activeAt };
     const visible = caller.grantVisibility();
-    const [page, totalCount] = await Promise.all([this.repository.list(visible, query, first, after), this.repository.count(visible, query)]);
+    const [page, totalCount] = await Promise.all([
+      this.repository.list(visible, query, first, after),
+      this.repository.count(visible, query),
+    ]);
     return { ...page, totalCount };
   }
 
@@ -278,7 +293,9 @@ export class PermissionsService {
     const subject = memberPolicy(department, await grantsHeldAt(this.db.manager, department.id, at), at);
     const explained = subject.explain(file);
     const allowed = explained.filter((e) => e.reasons.length > 0).map((e) => e.action);
-    const reasons = explained.map((e) => (e.reasons.length ? `${e.action}: ${e.reasons.join('; ')}` : `${e.action}: denied, no default rule or active grant gives it`));
+    const reasons = explained.map((e) =>
+      e.reasons.length ? `${e.action}: ${e.reasons.join('; ')}` : `${e.action}: denied, no default rule or active grant gives it`,
+    );
     const grantIds = [...new Set(explained.flatMap((e) => e.grants.map((g) => g.id)))];
     return { allowed, reasons, permissions: grantIds.length ? await this.repository.byIds(grantIds) : [] };
   }
@@ -290,14 +307,24 @@ export class PermissionsService {
   async audience(caller: AccessPolicy, fileId: string, action: Action, first: number, after: string | null, asOf: Date | null = null) {
     checkPageSize(first);
     const file = await this.visibleFile(caller, fileId);
-    if (!this.mayInspectAccess(caller, file)) throw forbidden("only the owning department, administrators who may grant on the file and auditors see a file's audience");
+    if (!this.mayInspectAccess(caller, file))
+      throw forbidden("only the owning department, administrators who may grant on the file and auditors see a file's audience");
     const at = asOf ?? new Date();
     const condition = audienceCondition(action, at);
-    const [page, totalCount] = await Promise.all([this.audiences.page(file.id, condition, first, after), this.audiences.count(file.id, condition)]);
+    const [page, totalCount] = await Promise.all([
+      this.audiences.page(file.id, condition, first, after),
+      this.audiences.count(file.id, condition),
+    ]);
     // The reasons are CASL's, for the departments of this page only (their grants in one query).
-    const held = await grantsHeldByEachAt(this.db.manager, page.items.map((i) => i.node.id), at);
+    const held = await grantsHeldByEachAt(
+      this.db.manager,
+      page.items.map((i) => i.node.id),
+      at,
+    );
     const items = page.items.map(({ cursor, node: department }) => {
-      const explained = memberPolicy(department, held.get(department.id) ?? [], at).explain(file).find((e) => e.action === action)!;
+      const explained = memberPolicy(department, held.get(department.id) ?? [], at)
+        .explain(file)
+        .find((e) => e.action === action)!;
       return { cursor, node: { department, reasons: explained.reasons } };
     });
     return { ...page, items, totalCount };
@@ -311,7 +338,8 @@ export class PermissionsService {
   async accessCounts(caller: AccessPolicy, departmentCode: string, asOf: Date | null = null) {
     const department = await this.repository.departmentByCode(departmentCode);
     if (!department) throw badInput(`no department "${departmentCode}"`);
-    const asking = department.id === caller.actor.department.id || caller.mayGrantScope(department.districtId) || caller.mayReadWholeLedgers();
+    const asking =
+      department.id === caller.actor.department.id || caller.mayGrantScope(department.districtId) || caller.mayReadWholeLedgers();
     if (!asking) throw forbidden("only the department itself, its district's administrators and auditors see what it may access");
     const at = asOf ?? new Date();
     const files = await this.audiences.filesByAction(memberPolicy(department, await grantsHeldAt(this.db.manager, department.id, at), at));
@@ -323,7 +351,6 @@ function highestAction(actions: Action[]): Action {
   if (!actions?.length) throw badInput('actions must name at least one of DISCOVER, READ, EXCHANGE');
   return actions.reduce((a, b) => (ACTIONS.indexOf(b) > ACTIONS.indexOf(a) ? b : a));
 }
-
 
 function checkExpiry(expiresAt: Date | null | undefined): Date | null {
   if (!expiresAt) return null;

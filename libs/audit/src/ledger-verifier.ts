@@ -116,7 +116,10 @@ export class LedgerVerifier {
     const checked = Math.max(this.chain.checked, this.joined);
     if (!this.fault && this.pending.length) {
       const lost = this.pending[this.pending.length - 1];
-      this.fault = { seq: checked + 1, reason: `truncated: a checkpoint signed at ${lost.signedAt} covers ${lost.size} entries, the ledger now has ${checked}` };
+      this.fault = {
+        seq: checked + 1,
+        reason: `truncated: a checkpoint signed at ${lost.signedAt} covers ${lost.size} entries, the ledger now has ${checked}`,
+      };
     }
     return {
       ledger: this.ledger,

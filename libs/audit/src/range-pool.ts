@@ -15,7 +15,12 @@ function workerScript(): { url: URL; execArgv: string[] } {
  * database at `url`; results come back in the order of `jobs`. Progress is
  * the sum of what every range has checked.
  */
-export async function runRanges(url: string, jobs: RangeJob[], workers: number, onProgress?: (checked: number) => void): Promise<RangeResult[]> {
+export async function runRanges(
+  url: string,
+  jobs: RangeJob[],
+  workers: number,
+  onProgress?: (checked: number) => void,
+): Promise<RangeResult[]> {
   const results = new Array<RangeResult>(jobs.length);
   const progress = new Array<number>(jobs.length).fill(0);
   let nextJob = 0;

@@ -77,7 +77,13 @@ export class EventsService {
    * Reads feed entries after `position` (advancing it) until `wanted` events
    * for the caller are found, the log ends, or `budget` entries were read.
    */
-  private async scan(caller: AccessPolicy, position: Map<string, number>, stream: FeedStream, wanted: number, budget: number): Promise<Scan> {
+  private async scan(
+    caller: AccessPolicy,
+    position: Map<string, number>,
+    stream: FeedStream,
+    wanted: number,
+    budget: number,
+  ): Promise<Scan> {
     const events: FeedEvent[] = [];
     let read = 0;
     // Read before the entries: everything up to these was committed before the scan's first statement,
@@ -89,7 +95,10 @@ export class EventsService {
     };
     for (;;) {
       const entries = await this.audit.entriesAfter(position, FEED_ACTION_NAMES, Math.min(SCAN_BATCH, budget - read));
-      const told = await this.told(caller, (await this.candidates.of(entries)).filter((c) => carries(stream, c.event.kind)));
+      const told = await this.told(
+        caller,
+        (await this.candidates.of(entries)).filter((c) => carries(stream, c.event.kind)),
+      );
       const byPosition = new Map(told.map((c) => [`${c.event.ledger}/${c.event.seq}`, c]));
       for (const { ledger, seq } of entries) {
         if (events.length === wanted) return { events, exhausted: false };
@@ -110,7 +119,9 @@ export class EventsService {
     const past = verdicts.filter(({ v }) => v === 'if it held a grant then').map(({ c }) => c.event.occurredAt);
     const then = past.length ? await this.access.policiesAt(caller.actor, past) : new Map<number, AccessPolicy>();
     return verdicts
-      .filter(({ c, v }) => v === 'told' || (v === 'if it held a grant then' && holdsReadGrant(then.get(c.event.occurredAt.getTime())!, c.file!)))
+      .filter(
+        ({ c, v }) => v === 'told' || (v === 'if it held a grant then' && holdsReadGrant(then.get(c.event.occurredAt.getTime())!, c.file!)),
+      )
       .map(({ c }) => c);
   }
 
@@ -144,7 +155,12 @@ export class EventsService {
     };
   }
 
-  private async *follow(actor: Actor, stream: FeedStream, start: Map<string, number> | null, inbox: Inbox<LedgerBatch>): AsyncGenerator<FeedEvent, undefined> {
+  private async *follow(
+    actor: Actor,
+    stream: FeedStream,
+    start: Map<string, number> | null,
+    inbox: Inbox<LedgerBatch>,
+  ): AsyncGenerator<FeedEvent, undefined> {
     await this.listener.attach(inbox);
     try {
       const position = start ?? new Map((await this.audit.ledgerSizes()).map((l) => [l.ledger, l.size]));

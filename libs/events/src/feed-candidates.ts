@@ -41,10 +41,13 @@ export class FeedCandidates {
     const grantById = new Map(grants.map((g) => [g.id, g]));
     const exchangeById = new Map(exchanges.flatMap((x) => (x ? [[x.id, x] as const] : [])));
     const fileIdOf = (e: AuditEntryData): string | null =>
-      e.subjectType === 'DataFile' ? e.subjectId
-      : e.subjectType === 'Permission' ? (grantById.get(e.subjectId)?.fileId ?? null)
-      : e.subjectType === 'Exchange' ? (exchangeById.get(e.subjectId)?.fileId ?? null)
-      : null;
+      e.subjectType === 'DataFile'
+        ? e.subjectId
+        : e.subjectType === 'Permission'
+          ? (grantById.get(e.subjectId)?.fileId ?? null)
+          : e.subjectType === 'Exchange'
+            ? (exchangeById.get(e.subjectId)?.fileId ?? null)
+            : null;
     const fileIds = [...new Set(feed.map(fileIdOf).filter((id): id is string => id !== null))];
     const files = new Map<string, FileFacts>((fileIds.length ? await this.directory.filesByIds(fileIds) : []).map((f) => [f.id, f]));
     return feed.map((e) => {
@@ -67,7 +70,9 @@ export class FeedCandidates {
         },
         file: fileId ? (files.get(fileId) ?? null) : null,
         granteeDepartmentId: grant?.granteeDepartmentId ?? null,
-        exchangeParties: exchange ? { requesterDepartmentId: exchange.requesterDepartmentId, ownerDepartmentId: exchange.ownerDepartmentId } : null,
+        exchangeParties: exchange
+          ? { requesterDepartmentId: exchange.requesterDepartmentId, ownerDepartmentId: exchange.ownerDepartmentId }
+          : null,
       };
     });
   }

@@ -28,7 +28,8 @@ export const FEED_ACTIONS: Readonly<Record<string, FeedEventKind>> = {
 };
 export const FEED_ACTION_NAMES = Object.keys(FEED_ACTIONS);
 
-export const isExchangeKind = (kind: FeedEventKind): kind is ExchangeEventKind => (EXCHANGE_EVENT_KINDS as readonly string[]).includes(kind);
+export const isExchangeKind = (kind: FeedEventKind): kind is ExchangeEventKind =>
+  (EXCHANGE_EVENT_KINDS as readonly string[]).includes(kind);
 
 /** One event as a client receives it: the audit entry it comes from (ledger, seq) and where to resume after it. */
 export interface FeedEvent {

@@ -26,7 +26,9 @@ export function verdict(now: AccessPolicy, candidate: Candidate): Verdict {
   const { event, file } = candidate;
   if (isExchangeKind(event.kind)) {
     const parties = candidate.exchangeParties;
-    return parties !== null && (parties.requesterDepartmentId === department || parties.ownerDepartmentId === department) ? 'told' : 'not told';
+    return parties !== null && (parties.requesterDepartmentId === department || parties.ownerDepartmentId === department)
+      ? 'told'
+      : 'not told';
   }
   if (event.kind === 'GRANT_REVOKED' || event.kind === 'GRANT_EXPIRING') {
     const heldIt = candidate.granteeDepartmentId === department;

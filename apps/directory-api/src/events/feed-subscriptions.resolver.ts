@@ -9,8 +9,11 @@ import type { SubscriptionContext } from './subscription-auth.js';
 
 /** A failure inside a stream leaves as a coded error, never with a stack or SQL (as the error formatter does for requests). */
 function coded(error: unknown, logger: Logger): GraphQLError {
-  const formatted = formatError(new GraphQLError(error instanceof Error ? error.message : String(error), { originalError: error instanceof Error ? error : undefined }));
-  if (formatted.extensions?.code === 'INTERNAL_SERVER_ERROR') logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  const formatted = formatError(
+    new GraphQLError(error instanceof Error ? error.message : String(error), { originalError: error instanceof Error ? error : undefined }),
+  );
+  if (formatted.extensions?.code === 'INTERNAL_SERVER_ERROR')
+    logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
   return new GraphQLError(formatted.message, { extensions: formatted.extensions });
 }
 
@@ -24,7 +27,12 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * The service's stream as a subscription sees it: failures as coded errors,
  * and an end, with UNAUTHENTICATED, when the connection's token expires.
  */
-function guarded(events: AsyncIterableIterator<FeedEvent>, logger: Logger, expiresAt: number, onEnd: () => void): AsyncIterableIterator<FeedEvent> {
+function guarded(
+  events: AsyncIterableIterator<FeedEvent>,
+  logger: Logger,
+  expiresAt: number,
+  onEnd: () => void,
+): AsyncIterableIterator<FeedEvent> {
   let timer: NodeJS.Timeout | undefined;
   let ended = false;
   const end = () => {
@@ -79,9 +87,12 @@ export class FeedSubscriptionsResolver {
       const department = context.subscriber.department.id;
       const held = this.open.get(department) ?? 0;
       if (held >= MAX_SUBSCRIPTIONS_PER_DEPARTMENT) {
-        throw new GraphQLError(`your department holds ${MAX_SUBSCRIPTIONS_PER_DEPARTMENT} subscriptions on this server, the most it may; close one first`, {
-          extensions: { code: 'RATE_LIMITED' },
-        });
+        throw new GraphQLError(
+          `your department holds ${MAX_SUBSCRIPTIONS_PER_DEPARTMENT} subscriptions on this server, the most it may; close one first`,
+          {
+            extensions: { code: 'RATE_LIMITED' },
+          },
+        );
       }
       const events = this.feed.subscribe(context.subscriber, stream, after ?? null);
       this.open.set(department, held + 1);
@@ -97,7 +108,8 @@ export class FeedSubscriptionsResolver {
   }
 
   @Subscription(() => FeedEventModel, {
-    description: 'new versions, schema changes, revoked and expiring grants of the files your department owns or holds a READ or EXCHANGE grant on',
+    description:
+      'new versions, schema changes, revoked and expiring grants of the files your department owns or holds a READ or EXCHANGE grant on',
     resolve: (event: FeedEvent) => event,
   })
   fileEvents(@Context() context: SubscriptionContext, @Args() { after }: SubscribeArgs) {
@@ -105,7 +117,7 @@ export class FeedSubscriptionsResolver {
   }
 
   @Subscription(() => FeedEventModel, {
-    description: "each step of the exchanges your department requested or owns the file of",
+    description: 'each step of the exchanges your department requested or owns the file of',
     resolve: (event: FeedEvent) => event,
   })
   exchangeEvents(@Context() context: SubscriptionContext, @Args() { after }: SubscribeArgs) {

@@ -228,4 +228,3 @@ export function holdFairShare(fastify: FastifyInstance, share: FairShare, path: 
     done(null, payload);
   });
 }
-

@@ -16,7 +16,8 @@ export class PermissionModel {
   @Field(() => DateTimeScalar, { nullable: true }) revokedAt!: Date | null;
   @Field(() => String, { nullable: true }) revokedBy!: string | null;
   @Field(() => String, { nullable: true }) revokeReason!: string | null;
-  @Field(() => String, { nullable: true, description: 'for a scope grant: the category of the district it covers' }) scopeCategory!: string | null;
+  @Field(() => String, { nullable: true, description: 'for a scope grant: the category of the district it covers' }) scopeCategory!:
+    string | null;
   @Field(() => Classification, { nullable: true, description: 'for a scope grant: the highest classification it covers' })
   scopeMaxClassification!: ClassificationName | null;
   @Field(() => String, { description: 'the district of the file or scope' }) districtCode!: string;
@@ -78,7 +79,8 @@ export class AccessExplanationModel {
 @ObjectType('FileAudienceMember')
 export class FileAudienceMemberModel {
   @Field(() => DepartmentModel) department!: DepartmentModel;
-  @Field(() => [String], { description: 'the default rules and grants that give the action, as explainAccess words them' }) reasons!: string[];
+  @Field(() => [String], { description: 'the default rules and grants that give the action, as explainAccess words them' })
+  reasons!: string[];
 }
 
 export const FileAudienceConnectionModel = connectionOf(FileAudienceMemberModel, 'FileAudience', { totalCount: true });
@@ -87,7 +89,8 @@ export const FileAudienceConnectionModel = connectionOf(FileAudienceMemberModel,
 export class FileAudienceArgs {
   @Field(() => ID) fileId!: string;
   @Field(() => Action) action!: ActionName;
-  @Field(() => DateTimeScalar, { nullable: true, description: 'the audience at that instant, from the grant history; now when absent' }) asOf?: Date | null;
+  @Field(() => DateTimeScalar, { nullable: true, description: 'the audience at that instant, from the grant history; now when absent' })
+  asOf?: Date | null;
   @Field(() => Int, { nullable: true, defaultValue: 50 }) first?: number;
   @Field(() => String, { nullable: true }) after?: string | null;
 }

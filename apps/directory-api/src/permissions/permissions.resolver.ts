@@ -26,22 +26,29 @@ export class PermissionsResolver {
   constructor(private readonly grants: PermissionsService) {}
 
   @Query(() => PermissionConnectionModel, {
-    description: 'the grants you may see, newest first, paged; totalCount counts every match. asOf: the grants that were active at that instant, from the grant history',
+    description:
+      'the grants you may see, newest first, paged; totalCount counts every match. asOf: the grants that were active at that instant, from the grant history',
   })
-  async permissions(@Caller() caller: AccessPolicy, @Args() { first, after, ...filter }: PermissionsArgs): Promise<Connection<PermissionRow>> {
+  async permissions(
+    @Caller() caller: AccessPolicy,
+    @Args() { first, after, ...filter }: PermissionsArgs,
+  ): Promise<Connection<PermissionRow>> {
     const page = await this.grants.list(caller, filter, first ?? 50, after ?? null);
     return toConnection(page, page.totalCount);
   }
 
   @Query(() => FileAudienceConnectionModel, {
-    description: "every department whose members may take the action on the file, by a default rule or a grant, with the reasons; by department code, paged, counted. For the owner's side, administrators who may grant on it, auditors",
+    description:
+      "every department whose members may take the action on the file, by a default rule or a grant, with the reasons; by department code, paged, counted. For the owner's side, administrators who may grant on it, auditors",
   })
   async fileAudience(@Caller() caller: AccessPolicy, @Args() { fileId, action, asOf, first, after }: FileAudienceArgs) {
     const page = await this.grants.audience(caller, fileId, action, first ?? 50, after ?? null, asOf ?? null);
     return toConnection(page, page.totalCount);
   }
 
-  @Query(() => AccessCountsModel, { description: "how many files a department's members may discover, read and exchange: the mirror of fileAudience" })
+  @Query(() => AccessCountsModel, {
+    description: "how many files a department's members may discover, read and exchange: the mirror of fileAudience",
+  })
   accessCounts(@Caller() caller: AccessPolicy, @Args() { departmentCode, asOf }: AccessCountsArgs) {
     return this.grants.accessCounts(caller, departmentCode, asOf ?? null);
   }
@@ -56,7 +63,9 @@ export class PermissionsResolver {
     return (await this.grants.grant(caller, input)).permission;
   }
 
-  @Mutation(() => PermissionModel, { description: 'district and platform administrators grant a category of a district up to a classification' })
+  @Mutation(() => PermissionModel, {
+    description: 'district and platform administrators grant a category of a district up to a classification',
+  })
   async grantScopePermission(@Caller() caller: AccessPolicy, @Args('input') input: GrantScopePermissionInput) {
     return (await this.grants.grantScope(caller, input)).permission;
   }

@@ -12,24 +12,96 @@ type Mix = [classification: 'PUBLIC' | 'INTERNAL' | 'RESTRICTED' | 'CONFIDENTIAL
  */
 const PROFILES: Record<string, { weight: number; mix?: Mix; crossDistrict?: number }> = {
   chaoyang: { weight: 1.7, crossDistrict: 0.4 },
-  haidian: { weight: 1.6, mix: [['PUBLIC', 20], ['INTERNAL', 40], ['RESTRICTED', 28], ['CONFIDENTIAL', 12]], crossDistrict: 0.4 },
+  haidian: {
+    weight: 1.6,
+    mix: [
+      ['PUBLIC', 20],
+      ['INTERNAL', 40],
+      ['RESTRICTED', 28],
+      ['CONFIDENTIAL', 12],
+    ],
+    crossDistrict: 0.4,
+  },
   fengtai: { weight: 1.2 },
   changping: { weight: 1.2 },
   daxing: { weight: 1.1 },
   tongzhou: { weight: 1.1, crossDistrict: 0.45 },
-  xicheng: { weight: 0.9, mix: [['PUBLIC', 18], ['INTERNAL', 42], ['RESTRICTED', 28], ['CONFIDENTIAL', 12]], crossDistrict: 0.45 },
-  dongcheng: { weight: 0.9, mix: [['PUBLIC', 18], ['INTERNAL', 42], ['RESTRICTED', 28], ['CONFIDENTIAL', 12]], crossDistrict: 0.45 },
+  xicheng: {
+    weight: 0.9,
+    mix: [
+      ['PUBLIC', 18],
+      ['INTERNAL', 42],
+      ['RESTRICTED', 28],
+      ['CONFIDENTIAL', 12],
+    ],
+    crossDistrict: 0.45,
+  },
+  dongcheng: {
+    weight: 0.9,
+    mix: [
+      ['PUBLIC', 18],
+      ['INTERNAL', 42],
+      ['RESTRICTED', 28],
+      ['CONFIDENTIAL', 12],
+    ],
+    crossDistrict: 0.45,
+  },
   shunyi: { weight: 0.9 },
   fangshan: { weight: 0.9 },
   shijingshan: { weight: 0.6 },
-  mentougou: { weight: 0.5, mix: [['PUBLIC', 35], ['INTERNAL', 40], ['RESTRICTED', 18], ['CONFIDENTIAL', 7]] },
-  huairou: { weight: 0.5, mix: [['PUBLIC', 35], ['INTERNAL', 40], ['RESTRICTED', 18], ['CONFIDENTIAL', 7]] },
-  pinggu: { weight: 0.5, mix: [['PUBLIC', 35], ['INTERNAL', 40], ['RESTRICTED', 18], ['CONFIDENTIAL', 7]] },
-  miyun: { weight: 0.5, mix: [['PUBLIC', 32], ['INTERNAL', 42], ['RESTRICTED', 19], ['CONFIDENTIAL', 7]] },
-  yanqing: { weight: 0.4, mix: [['PUBLIC', 35], ['INTERNAL', 40], ['RESTRICTED', 18], ['CONFIDENTIAL', 7]] },
+  mentougou: {
+    weight: 0.5,
+    mix: [
+      ['PUBLIC', 35],
+      ['INTERNAL', 40],
+      ['RESTRICTED', 18],
+      ['CONFIDENTIAL', 7],
+    ],
+  },
+  huairou: {
+    weight: 0.5,
+    mix: [
+      ['PUBLIC', 35],
+      ['INTERNAL', 40],
+      ['RESTRICTED', 18],
+      ['CONFIDENTIAL', 7],
+    ],
+  },
+  pinggu: {
+    weight: 0.5,
+    mix: [
+      ['PUBLIC', 35],
+      ['INTERNAL', 40],
+      ['RESTRICTED', 18],
+      ['CONFIDENTIAL', 7],
+    ],
+  },
+  miyun: {
+    weight: 0.5,
+    mix: [
+      ['PUBLIC', 32],
+      ['INTERNAL', 42],
+      ['RESTRICTED', 19],
+      ['CONFIDENTIAL', 7],
+    ],
+  },
+  yanqing: {
+    weight: 0.4,
+    mix: [
+      ['PUBLIC', 35],
+      ['INTERNAL', 40],
+      ['RESTRICTED', 18],
+      ['CONFIDENTIAL', 7],
+    ],
+  },
 };
 
-const DEFAULT_MIX: Mix = [['PUBLIC', 25], ['INTERNAL', 40], ['RESTRICTED', 25], ['CONFIDENTIAL', 10]];
+const DEFAULT_MIX: Mix = [
+  ['PUBLIC', 25],
+  ['INTERNAL', 40],
+  ['RESTRICTED', 25],
+  ['CONFIDENTIAL', 10],
+];
 /** Share of a district's grants that go to departments of other districts (the rest stay within it). */
 const DEFAULT_CROSS_DISTRICT = 0.3;
 

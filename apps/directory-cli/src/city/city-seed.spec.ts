@@ -67,11 +67,18 @@ describe('the city data set (seed --city)', () => {
   it('loads every district with its files, cross-district grants and audited entries; a second run adds nothing; every ledger verifies', async () => {
     const first = await seedCity(db, { scale: SCALE, jobs: 2 });
     const { perDistrict, crossing } = await census();
-    const plans = planCity(perDistrict.map((d) => d.code), SCALE);
+    const plans = planCity(
+      perDistrict.map((d) => d.code),
+      SCALE,
+    );
     expect(perDistrict.length).toBeGreaterThanOrEqual(17);
     for (const plan of plans) {
       const got = perDistrict.find((d) => d.code === plan.code)!;
-      expect({ code: got.code, files: got.files, grants: got.grants }).toEqual({ code: plan.code, files: plan.files, grants: plan.permissions });
+      expect({ code: got.code, files: got.files, grants: got.grants }).toEqual({
+        code: plan.code,
+        files: plan.files,
+        grants: plan.permissions,
+      });
       // One registration per file, one entry per grant and one more per revoked grant (onboarding went to the platform ledger).
       expect(got.entries).toBe(got.files + got.grants + got.revoked);
     }

@@ -29,11 +29,38 @@ const GRANT_BATCH = 5_000;
 
 const FILE_STAGE = `city_file_stage`;
 const GRANT_STAGE = `city_grant_stage`;
-const FILE_COLUMNS = ['district_id', 'id', 'code', 'title', 'description', 'owner_department_id', 'classification', 'category', 'tags', 'format', 'update_frequency', 'updated_at', 'field_names'];
+const FILE_COLUMNS = [
+  'district_id',
+  'id',
+  'code',
+  'title',
+  'description',
+  'owner_department_id',
+  'classification',
+  'category',
+  'tags',
+  'format',
+  'update_frequency',
+  'updated_at',
+  'field_names',
+];
 const FIELD_COLUMNS = ['district_id', 'file_id', 'position', 'name', 'type', 'sensitive', 'description'];
 const GRANT_COLUMNS = [
-  'district_id', 'id', 'file_id', 'scope_category', 'scope_max_classification', 'grantee_department_id', 'action', 'fields', 'purpose',
-  'valid_from', 'expires_at', 'granted_by', 'revoked_at', 'revoked_by', 'revoke_reason',
+  'district_id',
+  'id',
+  'file_id',
+  'scope_category',
+  'scope_max_classification',
+  'grantee_department_id',
+  'action',
+  'fields',
+  'purpose',
+  'valid_from',
+  'expires_at',
+  'granted_by',
+  'revoked_at',
+  'revoked_by',
+  'revoke_reason',
 ] as const;
 
 /** The open transaction's own connection: COPY must run in it, beside the audit append. */
@@ -66,8 +93,19 @@ async function loadFiles(db: DataSource, plan: DistrictPlan, batch: NewFile[], o
       FILE_STAGE,
       FILE_COLUMNS,
       batch.map((f) => [
-        f.districtId, f.id!, f.code, f.title, f.description, f.ownerDepartmentId, f.classification, f.category, f.tags, f.format,
-        f.updateFrequency, f.updatedAt ?? null, f.fields.map((x) => x.name),
+        f.districtId,
+        f.id!,
+        f.code,
+        f.title,
+        f.description,
+        f.ownerDepartmentId,
+        f.classification,
+        f.category,
+        f.tags,
+        f.format,
+        f.updateFrequency,
+        f.updatedAt ?? null,
+        f.fields.map((x) => x.name),
       ]),
     );
     const inserted = await tx.query<{ id: string }[]>(
@@ -86,7 +124,9 @@ async function loadFiles(db: DataSource, plan: DistrictPlan, batch: NewFile[], o
       client,
       'data_field',
       FIELD_COLUMNS,
-      files.flatMap((f) => f.fields.map((x, position) => [f.districtId, f.id!, position, x.name, x.type, x.sensitive, x.description ?? null])),
+      files.flatMap((f) =>
+        f.fields.map((x, position) => [f.districtId, f.id!, position, x.name, x.type, x.sensitive, x.description ?? null]),
+      ),
     );
     await appendAuditEntries(
       tx,
@@ -111,7 +151,12 @@ async function loadFiles(db: DataSource, plan: DistrictPlan, batch: NewFile[], o
 async function loadGrants(db: DataSource, plan: DistrictPlan, batch: CityGrant[]): Promise<number> {
   return db.transaction(async (tx) => {
     await ensureStages(tx);
-    await copyRows(await connectionOf(tx), GRANT_STAGE, GRANT_COLUMNS, batch.map((g) => GRANT_COLUMNS.map((c) => g[c])));
+    await copyRows(
+      await connectionOf(tx),
+      GRANT_STAGE,
+      GRANT_COLUMNS,
+      batch.map((g) => GRANT_COLUMNS.map((c) => g[c])),
+    );
     const inserted = await tx.query<{ id: string }[]>(
       `INSERT INTO permission (${GRANT_COLUMNS.join(', ')})
        SELECT ${GRANT_COLUMNS.join(', ')} FROM ${GRANT_STAGE}
@@ -122,13 +167,29 @@ async function loadGrants(db: DataSource, plan: DistrictPlan, batch: CityGrant[]
     const events: AuditEvent[] = batch
       .filter((g) => fresh.has(g.id))
       .flatMap((g) => {
-        const common = { ledger: plan.code, actor: g.granted_by, subjectType: 'Permission', subjectId: g.id, parties: [g.owner_code, g.grantee_code] };
+        const common = {
+          ledger: plan.code,
+          actor: g.granted_by,
+          subjectType: 'Permission',
+          subjectId: g.id,
+          parties: [g.owner_code, g.grantee_code],
+        };
         const granted = {
           ...common,
           action: 'permission.granted',
-          payload: { fileId: g.file_id, scope: g.scope_category, action: g.action, fields: g.fields, purpose: g.purpose, expiresAt: g.expires_at, seeded: true },
+          payload: {
+            fileId: g.file_id,
+            scope: g.scope_category,
+            action: g.action,
+            fields: g.fields,
+            purpose: g.purpose,
+            expiresAt: g.expires_at,
+            seeded: true,
+          },
         };
-        return g.revoked_at ? [granted, { ...common, action: 'permission.revoked', payload: { reason: g.revoke_reason, seeded: true } }] : [granted];
+        return g.revoked_at
+          ? [granted, { ...common, action: 'permission.revoked', payload: { reason: g.revoke_reason, seeded: true } }]
+          : [granted];
       });
     await appendAuditEntries(tx, events);
     return inserted.length;

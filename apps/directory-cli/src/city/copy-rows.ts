@@ -44,7 +44,12 @@ function* chunks(rows: Iterable<readonly CopyValue[]>, size = 500): Generator<st
 }
 
 /** Streams rows into `table (columns)` with COPY FROM STDIN on the given connection (and its transaction). */
-export async function copyRows(client: pg.PoolClient, table: string, columns: readonly string[], rows: Iterable<readonly CopyValue[]>): Promise<void> {
+export async function copyRows(
+  client: pg.PoolClient,
+  table: string,
+  columns: readonly string[],
+  rows: Iterable<readonly CopyValue[]>,
+): Promise<void> {
   const sink = client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`));
   await pipeline(Readable.from(chunks(rows)), sink);
 }

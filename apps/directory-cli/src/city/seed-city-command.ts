@@ -26,7 +26,9 @@ export async function seedCityCommand(options: { scale?: string; jobs?: string }
     const result = await seedCity(database.db, settings, (phase, done, total) => progress.update(phase, done, total));
     progress.stop();
     for (const d of result.districts) {
-      console.log(`  ${d.code.padEnd(12)} ${String(d.filesInserted).padStart(7)} of ${String(d.files).padStart(7)} files, ${String(d.grantsInserted).padStart(6)} of ${String(d.grants).padStart(6)} permissions new`);
+      console.log(
+        `  ${d.code.padEnd(12)} ${String(d.filesInserted).padStart(7)} of ${String(d.files).padStart(7)} files, ${String(d.grantsInserted).padStart(6)} of ${String(d.grants).padStart(6)} permissions new`,
+      );
     }
     console.log(
       `city: ${result.filesInserted} of ${result.files} files and ${result.grantsInserted} of ${result.grants} permissions were new ` +
