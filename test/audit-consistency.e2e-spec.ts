@@ -28,7 +28,17 @@ let auditor: string;
 let source: LogSource;
 
 const append = (n: number) =>
-  db.transaction((tx) => appendAuditEntry(tx, { ledger: 'rw', actor: 'test', action: 'test.step', subjectType: 'Test', subjectId: String(n), parties: [dept.code], payload: { n } }));
+  db.transaction((tx) =>
+    appendAuditEntry(tx, {
+      ledger: 'rw',
+      actor: 'test',
+      action: 'test.step',
+      subjectType: 'Test',
+      subjectId: String(n),
+      parties: [dept.code],
+      payload: { n },
+    }),
+  );
 
 async function rewriteFrom(seq: number): Promise<void> {
   await db.transaction(async (tx: EntityManager) => {
@@ -37,9 +47,26 @@ async function rewriteFrom(seq: number): Promise<void> {
     let prev = (await tx.query<{ hash: string }[]>(`SELECT hash FROM audit_entry WHERE ledger = 'rw' AND seq = $1`, [seq - 1]))[0].hash;
     for (const row of rows) {
       const payload = Number(row.seq) === seq ? { n: seq, rewritten: true } : row.payload;
-      const e = { ledger: 'rw', seq: Number(row.seq), occurredAt: row.occurred_at.toISOString(), actor: row.actor, action: row.action, subjectType: row.subject_type, subjectId: row.subject_id, parties: row.parties, payload, prevHash: prev };
+      const e = {
+        ledger: 'rw',
+        seq: Number(row.seq),
+        occurredAt: row.occurred_at.toISOString(),
+        actor: row.actor,
+        action: row.action,
+        subjectType: row.subject_type,
+        subjectId: row.subject_id,
+        parties: row.parties,
+        payload,
+        prevHash: prev,
+      };
       const hash = entryHash(e);
-      await tx.query(`UPDATE audit_entry SET payload = $3, prev_hash = $4, hash = $5 WHERE ledger = $1 AND seq = $2`, ['rw', row.seq, JSON.stringify(payload), prev, hash]);
+      await tx.query(`UPDATE audit_entry SET payload = $3, prev_hash = $4, hash = $5 WHERE ledger = $1 AND seq = $2`, [
+        'rw',
+        row.seq,
+        JSON.stringify(payload),
+        prev,
+        hash,
+      ]);
       prev = hash;
     }
     await tx.query(`DELETE FROM audit_checkpoint WHERE ledger = 'rw' AND size >= $1`, [seq]);
@@ -74,7 +101,9 @@ describe('consistency from any size', () => {
     const res: any = await api.gql(auditor, `{ auditConsistency(ledger: "rw", fromSize: "3", toSize: "10") { fromRoot toRoot proof } }`);
     expect(res.errors).toBeUndefined();
     expect(res.data.auditConsistency.toRoot).toBe(signed.data.signCheckpoint.rootHash);
-    expect(verifyConsistency(3, 10, res.data.auditConsistency.fromRoot, res.data.auditConsistency.toRoot, res.data.auditConsistency.proof)).toBe(true);
+    expect(
+      verifyConsistency(3, 10, res.data.auditConsistency.fromRoot, res.data.auditConsistency.toRoot, res.data.auditConsistency.proof),
+    ).toBe(true);
   });
 });
 
@@ -92,7 +121,11 @@ describe('a kept receipt against a rewritten history', () => {
     const resigned: any = await api.gql(auditor, `mutation { signCheckpoint(ledger: "rw") { size } }`);
     expect(resigned.data.signCheckpoint.size).toBe('14');
     const verdict = await checkExtends(keptCheckpoint(kept), source, [key()]);
-    expect(verdict).toMatchObject({ ok: false, kind: 'rewritten', reason: expect.stringMatching(/does not extend the checkpoint you hold \(size 10/) });
+    expect(verdict).toMatchObject({
+      ok: false,
+      kind: 'rewritten',
+      reason: expect.stringMatching(/does not extend the checkpoint you hold \(size 10/),
+    });
 
     // The same through the command line, against the service over HTTP.
     await api.app.listen(0, '127.0.0.1');
@@ -103,7 +136,19 @@ describe('a kept receipt against a rewritten history', () => {
     const cli = (file: string) =>
       run(
         process.execPath,
-        ['--import', '@swc-node/register/esm-register', 'apps/directory-cli/src/main.ts', 'audit:consistency', file, '--url', url, '--public-key', join(dir, 'key.pem'), '--token', auditor],
+        [
+          '--import',
+          '@swc-node/register/esm-register',
+          'apps/directory-cli/src/main.ts',
+          'audit:consistency',
+          file,
+          '--url',
+          url,
+          '--public-key',
+          join(dir, 'key.pem'),
+          '--token',
+          auditor,
+        ],
         { env: { ...process.env, NODE_OPTIONS: '' } },
       ).then(
         (r) => ({ code: 0, stdout: r.stdout }),

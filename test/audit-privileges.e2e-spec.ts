@@ -20,7 +20,17 @@ const login = `exchange_api_test_${randomBytes(4).toString('hex')}`;
 beforeAll(async () => {
   database = await createTestDatabase();
   db = await database.dataSource();
-  await db.transaction((tx) => appendAuditEntry(tx, { ledger: 'priv', actor: 'test', action: 'test.step', subjectType: 'Test', subjectId: '1', parties: [], payload: {} }));
+  await db.transaction((tx) =>
+    appendAuditEntry(tx, {
+      ledger: 'priv',
+      actor: 'test',
+      action: 'test.step',
+      subjectType: 'Test',
+      subjectId: '1',
+      parties: [],
+      payload: {},
+    }),
+  );
   if (database.embedded) return;
   await withAdminClient(process.env.TEST_SERVER_URL!, (c) => c.query(`CREATE ROLE ${login} LOGIN IN ROLE exchange_app`));
   const url = new URL(database.url);
@@ -42,9 +52,21 @@ describe("the API's role", () => {
     ['disable the checkpoint triggers', `ALTER TABLE audit_checkpoint DISABLE TRIGGER ALL`, /must be owner/],
     ['drop the link trigger', `DROP TRIGGER audit_entry_link ON audit_entry`, /must be owner/],
     ['switch every trigger off for its session', `SET session_replication_role = replica`, /permission denied/],
-    ['replace the trigger function', `CREATE OR REPLACE FUNCTION audit_check_entry() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$`, /must be owner|permission denied/],
-    ['write a checkpoint row', `INSERT INTO audit_checkpoint (ledger, size, root_hash, signed_at, key_id, signature, frontier) VALUES ('priv', 1, repeat('a', 64), now(), 'k', 's', '{}')`, /permission denied/],
-    ['write an entry row', `INSERT INTO audit_entry (ledger, seq, occurred_at, actor, action, subject_type, subject_id, payload, prev_hash, hash) VALUES ('priv', 2, now(), 'a', 'b', 'c', 'd', '{}', repeat('a', 64), repeat('b', 64))`, /permission denied/],
+    [
+      'replace the trigger function',
+      `CREATE OR REPLACE FUNCTION audit_check_entry() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$`,
+      /must be owner|permission denied/,
+    ],
+    [
+      'write a checkpoint row',
+      `INSERT INTO audit_checkpoint (ledger, size, root_hash, signed_at, key_id, signature, frontier) VALUES ('priv', 1, repeat('a', 64), now(), 'k', 's', '{}')`,
+      /permission denied/,
+    ],
+    [
+      'write an entry row',
+      `INSERT INTO audit_entry (ledger, seq, occurred_at, actor, action, subject_type, subject_id, payload, prev_hash, hash) VALUES ('priv', 2, now(), 'a', 'b', 'c', 'd', '{}', repeat('a', 64), repeat('b', 64))`,
+      /permission denied/,
+    ],
     ['change an entry', `UPDATE audit_entry SET actor = 'mallory'`, /permission denied/],
     ['drop the constraint on time precision', `ALTER TABLE audit_entry DROP CONSTRAINT audit_entry_occurred_at_ms`, /must be owner/],
   ])('cannot %s', async (_name, sql, refusal) => {

@@ -13,7 +13,8 @@ let api: TestApp;
 let member: DepartmentRef;
 let auditor: string;
 
-const checkpointRows = async () => (await db.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM audit_checkpoint WHERE ledger = 'rct'`))[0].n;
+const checkpointRows = async () =>
+  (await db.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM audit_checkpoint WHERE ledger = 'rct'`))[0].n;
 
 beforeAll(async () => {
   database = await createTestDatabase();
@@ -23,7 +24,15 @@ beforeAll(async () => {
   member = await world.department('rct-alpha', district);
   for (let n = 1; n <= 6; n++) {
     await db.transaction((tx) =>
-      appendAuditEntry(tx, { ledger: 'rct', actor: 'test', action: 'test.step', subjectType: 'Test', subjectId: String(n), parties: [member.code], payload: { n } }),
+      appendAuditEntry(tx, {
+        ledger: 'rct',
+        actor: 'test',
+        action: 'test.step',
+        subjectType: 'Test',
+        subjectId: String(n),
+        parties: [member.code],
+        payload: { n },
+      }),
     );
   }
   api = await startTestApp(database);
@@ -37,7 +46,10 @@ afterAll(async () => {
 
 describe('receipts', () => {
   it('a read never signs: an entry no checkpoint covers yet has a receipt without one, and no row is written', async () => {
-    const res: any = await api.gql(await api.tokenFor(member), `{ auditReceipt(ledger: "rct", seq: "2") { seq checkpoint { size } proof } latestCheckpoint(ledger: "rct") { size } }`);
+    const res: any = await api.gql(
+      await api.tokenFor(member),
+      `{ auditReceipt(ledger: "rct", seq: "2") { seq checkpoint { size } proof } latestCheckpoint(ledger: "rct") { size } }`,
+    );
     expect(res.errors).toBeUndefined();
     expect(res.data).toEqual({ auditReceipt: { seq: '2', checkpoint: null, proof: [] }, latestCheckpoint: null });
     expect(await checkpointRows()).toBe(0);
@@ -54,6 +66,9 @@ describe('receipts', () => {
     expect(verifyReceipt(parseReceipt(kept), key)).toEqual({ ok: true });
     // The selection the object itself gives, kept whole: the document is found inside it.
     expect(verifyReceipt(parseReceipt(JSON.stringify(res.data.auditReceipt)), key)).toEqual({ ok: true });
-    expect(res.data.auditReceipt.document).toMatchObject({ seq: '4', checkpoint: { ledger: 'rct', size: '6', signedAt: expect.any(String) } });
+    expect(res.data.auditReceipt.document).toMatchObject({
+      seq: '4',
+      checkpoint: { ledger: 'rct', size: '6', signedAt: expect.any(String) },
+    });
   });
 });

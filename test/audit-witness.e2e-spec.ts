@@ -7,7 +7,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { DataSource } from 'typeorm';
-import { appendAuditEntry, checkpointDocument, entryHash, keyIdOf, merkleRoot, signCheckpoint, type CheckpointData, type GraphqlPost } from '@app/audit';
+import {
+  appendAuditEntry,
+  checkpointDocument,
+  entryHash,
+  keyIdOf,
+  merkleRoot,
+  signCheckpoint,
+  type CheckpointData,
+  type GraphqlPost,
+} from '@app/audit';
 import type { DepartmentRef } from '@app/auth';
 import { cosignatureMessage, witnessOnce } from '../apps/directory-cli/src/commands/audit-witness.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
@@ -28,7 +37,17 @@ let auditor: string;
 let post: GraphqlPost;
 
 const append = (ledger: string, n: number) =>
-  db.transaction((tx) => appendAuditEntry(tx, { ledger, actor: 'test', action: 'test.step', subjectType: 'Test', subjectId: String(n), parties: [dept.code], payload: { n } }));
+  db.transaction((tx) =>
+    appendAuditEntry(tx, {
+      ledger,
+      actor: 'test',
+      action: 'test.step',
+      subjectType: 'Test',
+      subjectId: String(n),
+      parties: [dept.code],
+      payload: { n },
+    }),
+  );
 const sign = (ledger: string) => api.gql(auditor, `mutation { signCheckpoint(ledger: "${ledger}") { size rootHash } }`);
 
 beforeAll(async () => {
@@ -59,10 +78,16 @@ describe('the ledger of ledgers', () => {
     const wit: any = await sign('wit');
     await sign('wut');
     await sign('platform');
-    const log: any = await api.gql(auditor, `{ auditLog(ledger: "platform", first: 500) { edges { node { actor action subjectId payload } } } }`);
+    const log: any = await api.gql(
+      auditor,
+      `{ auditLog(ledger: "platform", first: 500) { edges { node { actor action subjectId payload } } } }`,
+    );
     const anchors = log.data.auditLog.edges.map((e: any) => e.node).filter((n: any) => n.action === 'checkpoint.anchored');
     expect(anchors.map((a: any) => a.subjectId)).toEqual(['wit/4', 'wut/4']);
-    expect(anchors[0]).toMatchObject({ actor: expect.stringMatching(/^signer:[0-9a-f]{16}$/), payload: { ledger: 'wit', size: 4, rootHash: wit.data.signCheckpoint.rootHash } });
+    expect(anchors[0]).toMatchObject({
+      actor: expect.stringMatching(/^signer:[0-9a-f]{16}$/),
+      payload: { ledger: 'wit', size: 4, rootHash: wit.data.signCheckpoint.rootHash },
+    });
     const bundle: any = await api.gql(auditor, `{ auditCheckpointBundle { platform { size } ledgers { ledger size } document } }`);
     expect(bundle.errors).toBeUndefined();
     const platformSize = Number(bundle.data.auditCheckpointBundle.platform.size);
@@ -90,9 +115,14 @@ describe('a witness and the city-wide root', () => {
 
   it('co-signs a district head only once the platform checkpoint covers its anchor', async () => {
     const state = await mkdtemp(join(tmpdir(), 'witness-anchors-'));
-    expect(await witnessOnce(state, post, [operatorKey()])).toMatchObject({ code: 0, line: expect.stringMatching(/co-signed 3 new heads/) });
+    expect(await witnessOnce(state, post, [operatorKey()])).toMatchObject({
+      code: 0,
+      line: expect.stringMatching(/co-signed 3 new heads/),
+    });
     const index = JSON.parse(await readFile(join(state, 'anchors.json'), 'utf8'));
-    expect(Object.keys(index.anchors)).toEqual(expect.arrayContaining([expect.stringMatching(/^wit\/4\/[0-9a-f]{64}$/), expect.stringMatching(/^wut\/4\/[0-9a-f]{64}$/)]));
+    expect(Object.keys(index.anchors)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^wit\/4\/[0-9a-f]{64}$/), expect.stringMatching(/^wut\/4\/[0-9a-f]{64}$/)]),
+    );
 
     // Signed and anchored, but the platform head does not cover the anchor yet: no alarm, no co-signature.
     await append('wut', 100);
@@ -101,19 +131,33 @@ describe('a witness and the city-wide root', () => {
       code: 0,
       line: expect.stringMatching(/co-signed 0 new heads as [0-9a-f]{16}; 1 wait for the platform checkpoint to cover their anchors$/),
     });
-    expect(JSON.parse(await readFile(join(state, 'heads.json'), 'utf8')).ledgers).toContainEqual(expect.objectContaining({ ledger: 'wut', size: '4' }));
+    expect(JSON.parse(await readFile(join(state, 'heads.json'), 'utf8')).ledgers).toContainEqual(
+      expect.objectContaining({ ledger: 'wut', size: '4' }),
+    );
     await sign('platform');
-    expect(await witnessOnce(state, post, [operatorKey()])).toMatchObject({ code: 0, line: expect.stringMatching(/co-signed 2 new heads/) });
-    expect(JSON.parse(await readFile(join(state, 'heads.json'), 'utf8')).ledgers).toContainEqual(expect.objectContaining({ ledger: 'wut', size: '5' }));
+    expect(await witnessOnce(state, post, [operatorKey()])).toMatchObject({
+      code: 0,
+      line: expect.stringMatching(/co-signed 2 new heads/),
+    });
+    expect(JSON.parse(await readFile(join(state, 'heads.json'), 'utf8')).ledgers).toContainEqual(
+      expect.objectContaining({ ledger: 'wut', size: '5' }),
+    );
   });
 
   it('raises the alarm on a district head, signed by the operator, that the platform ledger never anchored', async () => {
-    const hashes = (await db.query<{ hash: string }[]>(`SELECT hash FROM audit_entry WHERE ledger = 'wut' ORDER BY seq LIMIT 3`)).map((r) => r.hash);
-    const hidden = signCheckpoint({ ledger: 'wut', size: 3, rootHash: merkleRoot(hashes), signedAt: new Date().toISOString() }, api.config.auditKeys.signingKey);
+    const hashes = (await db.query<{ hash: string }[]>(`SELECT hash FROM audit_entry WHERE ledger = 'wut' ORDER BY seq LIMIT 3`)).map(
+      (r) => r.hash,
+    );
+    const hidden = signCheckpoint(
+      { ledger: 'wut', size: 3, rootHash: merkleRoot(hashes), signedAt: new Date().toISOString() },
+      api.config.auditKeys.signingKey,
+    );
     const state = await mkdtemp(join(tmpdir(), 'witness-unanchored-'));
     expect(await witnessOnce(state, showing(hidden), [operatorKey()])).toEqual({
       code: 1,
-      line: expect.stringMatching(/^ALARM unanchored: the head of ledger wut \(size 3, root [0-9a-f]{16}…\) is not anchored in the platform ledger$/),
+      line: expect.stringMatching(
+        /^ALARM unanchored: the head of ledger wut \(size 3, root [0-9a-f]{16}…\) is not anchored in the platform ledger$/,
+      ),
     });
     expect(await readFile(join(state, 'alarms.jsonl'), 'utf8')).toMatch(/"kind":"unanchored"/);
     await expect(readFile(join(state, 'heads.json'), 'utf8')).rejects.toThrow(/ENOENT/);
@@ -124,21 +168,34 @@ describe('a witness', () => {
   it('co-signs heads that extend what it kept, and raises the alarm on a rewrite (in process and on the command line)', async () => {
     const state = await mkdtemp(join(tmpdir(), 'witness-'));
     const first = await witnessOnce(state, post, [operatorKey()]);
-    expect(first).toEqual({ code: 0, line: expect.stringMatching(/^ok: 3 ledgers extend what this witness kept; platform size \d+; co-signed 3 new heads as [0-9a-f]{16}$/) });
+    expect(first).toEqual({
+      code: 0,
+      line: expect.stringMatching(
+        /^ok: 3 ledgers extend what this witness kept; platform size \d+; co-signed 3 new heads as [0-9a-f]{16}$/,
+      ),
+    });
 
     for (let n = 9; n <= 12; n++) await append('wit', n);
     await sign('wit');
     await sign('platform');
-    expect(await witnessOnce(state, post, [operatorKey()])).toMatchObject({ code: 0, line: expect.stringMatching(/co-signed 2 new heads/) });
+    expect(await witnessOnce(state, post, [operatorKey()])).toMatchObject({
+      code: 0,
+      line: expect.stringMatching(/co-signed 2 new heads/),
+    });
 
     // Co-signatures verify with the witness's own key, over the operator's checkpoint message.
-    const cosigned = (await readFile(join(state, 'cosignatures.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const cosigned = (await readFile(join(state, 'cosignatures.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(cosigned).toHaveLength(5);
     const last = cosigned[4];
     const witnessKey = createPublicKey(await readFile(join(state, 'witness-key.pem'), 'utf8'));
     expect(last.witnessKeyId).toBe(keyIdOf(witnessKey));
     const c = { ...last.checkpoint, size: Number(last.checkpoint.size) };
-    expect(verify(null, Buffer.from(cosignatureMessage(c, last.witnessedAt)), witnessKey, Buffer.from(last.cosignature, 'base64'))).toBe(true);
+    expect(verify(null, Buffer.from(cosignatureMessage(c, last.witnessedAt)), witnessKey, Buffer.from(last.cosignature, 'base64'))).toBe(
+      true,
+    );
     const keptBefore = await readFile(join(state, 'heads.json'), 'utf8');
 
     // The operator rewrites entry 3 of "wit", recomputes every later hash, drops the later checkpoints and signs again.
@@ -148,9 +205,25 @@ describe('a witness', () => {
       let prev = (await tx.query<{ hash: string }[]>(`SELECT hash FROM audit_entry WHERE ledger = 'wit' AND seq = 2`))[0].hash;
       for (const row of rows) {
         const payload = Number(row.seq) === 3 ? { n: 'rewritten' } : row.payload;
-        const e = { ledger: 'wit', seq: Number(row.seq), occurredAt: row.occurred_at.toISOString(), actor: row.actor, action: row.action, subjectType: row.subject_type, subjectId: row.subject_id, parties: row.parties, payload, prevHash: prev };
+        const e = {
+          ledger: 'wit',
+          seq: Number(row.seq),
+          occurredAt: row.occurred_at.toISOString(),
+          actor: row.actor,
+          action: row.action,
+          subjectType: row.subject_type,
+          subjectId: row.subject_id,
+          parties: row.parties,
+          payload,
+          prevHash: prev,
+        };
         const hash = entryHash(e);
-        await tx.query(`UPDATE audit_entry SET payload = $2, prev_hash = $3, hash = $4 WHERE ledger = 'wit' AND seq = $1`, [row.seq, JSON.stringify(payload), prev, hash]);
+        await tx.query(`UPDATE audit_entry SET payload = $2, prev_hash = $3, hash = $4 WHERE ledger = 'wit' AND seq = $1`, [
+          row.seq,
+          JSON.stringify(payload),
+          prev,
+          hash,
+        ]);
         prev = hash;
       }
       await tx.query(`DELETE FROM audit_checkpoint WHERE ledger = 'wit'`);
@@ -159,7 +232,12 @@ describe('a witness', () => {
     await sign('platform');
 
     const caught = await witnessOnce(state, post, [operatorKey()]);
-    expect(caught).toEqual({ code: 1, line: expect.stringMatching(/^ALARM rewritten: ledger wit: the signed log today \(size 8 .* does not extend the checkpoint you hold \(size 8|^ALARM split-view: ledger wit: two signed checkpoints of size 8/) });
+    expect(caught).toEqual({
+      code: 1,
+      line: expect.stringMatching(
+        /^ALARM rewritten: ledger wit: the signed log today \(size 8 .* does not extend the checkpoint you hold \(size 8|^ALARM split-view: ledger wit: two signed checkpoints of size 8/,
+      ),
+    });
     expect(await readFile(join(state, 'heads.json'), 'utf8')).toBe(keptBefore);
     expect(await readFile(join(state, 'alarms.jsonl'), 'utf8')).toMatch(/"kind":"(rewritten|split-view)"/);
 
@@ -169,7 +247,21 @@ describe('a witness', () => {
     await writeFile(join(state, 'operator.pem'), operatorKey().export({ format: 'pem', type: 'spki' }).toString());
     const cli = await run(
       process.execPath,
-      ['--import', '@swc-node/register/esm-register', 'apps/directory-cli/src/main.ts', 'audit:witness', '--url', url, '--state', state, '--public-key', join(state, 'operator.pem'), '--token', auditor, '--once'],
+      [
+        '--import',
+        '@swc-node/register/esm-register',
+        'apps/directory-cli/src/main.ts',
+        'audit:witness',
+        '--url',
+        url,
+        '--state',
+        state,
+        '--public-key',
+        join(state, 'operator.pem'),
+        '--token',
+        auditor,
+        '--once',
+      ],
       { env: { ...process.env, NODE_OPTIONS: '' } },
     ).then(
       (r) => ({ code: 0, stdout: r.stdout }),

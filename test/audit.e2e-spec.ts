@@ -22,7 +22,15 @@ beforeAll(async () => {
   beta = await world.department('aud-beta', district);
   for (let n = 1; n <= 12; n++) {
     await db.transaction((tx) =>
-      appendAuditEntry(tx, { ledger: 'aud', actor: 'test', action: 'test.step', subjectType: 'Test', subjectId: String(n), parties: [n % 3 === 0 ? beta.code : alpha.code], payload: { n } }),
+      appendAuditEntry(tx, {
+        ledger: 'aud',
+        actor: 'test',
+        action: 'test.step',
+        subjectType: 'Test',
+        subjectId: String(n),
+        parties: [n % 3 === 0 ? beta.code : alpha.code],
+        payload: { n },
+      }),
     );
   }
   api = await startTestApp(database);
@@ -59,7 +67,17 @@ describe('checkpoints, receipts and consistency', () => {
   it('a receipt verifies offline with the published key; so does the consistency of two checkpoints', async () => {
     const first: any = await api.gql(auditor, `mutation { signCheckpoint(ledger: "aud") { size rootHash keyId } }`);
     expect(first.data.signCheckpoint.size).toBe('12');
-    await db.transaction((tx) => appendAuditEntry(tx, { ledger: 'aud', actor: 'test', action: 'test.step', subjectType: 'Test', subjectId: '13', parties: [alpha.code], payload: {} }));
+    await db.transaction((tx) =>
+      appendAuditEntry(tx, {
+        ledger: 'aud',
+        actor: 'test',
+        action: 'test.step',
+        subjectType: 'Test',
+        subjectId: '13',
+        parties: [alpha.code],
+        payload: {},
+      }),
+    );
     const second: any = await api.gql(auditor, `mutation { signCheckpoint(ledger: "aud") { size rootHash } }`);
     expect(second.data.signCheckpoint.size).toBe('13');
 
@@ -67,13 +85,19 @@ describe('checkpoints, receipts and consistency', () => {
     expect(keys.data.auditPublicKeys[0].keyId).toBe(first.data.signCheckpoint.keyId);
     const key = parsePublicKey(keys.data.auditPublicKeys[0].publicKeyPem);
 
-    const receipt: any = await api.gql(await api.tokenFor(alpha), `{ auditReceipt(ledger: "aud", seq: "4") {
+    const receipt: any = await api.gql(
+      await api.tokenFor(alpha),
+      `{ auditReceipt(ledger: "aud", seq: "4") {
       ledger seq entryHash proof entry { ledger seq occurredAt actor action subjectType subjectId parties payload prevHash hash }
-      checkpoint { ledger size rootHash signedAt keyId signature } } }`);
+      checkpoint { ledger size rootHash signedAt keyId signature } } }`,
+    );
     expect(receipt.errors).toBeUndefined();
     expect(verifyReceipt(parseReceipt(JSON.stringify(receipt.data.auditReceipt)), key)).toEqual({ ok: true });
 
-    const proof: any = await api.gql(auditor, `{ auditConsistency(ledger: "aud", fromSize: "12", toSize: "13") { fromRoot toRoot proof } }`);
+    const proof: any = await api.gql(
+      auditor,
+      `{ auditConsistency(ledger: "aud", fromSize: "12", toSize: "13") { fromRoot toRoot proof } }`,
+    );
     const c = proof.data.auditConsistency;
     expect([c.fromRoot, c.toRoot]).toEqual([first.data.signCheckpoint.rootHash, second.data.signCheckpoint.rootHash]);
     expect(verifyConsistency(12, 13, c.fromRoot, c.toRoot, c.proof)).toBe(true);
@@ -84,7 +108,11 @@ describe('checkpoints, receipts and consistency', () => {
     ['an unknown ledger to verify', `{ verifyAuditChain(ledger: "nowhere") { ok } }`, 'NOT_FOUND'],
     ['a seq past the end', `{ auditReceipt(ledger: "aud", seq: "999") { seq } }`, 'NOT_FOUND'],
     ['a seq of zero', `{ auditReceipt(ledger: "aud", seq: "0") { seq } }`, 'NOT_FOUND'],
-    ['a consistency proof to a size never signed', `{ auditConsistency(ledger: "aud", fromSize: "3", toSize: "11") { proof } }`, 'NOT_FOUND'],
+    [
+      'a consistency proof to a size never signed',
+      `{ auditConsistency(ledger: "aud", fromSize: "3", toSize: "11") { proof } }`,
+      'NOT_FOUND',
+    ],
     ['a malformed seq', `{ auditReceipt(ledger: "aud", seq: "x1") { seq } }`, 'BAD_USER_INPUT'],
   ])('%s: %s', async (_name, query, code) => {
     const res = await api.gql(auditor, query);

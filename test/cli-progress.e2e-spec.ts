@@ -20,10 +20,14 @@ afterAll(async () => {
 
 describe('cli progress without a terminal', () => {
   it('seed piped prints one plain line per phase step and a summary', async () => {
-    const { stdout } = await run(process.execPath, ['--import', '@swc-node/register/esm-register', 'apps/directory-cli/src/main.ts', 'seed', '--files', '300', '--permissions', '40'], {
-      env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: '', DATABASE_URL: database.url },
-      timeout: 90_000,
-    });
+    const { stdout } = await run(
+      process.execPath,
+      ['--import', '@swc-node/register/esm-register', 'apps/directory-cli/src/main.ts', 'seed', '--files', '300', '--permissions', '40'],
+      {
+        env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: '', DATABASE_URL: database.url },
+        timeout: 90_000,
+      },
+    );
     expect(stdout).not.toMatch(/\{\w+\}/);
     expect(stdout).not.toContain(String.fromCharCode(27));
     const lines = stdout.trim().split('\n');

@@ -20,7 +20,8 @@ import { CONSOLE_E2E_PORT, KNOWN } from '../apps/directory-console/e2e/known.js'
 const DATABASE = `console_e2e_${CONSOLE_E2E_PORT}`;
 
 async function database(): Promise<{ url: string; poolSize: number; drop: () => Promise<void> }> {
-  const server = process.env.DATABASE_URL ?? ((await isListening('127.0.0.1', 5432)) ? 'postgres://postgres@127.0.0.1:5432/postgres' : undefined);
+  const server =
+    process.env.DATABASE_URL ?? ((await isListening('127.0.0.1', 5432)) ? 'postgres://postgres@127.0.0.1:5432/postgres' : undefined);
   if (!server) {
     const embedded = await startEmbeddedPostgres(undefined);
     return { url: embedded.url, poolSize: 1, drop: () => embedded.stop() };
@@ -63,14 +64,29 @@ async function main(): Promise<void> {
 
   const gql = async (department: string, roles: Role[], query: string, variables: Record<string, unknown>) => {
     const token = await tokens.mint({ subject: 'seed', departmentCode: department, roles });
-    const response = await app.inject({ method: 'POST', url: '/graphql', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload: { query, variables } });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/graphql',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      payload: { query, variables },
+    });
     const body = response.json<{ data?: Record<string, { id: string }>; errors?: unknown[] }>();
     if (body.errors) throw new Error(`seeding failed: ${JSON.stringify(body.errors)}`);
     return body.data!;
   };
   for (const file of KNOWN.files) {
-    const { registerFile } = await gql(KNOWN.owner, ['STEWARD'], `mutation ($input: RegisterFileInput!) { registerFile(input: $input) { id } }`, { input: file.register });
-    await gql(KNOWN.owner, ['STEWARD'], `mutation ($id: ID!, $records: [JSON!]!) { publishRecords(fileId: $id, records: $records) { id } }`, { id: registerFile.id, records: file.records });
+    const { registerFile } = await gql(
+      KNOWN.owner,
+      ['STEWARD'],
+      `mutation ($input: RegisterFileInput!) { registerFile(input: $input) { id } }`,
+      { input: file.register },
+    );
+    await gql(
+      KNOWN.owner,
+      ['STEWARD'],
+      `mutation ($id: ID!, $records: [JSON!]!) { publishRecords(fileId: $id, records: $records) { id } }`,
+      { id: registerFile.id, records: file.records },
+    );
   }
 
   // The receipt the member downloads is checked with this public key.

@@ -98,7 +98,11 @@ describe('serving', () => {
 describe('development sign-in', () => {
   it('does not exist unless the service was given a token minter', async () => {
     const identities = await withoutDev.app.inject({ method: 'GET', url: '/console/dev/identities' });
-    const token = await withoutDev.app.inject({ method: 'POST', url: '/console/dev/token', payload: { departmentCode: 'chaoyang-civil-affairs-bureau', roles: ['MEMBER'] } });
+    const token = await withoutDev.app.inject({
+      method: 'POST',
+      url: '/console/dev/token',
+      payload: { departmentCode: 'chaoyang-civil-affairs-bureau', roles: ['MEMBER'] },
+    });
     expect([identities.statusCode, token.statusCode]).toEqual([404, 404]);
   });
 
@@ -107,15 +111,27 @@ describe('development sign-in', () => {
     const { departments } = identities.json<{ departments: { code: string; districtCode: string }[] }>();
     expect(departments).toContainEqual(expect.objectContaining({ code: 'chaoyang-civil-affairs-bureau', districtCode: 'chaoyang' }));
 
-    const minted = await withDev.app.inject({ method: 'POST', url: '/console/dev/token', payload: { departmentCode: 'chaoyang-civil-affairs-bureau', roles: ['STEWARD'], subject: 'li.na' } });
+    const minted = await withDev.app.inject({
+      method: 'POST',
+      url: '/console/dev/token',
+      payload: { departmentCode: 'chaoyang-civil-affairs-bureau', roles: ['STEWARD'], subject: 'li.na' },
+    });
     expect(minted.statusCode).toBe(200);
     const me = await withDev.gql(minted.json<{ token: string }>().token, '{ me { subject roles department { code } } }');
     expect(me.data?.me).toEqual({ subject: 'li.na', roles: ['STEWARD'], department: { code: 'chaoyang-civil-affairs-bureau' } });
   });
 
   it('refuses an unknown department or role in words', async () => {
-    const department = await withDev.app.inject({ method: 'POST', url: '/console/dev/token', payload: { departmentCode: 'nowhere', roles: ['MEMBER'] } });
-    const role = await withDev.app.inject({ method: 'POST', url: '/console/dev/token', payload: { departmentCode: 'chaoyang-civil-affairs-bureau', roles: ['ROOT'] } });
+    const department = await withDev.app.inject({
+      method: 'POST',
+      url: '/console/dev/token',
+      payload: { departmentCode: 'nowhere', roles: ['MEMBER'] },
+    });
+    const role = await withDev.app.inject({
+      method: 'POST',
+      url: '/console/dev/token',
+      payload: { departmentCode: 'chaoyang-civil-affairs-bureau', roles: ['ROOT'] },
+    });
     expect([department.statusCode, department.json<{ error: string }>().error]).toEqual([400, 'no department "nowhere"']);
     expect(role.statusCode).toBe(400);
   });
@@ -141,6 +157,8 @@ describe("the console's schema", () => {
         checked.push(`${type.name}.${field.name}`);
       }
     }
-    expect(checked).toEqual(expect.arrayContaining(['Query.fileFacets', 'Query.auditPublicKeys', 'Permission.revokeReason', 'Mutation.grantScopePermission']));
+    expect(checked).toEqual(
+      expect.arrayContaining(['Query.fileFacets', 'Query.auditPublicKeys', 'Permission.revokeReason', 'Mutation.grantScopePermission']),
+    );
   });
 });

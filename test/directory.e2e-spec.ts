@@ -43,7 +43,11 @@ const PAGE = `query ($first: Int, $after: String, $filter: FileFilter) {
 const newestFirst = (a: Made, b: Made) => b.updatedAt.localeCompare(a.updatedAt) || b.id.localeCompare(a.id);
 
 /** Every page of a query by cursor; checks that each page's total agrees. */
-async function walk(token: string, filter: Record<string, unknown>, first: number): Promise<{ ids: string[]; totalCount: number; pages: number }> {
+async function walk(
+  token: string,
+  filter: Record<string, unknown>,
+  first: number,
+): Promise<{ ids: string[]; totalCount: number; pages: number }> {
   const ids: string[] = [];
   let after: string | null = null;
   let pages = 0;
@@ -70,7 +74,11 @@ beforeAll(async () => {
   health = await world.department('dir-a-health', a);
   finance = await world.department('dir-a-finance', a);
   civil = await world.department('dir-b-civil', b);
-  const record = async (owner: DepartmentRef, classification: (typeof classes)[number], options: Omit<Made, 'id' | 'district' | 'owner' | 'classification'>) => {
+  const record = async (
+    owner: DepartmentRef,
+    classification: (typeof classes)[number],
+    options: Omit<Made, 'id' | 'district' | 'owner' | 'classification'>,
+  ) => {
     const f = await world.file(owner, classification, options);
     made.push({ id: f.id, district: owner.districtCode, owner: owner.code, classification, ...options });
   };
@@ -79,10 +87,12 @@ beforeAll(async () => {
   const classes = ['PUBLIC', 'INTERNAL', 'RESTRICTED', 'CONFIDENTIAL'] as const;
   for (let i = 0; i < 130; i++) {
     const title =
-      i % 10 === 0 ? `Vaccination registry ${i}`
-      // Some titles say it thrice, to rank above the others in a search.
-      : i % 7 === 1 ? `Outpatient visits ${i}: outpatient clinic outpatient visits`
-      : `Outpatient visits ${i}`;
+      i % 10 === 0
+        ? `Vaccination registry ${i}`
+        : // Some titles say it thrice, to rank above the others in a search.
+          i % 7 === 1
+          ? `Outpatient visits ${i}: outpatient clinic outpatient visits`
+          : `Outpatient visits ${i}`;
     await record(i % 5 === 4 ? finance : health, classes[i % 4], {
       title,
       category: i % 3 === 0 ? 'vehicles and parking' : 'medical records',
@@ -91,10 +101,24 @@ beforeAll(async () => {
     });
   }
   for (let i = 0; i < 3; i++) {
-    await record(civil, 'INTERNAL', { title: `Household register ${i}`, category: 'household registration', tags: ['registry'], updatedAt: new Date(Date.UTC(2024, 5, i + 1)).toISOString() });
+    await record(civil, 'INTERNAL', {
+      title: `Household register ${i}`,
+      category: 'household registration',
+      tags: ['registry'],
+      updatedAt: new Date(Date.UTC(2024, 5, i + 1)).toISOString(),
+    });
   }
   hidden = await world.file(health, 'CONFIDENTIAL');
-  made.push({ id: hidden.id, district: 'dir-a', owner: health.code, classification: 'CONFIDENTIAL', category: hidden.category, tags: [], title: `File ${hidden.code}`, updatedAt: new Date().toISOString() });
+  made.push({
+    id: hidden.id,
+    district: 'dir-a',
+    owner: health.code,
+    classification: 'CONFIDENTIAL',
+    category: hidden.category,
+    tags: [],
+    title: `File ${hidden.code}`,
+    updatedAt: new Date().toISOString(),
+  });
   visibleToCivil = made.filter((f) => f.district === 'dir-a' && f.classification === 'PUBLIC').sort(newestFirst);
   api = await startTestApp(database);
   memberToken = await api.tokenFor(civil);
@@ -120,15 +144,34 @@ describe('files', () => {
 
   const vaccination = (f: Made) => /Vaccination/.test(f.title);
   it.each<[string, Record<string, unknown>, (f: Made) => boolean]>([
-    ['search and category', { search: 'vaccination', categories: ['vehicles and parking'] }, (f) => vaccination(f) && f.category === 'vehicles and parking'],
-    ['tag, classification and district', { tags: ['open-data'], classifications: ['RESTRICTED'], districtCodes: ['dir-a'] }, (f) => f.tags.includes('open-data') && f.classification === 'RESTRICTED'],
-    ['any of two classifications', { classifications: ['PUBLIC', 'CONFIDENTIAL'] }, (f) => f.classification === 'PUBLIC' || f.classification === 'CONFIDENTIAL'],
+    [
+      'search and category',
+      { search: 'vaccination', categories: ['vehicles and parking'] },
+      (f) => vaccination(f) && f.category === 'vehicles and parking',
+    ],
+    [
+      'tag, classification and district',
+      { tags: ['open-data'], classifications: ['RESTRICTED'], districtCodes: ['dir-a'] },
+      (f) => f.tags.includes('open-data') && f.classification === 'RESTRICTED',
+    ],
+    [
+      'any of two classifications',
+      { classifications: ['PUBLIC', 'CONFIDENTIAL'] },
+      (f) => f.classification === 'PUBLIC' || f.classification === 'CONFIDENTIAL',
+    ],
     ['any of two tags, one unknown', { tags: ['registry', 'no-such-tag'] }, (f) => f.tags.includes('registry')],
     ['owning department', { ownerDepartmentCodes: ['dir-a-finance'] }, (f) => f.owner === 'dir-a-finance'],
     ['district', { districtCodes: ['dir-b'] }, (f) => f.district === 'dir-b'],
-    ['category and owner', { categories: ['medical records'], ownerDepartmentCodes: ['dir-a-health'] }, (f) => f.category === 'medical records' && f.owner === 'dir-a-health'],
+    [
+      'category and owner',
+      { categories: ['medical records'], ownerDepartmentCodes: ['dir-a-health'] },
+      (f) => f.category === 'medical records' && f.owner === 'dir-a-health',
+    ],
   ])('filters by %s, exactly, counting in SQL', async (_name, filter, expected) => {
-    const want = made.filter(expected).map((f) => f.id).sort();
+    const want = made
+      .filter(expected)
+      .map((f) => f.id)
+      .sort();
     // A filter that matched nothing would prove nothing.
     expect(want.length).toBeGreaterThan(0);
     expect(want.length).toBeLessThan(made.length);
@@ -142,7 +185,10 @@ describe('files', () => {
     const search = 'outpatient visits';
     // The oracle: every match with PostgreSQL's own rank, ordered here rather than by the service.
     const ranked: { id: string; rank: number }[] = (
-      await db.query(`SELECT id, ts_rank(search_vector, websearch_to_tsquery('english', $1)) AS rank FROM data_file WHERE search_vector @@ websearch_to_tsquery('english', $1)`, [search])
+      await db.query(
+        `SELECT id, ts_rank(search_vector, websearch_to_tsquery('english', $1)) AS rank FROM data_file WHERE search_vector @@ websearch_to_tsquery('english', $1)`,
+        [search],
+      )
     ).map((r: { id: string; rank: number }) => ({ id: r.id, rank: Number(r.rank) }));
     const expected = ranked.sort((x, y) => y.rank - x.rank || y.id.localeCompare(x.id)).map((r) => r.id);
     expect(new Set(ranked.map((r) => r.rank)).size).toBeGreaterThan(1);
@@ -195,7 +241,10 @@ describe('file(id)', () => {
 
 describe('districts, departments, me', () => {
   it('lists the onboarded districts with their departments, and the caller', async () => {
-    const res: any = await api.gql(memberToken, `{ me { subject roles department { code district { code } } } districts { code level departments { code } } departments(districtCode: "chaoyang") { code } }`);
+    const res: any = await api.gql(
+      memberToken,
+      `{ me { subject roles department { code district { code } } } districts { code level departments { code } } departments(districtCode: "chaoyang") { code } }`,
+    );
     expect(res.data.me).toEqual({ subject: 'tester', roles: ['MEMBER'], department: { code: 'dir-b-civil', district: { code: 'dir-b' } } });
     const codes = res.data.districts.map((d: any) => d.code);
     expect(codes).toEqual(expect.arrayContaining(['beijing', 'dongcheng', 'chaoyang', 'yanqing']));
@@ -226,12 +275,19 @@ describe('bad input and authentication', () => {
   });
 
   it('refuses too deep and too costly queries before running them', async () => {
-    const deep = await api.gql(adminToken, `{ files { edges { node { owner { district { departments { district { departments { district { departments { code } } } } } } } } } } }`);
+    const deep = await api.gql(
+      adminToken,
+      `{ files { edges { node { owner { district { departments { district { departments { district { departments { code } } } } } } } } } } }`,
+    );
     expect(deep.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     expect(deep.errors?.[0].message).toMatch(/nested 11 fields deep; the limit is 10/);
-    const viaFragments = await api.gql(adminToken, `fragment D on District { departments { district { departments { district { departments { code } } } } } } { files { edges { node { owner { district { ...D } } } } } }`);
+    const viaFragments = await api.gql(
+      adminToken,
+      `fragment D on District { departments { district { departments { district { departments { code } } } } } } { files { edges { node { owner { district { ...D } } } } } }`,
+    );
     expect(viaFragments.errors?.[0].message).toMatch(/nested 11 fields deep/);
-    const page = (alias: string) => `${alias}: files(first: 200) { edges { node { id code title description category tags format fields { name type sensitive description } owner { code name } } } }`;
+    const page = (alias: string) =>
+      `${alias}: files(first: 200) { edges { node { id code title description category tags format fields { name type sensitive description } owner { code name } } } }`;
     const costly = await api.gql(adminToken, `{ ${['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l'].map(page).join(' ')} }`);
     expect(costly.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     expect(costly.errors?.[0].message).toMatch(/too costly/);
@@ -247,9 +303,16 @@ describe('bad input and authentication', () => {
   });
 
   it('refuses an expired token, one signed with another key, and an unknown department', async () => {
-    const expired = await api.tokens.mint({ subject: 's', departmentCode: civil.code, roles: ['MEMBER'] }, Math.floor(Date.now() / 1000) - 10);
+    const expired = await api.tokens.mint(
+      { subject: 's', departmentCode: civil.code, roles: ['MEMBER'] },
+      Math.floor(Date.now() / 1000) - 10,
+    );
     const res = await api.gql(expired, '{ me { subject } }');
-    expect([res.status, res.errors?.[0].extensions?.code, res.errors?.[0].message]).toEqual([401, 'UNAUTHENTICATED', 'the token has expired']);
+    expect([res.status, res.errors?.[0].extensions?.code, res.errors?.[0].message]).toEqual([
+      401,
+      'UNAUTHENTICATED',
+      'the token has expired',
+    ]);
     const forged = await new SignJWT({ dept: civil.code, roles: ['PLATFORM_ADMIN'] })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject('mallory')

@@ -41,7 +41,9 @@ const DELIVER = `mutation ($id: ID!) { deliverExchange(id: $id) {
 } }`;
 
 const counts = async () => {
-  const [row] = await db.query(`SELECT (SELECT count(*) FROM exchange)::int AS exchanges, (SELECT count(*) FROM audit_entry)::int AS entries, (SELECT count(*) FROM data_version)::int AS versions`);
+  const [row] = await db.query(
+    `SELECT (SELECT count(*) FROM exchange)::int AS exchanges, (SELECT count(*) FROM audit_entry)::int AS entries, (SELECT count(*) FROM data_version)::int AS versions`,
+  );
   return row as Record<string, number>;
 };
 
@@ -103,15 +105,27 @@ describe('the exchange story', () => {
     await api.gql(healthSteward, `mutation ($input: GrantPermissionInput!) { grantPermission(input: $input) { id } }`, {
       input: { fileId, granteeDepartmentCode: civil.code, actions: ['READ'], purpose: 'subsidy eligibility programme' },
     });
-    const found: any = await api.gql(civilMember, `{ files(filter: { search: "outpatient diagnoses" }) { totalCount edges { node { id myAccess } } } }`);
+    const found: any = await api.gql(
+      civilMember,
+      `{ files(filter: { search: "outpatient diagnoses" }) { totalCount edges { node { id myAccess } } } }`,
+    );
     expect(found.data.files.edges).toEqual([{ node: { id: fileId, myAccess: ['DISCOVER', 'READ'] } }]);
   });
 
   it('the civil affairs department requests three fields; the steward approves', async () => {
-    const requested: any = await api.gql(civilMember, REQUEST, { input: { fileId, fields: ['age', 'diagnosis_code', 'visit_date'], purpose: 'subsidy eligibility' } });
-    expect(requested.data.requestExchange).toMatchObject({ status: 'REQUESTED', fields: ['age', 'diagnosis_code', 'visit_date'], decidedBy: null });
+    const requested: any = await api.gql(civilMember, REQUEST, {
+      input: { fileId, fields: ['age', 'diagnosis_code', 'visit_date'], purpose: 'subsidy eligibility' },
+    });
+    expect(requested.data.requestExchange).toMatchObject({
+      status: 'REQUESTED',
+      fields: ['age', 'diagnosis_code', 'visit_date'],
+      decidedBy: null,
+    });
     exchangeId = requested.data.requestExchange.id;
-    const incoming: any = await api.gql(healthSteward, `{ exchanges(status: REQUESTED) { totalCount edges { node { id requester { code } file { id } } } } }`);
+    const incoming: any = await api.gql(
+      healthSteward,
+      `{ exchanges(status: REQUESTED) { totalCount edges { node { id requester { code } file { id } } } } }`,
+    );
     expect(incoming.data.exchanges.edges).toEqual([{ node: { id: exchangeId, requester: { code: civil.code }, file: { id: fileId } } }]);
     const approved: any = await api.gql(healthSteward, APPROVE, { id: exchangeId });
     expect(approved.data.approveExchange).toMatchObject({ status: 'APPROVED', decidedBy: 'dr.chen@xch-health-bureau' });
@@ -132,12 +146,27 @@ describe('the exchange story', () => {
     const pem = createPublicKey(api.config.auditKeys.signingKey).export({ format: 'pem', type: 'spki' }).toString();
     await writeFile(join(dir, 'receipt.json'), JSON.stringify(exchange.receipt));
     await writeFile(join(dir, 'key.pem'), pem);
-    const cli = ['--import', '@swc-node/register/esm-register', 'apps/directory-cli/src/main.ts', 'audit:check-receipt', join(dir, 'receipt.json'), '--public-key', join(dir, 'key.pem')];
-    const ok = await run(process.execPath, cli, { env: { ...process.env, NODE_OPTIONS: '', DATABASE_URL: 'postgres://nowhere.invalid/none' } });
+    const cli = [
+      '--import',
+      '@swc-node/register/esm-register',
+      'apps/directory-cli/src/main.ts',
+      'audit:check-receipt',
+      join(dir, 'receipt.json'),
+      '--public-key',
+      join(dir, 'key.pem'),
+    ];
+    const ok = await run(process.execPath, cli, {
+      env: { ...process.env, NODE_OPTIONS: '', DATABASE_URL: 'postgres://nowhere.invalid/none' },
+    });
     expect(ok.stdout).toMatch(/receipt verifies/);
-    const forged = { ...exchange.receipt, entry: { ...exchange.receipt.entry, payload: { ...exchange.receipt.entry.payload, rowCount: 999 } } };
+    const forged = {
+      ...exchange.receipt,
+      entry: { ...exchange.receipt.entry, payload: { ...exchange.receipt.entry.payload, rowCount: 999 } },
+    };
     await writeFile(join(dir, 'forged.json'), JSON.stringify(forged));
-    const bad = await run(process.execPath, [...cli.slice(0, 4), join(dir, 'forged.json'), '--public-key', join(dir, 'key.pem')], { env: { ...process.env, NODE_OPTIONS: '' } }).catch((e: { code: number; stdout: string }) => e);
+    const bad = await run(process.execPath, [...cli.slice(0, 4), join(dir, 'forged.json'), '--public-key', join(dir, 'key.pem')], {
+      env: { ...process.env, NODE_OPTIONS: '' },
+    }).catch((e: { code: number; stdout: string }) => e);
     expect(bad).toMatchObject({ code: 1, stdout: expect.stringMatching(/does NOT verify/) });
   });
 
@@ -145,22 +174,33 @@ describe('the exchange story', () => {
     const auditor = await api.tokenFor(civil, ['AUDITOR'], 'auditor');
     const log: any = await api.gql(auditor, `{ auditLog(ledger: "xch-east", first: 100) { edges { node { action subjectId } } } }`);
     const steps = log.data.auditLog.edges.map((e: any) => e.node.action);
-    expect(steps).toEqual(['file.registered', 'records.published', 'permission.granted', 'exchange.requested', 'permission.granted', 'exchange.approved', 'exchange.delivered']);
+    expect(steps).toEqual([
+      'file.registered',
+      'records.published',
+      'permission.granted',
+      'exchange.requested',
+      'permission.granted',
+      'exchange.approved',
+      'exchange.delivered',
+    ]);
     const verified: any = await api.gql(auditor, `{ verifyAuditChain(ledger: "xch-east") { ok checked firstBadSeq checkpointsChecked } }`);
     expect(verified.data.verifyAuditChain).toEqual({ ok: true, checked: '7', firstBadSeq: null, checkpointsChecked: 1 });
   });
 
   it('a second request for fields an active EXCHANGE grant covers is approved at once, citing the grant', async () => {
-    const requested: any = await api.gql(civilMember, REQUEST, { input: { fileId, fields: ['age', 'visit_date'], purpose: 'follow-up check' } });
+    const requested: any = await api.gql(civilMember, REQUEST, {
+      input: { fileId, fields: ['age', 'visit_date'], purpose: 'follow-up check' },
+    });
     expect(requested.data.requestExchange.status).toBe('APPROVED');
     expect(requested.data.requestExchange.decidedBy).toMatch(/^grant:/);
   });
 });
 
 describe('rules that must hold', () => {
-  const request = async (fields = ['age']) => ((await api.gql(civilMember, REQUEST, { input: { fileId, fields, purpose: 'rules' } })).data as any).requestExchange.id as string;
+  const request = async (fields = ['age']) =>
+    ((await api.gql(civilMember, REQUEST, { input: { fileId, fields, purpose: 'rules' } })).data as any).requestExchange.id as string;
 
-  it('only the owner\'s stewards decide, and only once', async () => {
+  it("only the owner's stewards decide, and only once", async () => {
     const id = await request(['insured']);
     expect((await api.gql(civilMember, APPROVE, { id })).errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     const member = await api.tokenFor(health, ['MEMBER']);
@@ -208,7 +248,9 @@ describe('rules that must hold', () => {
   it('a revoked grant stops delivery of an approved exchange', async () => {
     const id = await request(['patient_name']);
     const approved: any = await api.gql(healthSteward, APPROVE, { id });
-    await api.gql(healthSteward, `mutation ($id: ID!) { revokePermission(id: $id, reason: "purpose ended") { id } }`, { id: approved.data.approveExchange.permissionId });
+    await api.gql(healthSteward, `mutation ($id: ID!) { revokePermission(id: $id, reason: "purpose ended") { id } }`, {
+      id: approved.data.approveExchange.permissionId,
+    });
     const before = await counts();
     const res = await api.gql(civilMember, DELIVER, { id });
     expect(res.errors?.[0].extensions?.code).toBe('FORBIDDEN');
@@ -219,11 +261,23 @@ describe('rules that must hold', () => {
   it('an expired grant stops delivery of an approved exchange', async () => {
     // A short grant approves two requests at once; one is delivered before it expires, the other after.
     const expiresAt = new Date(Date.now() + 3_000);
-    const granted: any = await api.gql(healthSteward, `mutation ($input: GrantPermissionInput!) { grantPermission(input: $input) { id } }`, {
-      input: { fileId, granteeDepartmentCode: civil.code, actions: ['EXCHANGE'], fields: ['id_number'], purpose: 'one identity check', expiresAt: expiresAt.toISOString() },
-    });
+    const granted: any = await api.gql(
+      healthSteward,
+      `mutation ($input: GrantPermissionInput!) { grantPermission(input: $input) { id } }`,
+      {
+        input: {
+          fileId,
+          granteeDepartmentCode: civil.code,
+          actions: ['EXCHANGE'],
+          fields: ['id_number'],
+          purpose: 'one identity check',
+          expiresAt: expiresAt.toISOString(),
+        },
+      },
+    );
     expect(granted.errors).toBeUndefined();
-    const early = (await api.gql(civilMember, REQUEST, { input: { fileId, fields: ['id_number'], purpose: 'identity check' } })).data as any;
+    const early = (await api.gql(civilMember, REQUEST, { input: { fileId, fields: ['id_number'], purpose: 'identity check' } }))
+      .data as any;
     const late = (await api.gql(civilMember, REQUEST, { input: { fileId, fields: ['id_number'], purpose: 'identity check' } })).data as any;
     expect([early.requestExchange.status, late.requestExchange.status]).toEqual(['APPROVED', 'APPROVED']);
     const delivered = await api.gql(civilMember, DELIVER, { id: early.requestExchange.id });
@@ -238,9 +292,15 @@ describe('rules that must hold', () => {
 
   it('delivers the version current at delivery, after a second publication, and hashes exactly what it delivered', async () => {
     // Approved while version 1 is current (by the grant the first approval made), delivered after version 2.
-    const requested: any = await api.gql(civilMember, REQUEST, { input: { fileId, fields: ['age', 'visit_date'], purpose: 'follow-up check' } });
+    const requested: any = await api.gql(civilMember, REQUEST, {
+      input: { fileId, fields: ['age', 'visit_date'], purpose: 'follow-up check' },
+    });
     expect(requested.data.requestExchange.status).toBe('APPROVED');
-    const second = RECORDS.map((r, i) => ({ ...r, age: r.age + 1, visit_date: `2026-06-0${i + 1}` })).concat({ ...RECORDS[0], age: 7, visit_date: '2026-06-30' });
+    const second = RECORDS.map((r, i) => ({ ...r, age: r.age + 1, visit_date: `2026-06-0${i + 1}` })).concat({
+      ...RECORDS[0],
+      age: 7,
+      visit_date: '2026-06-30',
+    });
     const published: any = await api.gql(healthSteward, PUBLISH, { id: fileId, records: second });
     expect(published.data.publishRecords.version).toBe(2);
     const delivered: any = await api.gql(civilMember, DELIVER, { id: requested.data.requestExchange.id });
@@ -266,15 +326,51 @@ describe('rules that must hold', () => {
 
 describe('bad input writes nothing', () => {
   it.each([
-    ['fields not in the schema', REQUEST, () => ({ input: { fileId, fields: ['age', 'blood_type'], purpose: 'p' } }), 'BAD_USER_INPUT', /blood_type/],
+    [
+      'fields not in the schema',
+      REQUEST,
+      () => ({ input: { fileId, fields: ['age', 'blood_type'], purpose: 'p' } }),
+      'BAD_USER_INPUT',
+      /blood_type/,
+    ],
     ['an empty purpose', REQUEST, () => ({ input: { fileId, fields: ['age'], purpose: ' ' } }), 'BAD_USER_INPUT', /purpose/],
     ['no fields', REQUEST, () => ({ input: { fileId, fields: [], purpose: 'p' } }), 'BAD_USER_INPUT', /at least one field/],
-    ['a record of the wrong type', PUBLISH, () => ({ id: fileId, records: [RECORDS[0], { ...RECORDS[1], age: 'forty' }] }), 'BAD_USER_INPUT', /row 2, field "age": expected integer/],
-    ['a record with an unknown field', PUBLISH, () => ({ id: fileId, records: [{ ...RECORDS[0], blood_type: 'A' }] }), 'BAD_USER_INPUT', /row 1: "blood_type"/],
+    [
+      'a record of the wrong type',
+      PUBLISH,
+      () => ({ id: fileId, records: [RECORDS[0], { ...RECORDS[1], age: 'forty' }] }),
+      'BAD_USER_INPUT',
+      /row 2, field "age": expected integer/,
+    ],
+    [
+      'a record with an unknown field',
+      PUBLISH,
+      () => ({ id: fileId, records: [{ ...RECORDS[0], blood_type: 'A' }] }),
+      'BAD_USER_INPUT',
+      /row 1: "blood_type"/,
+    ],
     ['an impossible date', PUBLISH, () => ({ id: fileId, records: [{ visit_date: '2026-02-30' }] }), 'BAD_USER_INPUT', /expected date/],
-    ['too many rows', PUBLISH, () => ({ id: fileId, records: Array.from({ length: 10_001 }, () => ({ age: 1 })) }), 'PAYLOAD_TOO_LARGE', /10000 rows/],
-    ['too many bytes', PUBLISH, () => ({ id: fileId, records: Array.from({ length: 600 }, () => ({ patient_name: 'x'.repeat(10_000) })) }), 'PAYLOAD_TOO_LARGE', /bytes of records/],
-    ['a request body over the limit', PUBLISH, () => ({ id: fileId, records: Array.from({ length: 1100 }, () => ({ patient_name: 'x'.repeat(10_000) })) }), 'PAYLOAD_TOO_LARGE', /10 MiB limit/],
+    [
+      'too many rows',
+      PUBLISH,
+      () => ({ id: fileId, records: Array.from({ length: 10_001 }, () => ({ age: 1 })) }),
+      'PAYLOAD_TOO_LARGE',
+      /10000 rows/,
+    ],
+    [
+      'too many bytes',
+      PUBLISH,
+      () => ({ id: fileId, records: Array.from({ length: 600 }, () => ({ patient_name: 'x'.repeat(10_000) })) }),
+      'PAYLOAD_TOO_LARGE',
+      /bytes of records/,
+    ],
+    [
+      'a request body over the limit',
+      PUBLISH,
+      () => ({ id: fileId, records: Array.from({ length: 1100 }, () => ({ patient_name: 'x'.repeat(10_000) })) }),
+      'PAYLOAD_TOO_LARGE',
+      /10 MiB limit/,
+    ],
   ])('%s: a clear coded error', async (_name, query, variables, code, message) => {
     const token = query === PUBLISH ? healthSteward : civilMember;
     const before = await counts();

@@ -20,7 +20,10 @@ const FACETS = `query ($filter: FileFilter) {
 }`;
 const TOTAL = `query ($filter: FileFilter) { files(filter: $filter, first: 1) { totalCount } }`;
 
-type Counts = Record<'districts' | 'owners' | 'classifications' | 'categories' | 'tags', { value: string; label?: string | null; count: number }[]>;
+type Counts = Record<
+  'districts' | 'owners' | 'classifications' | 'categories' | 'tags',
+  { value: string; label?: string | null; count: number }[]
+>;
 const asMap = (list: { value: string; count: number }[]) => Object.fromEntries(list.map((c) => [c.value, c.count]));
 
 beforeAll(async () => {
@@ -35,7 +38,11 @@ beforeAll(async () => {
   const classes = ['PUBLIC', 'INTERNAL', 'RESTRICTED', 'CONFIDENTIAL'] as const;
   let granted = '';
   for (let i = 0; i < 12; i++) {
-    const file = await world.file(owner, classes[i % 4], { category: i % 8 < 4 ? 'finance' : 'medical records', tags: i % 3 ? ['health'] : ['open-data', 'health'], title: i < 6 ? `Vaccination ${i}` : `Budget ${i}` });
+    const file = await world.file(owner, classes[i % 4], {
+      category: i % 8 < 4 ? 'finance' : 'medical records',
+      tags: i % 3 ? ['health'] : ['open-data', 'health'],
+      title: i < 6 ? `Vaccination ${i}` : `Budget ${i}`,
+    });
     if (i === 2) granted = file.id;
   }
   await world.file(other, 'PUBLIC', { category: 'finance', tags: ['budget'] });
@@ -63,13 +70,15 @@ it('counts only what the caller may discover, by every facet', async () => {
 it('agrees with the listing: each count is the total of filtering by that value', async () => {
   const { data } = await api.gql<{ fileFacets: Counts }>(member, FACETS, { filter: { search: 'vaccination' } });
   for (const { value, count } of data!.fileFacets.classifications) {
-    const total = await api.gql<{ files: { totalCount: number } }>(member, TOTAL, { filter: { search: 'vaccination', classifications: [value] } });
+    const total = await api.gql<{ files: { totalCount: number } }>(member, TOTAL, {
+      filter: { search: 'vaccination', classifications: [value] },
+    });
     expect([value, total.data!.files.totalCount]).toEqual([value, count]);
   }
   expect(asMap(data!.fileFacets.classifications)).toEqual({ PUBLIC: 2, RESTRICTED: 1 });
 });
 
-it("counts each facet under every filter but its own, so other values stay visible", async () => {
+it('counts each facet under every filter but its own, so other values stay visible', async () => {
   const { data } = await api.gql<{ fileFacets: Counts }>(member, FACETS, { filter: { classifications: ['RESTRICTED'] } });
   // The classification facet ignores its own filter; the others are narrowed by it.
   expect(asMap(data!.fileFacets.classifications)).toEqual({ PUBLIC: 4, RESTRICTED: 1 });
@@ -77,7 +86,9 @@ it("counts each facet under every filter but its own, so other values stay visib
 });
 
 it('the owner counts all of its own files', async () => {
-  const { data } = await api.gql<{ fileFacets: Counts }>(await api.tokenFor(owner), FACETS, { filter: { ownerDepartmentCodes: [owner.code] } });
+  const { data } = await api.gql<{ fileFacets: Counts }>(await api.tokenFor(owner), FACETS, {
+    filter: { ownerDepartmentCodes: [owner.code] },
+  });
   expect(asMap(data!.fileFacets.classifications)).toEqual({ PUBLIC: 3, INTERNAL: 3, RESTRICTED: 3, CONFIDENTIAL: 3 });
 });
 

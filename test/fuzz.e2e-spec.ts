@@ -114,7 +114,12 @@ function valueFor(type: GraphQLInputType, name: string, depth = 0): fc.Arbitrary
     case 'BigInt':
       return nullable(fc.oneof(fc.bigInt().map(String), fc.constantFrom('0', '-1', '9'.repeat(30), '1', '2'), fc.integer(), nastyText));
     case 'DateTime':
-      return nullable(fc.oneof(fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), nastyText));
+      return nullable(
+        fc.oneof(
+          fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+          nastyText,
+        ),
+      );
     case 'JSON':
       return jsonValue;
     default:
@@ -139,7 +144,10 @@ function operationFor(kind: 'query' | 'mutation', field: GraphQLField<unknown, u
   return `${kind}${variables ? ` (${variables})` : ''} { ${field.name}${args ? `(${args})` : ''} ${selectionFor(field.type)} }`;
 }
 
-function expectNoServerError(response: { status: number; errors?: { message: string; extensions?: { code?: string } }[] }, context: string) {
+function expectNoServerError(
+  response: { status: number; errors?: { message: string; extensions?: { code?: string } }[] },
+  context: string,
+) {
   const summary = `${context} -> ${response.status} ${JSON.stringify(response.errors ?? []).slice(0, 400)}`;
   expect({ summary, status: response.status < 500 }).toEqual({ summary, status: true });
   for (const error of response.errors ?? []) {
@@ -182,28 +190,54 @@ const queryText = (payload: unknown): string | undefined => {
 const percentEncoded = (text: string) => [...Buffer.from(text)].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('');
 
 describe('malformed requests', () => {
-  it.each(['%ZZ', '%ED%A0%80', '%00', '%7B%20me%20%7B%20subject%20%7D%20%7D&variables=%7Bx', '{me{subject}}&variables=[1]&operationName=1'])('GET ?query=%s', async (query) => {
-    const response = await api.app.inject({ method: 'GET', url: `/graphql?query=${query}`, headers: { authorization: `Bearer ${tokens[0]}` } });
+  it.each([
+    '%ZZ',
+    '%ED%A0%80',
+    '%00',
+    '%7B%20me%20%7B%20subject%20%7D%20%7D&variables=%7Bx',
+    '{me{subject}}&variables=[1]&operationName=1',
+  ])('GET ?query=%s', async (query) => {
+    const response = await api.app.inject({
+      method: 'GET',
+      url: `/graphql?query=${query}`,
+      headers: { authorization: `Bearer ${tokens[0]}` },
+    });
     expect(response.statusCode).toBeLessThan(500);
   });
 
   it('any JSON body, any query text, any method: never a 500', async () => {
     const body = fc.oneof(
       fc.jsonValue({ maxDepth: 3 }),
-      fc.record({ query: fc.oneof(nastyText, fc.jsonValue({ maxDepth: 2 })), variables: fc.jsonValue({ maxDepth: 2 }), operationName: fc.jsonValue({ maxDepth: 1 }), extensions: fc.jsonValue({ maxDepth: 1 }) }, { requiredKeys: [] }),
+      fc.record(
+        {
+          query: fc.oneof(nastyText, fc.jsonValue({ maxDepth: 2 })),
+          variables: fc.jsonValue({ maxDepth: 2 }),
+          operationName: fc.jsonValue({ maxDepth: 1 }),
+          extensions: fc.jsonValue({ maxDepth: 1 }),
+        },
+        { requiredKeys: [] },
+      ),
       fc.string({ maxLength: 60 }).map((text) => ({ query: `{ ${text} }` })),
     );
     await fc.assert(
-      fc.asyncProperty(body, fc.constantFrom('POST', 'GET', 'PUT'), fc.constantFrom('application/json', 'application/graphql', 'text/plain', 'application/x-www-form-urlencoded'), async (payload, method, type) => {
-        const text = typeof payload === 'string' && type !== 'application/json' ? payload : JSON.stringify(payload);
-        const response = await api.app.inject({
-          method,
-          url: method === 'GET' ? `/graphql?query=${percentEncoded(queryText(payload) ?? text)}` : '/graphql',
-          headers: { authorization: `Bearer ${tokens[0]}`, ...(method === 'GET' ? {} : { 'content-type': type }) },
-          ...(method === 'GET' ? {} : { payload: text }),
-        });
-        expect({ status: response.statusCode < 500, body: response.statusCode < 500 ? '' : response.body }).toEqual({ status: true, body: '' });
-      }),
+      fc.asyncProperty(
+        body,
+        fc.constantFrom('POST', 'GET', 'PUT'),
+        fc.constantFrom('application/json', 'application/graphql', 'text/plain', 'application/x-www-form-urlencoded'),
+        async (payload, method, type) => {
+          const text = typeof payload === 'string' && type !== 'application/json' ? payload : JSON.stringify(payload);
+          const response = await api.app.inject({
+            method,
+            url: method === 'GET' ? `/graphql?query=${percentEncoded(queryText(payload) ?? text)}` : '/graphql',
+            headers: { authorization: `Bearer ${tokens[0]}`, ...(method === 'GET' ? {} : { 'content-type': type }) },
+            ...(method === 'GET' ? {} : { payload: text }),
+          });
+          expect({ status: response.statusCode < 500, body: response.statusCode < 500 ? '' : response.body }).toEqual({
+            status: true,
+            body: '',
+          });
+        },
+      ),
       { numRuns: RUNS * 10 },
     );
   });

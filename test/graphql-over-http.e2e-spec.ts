@@ -27,7 +27,10 @@ beforeAll(async () => {
       payload: init.body as string | undefined,
     });
     const status = response.statusCode;
-    return new Response(status === 204 || status === 304 ? null : response.rawPayload, { status, headers: response.headers as Record<string, string> });
+    return new Response(status === 204 || status === 304 ? null : response.rawPayload, {
+      status,
+      headers: response.headers as Record<string, string>,
+    });
   };
   results = await auditServer({ url: 'http://service.test/graphql', fetchFn });
 });
@@ -38,7 +41,9 @@ afterAll(async () => {
 });
 
 it('passes every MUST of the GraphQL over HTTP audit', () => {
-  const failed = results.filter((r) => r.name.startsWith('MUST') && r.status !== 'ok').map((r) => `${r.name}: ${'reason' in r ? r.reason : ''}`);
+  const failed = results
+    .filter((r) => r.name.startsWith('MUST') && r.status !== 'ok')
+    .map((r) => `${r.name}: ${'reason' in r ? r.reason : ''}`);
   expect(failed).toEqual([]);
   expect(results.filter((r) => r.name.startsWith('MUST')).length).toBeGreaterThanOrEqual(13);
 });
@@ -64,8 +69,12 @@ it('passes every SHOULD but the designed 4xx for application/json', () => {
 
 it('answers a POST without a JSON content type with 415, not 500', async () => {
   const token = await api.tokenFor('http-health');
-  const response = await api.app.inject({ method: 'POST', url: '/graphql', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/xml' }, payload: '<query/>' });
+  const response = await api.app.inject({
+    method: 'POST',
+    url: '/graphql',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/xml' },
+    payload: '<query/>',
+  });
   expect(response.statusCode).toBe(415);
   expect(response.json().errors[0].extensions.code).toBe('UNSUPPORTED_MEDIA_TYPE');
 });
-

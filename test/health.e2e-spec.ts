@@ -57,7 +57,9 @@ describe('health', () => {
   });
 
   it('a migration missing from the database makes the service not ready', async () => {
-    const [last] = await db.query<{ id: number; timestamp: string; name: string }[]>('SELECT * FROM schema_migration ORDER BY id DESC LIMIT 1');
+    const [last] = await db.query<{ id: number; timestamp: string; name: string }[]>(
+      'SELECT * FROM schema_migration ORDER BY id DESC LIMIT 1',
+    );
     await db.query('DELETE FROM schema_migration WHERE id = $1', [last.id]);
     try {
       const response = await get('/health/ready');

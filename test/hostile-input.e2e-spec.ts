@@ -31,7 +31,10 @@ const counts = async () => {
 };
 
 /** A client error: the code, an HTTP status below 500, and nothing an attacker could learn from. */
-function expectClientError(response: { status: number; errors?: { message: string; extensions?: Record<string, unknown> }[] }, code = 'BAD_USER_INPUT') {
+function expectClientError(
+  response: { status: number; errors?: { message: string; extensions?: Record<string, unknown> }[] },
+  code = 'BAD_USER_INPUT',
+) {
   expect(response.status).toBeLessThan(500);
   expect(response.errors?.length).toBeGreaterThan(0);
   const error = response.errors![0];
@@ -109,7 +112,9 @@ describe('values that would fail in a cast are refused before SQL', () => {
 
   it('a search cursor with a rank of 1e39', async () => {
     const after = encodeCursor([1e39, '6b1c2a4e-7f0e-4d55-9a51-4b3c2d1e0f9a']);
-    expectClientError(await api.gql(member, `query ($a: String) { files(filter: { search: "register" }, after: $a) { totalCount } }`, { a: after }));
+    expectClientError(
+      await api.gql(member, `query ($a: String) { files(filter: { search: "register" }, after: $a) { totalCount } }`, { a: after }),
+    );
   });
 
   it('an exchange cursor with an impossible time', async () => {
@@ -154,16 +159,19 @@ describe('the GraphQL layer refuses malformed requests with a client error', () 
     expect(response.json().errors[0].extensions.code).toBe('METHOD_NOT_ALLOWED');
   });
 
-  it.each([{ query: 1 }, { query: null }, { query: ['{ me { subject } }'] }, {}, { query: '{ me { subject } }', variables: 'x' }])('body %j', async (body) => {
-    const response = await api.app.inject({
-      method: 'POST',
-      url: '/graphql',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${member}` },
-      payload: JSON.stringify(body),
-    });
-    expect(response.statusCode).toBe(400);
-    expect(response.json().errors[0].extensions.code).toBe('BAD_USER_INPUT');
-  });
+  it.each([{ query: 1 }, { query: null }, { query: ['{ me { subject } }'] }, {}, { query: '{ me { subject } }', variables: 'x' }])(
+    'body %j',
+    async (body) => {
+      const response = await api.app.inject({
+        method: 'POST',
+        url: '/graphql',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${member}` },
+        payload: JSON.stringify(body),
+      });
+      expect(response.statusCode).toBe(400);
+      expect(response.json().errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    },
+  );
 
   it('"extensions": null is allowed, as GraphQL over HTTP says', async () => {
     const response = await api.app.inject({
@@ -196,15 +204,39 @@ describe('free text has a maximum, enforced before any write', () => {
     const text = 'x'.repeat(limit + 1);
     let response;
     if (_what === 'a revocation reason') {
-      response = await api.gql(steward, `mutation ($r: String!) { revokePermission(id: "6b1c2a4e-7f0e-4d55-9a51-4b3c2d1e0f9a", reason: $r) { id } }`, { r: text });
+      response = await api.gql(
+        steward,
+        `mutation ($r: String!) { revokePermission(id: "6b1c2a4e-7f0e-4d55-9a51-4b3c2d1e0f9a", reason: $r) { id } }`,
+        { r: text },
+      );
     } else if (_what === 'an approval note') {
-      response = await api.gql(steward, `mutation ($r: String) { approveExchange(id: "6b1c2a4e-7f0e-4d55-9a51-4b3c2d1e0f9a", note: $r) { id } }`, { r: text });
+      response = await api.gql(
+        steward,
+        `mutation ($r: String) { approveExchange(id: "6b1c2a4e-7f0e-4d55-9a51-4b3c2d1e0f9a", note: $r) { id } }`,
+        { r: text },
+      );
     } else if (_what === 'a rejection reason') {
-      response = await api.gql(steward, `mutation ($r: String!) { rejectExchange(id: "6b1c2a4e-7f0e-4d55-9a51-4b3c2d1e0f9a", reason: $r) { id } }`, { r: text });
+      response = await api.gql(
+        steward,
+        `mutation ($r: String!) { rejectExchange(id: "6b1c2a4e-7f0e-4d55-9a51-4b3c2d1e0f9a", reason: $r) { id } }`,
+        { r: text },
+      );
     } else if (_what === 'a purpose') {
-      response = await api.gql(steward, `mutation ($r: String!) { grantPermission(input: { fileId: "${file.id}", granteeDepartmentCode: "${other.code}", actions: [READ], purpose: $r }) { id } }`, { r: text });
+      response = await api.gql(
+        steward,
+        `mutation ($r: String!) { grantPermission(input: { fileId: "${file.id}", granteeDepartmentCode: "${other.code}", actions: [READ], purpose: $r }) { id } }`,
+        { r: text },
+      );
     } else {
-      const input = { code: 'limit-test', title: 'Limit test', classification: 'PUBLIC', category: 'health', format: 'table', fields: [{ name: 'a', type: 'string' }], description: null as string | null };
+      const input = {
+        code: 'limit-test',
+        title: 'Limit test',
+        classification: 'PUBLIC',
+        category: 'health',
+        format: 'table',
+        fields: [{ name: 'a', type: 'string' }],
+        description: null as string | null,
+      };
       if (argument === 'description') input.description = text;
       else input.category = text;
       response = await api.gql(steward, `mutation ($i: RegisterFileInput!) { registerFile(input: $i) { id } }`, { i: input });

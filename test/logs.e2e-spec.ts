@@ -46,7 +46,12 @@ afterAll(async () => {
 describe('request logs', () => {
   it("Nest's own messages are JSON lines of the same logger", () => {
     expect(lines.find((l) => l.msg === 'Nest application successfully started')).toMatchObject({ level: 30, context: 'NestApplication' });
-    expect(raw.split('\n').filter(Boolean).every((line) => line.startsWith('{'))).toBe(true);
+    expect(
+      raw
+        .split('\n')
+        .filter(Boolean)
+        .every((line) => line.startsWith('{')),
+    ).toBe(true);
   });
 
   it('one line per request: request id, department, operation, duration, outcome', async () => {
@@ -60,7 +65,14 @@ describe('request logs', () => {
     expect(response.headers['x-request-id']).toBe('trace-42');
     const requestLines = lines.filter((l) => l.msg === 'request');
     expect(requestLines).toHaveLength(1);
-    expect(requestLines[0]).toMatchObject({ level: 30, reqId: 'trace-42', department: owner.code, operation: 'Mine', outcome: 'OK', status: 200 });
+    expect(requestLines[0]).toMatchObject({
+      level: 30,
+      reqId: 'trace-42',
+      department: owner.code,
+      operation: 'Mine',
+      outcome: 'OK',
+      status: 200,
+    });
     expect(typeof requestLines[0].ms).toBe('number');
   });
 
@@ -80,7 +92,10 @@ describe('request logs', () => {
       id: file.id,
       r: [{ record_id: SECRET_VALUE }],
     });
-    await api.gql(steward, `mutation ($id: ID!, $r: [JSON!]!) { publishRecords(fileId: $id, records: $r) { version } }`, { id: file.id, r: [{ nope: SECRET_VALUE }] });
+    await api.gql(steward, `mutation ($id: ID!, $r: [JSON!]!) { publishRecords(fileId: $id, records: $r) { version } }`, {
+      id: file.id,
+      r: [{ nope: SECRET_VALUE }],
+    });
     expect(raw).not.toContain(steward);
     expect(raw).not.toContain(steward.split('.')[2]);
     expect(raw).not.toContain(SECRET_VALUE);

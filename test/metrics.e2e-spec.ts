@@ -63,20 +63,34 @@ describe('metrics', () => {
   it('counts requests, latency, pool, audit appends and lag, exchanges and refusals as the database has them', async () => {
     const steward = await api.tokenFor(health, ['STEWARD'], 'steward');
     const member = await api.tokenFor(civil, ['MEMBER'], 'member');
-    const registered: any = await api.gql(
-      steward,
-      `mutation Register($input: RegisterFileInput!) { registerFile(input: $input) { id } }`,
-      { input: { code: 'met-file', title: 'Metrics file', classification: 'PUBLIC', category: 'c', tags: [], format: 'table', fields: [{ name: 'age', type: 'integer' }] } },
-    );
+    const registered: any = await api.gql(steward, `mutation Register($input: RegisterFileInput!) { registerFile(input: $input) { id } }`, {
+      input: {
+        code: 'met-file',
+        title: 'Metrics file',
+        classification: 'PUBLIC',
+        category: 'c',
+        tags: [],
+        format: 'table',
+        fields: [{ name: 'age', type: 'integer' }],
+      },
+    });
     const fileId = registered.data.registerFile.id;
     await api.gql(steward, `mutation Publish($id: ID!) { publishRecords(fileId: $id, records: [{ age: 3 }]) { version } }`, { id: fileId });
-    const requested: any = await api.gql(member, `mutation Ask($input: RequestExchangeInput!) { requestExchange(input: $input) { status } }`, {
-      input: { fileId, fields: ['age'], purpose: 'counting' },
-    });
+    const requested: any = await api.gql(
+      member,
+      `mutation Ask($input: RequestExchangeInput!) { requestExchange(input: $input) { status } }`,
+      {
+        input: { fileId, fields: ['age'], purpose: 'counting' },
+      },
+    );
     expect(requested.data.requestExchange.status).toBe('REQUESTED');
-    const missingFile: any = await api.gql(member, `mutation Missing($input: RequestExchangeInput!) { requestExchange(input: $input) { status } }`, {
-      input: { fileId: '00000000-0000-4000-8000-000000000000', fields: ['age'], purpose: 'counting' },
-    });
+    const missingFile: any = await api.gql(
+      member,
+      `mutation Missing($input: RequestExchangeInput!) { requestExchange(input: $input) { status } }`,
+      {
+        input: { fileId: '00000000-0000-4000-8000-000000000000', fields: ['age'], purpose: 'counting' },
+      },
+    );
     expect(missingFile.errors[0].extensions.code).toBe('NOT_FOUND');
     const noise = await api.tokenFor(noisy, ['MEMBER']);
     const statuses = [];

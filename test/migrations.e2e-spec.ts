@@ -65,7 +65,9 @@ describe('district onboarding migrations', () => {
   });
 
   it('refuses to revert a district that owns files, and leaves everything as it was', async () => {
-    const [dept] = await db.query(`SELECT d.id, d.code, d.name, d.district_id AS "districtId", 'yanqing' AS "districtCode" FROM department d WHERE code = 'yanqing-health-commission'`);
+    const [dept] = await db.query(
+      `SELECT d.id, d.code, d.name, d.district_id AS "districtId", 'yanqing' AS "districtCode" FROM department d WHERE code = 'yanqing-health-commission'`,
+    );
     await new World(db).file(dept, 'PUBLIC');
     const { instance } = lastOnboarding();
     const runner = db.createQueryRunner();
@@ -88,7 +90,13 @@ describe('district:new', () => {
   let generated: { file: string; className: string };
 
   it('writes a reviewed migration and registers it in the index', async () => {
-    const file = await districtNew({ dir, code: 'xiong-an', name: "Xiong'an", level: 'county', departments: 'Civil Affairs Bureau, Health Commission' });
+    const file = await districtNew({
+      dir,
+      code: 'xiong-an',
+      name: "Xiong'an",
+      level: 'county',
+      departments: 'Civil Affairs Bureau, Health Commission',
+    });
     const source = await readFile(file, 'utf8');
     expect(source).toContain('{ code: "xiong-an-health-commission", name: "Xiong\'an Health Commission" }');
     expect(source).toContain('level: "county"');
@@ -101,7 +109,12 @@ describe('district:new', () => {
 
   it('the generated migration runs up, down and up again through TypeORM on a real database', async () => {
     const Migration = ((await import(generated.file)) as Record<string, new () => MigrationInterface>)[generated.className];
-    const runner = await createDataSource({ url: database.url, poolSize: 1, migrations: [...migrations, Migration], applicationName: 'tests' }).initialize();
+    const runner = await createDataSource({
+      url: database.url,
+      poolSize: 1,
+      migrations: [...migrations, Migration],
+      applicationName: 'tests',
+    }).initialize();
     const state = async () => {
       const [row] = await db.query(
         `SELECT (SELECT level FROM district WHERE code = 'xiong-an') AS level,

@@ -24,7 +24,9 @@ const FILE_FIELDS = `query ($id: ID!) { file(id: $id) { id myAccess fields { nam
 
 const token = (d: DepartmentRef, roles: Role[] = ['MEMBER']) => api.tokenFor(d, roles);
 const counts = async () => {
-  const [row] = await db.query(`SELECT (SELECT count(*) FROM permission)::int AS permissions, (SELECT count(*) FROM audit_entry)::int AS entries`);
+  const [row] = await db.query(
+    `SELECT (SELECT count(*) FROM permission)::int AS permissions, (SELECT count(*) FROM audit_entry)::int AS entries`,
+  );
   return row as { permissions: number; entries: number };
 };
 
@@ -93,12 +95,24 @@ describe('a grant takes effect everywhere, and its audit entry with it', () => {
     expect(seen.data.file.myAccess).toEqual(['DISCOVER', 'READ', 'EXCHANGE']);
     // The whole catalogue is shown; only the named fields are obtainable.
     expect(seen.data.file.fields.map((f: any) => f.name)).toEqual(secretFile.fields.map((f) => f.name));
-    expect(seen.data.file.fields.filter((f: any) => f.obtainable).map((f: any) => f.name).sort()).toEqual(['age', 'patient_name']);
-    const list: any = await api.gql(strangerToken, `{ files(first: 10, filter: { districtCodes: ["perm-a"] }) { totalCount edges { node { id } } } }`);
+    expect(
+      seen.data.file.fields
+        .filter((f: any) => f.obtainable)
+        .map((f: any) => f.name)
+        .sort(),
+    ).toEqual(['age', 'patient_name']);
+    const list: any = await api.gql(
+      strangerToken,
+      `{ files(first: 10, filter: { districtCodes: ["perm-a"] }) { totalCount edges { node { id } } } }`,
+    );
     expect(list.data.files.edges.map((e: any) => e.node.id)).toContain(secretFile.id);
     const log: any = await api.gql(strangerToken, `{ auditLog(ledger: "perm-a") { edges { node { action subjectId parties payload } } } }`);
     const entry = log.data.auditLog.edges.map((e: any) => e.node).find((n: any) => n.subjectId === res.data?.grantPermission.id);
-    expect(entry).toMatchObject({ action: 'permission.granted', parties: ['perm-a-health', 'perm-b-civil'], payload: { purpose: 'eligibility verification' } });
+    expect(entry).toMatchObject({
+      action: 'permission.granted',
+      parties: ['perm-a-health', 'perm-b-civil'],
+      payload: { purpose: 'eligibility verification' },
+    });
     // A department sees only the entries that concern it.
     expect(log.data.auditLog.edges.every((e: any) => e.node.parties.includes('perm-b-civil'))).toBe(true);
   });
@@ -200,7 +214,9 @@ describe('who can access what, and why', () => {
     await new Promise((r) => setTimeout(r, 20));
     await api.gql(steward, REVOKE, { id: granted.data.grantPermission.id, reason: 'done' });
     const ids = async (vars: Record<string, unknown>) =>
-      ((await api.gql(steward, LIST, { fileId: internalFile.id, grantee: grantee.code, ...vars })).data as any).permissions.map((p: any) => p.id);
+      ((await api.gql(steward, LIST, { fileId: internalFile.id, grantee: grantee.code, ...vars })).data as any).permissions.map(
+        (p: any) => p.id,
+      );
     expect(await ids({})).toEqual([]);
     expect(await ids({ asOf: between })).toEqual([granted.data.grantPermission.id]);
     expect(await ids({ asOf: '2000-01-01T00:00:00Z' })).toEqual([]);

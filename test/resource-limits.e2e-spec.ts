@@ -72,13 +72,16 @@ describe('query shape and cost are bounded before anything runs', () => {
   });
 
   it('one request runs at most four counts of files at once, so it cannot hold the whole pool', async () => {
-    const counts = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `c${i}: files(first: 1, filter: { search: "x${i}" }) { totalCount }`).join(' ')} }`;
+    const counts = (n: number) =>
+      `{ ${Array.from({ length: n }, (_, i) => `c${i}: files(first: 1, filter: { search: "x${i}" }) { totalCount }`).join(' ')} }`;
     expect((await api.gql(member, counts(4))).errors).toBeUndefined();
     expect(refusal(await api.gql(member, counts(5)))).toMatch(/too costly/);
   });
 
   it("a count is not multiplied by the page size; the page's rows are", async () => {
-    expect((await api.gql(member, `{ files(first: 200) { totalCount pageInfo { hasNextPage } edges { node { fields { name } } } } }`)).errors).toBeUndefined();
+    expect(
+      (await api.gql(member, `{ files(first: 200) { totalCount pageInfo { hasNextPage } edges { node { fields { name } } } } }`)).errors,
+    ).toBeUndefined();
     const fragment = `query { files(first: 200) { ...Page } } fragment Page on DataFileConnection { edges { node { owner { district { departments { code } } } } } }`;
     expect((await api.gql(member, fragment)).errors).toBeUndefined();
   });
@@ -101,11 +104,14 @@ describe('query shape and cost are bounded before anything runs', () => {
   });
 
   it('fragments that each spread the next twice are checked in linear time (2^40 expansions would never finish)', async () => {
-    const fragments = (type: string) => Array.from({ length: 40 }, (_, i) => `fragment F${i} on ${type} { ...F${i + 1} ...F${i + 1} }`).join(' ');
+    const fragments = (type: string) =>
+      Array.from({ length: 40 }, (_, i) => `fragment F${i} on ${type} { ...F${i + 1} ...F${i + 1} }`).join(' ');
     expect(refusal(await api.gql(member, `query { me { ...F0 } } ${fragments('Viewer')} fragment F40 on Viewer { subject }`))).toMatch(
       /selects 1,099,511,627,777 fields once fragments are expanded/,
     );
-    expect(refusal(await api.gql(member, `query { ...F0 } ${fragments('Query')} fragment F40 on Query { me { subject } }`))).toMatch(/top-level fields; the limit is 20/);
+    expect(refusal(await api.gql(member, `query { ...F0 } ${fragments('Query')} fragment F40 on Query { me { subject } }`))).toMatch(
+      /top-level fields; the limit is 20/,
+    );
   });
 
   it('an auditor may verify one ledger per request, not a hundred', async () => {
@@ -117,7 +123,8 @@ describe('query shape and cost are bounded before anything runs', () => {
 
 describe('the database cannot be held by one request', () => {
   it('a statement over the timeout is cancelled and reported as TIMEOUT, without SQL', async () => {
-    if (database.embedded) return console.log('skipped: the embedded database (single-threaded WebAssembly) does not enforce statement_timeout');
+    if (database.embedded)
+      return console.log('skipped: the embedded database (single-threaded WebAssembly) does not enforce statement_timeout');
     const ds = await createDataSource({ url: database.url, poolSize: 1, statementTimeoutMs: 100 }).initialize();
     try {
       const failure = await ds.query('SELECT pg_sleep(2)').catch((e: unknown) => e);
@@ -157,9 +164,18 @@ describe('each department has a request budget', () => {
     try {
       const world = new World(await database.dataSource());
       const other = await world.department('rl-civil', await world.district('rl-west'));
-      const [alice, bob, carol] = await Promise.all([limited.tokenFor(department, ['MEMBER'], 'alice'), limited.tokenFor(department, ['MEMBER'], 'bob'), limited.tokenFor(other)]);
+      const [alice, bob, carol] = await Promise.all([
+        limited.tokenFor(department, ['MEMBER'], 'alice'),
+        limited.tokenFor(department, ['MEMBER'], 'bob'),
+        limited.tokenFor(other),
+      ]);
       for (const token of [alice, bob, alice]) expect((await limited.gql(token, `{ me { subject } }`)).status).toBe(200);
-      const refused = await limited.app.inject({ method: 'POST', url: '/graphql', headers: { authorization: `Bearer ${bob}` }, payload: { query: '{ me { subject } }' } });
+      const refused = await limited.app.inject({
+        method: 'POST',
+        url: '/graphql',
+        headers: { authorization: `Bearer ${bob}` },
+        payload: { query: '{ me { subject } }' },
+      });
       expect(refused.statusCode).toBe(429);
       expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
       expect(refused.json().errors[0].extensions.code).toBe('RATE_LIMITED');
@@ -173,9 +189,13 @@ describe('each department has a request budget', () => {
 
 describe('tokens are decided once, before any resolver', () => {
   const sign = (claims: Record<string, unknown>, configure: (jwt: SignJWT) => SignJWT) =>
-    configure(new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject('someone').setIssuer(api.config.auth.issuer).setAudience(api.config.auth.audience)).sign(
-      api.config.auth.signKey as Uint8Array,
-    );
+    configure(
+      new SignJWT(claims)
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject('someone')
+        .setIssuer(api.config.auth.issuer)
+        .setAudience(api.config.auth.audience),
+    ).sign(api.config.auth.signKey as Uint8Array);
 
   it('a correctly signed token without exp is refused', async () => {
     const token = await sign({ dept: department.code, roles: ['MEMBER'] }, (jwt) => jwt.setIssuedAt());
@@ -193,11 +213,14 @@ describe('tokens are decided once, before any resolver', () => {
     expect((await api.gql(fine, `{ me { subject } }`)).status).toBe(200);
   });
 
-  it.each(['{ __typename }', '{ __schema { queryType { name } } }', '{ me { subject } }'])('an unknown department is 401 for %s', async (query) => {
-    const token = await api.tokenFor('no-such-department');
-    const res = await api.gql(token, query);
-    expect(res.status).toBe(401);
-    expect(res.data).toBeNull();
-    expect(res.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
-  });
+  it.each(['{ __typename }', '{ __schema { queryType { name } } }', '{ me { subject } }'])(
+    'an unknown department is 401 for %s',
+    async (query) => {
+      const token = await api.tokenFor('no-such-department');
+      const res = await api.gql(token, query);
+      expect(res.status).toBe(401);
+      expect(res.data).toBeNull();
+      expect(res.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+    },
+  );
 });

@@ -82,7 +82,10 @@ describe('administrators and auditors do not request or receive exchanges', () =
   );
 
   it('a token that carries MEMBER or STEWARD as well requests for its department', async () => {
-    for (const roles of [['PLATFORM_ADMIN', 'MEMBER'], ['DISTRICT_ADMIN', 'STEWARD']] as Role[][]) {
+    for (const roles of [
+      ['PLATFORM_ADMIN', 'MEMBER'],
+      ['DISTRICT_ADMIN', 'STEWARD'],
+    ] as Role[][]) {
       const res: any = await api.gql(await token(admins, roles), REQUEST, request(publicFile));
       expect(res.errors).toBeUndefined();
       expect(res.data.requestExchange.status).toBe('REQUESTED');
@@ -103,7 +106,10 @@ describe('administrators and auditors do not request or receive exchanges', () =
   });
 
   it("an administrator's department may hold EXCHANGE, but the administrator is shown READ and no obtainable field", async () => {
-    await world.grant({ fileId: secretFile.id, grantee: admins, action: 'EXCHANGE', fields: null, grantedBy: 'dr.chen@sod-east-health' }, secretFile.districtId);
+    await world.grant(
+      { fileId: secretFile.id, grantee: admins, action: 'EXCHANGE', fields: null, grantedBy: 'dr.chen@sod-east-health' },
+      secretFile.districtId,
+    );
     const asAdmin: any = await api.gql(await token(admins, ['PLATFORM_ADMIN']), FILE, { id: secretFile.id });
     expect(asAdmin.data.file.myAccess).toEqual(['DISCOVER', 'READ']);
     expect(asAdmin.data.file.fields.filter((f: any) => f.obtainable)).toEqual([]);
@@ -118,14 +124,26 @@ describe("an administrator's power to grant does not extend to its own departmen
     input: { fileId: secretFile.id, granteeDepartmentCode: grantee.code, actions: ['EXCHANGE'], purpose: 'self-service' },
   });
   const scopeTo = (grantee: DepartmentRef) => ({
-    input: { districtCode: 'sod-east', category: 'vehicles', maxClassification: 'CONFIDENTIAL', granteeDepartmentCode: grantee.code, actions: ['EXCHANGE'], purpose: 'self-service' },
+    input: {
+      districtCode: 'sod-east',
+      category: 'vehicles',
+      maxClassification: 'CONFIDENTIAL',
+      granteeDepartmentCode: grantee.code,
+      actions: ['EXCHANGE'],
+      purpose: 'self-service',
+    },
   });
 
   it.each<[Role[]]>([[['PLATFORM_ADMIN']], [['DISTRICT_ADMIN']], [['PLATFORM_ADMIN', 'STEWARD']], [['DISTRICT_ADMIN', 'MEMBER']]])(
     '%j may not grant on a file, nor by scope, to its own department',
     async (roles) => {
       const t = await token(admins, roles);
-      await refused(t, GRANT, grantTo(admins), /separation of duties: an administrator's power to grant does not extend to its own department/);
+      await refused(
+        t,
+        GRANT,
+        grantTo(admins),
+        /separation of duties: an administrator's power to grant does not extend to its own department/,
+      );
       await refused(t, GRANT_SCOPE, scopeTo(admins), /separation of duties/);
     },
   );
@@ -136,7 +154,9 @@ describe("an administrator's power to grant does not extend to its own departmen
     expect(byAdmin.data.grantPermission.grantee.code).toBe(user.code);
     const scope: any = await api.gql(await token(admins, ['DISTRICT_ADMIN']), GRANT_SCOPE, scopeTo(user));
     expect(scope.data.grantScopePermission.grantee.code).toBe(user.code);
-    const bySteward: any = await api.gql(await token(owner, ['STEWARD']), GRANT, { input: { ...grantTo(admins).input, purpose: 'audit of spending' } });
+    const bySteward: any = await api.gql(await token(owner, ['STEWARD']), GRANT, {
+      input: { ...grantTo(admins).input, purpose: 'audit of spending' },
+    });
     expect(bySteward.data.grantPermission.grantee.code).toBe(admins.code);
     expect(await counts()).toEqual({ ...before, permissions: before.permissions + 3, entries: before.entries + 3 });
   });
@@ -154,13 +174,18 @@ describe('whoever granted is never who receives: a grant of the requesting side 
     expect(res.data.requestExchange).toMatchObject({ status: 'REQUESTED', decidedBy: null });
     // The request row and its one entry; no approval entry.
     expect(await counts()).toEqual({ ...before, exchanges: before.exchanges + 1, entries: before.entries + 1 });
-    const [{ actions }] = await db.query(`SELECT array_agg(action ORDER BY seq) AS actions FROM audit_entry WHERE subject_id = $1`, [res.data.requestExchange.id]);
+    const [{ actions }] = await db.query(`SELECT array_agg(action ORDER BY seq) AS actions FROM audit_entry WHERE subject_id = $1`, [
+      res.data.requestExchange.id,
+    ]);
     expect(actions).toEqual(['exchange.requested']);
   });
 
   it("a grant made by the owner's steward approves at once, citing the grant", async () => {
     const file = await world.file(owner, 'CONFIDENTIAL');
-    const grantId = await world.grant({ fileId: file.id, grantee: user, action: 'EXCHANGE', fields: null, grantedBy: 'dr.chen@sod-east-health' }, file.districtId);
+    const grantId = await world.grant(
+      { fileId: file.id, grantee: user, action: 'EXCHANGE', fields: null, grantedBy: 'dr.chen@sod-east-health' },
+      file.districtId,
+    );
     const res: any = await api.gql(await token(user, ['MEMBER'], 'li.wei'), REQUEST, request(file));
     expect(res.data.requestExchange).toMatchObject({ status: 'APPROVED', decidedBy: `grant:${grantId}` });
   });
@@ -169,9 +194,14 @@ describe('whoever granted is never who receives: a grant of the requesting side 
 describe('the field catalogue: names are metadata, values are protected', () => {
   it('a reader sees every field, sensitive names included, and which values it could obtain', async () => {
     const file = await world.file(owner, 'RESTRICTED');
-    await world.grant({ fileId: file.id, grantee: user, action: 'EXCHANGE', fields: ['age', 'patient_name'], grantedBy: 'dr.chen@sod-east-health' }, file.districtId);
+    await world.grant(
+      { fileId: file.id, grantee: user, action: 'EXCHANGE', fields: ['age', 'patient_name'], grantedBy: 'dr.chen@sod-east-health' },
+      file.districtId,
+    );
     const res: any = await api.gql(await token(user, ['MEMBER']), FILE, { id: file.id });
-    expect(res.data.file.fields).toEqual(file.fields.map((f) => ({ name: f.name, sensitive: f.sensitive, obtainable: ['age', 'patient_name'].includes(f.name) })));
+    expect(res.data.file.fields).toEqual(
+      file.fields.map((f) => ({ name: f.name, sensitive: f.sensitive, obtainable: ['age', 'patient_name'].includes(f.name) })),
+    );
     // Without any grant, a PUBLIC file's catalogue is read whole and nothing is obtainable.
     const fresh = await world.department('sod-west-fresh', { id: user.districtId, code: 'sod-west' });
     const onPublic: any = await api.gql(await token(fresh, ['MEMBER']), FILE, { id: publicFile.id });

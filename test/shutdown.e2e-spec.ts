@@ -45,14 +45,20 @@ const freePort = () =>
 async function waitUntilReady(url: string, child: ChildProcess): Promise<void> {
   for (let i = 0; i < 300; i += 1) {
     if (child.exitCode !== null) throw new Error(`the service exited with ${child.exitCode}`);
-    const ok = await fetch(`${url}/health/ready`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${url}/health/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error('the service did not become ready');
 }
 
-function spawnService(port: number, env: Record<string, string> = {}): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+function spawnService(
+  port: number,
+  env: Record<string, string> = {},
+): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
   const child = spawn(process.execPath, ['--import', '@swc-node/register/esm-register', 'apps/directory-api/src/main.ts'], {
     env: {
       PATH: process.env.PATH ?? '',
@@ -76,7 +82,11 @@ function spawnService(port: number, env: Record<string, string> = {}): { child: 
 
 /** A GraphQL request that waits on a lock the test holds on the exchange table, until released. */
 async function slowRequest(url: string) {
-  const token = await new Tokens(loadAuthConfig({ JWT_SECRET })).mint({ subject: 'slow', departmentCode: department.code, roles: ['MEMBER'] });
+  const token = await new Tokens(loadAuthConfig({ JWT_SECRET })).mint({
+    subject: 'slow',
+    departmentCode: department.code,
+    roles: ['MEMBER'],
+  });
   const locker = db.createQueryRunner();
   await locker.connect();
   await locker.startTransaction();

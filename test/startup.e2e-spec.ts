@@ -21,8 +21,14 @@ async function start(env: Record<string, string>): Promise<{ code: number; stder
 describe('a bad configuration stops the service with one clear line', () => {
   it.each([
     [{ JWT_SECRET: 'short' }, 'configuration: JWT_SECRET must be at least 32 bytes for HS256 (got 5)'],
-    [{ JWT_SECRET: 'x'.repeat(32) }, 'configuration: AUDIT_SIGNING_KEY (an Ed25519 private key; `npm run cli -- audit:keygen` makes one) is required'],
-    [{ JWT_SECRET: 'x'.repeat(32), AUDIT_SIGNING_KEY: 'not a key' }, 'configuration: AUDIT_SIGNING_KEY: not a readable private key (PEM, or base64 of its DER)'],
+    [
+      { JWT_SECRET: 'x'.repeat(32) },
+      'configuration: AUDIT_SIGNING_KEY (an Ed25519 private key; `npm run cli -- audit:keygen` makes one) is required',
+    ],
+    [
+      { JWT_SECRET: 'x'.repeat(32), AUDIT_SIGNING_KEY: 'not a key' },
+      'configuration: AUDIT_SIGNING_KEY: not a readable private key (PEM, or base64 of its DER)',
+    ],
     [{ JWT_SECRET: 'x'.repeat(32), PORT: 'eighty' }, 'configuration: PORT must be an integer from 0 to 65535, not "eighty"'],
   ])('%j', async (env, line) => {
     // With DATABASE_URL set nothing is made up: every secret must be given.

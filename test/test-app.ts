@@ -27,7 +27,11 @@ export interface TestApp {
 }
 
 /** The real service over HTTP (Fastify's inject), on a test database. */
-export async function startTestApp(database: TestDatabase, env: Record<string, string> = {}, logDestination?: DestinationStream): Promise<TestApp> {
+export async function startTestApp(
+  database: TestDatabase,
+  env: Record<string, string> = {},
+  logDestination?: DestinationStream,
+): Promise<TestApp> {
   const auditKey = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
   const config = loadApiConfig({ JWT_SECRET: randomBytes(32).toString('hex'), AUDIT_SIGNING_KEY: auditKey, ...env });
   const tokens = new Tokens(config.auth);
@@ -60,9 +64,10 @@ export async function startTestApp(database: TestDatabase, env: Record<string, s
         return requestId!;
       });
       // Not enumerable: comparing two responses as JSON compares what a caller could learn from them.
-      return Object.defineProperty({ status: response.statusCode, data: body.data ?? null, errors: body.errors }, 'requestIds', { value: requestIds });
+      return Object.defineProperty({ status: response.statusCode, data: body.data ?? null, errors: body.errors }, 'requestIds', {
+        value: requestIds,
+      });
     },
     close: () => app.close(),
   };
 }
-

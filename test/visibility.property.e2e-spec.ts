@@ -84,7 +84,9 @@ function oracle(model: Model, me: DepartmentRef, roles: Role[]): Map<string, Sho
       if (!g.active || g.grantee.id !== me.id) continue;
       const covers = g.fileId
         ? g.fileId === file.id
-        : g.scope!.districtId === file.districtId && g.scope!.category === file.category && CLASSES.indexOf(file.classification) <= CLASSES.indexOf(g.scope!.maxClassification);
+        : g.scope!.districtId === file.districtId &&
+          g.scope!.category === file.category &&
+          CLASSES.indexOf(file.classification) <= CLASSES.indexOf(g.scope!.maxClassification);
       if (!covers) continue;
       const given = dataUser ? level(g.action) : Math.min(level(g.action), level('READ'));
       best = Math.max(best, given);
@@ -116,7 +118,12 @@ async function buildWorld(seed: number): Promise<Model & { districtCodes: string
   const owners = departments.map((d) => d.department);
   const files: WorldFile[] = [];
   for (let i = 0, n = rng.int(8, 18); i < n; i++) {
-    const fields = Array.from({ length: rng.int(1, 5) }, (_, k) => ({ name: `f${k}`, type: 'string' as const, sensitive: rng.next() < 0.4, description: null }));
+    const fields = Array.from({ length: rng.int(1, 5) }, (_, k) => ({
+      name: `f${k}`,
+      type: 'string' as const,
+      sensitive: rng.next() < 0.4,
+      description: null,
+    }));
     files.push(await world.file(rng.pick(owners), rng.pick(CLASSES), { category: rng.pick(CATEGORIES), fields }));
   }
   const grants: Model['grants'] = [];
@@ -130,7 +137,13 @@ async function buildWorld(seed: number): Promise<Model & { districtCodes: string
       scope: scope ? { districtId: file.districtId, category: file.category, maxClassification: rng.pick(CLASSES) } : undefined,
       grantee,
       action: rng.pick(ACTIONS),
-      fields: scope || rng.next() < 0.4 ? null : rng.sample(file.fields.map((f) => f.name), rng.int(1, file.fields.length)),
+      fields:
+        scope || rng.next() < 0.4
+          ? null
+          : rng.sample(
+              file.fields.map((f) => f.name),
+              rng.int(1, file.fields.length),
+            ),
       validFrom: fate === 'future' ? new Date(Date.now() + DAY) : new Date(Date.now() - 10 * DAY),
       expiresAt: fate === 'expired' ? new Date(Date.now() - DAY) : rng.next() < 0.5 ? new Date(Date.now() + 30 * DAY) : null,
       revokedAt: fate === 'revoked' ? new Date(Date.now() - 1000) : null,
@@ -169,34 +182,38 @@ async function walk(token: string, districtCodes: string[], pageSize: number) {
   return { rows, totals: [...totals] };
 }
 
-it('every department, in every role, sees exactly what the oracle allows, in every page and by id, over many random worlds', async () => {
-  await fc.assert(
-    fc.asyncProperty(fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.integer({ min: 1, max: 7 }), async (seed, pageSize) => {
-      const model = await buildWorld(seed);
-      for (const { department: me, roles } of model.departments) {
-        const token = await api.tokenFor(me, roles);
-        const expected = oracle(model, me, roles);
-        const who = { department: me.code, roles };
+it(
+  'every department, in every role, sees exactly what the oracle allows, in every page and by id, over many random worlds',
+  async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.integer({ min: 1, max: 7 }), async (seed, pageSize) => {
+        const model = await buildWorld(seed);
+        for (const { department: me, roles } of model.departments) {
+          const token = await api.tokenFor(me, roles);
+          const expected = oracle(model, me, roles);
+          const who = { department: me.code, roles };
 
-        const { rows, totals } = await walk(token, model.districtCodes, pageSize);
-        const ids = rows.map((r) => r.id);
-        const repeated = ids.filter((id, i) => ids.indexOf(id) !== i);
-        expect({ who, repeated }).toEqual({ who, repeated: [] });
-        // Every page reports the same total, the rows walked, and what the oracle counts.
-        expect({ who, totals }).toEqual({ who, totals: [rows.length] });
-        expect({ who, count: rows.length }).toEqual({ who, count: expected.size });
-        const byId = (list: Shown[]) => [...list].sort((a, b) => a.id.localeCompare(b.id));
-        expect({ who, files: byId(rows) }).toEqual({ who, files: byId([...expected.values()]) });
+          const { rows, totals } = await walk(token, model.districtCodes, pageSize);
+          const ids = rows.map((r) => r.id);
+          const repeated = ids.filter((id, i) => ids.indexOf(id) !== i);
+          expect({ who, repeated }).toEqual({ who, repeated: [] });
+          // Every page reports the same total, the rows walked, and what the oracle counts.
+          expect({ who, totals }).toEqual({ who, totals: [rows.length] });
+          expect({ who, count: rows.length }).toEqual({ who, count: expected.size });
+          const byId = (list: Shown[]) => [...list].sort((a, b) => a.id.localeCompare(b.id));
+          expect({ who, files: byId(rows) }).toEqual({ who, files: byId([...expected.values()]) });
 
-        // file(id) for every file of the world, in one request: the same answer, or null.
-        const query = `{ ${model.files.map((f, i) => `f${i}: file(id: "${f.id}") { ${SHOWN} }`).join(' ')} }`;
-        const single: any = await api.gql(token, query);
-        expect(single.errors).toBeUndefined();
-        model.files.forEach((f, i) => {
-          expect({ who, file: f.id, shown: single.data[`f${i}`] }).toEqual({ who, file: f.id, shown: expected.get(f.id) ?? null });
-        });
-      }
-    }),
-    { numRuns: RUNS },
-  );
-}, Math.max(120_000, RUNS * 2_000));
+          // file(id) for every file of the world, in one request: the same answer, or null.
+          const query = `{ ${model.files.map((f, i) => `f${i}: file(id: "${f.id}") { ${SHOWN} }`).join(' ')} }`;
+          const single: any = await api.gql(token, query);
+          expect(single.errors).toBeUndefined();
+          model.files.forEach((f, i) => {
+            expect({ who, file: f.id, shown: single.data[`f${i}`] }).toEqual({ who, file: f.id, shown: expected.get(f.id) ?? null });
+          });
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  },
+  Math.max(120_000, RUNS * 2_000),
+);

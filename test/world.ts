@@ -29,7 +29,13 @@ export interface WorldGrant {
 }
 
 const field = (name: string, sensitive = false): DataFieldRow => ({ name, type: 'string', sensitive, description: null });
-export const DEFAULT_FIELDS = [field('record_id'), field('visit_date'), field('age'), field('patient_name', true), field('id_number', true)];
+export const DEFAULT_FIELDS = [
+  field('record_id'),
+  field('visit_date'),
+  field('age'),
+  field('patient_name', true),
+  field('id_number', true),
+];
 
 /** Builds small districts, departments, files and grants for one test, straight through SQL. */
 export class World {
@@ -49,11 +55,10 @@ export class World {
   }
 
   async department(code: string, district: { id: string; code: string }): Promise<DepartmentRef> {
-    const [row] = await this.db.query<{ id: string }[]>(`INSERT INTO department (code, name, district_id) VALUES ($1, $2, $3) RETURNING id`, [
-      code,
-      `${code} department`,
-      district.id,
-    ]);
+    const [row] = await this.db.query<{ id: string }[]>(
+      `INSERT INTO department (code, name, district_id) VALUES ($1, $2, $3) RETURNING id`,
+      [code, `${code} department`, district.id],
+    );
     return { id: row.id, code, name: `${code} department`, districtId: district.id, districtCode: district.code };
   }
 
@@ -118,4 +123,8 @@ export class World {
   }
 }
 
-export const actorOf = (department: DepartmentRef, roles: Role[] = ['MEMBER'], subject = 'tester'): Actor => ({ subject, roles, department });
+export const actorOf = (department: DepartmentRef, roles: Role[] = ['MEMBER'], subject = 'tester'): Actor => ({
+  subject,
+  roles,
+  department,
+});

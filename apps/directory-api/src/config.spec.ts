@@ -52,7 +52,13 @@ describe('configuration', () => {
       SEED_PILOT: 'true',
       AUDIT_CHECKPOINT_EVERY_SECONDS: '5',
     });
-    expect(config).toMatchObject({ port: 8080, graphiql: false, production: true, metricsToken: 'scrape', checkpoints: { everySeconds: 5 } });
+    expect(config).toMatchObject({
+      port: 8080,
+      graphiql: false,
+      production: true,
+      metricsToken: 'scrape',
+      checkpoints: { everySeconds: 5 },
+    });
     expect(config.startup).toMatchObject({ databaseUrl: 'postgres://a@b/c', poolSize: 25, migrateOnStart: false, seedPilot: true });
   });
 

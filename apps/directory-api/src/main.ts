@@ -64,14 +64,20 @@ async function main(): Promise<void> {
       console.log('seeding the pilot data set (44,000 files, 8,000 permissions)...');
       const started = Date.now();
       const result = await seedPilot(ds, PILOT_DEFAULTS);
-      console.log(`seeded ${result.filesInserted} files and ${result.grantsInserted} permissions in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      console.log(
+        `seeded ${result.filesInserted} files and ${result.grantsInserted} permissions in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      );
     }
     await ds.destroy();
   }
 
   const tokens = new Tokens(config.auth);
   const adminToken = developmentSecrets.includes('JWT_SECRET')
-    ? await tokens.mint({ subject: 'dev-admin', departmentCode: 'beijing-government-services-and-data-bureau', roles: ['PLATFORM_ADMIN', 'STEWARD'] })
+    ? await tokens.mint({
+        subject: 'dev-admin',
+        departmentCode: 'beijing-government-services-and-data-bureau',
+        roles: ['PLATFORM_ADMIN', 'STEWARD'],
+      })
     : undefined;
   const app = await createApp({
     config,

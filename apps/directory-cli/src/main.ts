@@ -13,14 +13,22 @@ const commands: Record<string, { summary: string; run: Handler }> = {
         options: { code: { type: 'string' }, name: { type: 'string' }, level: { type: 'string' }, departments: { type: 'string' } },
       });
       const { districtNew } = await import('./commands/district-new.js');
-      const file = await districtNew({ code: values.code ?? '', name: values.name ?? '', level: values.level, departments: values.departments ?? '' });
+      const file = await districtNew({
+        code: values.code ?? '',
+        name: values.name ?? '',
+        level: values.level,
+        departments: values.departments ?? '',
+      });
       console.log(`wrote ${file}; review it, then run: npm run migration:run`);
     },
   },
   seed: {
     summary: '[--files 44000] [--permissions 8000] [--seed N]  load the pilot data set (idempotent)',
     run: async (args) => {
-      const { values } = parseArgs({ args, options: { files: { type: 'string' }, permissions: { type: 'string' }, seed: { type: 'string' }, district: { type: 'string' } } });
+      const { values } = parseArgs({
+        args,
+        options: { files: { type: 'string' }, permissions: { type: 'string' }, seed: { type: 'string' }, district: { type: 'string' } },
+      });
       const { seed } = await import('./commands/seed.js');
       await seed(values);
     },
@@ -28,7 +36,10 @@ const commands: Record<string, { summary: string; run: Handler }> = {
   token: {
     summary: '--department CODE [--roles MEMBER,STEWARD,...] [--subject NAME] [--ttl 8h]  mint a bearer token',
     run: async (args) => {
-      const { values } = parseArgs({ args, options: { department: { type: 'string' }, roles: { type: 'string' }, subject: { type: 'string' }, ttl: { type: 'string' } } });
+      const { values } = parseArgs({
+        args,
+        options: { department: { type: 'string' }, roles: { type: 'string' }, subject: { type: 'string' }, ttl: { type: 'string' } },
+      });
       const { mintToken } = await import('./commands/token.js');
       console.log(await mintToken(values));
     },
@@ -66,7 +77,7 @@ const commands: Record<string, { summary: string; run: Handler }> = {
     },
   },
   'audit:consistency': {
-    summary: 'FILE --url URL --public-key KEY [--token T]  does the service\'s log today extend a kept receipt or checkpoint? (exit 1: no)',
+    summary: "FILE --url URL --public-key KEY [--token T]  does the service's log today extend a kept receipt or checkpoint? (exit 1: no)",
     run: async (args) => {
       const { values, positionals } = parseArgs({
         args,
@@ -77,14 +88,15 @@ const commands: Record<string, { summary: string; run: Handler }> = {
     },
   },
   'audit:bundle': {
-    summary: '--url URL [--token T] [--out FILE]  fetch every ledger\'s latest signed checkpoint and the platform\'s, to keep',
+    summary: "--url URL [--token T] [--out FILE]  fetch every ledger's latest signed checkpoint and the platform's, to keep",
     run: async (args) => {
       const { values } = parseArgs({ args, options: { url: { type: 'string' }, token: { type: 'string' }, out: { type: 'string' } } });
       return (await import('./commands/audit-bundle.js')).bundle(values);
     },
   },
   'audit:witness': {
-    summary: '--url URL --state DIR --public-key KEY [--token T] [--interval 60] [--once]  verify, co-sign and keep the bundle; exit 1 on any inconsistency',
+    summary:
+      '--url URL --state DIR --public-key KEY [--token T] [--interval 60] [--once]  verify, co-sign and keep the bundle; exit 1 on any inconsistency',
     run: async (args) => {
       const { values } = parseArgs({
         args,

@@ -19,7 +19,9 @@ test('a member sees no audit or permissions pages', async ({ page }) => {
 });
 
 test('a token handed over by an identity provider in the address signs in, and leaves the address', async ({ page, request }) => {
-  const minted = await request.post('/console/dev/token', { data: { departmentCode: 'chaoyang-health-commission', roles: ['STEWARD'], subject: 'idp.user' } });
+  const minted = await request.post('/console/dev/token', {
+    data: { departmentCode: 'chaoyang-health-commission', roles: ['STEWARD'], subject: 'idp.user' },
+  });
   const { token } = (await minted.json()) as { token: string };
   await page.goto(`/console/directory#access_token=${token}`);
   await expect(page.getByTestId('identity')).toContainText('Chaoyang Health Commission');

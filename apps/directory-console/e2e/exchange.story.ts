@@ -56,7 +56,10 @@ test.describe.serial('a member requests data, the owner approves, the member rec
   test('the member receives the rows and downloads a receipt the CLI verifies', async ({ browser }, testInfo) => {
     const page = await personPage(browser, MEMBER, ['MEMBER'], 'li.na');
     await page.getByRole('link', { name: 'Exchanges' }).click();
-    await page.getByRole('row', { name: /Childhood vaccination records/ }).getByRole('link', { name: 'Childhood vaccination records' }).click();
+    await page
+      .getByRole('row', { name: /Childhood vaccination records/ })
+      .getByRole('link', { name: 'Childhood vaccination records' })
+      .click();
     await page.getByRole('button', { name: 'Receive the delivery' }).click();
     const records = page.getByRole('table', { name: 'Delivered records' });
     await expect(records.getByRole('row')).toHaveCount(4);
@@ -75,11 +78,23 @@ test.describe.serial('a member requests data, the owner approves, the member rec
     await file.saveAs(saved);
     expect(JSON.parse(readFileSync(saved, 'utf8'))).toMatchObject({ ledger: 'beijing', checkpoint: { ledger: 'beijing' } });
 
-    const verdict = execFileSync(process.execPath, ['--import', '@swc-node/register/esm-register', 'apps/directory-cli/src/main.ts', 'audit:check-receipt', saved, '--public-key', PUBLIC_KEY], {
-      cwd: REPO_ROOT,
-      encoding: 'utf8',
-      env: { ...process.env, NODE_OPTIONS: '' },
-    });
+    const verdict = execFileSync(
+      process.execPath,
+      [
+        '--import',
+        '@swc-node/register/esm-register',
+        'apps/directory-cli/src/main.ts',
+        'audit:check-receipt',
+        saved,
+        '--public-key',
+        PUBLIC_KEY,
+      ],
+      {
+        cwd: REPO_ROOT,
+        encoding: 'utf8',
+        env: { ...process.env, NODE_OPTIONS: '' },
+      },
+    );
     expect(verdict).toContain('receipt verifies');
   });
 });

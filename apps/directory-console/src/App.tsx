@@ -96,7 +96,10 @@ export function App() {
           <Route path="/files/:id" element={<FilePage />} />
           <Route path="/exchanges" element={<ExchangesPage />} />
           <Route path="/exchanges/:id" element={<ExchangePage />} />
-          <Route path="/permissions" element={canManagePermissions(identity) ? <PermissionsPage /> : <Navigate to="/directory" replace />} />
+          <Route
+            path="/permissions"
+            element={canManagePermissions(identity) ? <PermissionsPage /> : <Navigate to="/directory" replace />}
+          />
           <Route path="/audit" element={canAudit(identity) ? <AuditPage /> : <Navigate to="/directory" replace />} />
           <Route path="*" element={<Navigate to="/directory" replace />} />
         </Routes>

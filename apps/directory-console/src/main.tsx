@@ -8,7 +8,11 @@ import { App } from './App';
 import { SessionProvider } from './session/SessionProvider';
 import { adoptProviderToken } from './session/session';
 
-const theme = createTheme({ primaryColor: 'indigo', defaultRadius: 'md', fontFamily: 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif' });
+const theme = createTheme({
+  primaryColor: 'indigo',
+  defaultRadius: 'md',
+  fontFamily: 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif',
+});
 
 adoptProviderToken();
 

@@ -15,7 +15,9 @@ export type GrantSubject = Pick<FileFacts, 'ownerDepartmentId' | 'districtId'> &
  * read an audit entry (AuditEntry); read and verify whole ledgers (AuditLog).
  */
 export type Capability = 'register' | 'grant' | 'decide' | 'request' | 'receive' | 'read' | 'verify';
-export type AppAbility = MongoAbility<[Action | Capability, 'DataFile' | 'AuditEntry' | 'AuditLog' | FileSubject | GrantSubject | AuditEntrySubject]>;
+export type AppAbility = MongoAbility<
+  [Action | Capability, 'DataFile' | 'AuditEntry' | 'AuditLog' | FileSubject | GrantSubject | AuditEntrySubject]
+>;
 
 /**
  * Whose values a rule opens, when it gives EXCHANGE: every field's, those it
@@ -56,7 +58,12 @@ export function defaultRules(actor: Actor): AccessRule[] {
   }
   if (hasRole(actor, 'DISTRICT_ADMIN')) {
     rules.push(
-      rule(DISCOVER_READ, { districtId: department.districtId }, 'none', `default: district administrators read every entry of ${department.districtCode}`),
+      rule(
+        DISCOVER_READ,
+        { districtId: department.districtId },
+        'none',
+        `default: district administrators read every entry of ${department.districtCode}`,
+      ),
     );
   }
   // Last, so that it takes precedence when reasons are listed.
@@ -64,7 +71,12 @@ export function defaultRules(actor: Actor): AccessRule[] {
   return [...rules, ...capabilityRules(actor)];
 }
 
-const capability = (action: Capability, subjectType: 'DataFile' | 'AuditEntry' | 'AuditLog', conditions: Record<string, unknown> | undefined, reason: string): AccessRule => ({
+const capability = (
+  action: Capability,
+  subjectType: 'DataFile' | 'AuditEntry' | 'AuditLog',
+  conditions: Record<string, unknown> | undefined,
+  reason: string,
+): AccessRule => ({
   action,
   subject: subjectType,
   conditions,
@@ -100,7 +112,9 @@ export function grantorIsRecipient(grant: Pick<GrantFacts, 'grantedBy'>, actor: 
 /** Who registers, grants, decides, requests and audits. */
 function capabilityRules(actor: Actor): AccessRule[] {
   const { department } = actor;
-  const rules: AccessRule[] = [capability('read', 'AuditEntry', { parties: department.code }, 'a department reads the entries that concern it')];
+  const rules: AccessRule[] = [
+    capability('read', 'AuditEntry', { parties: department.code }, 'a department reads the entries that concern it'),
+  ];
   if (actsAsDataUser(actor)) {
     rules.push(
       capability('request', 'DataFile', undefined, 'members and stewards request exchanges for their department'),
@@ -110,13 +124,15 @@ function capabilityRules(actor: Actor): AccessRule[] {
   if (hasRole(actor, 'STEWARD')) {
     const own = { ownerDepartmentId: department.id };
     rules.push(
-      capability('register', 'DataFile', own, 'stewards register their department\'s files'),
-      capability('grant', 'DataFile', own, 'stewards grant on their department\'s files'),
-      capability('decide', 'DataFile', own, 'stewards decide requests for their department\'s files'),
+      capability('register', 'DataFile', own, "stewards register their department's files"),
+      capability('grant', 'DataFile', own, "stewards grant on their department's files"),
+      capability('decide', 'DataFile', own, "stewards decide requests for their department's files"),
     );
   }
   if (hasRole(actor, 'DISTRICT_ADMIN')) {
-    rules.push(capability('grant', 'DataFile', { districtId: department.districtId }, 'district administrators grant within their district'));
+    rules.push(
+      capability('grant', 'DataFile', { districtId: department.districtId }, 'district administrators grant within their district'),
+    );
   }
   if (hasRole(actor, 'PLATFORM_ADMIN')) rules.push(capability('grant', 'DataFile', undefined, 'platform administrators grant anywhere'));
   if (hasRole(actor, 'PLATFORM_ADMIN', 'AUDITOR')) {

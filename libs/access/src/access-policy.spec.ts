@@ -110,7 +110,10 @@ describe('grants', () => {
     ['a grant that starts tomorrow', { validFrom: new Date(Date.now() + day) }, false],
     ['a grant expiring tomorrow', { expiresAt: new Date(Date.now() + day) }, true],
   ])('%s: decides the same in memory and in SQL', async (_name, shape, active) => {
-    const grantee = await world.department(`rules-grantee-${Math.random().toString(36).slice(2, 8)}`, { id: stranger.districtId, code: 'rules-b' });
+    const grantee = await world.department(`rules-grantee-${Math.random().toString(36).slice(2, 8)}`, {
+      id: stranger.districtId,
+      code: 'rules-b',
+    });
     const file = await world.file(owner, 'CONFIDENTIAL');
     await world.grant({ fileId: file.id, grantee, action: 'READ', ...shape }, file.districtId);
     const policy = await policyOf(grantee, ['MEMBER']);
@@ -125,7 +128,11 @@ describe('grants', () => {
     const restricted = await world.file(owner, 'RESTRICTED', { category: 'vehicles' });
     const confidential = await world.file(owner, 'CONFIDENTIAL', { category: 'vehicles' });
     const otherCategory = await world.file(owner, 'RESTRICTED', { category: 'education' });
-    await world.grant({ scope: { districtId: owner.districtId, category: 'vehicles', maxClassification: 'RESTRICTED' }, grantee, action: 'EXCHANGE' });
+    await world.grant({
+      scope: { districtId: owner.districtId, category: 'vehicles', maxClassification: 'RESTRICTED' },
+      grantee,
+      action: 'EXCHANGE',
+    });
     const policy = await policyOf(grantee, ['MEMBER']);
     const sql = await allowedBySql(policy, 'EXCHANGE');
     expect([policy.can('EXCHANGE', restricted), sql.has(restricted.id)]).toEqual([true, true]);
@@ -147,7 +154,10 @@ describe('grants', () => {
   it('a grant of all fields opens the sensitive ones too; explain names the grant', async () => {
     const grantee = await world.department('rules-all-grantee', { id: stranger.districtId, code: 'rules-b' });
     const file = await world.file(owner, 'INTERNAL');
-    const grantId = await world.grant({ fileId: file.id, grantee, action: 'READ', fields: null, purpose: 'audit of spending' }, file.districtId);
+    const grantId = await world.grant(
+      { fileId: file.id, grantee, action: 'READ', fields: null, purpose: 'audit of spending' },
+      file.districtId,
+    );
     const policy = await policyOf(grantee, ['MEMBER']);
     expect(policy.fieldCatalogue(file, file.fields)).toEqual(file.fields.map((f) => ({ ...f, obtainable: false })));
     expect(policy.obtainableFields(file, file.fields)).toEqual([]);
@@ -165,7 +175,10 @@ describe('grants', () => {
  * its department as a member. Nobody grants to its own department, by file or
  * by scope; another department may be granted by an administrator.
  */
-const DUTIES_TABLE: [Role[], { request: boolean; exchangeByGrant: boolean; grantToOwn: boolean; grantToOther: boolean; scopeToOwn: boolean; scopeToOther: boolean }][] = [
+const DUTIES_TABLE: [
+  Role[],
+  { request: boolean; exchangeByGrant: boolean; grantToOwn: boolean; grantToOther: boolean; scopeToOwn: boolean; scopeToOther: boolean },
+][] = [
   [['MEMBER'], { request: T, exchangeByGrant: T, grantToOwn: F, grantToOther: F, scopeToOwn: F, scopeToOther: F }],
   [['STEWARD'], { request: T, exchangeByGrant: T, grantToOwn: F, grantToOther: F, scopeToOwn: F, scopeToOther: F }],
   [['DISTRICT_ADMIN'], { request: F, exchangeByGrant: F, grantToOwn: F, grantToOther: T, scopeToOwn: F, scopeToOther: T }],

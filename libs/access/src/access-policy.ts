@@ -2,7 +2,17 @@ import { subject } from '@casl/ability';
 import { rulesToAST } from '@casl/ability/extra';
 import type { Actor } from '@app/auth';
 import { ACTIONS, type Action, type FileFacts, type GrantFacts } from './actions.js';
-import { asSubject, buildAbility, defaultRules, highestGrantedAction, rulesFor, type AccessRule, type AppAbility, type Capability, type GrantSubject } from './ability.factory.js';
+import {
+  asSubject,
+  buildAbility,
+  defaultRules,
+  highestGrantedAction,
+  rulesFor,
+  type AccessRule,
+  type AppAbility,
+  type Capability,
+  type GrantSubject,
+} from './ability.factory.js';
 import { conditionToSql, type ConditionNode, type SqlFragment } from './rules-to-sql.js';
 
 export interface FieldFacts {
@@ -156,7 +166,9 @@ export class AccessPolicy {
     const grantsGive = ACTIONS.indexOf(action) <= ACTIONS.indexOf(highestGrantedAction(this.actor));
     // Uncorrelated IN-subqueries: PostgreSQL runs each once and probes a hash per row,
     // where a correlated EXISTS would probe the permission index for every file.
-    const grants = !grantsGive ? 'FALSE' : `
+    const grants = !grantsGive
+      ? 'FALSE'
+      : `
       ${alias}.id IN (SELECT p.file_id FROM permission p
                         WHERE p.grantee_department_id = :acc_dept AND p.file_id IS NOT NULL
                           AND action_rank(p.action) >= :acc_rank AND ${active})

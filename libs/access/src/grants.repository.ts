@@ -33,13 +33,16 @@ export const toGrantFacts = (r: GrantRow): GrantFacts => ({
  * A grant row of `p` in force at the instant :at, from the grant history:
  * started, not expired, and not revoked at or before it.
  */
-export const GRANT_IN_FORCE_AT_SQL = 'p.valid_from <= :at AND (p.expires_at IS NULL OR p.expires_at > :at) AND (p.revoked_at IS NULL OR p.revoked_at > :at)';
+export const GRANT_IN_FORCE_AT_SQL =
+  'p.valid_from <= :at AND (p.expires_at IS NULL OR p.expires_at > :at) AND (p.revoked_at IS NULL OR p.revoked_at > :at)';
 
 /** The grants a department holds at an instant. */
 export async function grantsHeldAt(db: EntityManager, departmentId: string, at: Date): Promise<GrantFacts[]> {
   const rows = await db
     .createQueryBuilder()
-    .select('p.id, p.district_id, p.file_id, p.scope_category, p.scope_max_classification, p.action, p.fields, p.purpose, p.granted_by, p.valid_from, p.expires_at')
+    .select(
+      'p.id, p.district_id, p.file_id, p.scope_category, p.scope_max_classification, p.action, p.fields, p.purpose, p.granted_by, p.valid_from, p.expires_at',
+    )
     .from('permission', 'p')
     .where('p.grantee_department_id = :department', { department: departmentId })
     .andWhere(GRANT_IN_FORCE_AT_SQL, { at })

@@ -98,7 +98,17 @@ export class PermissionsRepository {
           AND p.fields IS NOT DISTINCT FROM $7 AND p.purpose = $8
           AND p.revoked_at IS NULL AND p.valid_from <= $9 AND (p.expires_at IS NULL OR p.expires_at > $9)
         ORDER BY p.expires_at DESC NULLS FIRST LIMIT 1 FOR UPDATE OF p`,
-      [p.districtId, p.fileId, p.scopeCategory, p.scopeMaxClassification, p.granteeDepartmentId, p.action, p.fields ? [...p.fields].sort() : null, p.purpose, at],
+      [
+        p.districtId,
+        p.fileId,
+        p.scopeCategory,
+        p.scopeMaxClassification,
+        p.granteeDepartmentId,
+        p.action,
+        p.fields ? [...p.fields].sort() : null,
+        p.purpose,
+        at,
+      ],
     );
     return row ?? null;
   }
@@ -108,7 +118,18 @@ export class PermissionsRepository {
       `INSERT INTO permission (district_id, file_id, scope_category, scope_max_classification, grantee_department_id,
                                action, fields, purpose, expires_at, granted_by)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
-      [p.districtId, p.fileId, p.scopeCategory, p.scopeMaxClassification, p.granteeDepartmentId, p.action, p.fields ? [...p.fields].sort() : null, p.purpose, p.expiresAt, p.grantedBy],
+      [
+        p.districtId,
+        p.fileId,
+        p.scopeCategory,
+        p.scopeMaxClassification,
+        p.granteeDepartmentId,
+        p.action,
+        p.fields ? [...p.fields].sort() : null,
+        p.purpose,
+        p.expiresAt,
+        p.grantedBy,
+      ],
     );
     return row.id;
   }

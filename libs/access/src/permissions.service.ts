@@ -82,9 +82,11 @@ export class PermissionsService {
     pending?: AuditEvent[],
   ): Promise<GrantOutcome> {
     const file = await this.visibleFile(caller, input.fileId, tx);
-    if (!caller.may('grant', file)) throw forbidden('only a steward of the owning department or an administrator of its district grants on this file');
+    if (!caller.may('grant', file))
+      throw forbidden('only a steward of the owning department or an administrator of its district grants on this file');
     const grantee = await this.grantee(input.granteeDepartmentCode, tx);
-    if (grantee.id === file.ownerDepartmentId) throw badInput('the owning department already has every right on its files; grant to another department');
+    if (grantee.id === file.ownerDepartmentId)
+      throw badInput('the owning department already has every right on its files; grant to another department');
     if (!caller.may('grant', { ...file, granteeDepartmentId: grantee.id })) throw forbidden(SELF_GRANT);
     let fields: string[] | null = null;
     if (input.fields) {
@@ -115,8 +117,10 @@ export class PermissionsService {
   async grantScope(caller: AccessPolicy, input: ScopeGrantInput): Promise<GrantOutcome> {
     const district = await this.repository.districtByCode(input.districtCode);
     if (!district) throw badInput(`no district "${input.districtCode}"`);
-    if (!caller.mayGrantScope(district.id)) throw forbidden('only administrators of the district, or platform administrators, grant by scope');
-    if (!(CLASSIFICATIONS as readonly string[]).includes(input.maxClassification)) throw badInput(`unknown classification ${input.maxClassification}`);
+    if (!caller.mayGrantScope(district.id))
+      throw forbidden('only administrators of the district, or platform administrators, grant by scope');
+    if (!(CLASSIFICATIONS as readonly string[]).includes(input.maxClassification))
+      throw badInput(`unknown classification ${input.maxClassification}`);
     const category = input.category.trim();
     if (!category) throw badInput('category must not be empty');
     const grantee = await this.grantee(input.granteeDepartmentCode);
@@ -158,10 +162,13 @@ export class PermissionsService {
     let id: string;
     let extended = false;
     if (same) {
-      const longer = permission.expiresAt === null ? same.expiresAt !== null : same.expiresAt !== null && permission.expiresAt > same.expiresAt;
+      const longer =
+        permission.expiresAt === null ? same.expiresAt !== null : same.expiresAt !== null && permission.expiresAt > same.expiresAt;
       if (!longer && onSame === 'reuse') return { permission: same, extended: false };
       if (!longer) {
-        throw conflict(`grant ${same.id} already gives this${same.expiresAt ? ` until ${same.expiresAt.toISOString()}` : ''}; revoke it or grant with a later expiry`);
+        throw conflict(
+          `grant ${same.id} already gives this${same.expiresAt ? ` until ${same.expiresAt.toISOString()}` : ''}; revoke it or grant with a later expiry`,
+        );
       }
       await this.repository.extend(tx, same.id, permission.expiresAt);
       id = same.id;
@@ -201,7 +208,7 @@ export class PermissionsService {
       const authorized = permission.fileId
         ? caller.may('grant', { districtId: permission.districtId, ownerDepartmentId: permission.ownerDepartmentId ?? '' })
         : caller.mayGrantScope(permission.districtId);
-      if (!authorized) throw forbidden('only the owning department\'s stewards or the district\'s administrators revoke this grant');
+      if (!authorized) throw forbidden("only the owning department's stewards or the district's administrators revoke this grant");
       if (!(await this.repository.revoke(tx, permission.id, actorName(caller.actor), why))) {
         throw conflict(`permission ${id} was already revoked at ${permission.revokedAt?.toISOString()} by ${permission.revokedBy}`);
       }
@@ -236,7 +243,11 @@ export class PermissionsService {
       granteeId = department.id;
     }
     const activeAt = filter.asOf ?? (filter.includeInactive ? null : new Date());
-    return this.repository.list(caller.grantVisibility(), { fileId: filter.fileId, granteeDepartmentId: granteeId, activeAt }, MAX_PERMISSIONS_LISTED);
+    return this.repository.list(
+      caller.grantVisibility(),
+      { fileId: filter.fileId, granteeDepartmentId: granteeId, activeAt },
+      MAX_PERMISSIONS_LISTED,
+    );
   }
 
   byIds(ids: readonly string[]): Promise<PermissionRow[]> {
@@ -252,13 +263,20 @@ export class PermissionsService {
     const file = await this.visibleFile(caller, fileId);
     const department = await this.repository.departmentByCode(departmentCode);
     if (!department) throw badInput(`no department "${departmentCode}"`);
-    const asking = department.id === caller.actor.department.id || caller.isOwner(file) || caller.may('grant', file) || caller.mayReadWholeLedgers();
+    const asking =
+      department.id === caller.actor.department.id || caller.isOwner(file) || caller.may('grant', file) || caller.mayReadWholeLedgers();
     if (!asking) throw forbidden('only the department itself, the owning department and administrators see why a department has access');
     const at = new Date();
-    const subject = new AccessPolicy({ subject: `members of ${department.code}`, roles: ['MEMBER'], department }, await grantsHeldAt(this.db.manager, department.id, at), at);
+    const subject = new AccessPolicy(
+      { subject: `members of ${department.code}`, roles: ['MEMBER'], department },
+      await grantsHeldAt(this.db.manager, department.id, at),
+      at,
+    );
     const explained = subject.explain(file);
     const allowed = explained.filter((e) => e.reasons.length > 0).map((e) => e.action);
-    const reasons = explained.map((e) => (e.reasons.length ? `${e.action}: ${e.reasons.join('; ')}` : `${e.action}: denied, no default rule or active grant gives it`));
+    const reasons = explained.map((e) =>
+      e.reasons.length ? `${e.action}: ${e.reasons.join('; ')}` : `${e.action}: denied, no default rule or active grant gives it`,
+    );
     const grantIds = [...new Set(explained.flatMap((e) => e.grants.map((g) => g.id)))];
     return { allowed, reasons, permissions: grantIds.length ? await this.repository.byIds(grantIds) : [] };
   }
@@ -268,7 +286,6 @@ function highestAction(actions: Action[]): Action {
   if (!actions?.length) throw badInput('actions must name at least one of DISCOVER, READ, EXCHANGE');
   return actions.reduce((a, b) => (ACTIONS.indexOf(b) > ACTIONS.indexOf(a) ? b : a));
 }
-
 
 function checkExpiry(expiresAt: Date | null | undefined): Date | null {
   if (!expiresAt) return null;

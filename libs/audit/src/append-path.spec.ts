@@ -31,9 +31,27 @@ const INSERT = `INSERT INTO audit_entry (ledger, seq, occurred_at, actor, action
 
 /** A correctly sealed next entry of the ledger, as row values. */
 async function nextRow(tx: EntityManager, ledger: string, n: number) {
-  const [tail] = await tx.query<{ seq: string; hash: string }[]>(`SELECT seq, hash FROM audit_entry WHERE ledger = $1 ORDER BY seq DESC LIMIT 1`, [ledger]);
+  const [tail] = await tx.query<{ seq: string; hash: string }[]>(
+    `SELECT seq, hash FROM audit_entry WHERE ledger = $1 ORDER BY seq DESC LIMIT 1`,
+    [ledger],
+  );
   const e = sealEntry(event(ledger, n), Number(tail.seq) + 1, tail.hash, new Date());
-  return { entry: e, values: [e.ledger, e.seq, e.occurredAt, e.actor, e.action, e.subjectType, e.subjectId, e.parties, JSON.stringify(e.payload), e.prevHash, e.hash] };
+  return {
+    entry: e,
+    values: [
+      e.ledger,
+      e.seq,
+      e.occurredAt,
+      e.actor,
+      e.action,
+      e.subjectType,
+      e.subjectId,
+      e.parties,
+      JSON.stringify(e.payload),
+      e.prevHash,
+      e.hash,
+    ],
+  };
 }
 
 beforeAll(async () => {
@@ -61,7 +79,9 @@ describe('the one way in', () => {
   });
 
   it('even the owner cannot INSERT a correctly linked and hashed entry around the append functions', async () => {
-    await expect(db.transaction(async (tx) => tx.query(INSERT, (await nextRow(tx, 'path', 6)).values))).rejects.toThrow(/not appended through audit_append/);
+    await expect(db.transaction(async (tx) => tx.query(INSERT, (await nextRow(tx, 'path', 6)).values))).rejects.toThrow(
+      /not appended through audit_append/,
+    );
   });
 
   it('a correctly linked entry whose hash is not the hash of its canonical text is refused', async () => {
@@ -91,7 +111,9 @@ describe('the one way in', () => {
   it('audit_append refuses a text that disagrees with the fields it stores', async () => {
     await expect(
       db.transaction((tx) =>
-        tx.query(`SELECT * FROM audit_append('path', now(), 'a', 'b', 'C', '1', '{}', '{"n": 1}', '{"action":"b","actor":"a","ledger":"path","occurredAt":"x","parties":[],"payload":{"n":2},"prevHash":"', ',"subjectId":"1","subjectType":"C"}')`),
+        tx.query(
+          `SELECT * FROM audit_append('path', now(), 'a', 'b', 'C', '1', '{}', '{"n": 1}', '{"action":"b","actor":"a","ledger":"path","occurredAt":"x","parties":[],"payload":{"n":2},"prevHash":"', ',"subjectId":"1","subjectType":"C"}')`,
+        ),
       ),
     ).rejects.toThrow(/does not describe it/);
   });
@@ -105,7 +127,9 @@ describe('occurred_at precision', () => {
         await tx.query(`UPDATE audit_entry SET occurred_at = occurred_at + interval '0.4 milliseconds' WHERE ledger = 'path' AND seq = 2`);
       }),
     ).rejects.toThrow(/audit_entry_occurred_at_ms/);
-    const [row] = await db.query<{ us: number }[]>(`SELECT extract(microseconds FROM occurred_at)::int % 1000 AS us FROM audit_entry WHERE ledger = 'path' AND seq = 2`);
+    const [row] = await db.query<{ us: number }[]>(
+      `SELECT extract(microseconds FROM occurred_at)::int % 1000 AS us FROM audit_entry WHERE ledger = 'path' AND seq = 2`,
+    );
     expect(row.us).toBe(0);
   });
 });

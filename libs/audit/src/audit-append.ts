@@ -16,8 +16,7 @@ export interface AuditEntryRow {
   hash: string;
 }
 
-export const AUDIT_ENTRY_COLUMNS =
-  'ledger, seq, occurred_at, actor, action, subject_type, subject_id, parties, payload, prev_hash, hash';
+export const AUDIT_ENTRY_COLUMNS = 'ledger, seq, occurred_at, actor, action, subject_type, subject_id, parties, payload, prev_hash, hash';
 
 /**
  * The columns as read: the time comes formatted as the hash covers it, which
@@ -82,22 +81,25 @@ export async function appendAuditEntries(tx: EntityManager, events: AuditEvent[]
   if (events.some((e) => e.ledger !== ledger)) throw new Error('one call appends to one ledger');
   const occurredAt = new Date();
   const drafts = events.map((e) => draftOf(e, occurredAt));
-  const rows = await tx.query<{ seq: string; prev_hash: string; hash: string }[]>(`SELECT seq, prev_hash, hash FROM audit_append_many($1, $2::jsonb)`, [
-    ledger,
-    JSON.stringify(
-      drafts.map(({ draft: d, head, tail }) => ({
-        occurred_at: d.occurredAt,
-        actor: d.actor,
-        action: d.action,
-        subject_type: d.subjectType,
-        subject_id: d.subjectId,
-        parties: d.parties,
-        payload: d.payload,
-        head,
-        tail,
-      })),
-    ),
-  ]);
+  const rows = await tx.query<{ seq: string; prev_hash: string; hash: string }[]>(
+    `SELECT seq, prev_hash, hash FROM audit_append_many($1, $2::jsonb)`,
+    [
+      ledger,
+      JSON.stringify(
+        drafts.map(({ draft: d, head, tail }) => ({
+          occurred_at: d.occurredAt,
+          actor: d.actor,
+          action: d.action,
+          subject_type: d.subjectType,
+          subject_id: d.subjectId,
+          parties: d.parties,
+          payload: d.payload,
+          head,
+          tail,
+        })),
+      ),
+    ],
+  );
   return rows.map((row, i) => sealed(drafts[i].draft, row));
 }
 
@@ -111,7 +113,18 @@ export async function appendAuditEntry(tx: EntityManager, event: AuditEvent): Pr
   const { draft, head, tail } = draftOf(event, new Date());
   const [row] = await tx.query<{ seq: string; prev_hash: string; hash: string }[]>(
     `SELECT seq, prev_hash, hash FROM audit_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-    [draft.ledger, draft.occurredAt, draft.actor, draft.action, draft.subjectType, draft.subjectId, draft.parties, JSON.stringify(draft.payload), head, tail],
+    [
+      draft.ledger,
+      draft.occurredAt,
+      draft.actor,
+      draft.action,
+      draft.subjectType,
+      draft.subjectId,
+      draft.parties,
+      JSON.stringify(draft.payload),
+      head,
+      tail,
+    ],
   );
   return sealed(draft, row);
 }

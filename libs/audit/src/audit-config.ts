@@ -17,7 +17,8 @@ export interface CheckpointSchedule {
  * base64 SPKI, whose checkpoints still verify after a key rotation.
  */
 export function loadAuditKeys(env: NodeJS.ProcessEnv): AuditKeys {
-  if (!env.AUDIT_SIGNING_KEY) throw new AuditConfigError('AUDIT_SIGNING_KEY (an Ed25519 private key; `npm run cli -- audit:keygen` makes one) is required');
+  if (!env.AUDIT_SIGNING_KEY)
+    throw new AuditConfigError('AUDIT_SIGNING_KEY (an Ed25519 private key; `npm run cli -- audit:keygen` makes one) is required');
   let signingKey;
   try {
     signingKey = parsePrivateKey(env.AUDIT_SIGNING_KEY.replace(/\\n/g, '\n'));

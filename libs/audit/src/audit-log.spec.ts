@@ -60,7 +60,9 @@ describe('append', () => {
   it('computes at insert the hash recomputed from the row as read back', async () => {
     const payload = { nested: { z: 1, a: [1.5, 'x', null, true] }, text: '医疗 "records" \n', big: 2 ** 52, tiny: 1e-7 };
     const written = await db.transaction((tx) => appendAuditEntry(tx, event('roundtrip', 1, payload)));
-    const [read] = await audit.log({ mayReadWholeLedgers: () => true } as never, 'roundtrip', 0, 10).then((p) => p.items.map((i) => i.node));
+    const [read] = await audit
+      .log({ mayReadWholeLedgers: () => true } as never, 'roundtrip', 0, 10)
+      .then((p) => p.items.map((i) => i.node));
     expect(read).toEqual(written);
     expect(entryHash(read)).toBe(read.hash);
   });
@@ -86,7 +88,19 @@ describe('append', () => {
       db.query(
         `INSERT INTO audit_entry (ledger, seq, occurred_at, actor, action, subject_type, subject_id, parties, payload, prev_hash, hash)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-        [forged.ledger, forged.seq, forged.occurredAt, forged.actor, forged.action, forged.subjectType, forged.subjectId, forged.parties, forged.payload, forged.prevHash, forged.hash],
+        [
+          forged.ledger,
+          forged.seq,
+          forged.occurredAt,
+          forged.actor,
+          forged.action,
+          forged.subjectType,
+          forged.subjectId,
+          forged.parties,
+          forged.payload,
+          forged.prevHash,
+          forged.hash,
+        ],
       ),
     ).rejects.toThrow(/does not extend its chain/);
   });
@@ -138,11 +152,22 @@ describe('tampering, as a superuser with triggers disabled', () => {
     await appendMany(ledger, SIZE, true);
     return ledger;
   };
-  const entryAt = (ledger: string, seq: number) => audit.log({ mayReadWholeLedgers: () => true } as never, ledger, seq - 1, 1).then((p) => p.items[0].node);
+  const entryAt = (ledger: string, seq: number) =>
+    audit.log({ mayReadWholeLedgers: () => true } as never, ledger, seq - 1, 1).then((p) => p.items[0].node);
 
   it.each([
-    ['a changed payload', 7, /hash-mismatch/, (l: string) => tamper((tx) => tx.query(`UPDATE audit_entry SET payload = '{"n": 700}' WHERE ledger = $1 AND seq = 7`, [l]))],
-    ['a changed hash', 7, /hash-mismatch/, (l: string) => tamper((tx) => tx.query(`UPDATE audit_entry SET hash = repeat('a', 64) WHERE ledger = $1 AND seq = 7`, [l]))],
+    [
+      'a changed payload',
+      7,
+      /hash-mismatch/,
+      (l: string) => tamper((tx) => tx.query(`UPDATE audit_entry SET payload = '{"n": 700}' WHERE ledger = $1 AND seq = 7`, [l])),
+    ],
+    [
+      'a changed hash',
+      7,
+      /hash-mismatch/,
+      (l: string) => tamper((tx) => tx.query(`UPDATE audit_entry SET hash = repeat('a', 64) WHERE ledger = $1 AND seq = 7`, [l])),
+    ],
     ['a deleted row', 7, /gap/, (l: string) => tamper((tx) => tx.query(`DELETE FROM audit_entry WHERE ledger = $1 AND seq = 7`, [l]))],
     [
       'swapped rows',
@@ -174,7 +199,19 @@ describe('tampering, as a superuser with triggers disabled', () => {
       await tx.query(
         `INSERT INTO audit_entry (ledger, seq, occurred_at, actor, action, subject_type, subject_id, parties, payload, prev_hash, hash)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-        [ledger, 7, forged.occurredAt, forged.actor, forged.action, forged.subjectType, forged.subjectId, forged.parties, forged.payload, forged.prevHash, forged.hash],
+        [
+          ledger,
+          7,
+          forged.occurredAt,
+          forged.actor,
+          forged.action,
+          forged.subjectType,
+          forged.subjectId,
+          forged.parties,
+          forged.payload,
+          forged.prevHash,
+          forged.hash,
+        ],
       );
     };
     // Two entries claiming the same predecessor: UNIQUE (ledger, prev_hash) refuses it even with triggers off.
@@ -201,9 +238,26 @@ describe('tampering, as a superuser with triggers disabled', () => {
       for (const { seq } of rows) {
         const [row] = await tx.query<any[]>(`SELECT * FROM audit_entry WHERE ledger = $1 AND seq = $2`, [ledger, seq]);
         const payload = Number(seq) === 7 ? { n: 7, rewritten: 'to someone else' } : row.payload;
-        const e = { ledger, seq: Number(seq), occurredAt: row.occurred_at.toISOString(), actor: row.actor, action: row.action, subjectType: row.subject_type, subjectId: row.subject_id, parties: row.parties, payload, prevHash: prev };
+        const e = {
+          ledger,
+          seq: Number(seq),
+          occurredAt: row.occurred_at.toISOString(),
+          actor: row.actor,
+          action: row.action,
+          subjectType: row.subject_type,
+          subjectId: row.subject_id,
+          parties: row.parties,
+          payload,
+          prevHash: prev,
+        };
         const hash = entryHash(e);
-        await tx.query(`UPDATE audit_entry SET payload = $3, prev_hash = $4, hash = $5 WHERE ledger = $1 AND seq = $2`, [ledger, seq, JSON.stringify(payload), prev, hash]);
+        await tx.query(`UPDATE audit_entry SET payload = $3, prev_hash = $4, hash = $5 WHERE ledger = $1 AND seq = $2`, [
+          ledger,
+          seq,
+          JSON.stringify(payload),
+          prev,
+          hash,
+        ]);
         prev = hash;
       }
     });

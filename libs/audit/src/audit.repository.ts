@@ -30,7 +30,10 @@ export class AuditRepository {
   constructor(private readonly db: DataSource) {}
 
   async ledgerExists(ledger: string): Promise<boolean> {
-    const rows = await this.db.query<unknown[]>(`SELECT 1 FROM district WHERE code = $1 UNION ALL SELECT 1 FROM audit_entry WHERE ledger = $1 LIMIT 1`, [ledger]);
+    const rows = await this.db.query<unknown[]>(
+      `SELECT 1 FROM district WHERE code = $1 UNION ALL SELECT 1 FROM audit_entry WHERE ledger = $1 LIMIT 1`,
+      [ledger],
+    );
     return rows.length > 0;
   }
 
@@ -60,7 +63,10 @@ export class AuditRepository {
   }
 
   async entry(ledger: string, seq: number): Promise<AuditEntryData | null> {
-    const [row] = await this.db.query<AuditEntryRow[]>(`SELECT ${AUDIT_ENTRY_SELECT} FROM audit_entry WHERE ledger = $1 AND seq = $2`, [ledger, seq]);
+    const [row] = await this.db.query<AuditEntryRow[]>(`SELECT ${AUDIT_ENTRY_SELECT} FROM audit_entry WHERE ledger = $1 AND seq = $2`, [
+      ledger,
+      seq,
+    ]);
     return row ? toEntryData(row) : null;
   }
 
@@ -90,11 +96,10 @@ export class AuditRepository {
 
   /** Entry hashes of seq afterSeq+1..upTo, in order: for proofs (from 0) and for extending a tree. */
   async hashesAfter(ledger: string, afterSeq: number, upTo: number): Promise<string[]> {
-    const rows = await this.db.query<{ hash: string }[]>(`SELECT hash FROM audit_entry WHERE ledger = $1 AND seq > $2 AND seq <= $3 ORDER BY seq`, [
-      ledger,
-      afterSeq,
-      upTo,
-    ]);
+    const rows = await this.db.query<{ hash: string }[]>(
+      `SELECT hash FROM audit_entry WHERE ledger = $1 AND seq > $2 AND seq <= $3 ORDER BY seq`,
+      [ledger, afterSeq, upTo],
+    );
     return rows.map((r) => r.hash);
   }
 
@@ -113,7 +118,10 @@ export class AuditRepository {
   }
 
   async checkpointsOfSize(ledger: string, size: number): Promise<StoredCheckpoint[]> {
-    const rows = await this.db.query<CheckpointRow[]>(`SELECT * FROM audit_checkpoint WHERE ledger = $1 AND size = $2 ORDER BY signed_at`, [ledger, size]);
+    const rows = await this.db.query<CheckpointRow[]>(`SELECT * FROM audit_checkpoint WHERE ledger = $1 AND size = $2 ORDER BY signed_at`, [
+      ledger,
+      size,
+    ]);
     return rows.map(toCheckpoint);
   }
 

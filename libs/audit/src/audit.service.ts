@@ -115,14 +115,19 @@ export class AuditService {
    * worker threads with their own connections for a long ledger, in this
    * thread otherwise. Either way the first fault found is the same.
    */
-  async verifyLedger(ledger: string, onProgress?: (checked: number, total: number) => void, options: VerifyOptions = {}): Promise<VerificationResult> {
+  async verifyLedger(
+    ledger: string,
+    onProgress?: (checked: number, total: number) => void,
+    options: VerifyOptions = {},
+  ): Promise<VerificationResult> {
     const total = await this.repository.size(ledger);
     const checkpoints = await this.repository.checkpoints(ledger);
     const verifier = new LedgerVerifier(ledger, checkpoints, this.keys.trustedPublicKeys);
     const workers = options.workers ?? (total >= PARALLEL_FROM ? availableParallelism() : 1);
     // Ranges are a power of two long, so that each is a perfect subtree of the ledger's tree.
     const rangeSize = options.rangeSize ?? 2 ** Math.ceil(Math.log2(Math.max(1, Math.ceil(total / Math.max(1, workers)))));
-    if (!Number.isSafeInteger(rangeSize) || rangeSize < 1 || (rangeSize & (rangeSize - 1)) !== 0) throw new RangeError('rangeSize must be a power of two');
+    if (!Number.isSafeInteger(rangeSize) || rangeSize < 1 || (rangeSize & (rangeSize - 1)) !== 0)
+      throw new RangeError('rangeSize must be a power of two');
     if (!verifier.ok || total === 0) return verifier.finish();
     const jobs: RangeJob[] = [];
     for (let from = 1; from <= total; from += rangeSize) {
@@ -292,5 +297,4 @@ export class AuditService {
     const { proof, fromRoot } = await this.tree.consistency(ledger, fromSize, toSize);
     return { ledger, fromSize, toSize, fromRoot, toRoot: to.rootHash, proof };
   }
-
 }

@@ -42,14 +42,10 @@ const asApp = <T>(run: (tx: EntityManager) => Promise<T>): Promise<T> =>
 
 /** What the owner of the tables could insert: any row at all. */
 const forgeRow = (ledger: string, size: number, frontier: string[] = ['ab'.repeat(32)]) =>
-  db.query(`INSERT INTO audit_checkpoint (ledger, size, root_hash, signed_at, key_id, signature, frontier) VALUES ($1, $2, $3, now(), $4, $5, $6)`, [
-    ledger,
-    size,
-    'ab'.repeat(32),
-    'deadbeefdeadbeef',
-    Buffer.alloc(64, 7).toString('base64'),
-    frontier,
-  ]);
+  db.query(
+    `INSERT INTO audit_checkpoint (ledger, size, root_hash, signed_at, key_id, signature, frontier) VALUES ($1, $2, $3, now(), $4, $5, $6)`,
+    [ledger, size, 'ab'.repeat(32), 'deadbeefdeadbeef', Buffer.alloc(64, 7).toString('base64'), frontier],
+  );
 
 beforeAll(async () => {
   database = await createTestDatabase();
@@ -63,16 +59,22 @@ describe('the application role and checkpoints', () => {
   beforeAll(() => append('approle', 5));
 
   it('may not insert a checkpoint row', async () => {
-    await expect(asApp((tx) => tx.query(`INSERT INTO audit_checkpoint (ledger, size, root_hash, signed_at, key_id, signature, frontier) VALUES ('approle', 1000000, repeat('a', 64), now(), 'k', 's', '{}')`))).rejects.toThrow(
-      /permission denied/,
-    );
+    await expect(
+      asApp((tx) =>
+        tx.query(
+          `INSERT INTO audit_checkpoint (ledger, size, root_hash, signed_at, key_id, signature, frontier) VALUES ('approle', 1000000, repeat('a', 64), now(), 'k', 's', '{}')`,
+        ),
+      ),
+    ).rejects.toThrow(/permission denied/);
   });
 
   it.each([
     ['a size past the ledger', 1_000_000, 'ab'.repeat(32), /outside ledger/],
     ['a root that is not the root of the entries', 5, 'ab'.repeat(32), /is not the root/],
   ])('may not record %s through audit_record_checkpoint', async (_name, size, root, error) => {
-    await expect(asApp((tx) => tx.query(`SELECT audit_record_checkpoint('approle', 0, $1, $2, now(), 'k', 's')`, [size, root]))).rejects.toThrow(error);
+    await expect(
+      asApp((tx) => tx.query(`SELECT audit_record_checkpoint('approle', 0, $1, $2, now(), 'k', 's')`, [size, root])),
+    ).rejects.toThrow(error);
   });
 
   it('signs through audit_record_checkpoint: the service, run as the application role, stores a checkpoint that verifies', async () => {
@@ -108,7 +110,10 @@ describe('forged and broken rows are skipped by the signer and reported by verif
     const receipt = await audit.receiptFor(entry);
     expect(receipt.checkpoint).toMatchObject({ size: 6 });
     expect(verifyReceipt(receipt, publicKey)).toEqual({ ok: true });
-    expect(await audit.verifyLedger('forged')).toMatchObject({ ok: false, reason: expect.stringMatching(/size 1000000 is not signed by a known key/) });
+    expect(await audit.verifyLedger('forged')).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/size 1000000 is not signed by a known key/),
+    });
   });
 
   it('a forged row at the size the signer needs does not block it', async () => {

@@ -11,7 +11,13 @@ export interface LogSource {
 
 export type ExtensionVerdict =
   | { ok: true; kept: CheckpointData; current: CheckpointData }
-  | { ok: false; kind: 'invalid-kept' | 'forged' | 'truncated' | 'split-view' | 'rewritten'; reason: string; kept: CheckpointData; current: CheckpointData | null };
+  | {
+      ok: false;
+      kind: 'invalid-kept' | 'forged' | 'truncated' | 'split-view' | 'rewritten';
+      reason: string;
+      kept: CheckpointData;
+      current: CheckpointData | null;
+    };
 
 const head = (c: CheckpointData) => `size ${c.size} root ${c.rootHash.slice(0, 16)}… signed ${c.signedAt}`;
 
@@ -22,27 +28,70 @@ const head = (c: CheckpointData) => `size ${c.size} root ${c.rootHash.slice(0, 1
  * history or of a split view (different logs shown to different parties).
  */
 export async function checkExtends(kept: CheckpointData, source: LogSource, keys: readonly KeyObject[]): Promise<ExtensionVerdict> {
-  if (!signerOf(kept, keys)) return { ok: false, kind: 'invalid-kept', reason: `the kept checkpoint (${head(kept)}) does not verify with the keys given`, kept, current: null };
+  if (!signerOf(kept, keys))
+    return {
+      ok: false,
+      kind: 'invalid-kept',
+      reason: `the kept checkpoint (${head(kept)}) does not verify with the keys given`,
+      kept,
+      current: null,
+    };
   return checkExtendsTo(kept, await source.latestCheckpoint(kept.ledger), source, keys);
 }
 
 /** As checkExtends, against a head already fetched (from a bundle, say). */
-export async function checkExtendsTo(kept: CheckpointData, current: CheckpointData | null, source: LogSource, keys: readonly KeyObject[]): Promise<ExtensionVerdict> {
-  if (!current) return { ok: false, kind: 'truncated', reason: `the service has no signed checkpoint of ledger ${kept.ledger}; you hold ${head(kept)}`, kept, current };
+export async function checkExtendsTo(
+  kept: CheckpointData,
+  current: CheckpointData | null,
+  source: LogSource,
+  keys: readonly KeyObject[],
+): Promise<ExtensionVerdict> {
+  if (!current)
+    return {
+      ok: false,
+      kind: 'truncated',
+      reason: `the service has no signed checkpoint of ledger ${kept.ledger}; you hold ${head(kept)}`,
+      kept,
+      current,
+    };
   if (current.ledger !== kept.ledger || !signerOf(current, keys)) {
-    return { ok: false, kind: 'forged', reason: `the service's checkpoint of ledger ${kept.ledger} does not verify with the keys given`, kept, current };
+    return {
+      ok: false,
+      kind: 'forged',
+      reason: `the service's checkpoint of ledger ${kept.ledger} does not verify with the keys given`,
+      kept,
+      current,
+    };
   }
   if (current.size < kept.size) {
-    return { ok: false, kind: 'truncated', reason: `ledger ${kept.ledger}: the service's latest checkpoint (${head(current)}) is smaller than the one you hold (${head(kept)})`, kept, current };
+    return {
+      ok: false,
+      kind: 'truncated',
+      reason: `ledger ${kept.ledger}: the service's latest checkpoint (${head(current)}) is smaller than the one you hold (${head(kept)})`,
+      kept,
+      current,
+    };
   }
   if (current.size === kept.size) {
     return current.rootHash === kept.rootHash
       ? { ok: true, kept, current }
-      : { ok: false, kind: 'split-view', reason: `ledger ${kept.ledger}: two signed checkpoints of size ${kept.size} with different roots (${head(kept)}; ${head(current)})`, kept, current };
+      : {
+          ok: false,
+          kind: 'split-view',
+          reason: `ledger ${kept.ledger}: two signed checkpoints of size ${kept.size} with different roots (${head(kept)}; ${head(current)})`,
+          kept,
+          current,
+        };
   }
   const proof = await source.consistencyProof(kept.ledger, kept.size, current.size);
   if (!verifyConsistency(kept.size, current.size, kept.rootHash, current.rootHash, proof)) {
-    return { ok: false, kind: 'rewritten', reason: `ledger ${kept.ledger}: the signed log today (${head(current)}) does not extend the checkpoint you hold (${head(kept)})`, kept, current };
+    return {
+      ok: false,
+      kind: 'rewritten',
+      reason: `ledger ${kept.ledger}: the signed log today (${head(current)}) does not extend the checkpoint you hold (${head(kept)})`,
+      kept,
+      current,
+    };
   }
   return { ok: true, kept, current };
 }
@@ -88,13 +137,17 @@ export function graphqlLogSource(post: GraphqlPost): LogSource {
       }
     },
     async consistencyProof(ledger, fromSize, toSize) {
-      const data = await post(`query ($ledger: String!, $from: BigInt!, $to: BigInt!) { auditConsistency(ledger: $ledger, fromSize: $from, toSize: $to) { proof } }`, {
-        ledger,
-        from: String(fromSize),
-        to: String(toSize),
-      });
+      const data = await post(
+        `query ($ledger: String!, $from: BigInt!, $to: BigInt!) { auditConsistency(ledger: $ledger, fromSize: $from, toSize: $to) { proof } }`,
+        {
+          ledger,
+          from: String(fromSize),
+          to: String(toSize),
+        },
+      );
       const proof = dig(data, 'auditConsistency', 'proof');
-      if (!Array.isArray(proof) || !proof.every((p): p is string => typeof p === 'string')) throw new Error('the service sent no consistency proof');
+      if (!Array.isArray(proof) || !proof.every((p): p is string => typeof p === 'string'))
+        throw new Error('the service sent no consistency proof');
       return proof;
     },
   };
@@ -125,7 +178,14 @@ export function httpGraphql(url: string, token: string | undefined): GraphqlPost
 }
 
 /** A checkpoint in the document form: positions as decimal strings. */
-export const checkpointDocument = (c: CheckpointData) => ({ ledger: c.ledger, size: String(c.size), rootHash: c.rootHash, signedAt: c.signedAt, keyId: c.keyId, signature: c.signature });
+export const checkpointDocument = (c: CheckpointData) => ({
+  ledger: c.ledger,
+  size: String(c.size),
+  rootHash: c.rootHash,
+  signedAt: c.signedAt,
+  keyId: c.keyId,
+  signature: c.signature,
+});
 
 export function bundleDocument(b: { platform: CheckpointData | null; ledgers: CheckpointData[] }) {
   return { platform: b.platform && checkpointDocument(b.platform), ledgers: b.ledgers.map(checkpointDocument) };

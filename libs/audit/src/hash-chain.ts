@@ -96,9 +96,7 @@ export function sealEntry(event: AuditEvent, seq: number, prevHash: string, occu
 }
 
 export type ChainFault =
-  | { seq: number; reason: 'gap'; expectedSeq: number }
-  | { seq: number; reason: 'broken-link' }
-  | { seq: number; reason: 'hash-mismatch' };
+  { seq: number; reason: 'gap'; expectedSeq: number } | { seq: number; reason: 'broken-link' } | { seq: number; reason: 'hash-mismatch' };
 
 /**
  * Checks entries in key order, one at a time, so that a caller can stream a

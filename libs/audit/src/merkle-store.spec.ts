@@ -20,7 +20,15 @@ beforeAll(async () => {
   db = await database.dataSource();
   const { privateKey } = generateKeyPairSync('ed25519');
   const audit = new AuditService(db, new AuditKeys(privateKey, [createPublicKey(privateKey)]));
-  const events = Array.from({ length: SIZE }, (_, n) => ({ ledger: 'nodes', actor: 'a@d', action: 'test.step', subjectType: 'Test', subjectId: String(n), parties: ['d'], payload: { n } }));
+  const events = Array.from({ length: SIZE }, (_, n) => ({
+    ledger: 'nodes',
+    actor: 'a@d',
+    action: 'test.step',
+    subjectType: 'Test',
+    subjectId: String(n),
+    parties: ['d'],
+    payload: { n },
+  }));
   await db.transaction((tx) => appendAuditEntries(tx, events.slice(0, 700)));
   await audit.checkpoint('nodes');
   await db.transaction((tx) => appendAuditEntries(tx, events.slice(700)));
@@ -33,7 +41,9 @@ afterAll(() => database.drop());
 
 describe('stored Merkle nodes', () => {
   it('are written by the signer for every complete subtree of 256 leaves or more, across checkpoints', async () => {
-    const rows = await db.query<{ level: number; n: number }[]>(`SELECT level, count(*)::int AS n FROM audit_merkle_node WHERE ledger = 'nodes' GROUP BY level ORDER BY level`);
+    const rows = await db.query<{ level: number; n: number }[]>(
+      `SELECT level, count(*)::int AS n FROM audit_merkle_node WHERE ledger = 'nodes' GROUP BY level ORDER BY level`,
+    );
     expect(rows).toEqual([
       { level: 8, n: 5 },
       { level: 9, n: 2 },
@@ -62,7 +72,10 @@ describe('stored Merkle nodes', () => {
     [1299, SIZE],
     [SIZE, SIZE],
   ])('give the consistency proof from %i to %i, and the root of the first size, that the whole tree gives', async (from, to) => {
-    expect(await store.consistency('nodes', from, to)).toEqual({ proof: consistencyProof(hashes, from, to), fromRoot: merkleRoot(hashes, from) });
+    expect(await store.consistency('nodes', from, to)).toEqual({
+      proof: consistencyProof(hashes, from, to),
+      fromRoot: merkleRoot(hashes, from),
+    });
   });
 
   it('are what a proof is read from: a node changed by the owner changes the proof (so the entries under it were not read)', async () => {

@@ -30,7 +30,10 @@ export class MerkleStore {
     const wanted: Piece[] = [[0, fromSize]];
     consistencyPath(fromSize, toSize, (from, to) => (wanted.push([from, to]), NONE));
     const subtree = await this.subtrees(ledger, wanted);
-    return { proof: consistencyPath(fromSize, toSize, subtree).map((h) => h.toString('hex')), fromRoot: subtree(0, fromSize).toString('hex') };
+    return {
+      proof: consistencyPath(fromSize, toSize, subtree).map((h) => h.toString('hex')),
+      fromRoot: subtree(0, fromSize).toString('hex'),
+    };
   }
 
   /** Fetches what the wanted subtrees are made of, in two queries, and returns their hashes. */

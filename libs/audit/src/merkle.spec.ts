@@ -1,6 +1,15 @@
 import { describe, expect, it } from '@jest/globals';
 import { sha256Hex } from './hash-chain.js';
-import { consistencyProof, inclusionProof, leafHash, MerkleAccumulator, merkleRoot, nodeHash, verifyConsistency, verifyInclusion } from './merkle.js';
+import {
+  consistencyProof,
+  inclusionProof,
+  leafHash,
+  MerkleAccumulator,
+  merkleRoot,
+  nodeHash,
+  verifyConsistency,
+  verifyInclusion,
+} from './merkle.js';
 
 const hashes = Array.from({ length: 70 }, (_, i) => sha256Hex(`entry ${i}`));
 const SIZES = Array.from({ length: 64 }, (_, i) => i + 1);

@@ -62,7 +62,10 @@ async function entryByEntry(ledger: string): Promise<VerificationResult> {
 
 async function rewriteFrom(ledger: string, from: number): Promise<void> {
   await tamper(async (tx) => {
-    let [{ prev }] = await tx.query<{ prev: string }[]>(`SELECT hash AS prev FROM audit_entry WHERE ledger = $1 AND seq = $2`, [ledger, from - 1]);
+    let [{ prev }] = await tx.query<{ prev: string }[]>(`SELECT hash AS prev FROM audit_entry WHERE ledger = $1 AND seq = $2`, [
+      ledger,
+      from - 1,
+    ]);
     const rows = await tx.query<any[]>(`SELECT * FROM audit_entry WHERE ledger = $1 AND seq >= $2 ORDER BY seq`, [ledger, from]);
     for (const row of rows) {
       const payload = Number(row.seq) === from ? { n: from, rewritten: true } : row.payload;
@@ -79,7 +82,13 @@ async function rewriteFrom(ledger: string, from: number): Promise<void> {
         prevHash: prev,
       };
       const hash = entryHash(e);
-      await tx.query(`UPDATE audit_entry SET payload = $3, prev_hash = $4, hash = $5 WHERE ledger = $1 AND seq = $2`, [ledger, row.seq, JSON.stringify(payload), prev, hash]);
+      await tx.query(`UPDATE audit_entry SET payload = $3, prev_hash = $4, hash = $5 WHERE ledger = $1 AND seq = $2`, [
+        ledger,
+        row.seq,
+        JSON.stringify(payload),
+        prev,
+        hash,
+      ]);
       prev = hash;
     }
   });
@@ -125,7 +134,10 @@ describe('verification in ranges', () => {
     const ledger = await fresh();
     await tamper((tx) => tx.query(`UPDATE audit_entry SET payload = '{"n": 1300}' WHERE ledger = $1 AND seq = 13`, [ledger]));
     // The same database, but the address the workers are given refuses connections.
-    const unreachable = new Proxy(db, { get: (target, key) => (key === 'options' ? { ...target.options, url: 'postgres://postgres@127.0.0.1:1/none' } : Reflect.get(target, key)) });
+    const unreachable = new Proxy(db, {
+      get: (target, key) =>
+        key === 'options' ? { ...target.options, url: 'postgres://postgres@127.0.0.1:1/none' } : Reflect.get(target, key),
+    });
     const fallback = new AuditService(unreachable, new AuditKeys(privateKey, [publicKey]));
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     try {
@@ -141,7 +153,10 @@ describe('verification in ranges', () => {
   it('reports progress over all ranges, and refuses a range size that is not a power of two', async () => {
     const ledger = await fresh();
     const seen: number[] = [];
-    expect(await audit.verifyLedger(ledger, (checked) => seen.push(checked), { workers: 1, rangeSize: 16 })).toMatchObject({ ok: true, checked: SIZE });
+    expect(await audit.verifyLedger(ledger, (checked) => seen.push(checked), { workers: 1, rangeSize: 16 })).toMatchObject({
+      ok: true,
+      checked: SIZE,
+    });
     expect(seen.at(-1)).toBe(SIZE);
     await expect(audit.verifyLedger(ledger, undefined, { rangeSize: 12 })).rejects.toThrow(/power of two/);
   });

@@ -36,7 +36,9 @@ export function receiptDocument(r: ReceiptData): Record<string, unknown> {
     seq: String(r.seq),
     entryHash: r.entryHash,
     entry: r.entry ? { ...r.entry, seq: String(r.entry.seq) } : null,
-    checkpoint: c ? { ledger: c.ledger, size: String(c.size), rootHash: c.rootHash, signedAt: c.signedAt, keyId: c.keyId, signature: c.signature } : null,
+    checkpoint: c
+      ? { ledger: c.ledger, size: String(c.size), rootHash: c.rootHash, signedAt: c.signedAt, keyId: c.keyId, signature: c.signature }
+      : null,
     proof: r.proof,
   };
 }
@@ -51,7 +53,7 @@ export type ReceiptVerdict = { ok: true } | { ok: false; reason: string };
 export function verifyReceipt(receipt: ReceiptData, keys: KeyObject | readonly KeyObject[]): ReceiptVerdict {
   const { checkpoint } = receipt;
   if (receipt.entry) {
-    if (receipt.entry.hash !== receipt.entryHash) return { ok: false, reason: 'the entry\'s hash field is not entryHash' };
+    if (receipt.entry.hash !== receipt.entryHash) return { ok: false, reason: "the entry's hash field is not entryHash" };
     if (hashOf(receipt.entry) !== receipt.entryHash) return { ok: false, reason: 'the entry does not hash to entryHash' };
     if (receipt.entry.ledger !== receipt.ledger || receipt.entry.seq !== receipt.seq) {
       return { ok: false, reason: 'the entry is not the one the receipt names' };
@@ -84,7 +86,8 @@ function text(o: Record<string, unknown>, name: string, where: string): string {
 function position(o: Record<string, unknown>, name: string, where: string): number {
   const v = o[name];
   const n = typeof v === 'string' && /^[0-9]{1,16}$/.test(v) ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1) throw new ReceiptFormatError(`${where}${name} must be a positive whole number`);
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1)
+    throw new ReceiptFormatError(`${where}${name} must be a positive whole number`);
   return n;
 }
 
@@ -112,7 +115,8 @@ function parseEntry(v: unknown): AuditEntryData | null {
   if (v === null || v === undefined) return null;
   if (!isObject(v)) throw new ReceiptFormatError('entry must be an object or null');
   const w = 'entry.';
-  if (!Array.isArray(v.parties) || !v.parties.every((p) => typeof p === 'string')) throw new ReceiptFormatError('entry.parties must be a list of strings');
+  if (!Array.isArray(v.parties) || !v.parties.every((p) => typeof p === 'string'))
+    throw new ReceiptFormatError('entry.parties must be a list of strings');
   if (!('payload' in v)) throw new ReceiptFormatError('entry.payload is missing');
   return {
     ledger: text(v, 'ledger', w),

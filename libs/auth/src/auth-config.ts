@@ -23,7 +23,8 @@ function maxLifetime(env: NodeJS.ProcessEnv): number {
   if (raw === undefined || raw === '') return DEFAULT_TOKEN_MAX_LIFETIME_SECONDS;
   const match = /^(\d+)\s*(s|m|h|d)?$/.exec(raw.trim());
   const seconds = match ? Number(match[1]) * { s: 1, m: 60, h: 3600, d: 86_400 }[(match[2] ?? 's') as 's'] : NaN;
-  if (!(seconds >= 60 && seconds <= 30 * 86_400)) throw new ConfigError(`TOKEN_MAX_LIFETIME must be from 1m to 30d, such as 12h, not "${raw}"`);
+  if (!(seconds >= 60 && seconds <= 30 * 86_400))
+    throw new ConfigError(`TOKEN_MAX_LIFETIME must be from 1m to 30d, such as 12h, not "${raw}"`);
   return seconds;
 }
 
@@ -54,7 +55,8 @@ export function loadAuthConfig(env: NodeJS.ProcessEnv): AuthConfig {
     const verifyKey = createPublicKey(env.JWT_PUBLIC_KEY.replace(/\\n/g, '\n'));
     const signKey = env.JWT_PRIVATE_KEY ? createPrivateKey(env.JWT_PRIVATE_KEY.replace(/\\n/g, '\n')) : undefined;
     const expected = algorithm === 'RS256' ? 'rsa' : 'ec';
-    if (verifyKey.asymmetricKeyType !== expected) throw new ConfigError(`JWT_PUBLIC_KEY is not an ${expected.toUpperCase()} key as ${algorithm} needs`);
+    if (verifyKey.asymmetricKeyType !== expected)
+      throw new ConfigError(`JWT_PUBLIC_KEY is not an ${expected.toUpperCase()} key as ${algorithm} needs`);
     return { algorithm, verifyKey, signKey, issuer, audience, maxLifetimeSeconds };
   } catch (error) {
     if (error instanceof ConfigError) throw error;

@@ -7,7 +7,8 @@ import { Tokens } from './tokens.js';
 const claims = { subject: 'li.wei', departmentCode: 'chaoyang-civil-affairs-bureau', roles: ['MEMBER' as const] };
 
 const pemPair = (type: 'rsa' | 'ec') => {
-  const { privateKey, publicKey } = type === 'rsa' ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const { privateKey, publicKey } =
+    type === 'rsa' ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : generateKeyPairSync('ec', { namedCurve: 'P-256' });
   return {
     JWT_PRIVATE_KEY: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
     JWT_PUBLIC_KEY: publicKey.export({ format: 'pem', type: 'spki' }).toString(),
@@ -24,7 +25,9 @@ describe('tokens', () => {
     const token = await tokens.mint(claims);
     await expect(tokens.verify(`Bearer ${token}`)).resolves.toEqual(claims);
     if (algorithm !== 'HS256') {
-      const verifierOnly = new Tokens(loadAuthConfig({ JWT_ALGORITHM: algorithm, JWT_PUBLIC_KEY: (keys as Record<string, string>).JWT_PUBLIC_KEY }));
+      const verifierOnly = new Tokens(
+        loadAuthConfig({ JWT_ALGORITHM: algorithm, JWT_PUBLIC_KEY: (keys as Record<string, string>).JWT_PUBLIC_KEY }),
+      );
       await expect(verifierOnly.verify(`Bearer ${token}`)).resolves.toEqual(claims);
       await expect(verifierOnly.mint(claims)).rejects.toThrow(/no signing key/);
     }
@@ -41,7 +44,10 @@ describe('tokens', () => {
     ])('%s', async (_name, minter) => {
       // The same key and claims from the verifier's own configuration pass: only the difference is refused.
       await expect(verifier.verify(`Bearer ${await verifier.mint(claims)}`)).resolves.toEqual(claims);
-      await expect(verifier.verify(`Bearer ${await minter().mint(claims)}`)).rejects.toMatchObject({ code: 'UNAUTHENTICATED', message: 'the token is not valid' });
+      await expect(verifier.verify(`Bearer ${await minter().mint(claims)}`)).rejects.toMatchObject({
+        code: 'UNAUTHENTICATED',
+        message: 'the token is not valid',
+      });
     });
 
     it('another algorithm with the same secret (HS384)', async () => {
@@ -52,7 +58,10 @@ describe('tokens', () => {
         .setAudience('district-data-exchange')
         .setExpirationTime('1h')
         .sign(new TextEncoder().encode(secret.JWT_SECRET));
-      await expect(verifier.verify(`Bearer ${token}`)).rejects.toMatchObject({ code: 'UNAUTHENTICATED', message: 'the token is not valid' });
+      await expect(verifier.verify(`Bearer ${token}`)).rejects.toMatchObject({
+        code: 'UNAUTHENTICATED',
+        message: 'the token is not valid',
+      });
     });
 
     it('a verifier configured for another issuer refuses ours', async () => {

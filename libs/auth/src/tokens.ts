@@ -36,7 +36,8 @@ export class Tokens {
       }));
     } catch (error) {
       if (error instanceof errors.JWTExpired) throw unauthenticated('the token has expired');
-      if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'exp') throw unauthenticated('the token has no expiry (exp); tokens must expire');
+      if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'exp')
+        throw unauthenticated('the token has no expiry (exp); tokens must expire');
       throw unauthenticated('the token is not valid');
     }
     // A token that lives for ever (or for a year) is a stolen credential waiting to happen.

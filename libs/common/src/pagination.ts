@@ -64,7 +64,11 @@ const notOurCursor = () => badInput('after is not a cursor this service issued f
 export function decodeTimeCursor(cursor: string): [string, string] {
   const [key, id] = decodeCursor(cursor, 2);
   const parts = typeof key === 'string' ? TIMESTAMP_TEXT.exec(key) : null;
-  if (!parts || !isUuid(id) || !isCalendarDateTime(...(parts.slice(1, 7).map(Number) as [number, number, number, number, number, number]))) {
+  if (
+    !parts ||
+    !isUuid(id) ||
+    !isCalendarDateTime(...(parts.slice(1, 7).map(Number) as [number, number, number, number, number, number]))
+  ) {
     throw notOurCursor();
   }
   return [key as string, id];

@@ -61,7 +61,9 @@ function claim(dataDir: string): void {
     // no holder
   }
   if (Number.isInteger(holder) && holder !== process.pid && alive(holder)) {
-    throw new Error(`the embedded database in ${dataDir} is in use by process ${holder} (is the service running?); stop it, or set DATABASE_URL`);
+    throw new Error(
+      `the embedded database in ${dataDir} is in use by process ${holder} (is the service running?); stop it, or set DATABASE_URL`,
+    );
   }
   writeFileSync(lockFile(dataDir), String(process.pid));
 }

@@ -160,12 +160,14 @@ function validateRegistration(input: RegisterFileInput) {
     if (v.length > max) throw badInput(`${name} may be at most ${max} characters`);
     return v;
   };
-  if (!(CLASSIFICATIONS as readonly string[]).includes(input.classification)) throw badInput(`unknown classification ${input.classification}`);
+  if (!(CLASSIFICATIONS as readonly string[]).includes(input.classification))
+    throw badInput(`unknown classification ${input.classification}`);
   if (input.fields.length === 0) throw badInput('a file needs at least one field');
   if (input.fields.length > MAX_FIELDS_PER_FILE) throw badInput(`a file may have at most ${MAX_FIELDS_PER_FILE} fields`);
   const seen = new Set<string>();
   const fields: DataFieldRow[] = input.fields.map((f, i) => {
-    if (!FIELD_NAME.test(f.name)) throw badInput(`fields[${i}].name "${f.name}" must be snake_case: a lowercase letter, then letters, digits or _`);
+    if (!FIELD_NAME.test(f.name))
+      throw badInput(`fields[${i}].name "${f.name}" must be snake_case: a lowercase letter, then letters, digits or _`);
     if (seen.has(f.name)) throw badInput(`fields[${i}].name "${f.name}" appears twice`);
     seen.add(f.name);
     if (!(FIELD_TYPES as readonly string[]).includes(f.type)) throw badInput(`fields[${i}].type must be one of ${FIELD_TYPES.join(', ')}`);

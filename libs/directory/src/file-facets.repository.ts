@@ -28,11 +28,33 @@ type Dimension = keyof FileFacetCounts;
  * `outer` turns it into a value and a label; `own` is the facet's own filter.
  */
 const DIMENSIONS: Record<Dimension, { key: string; outer: string; own: keyof FileFilter }> = {
-  districts: { key: 'f.district_id', outer: 'SELECT d.code AS value, d.name AS label, count(*)::int AS count FROM picked JOIN district d ON d.id = picked.key GROUP BY d.code, d.name', own: 'districtCodes' },
-  owners: { key: 'f.owner_department_id', outer: 'SELECT o.code AS value, o.name AS label, count(*)::int AS count FROM picked JOIN department o ON o.id = picked.key GROUP BY o.code, o.name', own: 'ownerDepartmentCodes' },
-  classifications: { key: 'f.classification', outer: 'SELECT key AS value, NULL AS label, count(*)::int AS count FROM picked GROUP BY key', own: 'classifications' },
-  categories: { key: 'f.category', outer: 'SELECT key AS value, NULL AS label, count(*)::int AS count FROM picked GROUP BY key', own: 'categories' },
-  tags: { key: 'unnest(f.tags)', outer: 'SELECT key AS value, NULL AS label, count(*)::int AS count FROM picked GROUP BY key', own: 'tags' },
+  districts: {
+    key: 'f.district_id',
+    outer:
+      'SELECT d.code AS value, d.name AS label, count(*)::int AS count FROM picked JOIN district d ON d.id = picked.key GROUP BY d.code, d.name',
+    own: 'districtCodes',
+  },
+  owners: {
+    key: 'f.owner_department_id',
+    outer:
+      'SELECT o.code AS value, o.name AS label, count(*)::int AS count FROM picked JOIN department o ON o.id = picked.key GROUP BY o.code, o.name',
+    own: 'ownerDepartmentCodes',
+  },
+  classifications: {
+    key: 'f.classification',
+    outer: 'SELECT key AS value, NULL AS label, count(*)::int AS count FROM picked GROUP BY key',
+    own: 'classifications',
+  },
+  categories: {
+    key: 'f.category',
+    outer: 'SELECT key AS value, NULL AS label, count(*)::int AS count FROM picked GROUP BY key',
+    own: 'categories',
+  },
+  tags: {
+    key: 'unnest(f.tags)',
+    outer: 'SELECT key AS value, NULL AS label, count(*)::int AS count FROM picked GROUP BY key',
+    own: 'tags',
+  },
 };
 
 /**

@@ -37,7 +37,9 @@ export function applyFileFilter(qb: SelectQueryBuilder<ObjectLiteral>, filter: F
     qb.andWhere('f.district_id IN (SELECT id FROM district WHERE code = ANY(:districtCodes))', { districtCodes: filter.districtCodes });
   }
   if (filter.ownerDepartmentCodes?.length) {
-    qb.andWhere('f.owner_department_id IN (SELECT id FROM department WHERE code = ANY(:ownerCodes))', { ownerCodes: filter.ownerDepartmentCodes });
+    qb.andWhere('f.owner_department_id IN (SELECT id FROM department WHERE code = ANY(:ownerCodes))', {
+      ownerCodes: filter.ownerDepartmentCodes,
+    });
   }
   if (filter.classifications?.length) qb.andWhere('f.classification = ANY(:classifications)', { classifications: filter.classifications });
   if (filter.categories?.length) qb.andWhere('f.category = ANY(:categories)', { categories: filter.categories });
@@ -48,7 +50,13 @@ export class FilesRepository {
   constructor(private readonly db: DataSource) {}
 
   /** One page of the files the caller may discover, with the exact total, all in SQL. */
-  async list(caller: AccessPolicy, filter: FileFilter, first: number, after: string | null, withTotal = true): Promise<Page<DataFileRow> & { totalCount: number | null }> {
+  async list(
+    caller: AccessPolicy,
+    filter: FileFilter,
+    first: number,
+    after: string | null,
+    withTotal = true,
+  ): Promise<Page<DataFileRow> & { totalCount: number | null }> {
     const qb = this.db.createQueryBuilder().from('data_file', 'f');
     const access = caller.fileCondition('f');
     qb.where(access.sql, access.params);
@@ -66,7 +74,9 @@ export class FilesRepository {
         afterId: id,
       });
     }
-    qb.orderBy(sortKey, 'DESC').addOrderBy('f.id', 'DESC').limit(first + 1);
+    qb.orderBy(sortKey, 'DESC')
+      .addOrderBy('f.id', 'DESC')
+      .limit(first + 1);
     const [rows, countRow] = await Promise.all([qb.getRawMany<ListedRow>(), count]);
     const page = toPage(rows, first, (r) => [r.sortKey, r.id]);
     for (const item of page.items) delete (item.node as Partial<ListedRow>).sortKey;

@@ -48,7 +48,10 @@ export class ReferenceData {
         districts: districtById,
         departments: new Map(departments.map((d) => [d.id, d])),
         byCode: new Map(
-          departments.map((d) => [d.code, { id: d.id, code: d.code, name: d.name, districtId: d.districtId, districtCode: districtById.get(d.districtId)!.code }]),
+          departments.map((d) => [
+            d.code,
+            { id: d.id, code: d.code, name: d.name, districtId: d.districtId, districtCode: districtById.get(d.districtId)!.code },
+          ]),
         ),
       };
     })();
@@ -84,7 +87,11 @@ export class ReferenceData {
   /** How long the reference lists are: what a query selecting them may cost. */
   async sizes(): Promise<ReferenceSizes> {
     const s = await this.current();
-    return { districts: s.districts.size, departments: s.departments.size, largestDistrict: Math.max(0, ...[...s.byDistrict.values()].map((list) => list.length)) };
+    return {
+      districts: s.districts.size,
+      departments: s.departments.size,
+      largestDistrict: Math.max(0, ...[...s.byDistrict.values()].map((list) => list.length)),
+    };
   }
 
   async districtsByIds(ids: readonly string[]): Promise<(DistrictRow | undefined)[]> {

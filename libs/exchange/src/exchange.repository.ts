@@ -61,7 +61,14 @@ export class ExchangeRepository {
     return row.id;
   }
 
-  async decide(tx: EntityManager, id: string, status: 'APPROVED' | 'REJECTED', by: string, note: string | null, permissionId: string | null): Promise<void> {
+  async decide(
+    tx: EntityManager,
+    id: string,
+    status: 'APPROVED' | 'REJECTED',
+    by: string,
+    note: string | null,
+    permissionId: string | null,
+  ): Promise<void> {
     await tx.query(
       `UPDATE exchange SET status = $2, decided_at = now(), decided_by = $3, decision_note = $4, permission_id = $5 WHERE id = $1 AND status = 'REQUESTED'`,
       [id, status, by, note, permissionId],
@@ -69,15 +76,20 @@ export class ExchangeRepository {
   }
 
   async delivered(tx: EntityManager, id: string, version: number, contentHash: string): Promise<void> {
-    await tx.query(`UPDATE exchange SET status = 'DELIVERED', delivered_at = now(), delivered_version = $2, content_hash = $3 WHERE id = $1`, [
-      id,
-      version,
-      contentHash,
-    ]);
+    await tx.query(
+      `UPDATE exchange SET status = 'DELIVERED', delivered_at = now(), delivered_version = $2, content_hash = $3 WHERE id = $1`,
+      [id, version, contentHash],
+    );
   }
 
   /** Outgoing requests of `requesterId`, and incoming ones for files of `ownerId` when given. */
-  async list(requesterId: string, ownerId: string | null, status: ExchangeStatus | null, first: number, after: string | null): Promise<Page<ExchangeRow>> {
+  async list(
+    requesterId: string,
+    ownerId: string | null,
+    status: ExchangeStatus | null,
+    first: number,
+    after: string | null,
+  ): Promise<Page<ExchangeRow>> {
     const params: unknown[] = [requesterId, ownerId, status, first + 1];
     let keyset = '';
     if (after) {
@@ -120,7 +132,14 @@ export class RecordsRepository {
     return row ?? null;
   }
 
-  async publish(tx: EntityManager, file: { districtId: string; id: string }, version: number, rows: Record<string, unknown>[], contentHash: string, by: string): Promise<void> {
+  async publish(
+    tx: EntityManager,
+    file: { districtId: string; id: string },
+    version: number,
+    rows: Record<string, unknown>[],
+    contentHash: string,
+    by: string,
+  ): Promise<void> {
     await tx.query(
       `INSERT INTO data_version (district_id, file_id, version, content_hash, row_count, published_by) VALUES ($1, $2, $3, $4, $5, $6)`,
       [file.districtId, file.id, version, contentHash, rows.length, by],
@@ -132,11 +151,18 @@ export class RecordsRepository {
         [file.districtId, file.id, version, JSON.stringify(rows)],
       );
     }
-    await tx.query(`UPDATE data_file SET version = $3, updated_at = now() WHERE district_id = $1 AND id = $2`, [file.districtId, file.id, version]);
+    await tx.query(`UPDATE data_file SET version = $3, updated_at = now() WHERE district_id = $1 AND id = $2`, [
+      file.districtId,
+      file.id,
+      version,
+    ]);
   }
 
   /** The rows of the file's current version (as read in this transaction), in order; null when nothing was published. */
-  async current(tx: EntityManager, file: { districtId: string; id: string; version: number }): Promise<{ version: number; rows: Record<string, unknown>[] } | null> {
+  async current(
+    tx: EntityManager,
+    file: { districtId: string; id: string; version: number },
+  ): Promise<{ version: number; rows: Record<string, unknown>[] } | null> {
     if (file.version === 0) return null;
     const rows = await tx.query<{ row: Record<string, unknown> }[]>(
       `SELECT row FROM data_record WHERE district_id = $1 AND file_id = $2 AND version = $3 ORDER BY row_no`,

@@ -44,7 +44,11 @@ export class ExchangeService {
   }
 
   /** A file the caller may discover with its schema, or NOT_FOUND exactly as for a missing one. */
-  private async visibleFile(caller: AccessPolicy, fileId: string, tx?: EntityManager): Promise<{ file: DataFileRow; schema: DataFieldRow[] }> {
+  private async visibleFile(
+    caller: AccessPolicy,
+    fileId: string,
+    tx?: EntityManager,
+  ): Promise<{ file: DataFileRow; schema: DataFieldRow[] }> {
     const file = isUuid(fileId) ? await this.files.findById(fileId, tx) : null;
     if (!file || !caller.can('DISCOVER', file)) throw notFound(`no file ${fileId}`);
     const schema = (await this.files.fieldsOf([file], tx)).get(file.id) ?? [];
@@ -57,7 +61,8 @@ export class ExchangeService {
       throw new DomainError('PAYLOAD_TOO_LARGE', `at most ${MAX_ROWS_PER_PUBLICATION} rows per publication; got ${records.length}`);
     }
     const bytes = Buffer.byteLength(JSON.stringify(records));
-    if (bytes > MAX_PUBLICATION_BYTES) throw new DomainError('PAYLOAD_TOO_LARGE', `at most ${MAX_PUBLICATION_BYTES} bytes of records per publication; got ${bytes}`);
+    if (bytes > MAX_PUBLICATION_BYTES)
+      throw new DomainError('PAYLOAD_TOO_LARGE', `at most ${MAX_PUBLICATION_BYTES} bytes of records per publication; got ${bytes}`);
     const { file, schema } = await this.visibleFile(caller, fileId);
     if (!caller.may('register', file)) throw forbidden("only a steward of the owning department publishes a file's records");
     const rows = validateRecords(records, schema);
@@ -87,12 +92,15 @@ export class ExchangeService {
    */
   async request(caller: AccessPolicy, input: RequestInput): Promise<ExchangeRow> {
     if (!caller.mayActAsDataUser('request')) {
-      throw forbidden('separation of duties: administrators and auditors do not request exchanges; a member or steward of the department requests');
+      throw forbidden(
+        'separation of duties: administrators and auditors do not request exchanges; a member or steward of the department requests',
+      );
     }
     const { file, schema } = await this.visibleFile(caller, input.fileId);
     if (caller.isOwner(file)) throw badInput('your department owns this file; it needs no exchange');
     // The catalogue is what READ shows; below it, naming fields would reveal them by trial.
-    if (!caller.can('READ', file)) throw forbidden("your department may discover this file but not read its field catalogue; it needs READ to request fields");
+    if (!caller.can('READ', file))
+      throw forbidden('your department may discover this file but not read its field catalogue; it needs READ to request fields');
     const fields = [...new Set(input.fields)];
     if (fields.length === 0) throw badInput('name at least one field to request');
     const catalogue = caller.fieldCatalogue(file, schema);
@@ -111,11 +119,25 @@ export class ExchangeService {
       : undefined;
     const who = actorName(caller.actor);
     return this.db.transaction(async (tx) => {
-      const id = await this.exchanges.insert(tx, { districtId: file.districtId, fileId: file.id, requesterDepartmentId: caller.actor.department.id, requestedBy: who, fields, purpose });
+      const id = await this.exchanges.insert(tx, {
+        districtId: file.districtId,
+        fileId: file.id,
+        requesterDepartmentId: caller.actor.department.id,
+        requestedBy: who,
+        fields,
+        purpose,
+      });
       const row = (await this.exchanges.byId(id, tx))!;
       const events: AuditEvent[] = [this.event(row, who, 'exchange.requested', { fileId: file.id, fields, purpose })];
       if (coveringGrant) {
-        await this.exchanges.decide(tx, id, 'APPROVED', `grant:${coveringGrant.id}`, 'approved by an active EXCHANGE grant', coveringGrant.id);
+        await this.exchanges.decide(
+          tx,
+          id,
+          'APPROVED',
+          `grant:${coveringGrant.id}`,
+          'approved by an active EXCHANGE grant',
+          coveringGrant.id,
+        );
         events.push(this.event(row, `grant:${coveringGrant.id}`, 'exchange.approved', { permissionId: coveringGrant.id, automatic: true }));
       }
       const created = coveringGrant ? (await this.exchanges.byId(id, tx))! : row;
@@ -125,7 +147,15 @@ export class ExchangeService {
   }
 
   private event(x: ExchangeRow, actor: string, action: string, payload: Record<string, unknown>): AuditEvent {
-    return { ledger: x.districtCode, actor, action, subjectType: 'Exchange', subjectId: x.id, parties: [x.ownerCode, x.requesterCode], payload };
+    return {
+      ledger: x.districtCode,
+      actor,
+      action,
+      subjectType: 'Exchange',
+      subjectId: x.id,
+      parties: [x.ownerCode, x.requesterCode],
+      payload,
+    };
   }
 
   /** The exchange if the caller is a party to it; NOT_FOUND otherwise, as for a missing one. */
@@ -144,9 +174,10 @@ export class ExchangeService {
     const x = await this.partyTo(caller, id, tx, true);
     if (x.requesterDepartmentId === caller.actor.department.id) throw badInput('a department does not decide its own request');
     if (!caller.may('decide', { ownerDepartmentId: x.ownerDepartmentId, districtId: x.districtId })) {
-      throw forbidden("only a steward of the owning department decides this request");
+      throw forbidden('only a steward of the owning department decides this request');
     }
-    if (x.status !== 'REQUESTED') throw conflict(`exchange ${id} was already ${x.status.toLowerCase()} by ${x.decidedBy} at ${x.decidedAt?.toISOString()}`);
+    if (x.status !== 'REQUESTED')
+      throw conflict(`exchange ${id} was already ${x.status.toLowerCase()} by ${x.decidedBy} at ${x.decidedAt?.toISOString()}`);
     return x;
   }
 
@@ -202,22 +233,34 @@ export class ExchangeService {
       const x = await this.partyTo(caller, id, tx, true);
       if (x.requesterDepartmentId !== caller.actor.department.id) throw forbidden('only the requesting department receives a delivery');
       if (!caller.mayActAsDataUser('receive')) {
-        throw forbidden('separation of duties: administrators and auditors do not receive records; a member or steward of the department receives');
+        throw forbidden(
+          'separation of duties: administrators and auditors do not receive records; a member or steward of the department receives',
+        );
       }
-      if (x.status === 'DELIVERED') throw conflict(`exchange ${id} was delivered at ${x.deliveredAt?.toISOString()}; request again for a new copy`);
+      if (x.status === 'DELIVERED')
+        throw conflict(`exchange ${id} was delivered at ${x.deliveredAt?.toISOString()}; request again for a new copy`);
       if (x.status !== 'APPROVED') throw badInput(`exchange ${id} is ${x.status.toLowerCase()}, not approved`);
       const file = (await this.files.findById(x.fileId, tx))!;
       const schema = (await this.files.fieldsOf([file], tx)).get(file.id) ?? [];
       const obtainable = new Set(caller.obtainableFields(file, schema).map((f) => f.name));
       const missing = x.fields.filter((f) => !obtainable.has(f));
-      if (missing.length) throw forbidden(`no active grant allows exchanging ${missing.join(', ')} now (revoked or expired); request again`);
+      if (missing.length)
+        throw forbidden(`no active grant allows exchanging ${missing.join(', ')} now (revoked or expired); request again`);
       const current = await this.records.current(tx, file);
       if (!current) throw badInput('the owner has not published any records of this file yet');
       const records = project(current.rows, x.fields);
       const hash = contentHash(records);
       await this.exchanges.delivered(tx, x.id, current.version, hash);
       const delivered = (await this.exchanges.byId(x.id, tx))!;
-      await appendAuditEntry(tx, this.event(x, actorName(caller.actor), 'exchange.delivered', { version: current.version, rowCount: records.length, fields: x.fields, contentHash: hash }));
+      await appendAuditEntry(
+        tx,
+        this.event(x, actorName(caller.actor), 'exchange.delivered', {
+          version: current.version,
+          rowCount: records.length,
+          fields: x.fields,
+          contentHash: hash,
+        }),
+      );
       return { exchange: delivered, records, contentHash: hash };
     });
   }
@@ -227,7 +270,10 @@ export class ExchangeService {
     checkPageSize(first);
     const dept = caller.actor.department;
     const incoming = caller.may('decide', { ownerDepartmentId: dept.id, districtId: dept.districtId }) ? dept.id : null;
-    const [page, totalCount] = await Promise.all([this.exchanges.list(dept.id, incoming, status, first, after), this.exchanges.countList(dept.id, incoming, status)]);
+    const [page, totalCount] = await Promise.all([
+      this.exchanges.list(dept.id, incoming, status, first, after),
+      this.exchanges.countList(dept.id, incoming, status),
+    ]);
     return { ...page, totalCount };
   }
 
@@ -235,4 +281,3 @@ export class ExchangeService {
     return this.partyTo(caller, id);
   }
 }
-

@@ -33,10 +33,15 @@ export class CheckpointModel {
 
 @ObjectType('CheckpointBundle', { description: "every ledger's latest signed checkpoint and the platform's, which anchors them all" })
 export class CheckpointBundleModel {
-  @Field(() => CheckpointModel, { nullable: true, description: 'the city-wide root: the platform ledger anchors every district checkpoint' })
+  @Field(() => CheckpointModel, {
+    nullable: true,
+    description: 'the city-wide root: the platform ledger anchors every district checkpoint',
+  })
   platform!: CheckpointModel | null;
   @Field(() => [CheckpointModel]) ledgers!: CheckpointModel[];
-  @Field(() => JsonScalar, { description: 'the whole bundle as one JSON value: keep it, and check later that the log extends it (audit:consistency, audit:witness)' })
+  @Field(() => JsonScalar, {
+    description: 'the whole bundle as one JSON value: keep it, and check later that the log extends it (audit:consistency, audit:witness)',
+  })
   document!: unknown;
 }
 
@@ -58,7 +63,8 @@ export class ConsistencyProofModel {
   @Field(() => BigIntScalar) toSize!: number;
   @Field() fromRoot!: string;
   @Field() toRoot!: string;
-  @Field(() => [String], { description: 'RFC 6962 consistency proof that the tree of toSize extends the tree of fromSize' }) proof!: string[];
+  @Field(() => [String], { description: 'RFC 6962 consistency proof that the tree of toSize extends the tree of fromSize' })
+  proof!: string[];
 }
 
 @ObjectType('ChainVerification')

@@ -99,7 +99,8 @@ export class CheckpointFieldsResolver {
 @Resolver(() => AuditReceiptModel)
 export class AuditReceiptFieldsResolver {
   @ResolveField(() => JsonScalar, {
-    description: 'the whole receipt as one JSON value (entry, checkpoint, proof): keep this; it verifies offline with audit:check-receipt whatever else is selected',
+    description:
+      'the whole receipt as one JSON value (entry, checkpoint, proof): keep this; it verifies offline with audit:check-receipt whatever else is selected',
   })
   document(@Parent() receipt: AuditReceiptModel): unknown {
     return receiptDocument(receipt);

@@ -22,7 +22,12 @@ export function serveDevSignIn(fastify: FastifyInstance, prefix: string, tokens:
     const districtById = new Map(districts.map((d) => [d.id, d]));
     return {
       departments: departments
-        .map((d) => ({ code: d.code, name: d.name, districtCode: districtById.get(d.districtId)?.code ?? '', districtName: districtById.get(d.districtId)?.name ?? '' }))
+        .map((d) => ({
+          code: d.code,
+          name: d.name,
+          districtCode: districtById.get(d.districtId)?.code ?? '',
+          districtName: districtById.get(d.districtId)?.name ?? '',
+        }))
         .sort((a, b) => a.districtCode.localeCompare(b.districtCode) || a.name.localeCompare(b.name)),
     };
   });

@@ -29,7 +29,10 @@ export async function serveConsole(app: NestFastifyApplication, options: Console
   const fastify = app.getHttpAdapter().getInstance();
   if (options.devTokens) serveDevSignIn(fastify, CONSOLE_PATH, options.devTokens, app.get(DirectoryService));
   // Without it, the development paths answer 404 rather than the page, so the sign-in page offers only a pasted token.
-  else fastify.all(`${CONSOLE_PATH}/dev/*`, (_request, reply) => reply.code(404).send({ error: 'development sign-in is off: tokens come from the identity provider' }));
+  else
+    fastify.all(`${CONSOLE_PATH}/dev/*`, (_request, reply) =>
+      reply.code(404).send({ error: 'development sign-in is off: tokens come from the identity provider' }),
+    );
 
   const dir = findConsoleAssets(options.assetsDir);
   if (!dir) {

@@ -24,9 +24,12 @@ export class RequestScope {
     const byId = new Map((await this.services.directory.filesByIds(ids)).map((f) => [f.id, f]));
     return ids.map((id) => byId.get(id));
   });
-  readonly visibleFields = new DataLoader<DataFileRow, DataFieldRow[], string>((files) => this.services.directory.visibleFields(this.policy, files), {
-    cacheKeyFn: (f) => f.id,
-  });
+  readonly visibleFields = new DataLoader<DataFileRow, DataFieldRow[], string>(
+    (files) => this.services.directory.visibleFields(this.policy, files),
+    {
+      cacheKeyFn: (f) => f.id,
+    },
+  );
 }
 
 export interface GraphQLContext {

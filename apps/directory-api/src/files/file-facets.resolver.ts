@@ -29,7 +29,9 @@ class FileFacetsArgs {
 export class FileFacetsResolver {
   constructor(private readonly directory: DirectoryService) {}
 
-  @Query(() => FileFacetsModel, { description: 'facet counts for the directory under a filter; each facet counts as if its own filter were not set' })
+  @Query(() => FileFacetsModel, {
+    description: 'facet counts for the directory under a filter; each facet counts as if its own filter were not set',
+  })
   fileFacets(@Caller() caller: AccessPolicy, @Args() { filter }: FileFacetsArgs): Promise<FileFacetCounts> {
     return this.directory.fileFacets(caller, filter ?? {});
   }

@@ -17,7 +17,13 @@ export class FilesResolver {
 
   @Query(() => DataFileConnectionModel)
   async files(@Caller() caller: AccessPolicy, @Args() args: FilesArgs, @Info() info: GraphQLResolveInfo): Promise<Connection<DataFileRow>> {
-    const page = await this.directory.listFiles(caller, args.filter ?? {}, args.first ?? 50, args.after ?? null, selects(info, 'totalCount'));
+    const page = await this.directory.listFiles(
+      caller,
+      args.filter ?? {},
+      args.first ?? 50,
+      args.after ?? null,
+      selects(info, 'totalCount'),
+    );
     return toConnection(page, page.totalCount);
   }
 
@@ -41,7 +47,10 @@ export class FilesResolver {
     return ctx.scope.departments.load(file.ownerDepartmentId);
   }
 
-  @ResolveField(() => [DataFieldModel], { description: "The file's field catalogue: every field (name, type, sensitive flag) to a caller that may READ the file, none otherwise; `obtainable` says which values it could receive." })
+  @ResolveField(() => [DataFieldModel], {
+    description:
+      "The file's field catalogue: every field (name, type, sensitive flag) to a caller that may READ the file, none otherwise; `obtainable` says which values it could receive.",
+  })
   fields(@Parent() file: DataFileRow, @Context() ctx: GraphQLContext) {
     return ctx.scope.visibleFields.load(file);
   }

@@ -20,7 +20,8 @@ function databaseFault(error: Error): { code: string; message: string } | undefi
   const driver: { code?: unknown; message?: unknown } = (error as { driverError?: object }).driverError ?? error;
   const code = driver.code;
   const message = typeof driver.message === 'string' ? driver.message : '';
-  if (code === '57014') return { code: DATABASE_TIMEOUT, message: 'the request took too long in the database and was stopped; narrow it or try again' };
+  if (code === '57014')
+    return { code: DATABASE_TIMEOUT, message: 'the request took too long in the database and was stopped; narrow it or try again' };
   if (/timeout exceeded when trying to connect/i.test(message)) {
     return { code: DATABASE_BUSY, message: 'the service is busy (no database connection was free in time); try again shortly' };
   }
@@ -77,7 +78,11 @@ export function formatError(error: GraphQLError, log?: FastifyBaseLogger, reques
     return { ...base, message: database.message, extensions: { code: database.code, ...(requestId ? { requestId } : {}) } };
   }
   log?.error({ err: original }, 'internal error');
-  return { ...base, message: 'internal error; it has been logged', extensions: { code: 'INTERNAL_SERVER_ERROR', ...(requestId ? { requestId } : {}) } };
+  return {
+    ...base,
+    message: 'internal error; it has been logged',
+    extensions: { code: 'INTERNAL_SERVER_ERROR', ...(requestId ? { requestId } : {}) },
+  };
 }
 
 /**
@@ -91,7 +96,9 @@ function unwrap(error: unknown): GraphQLError[] {
   const nested = (wrapper as { errors?: unknown }).errors;
   if (Array.isArray(nested) && nested.length) {
     return nested.flatMap((inner: unknown) =>
-      inner instanceof GraphQLError ? unwrap(inner) : [new GraphQLError(inner instanceof Error ? inner.message : String(inner), { originalError: wrapper as Error })],
+      inner instanceof GraphQLError
+        ? unwrap(inner)
+        : [new GraphQLError(inner instanceof Error ? inner.message : String(inner), { originalError: wrapper as Error })],
     );
   }
   if (error instanceof GraphQLError) return [error];
@@ -112,7 +119,10 @@ const STATUS_BY_CODE: [string, number][] = [
 ];
 
 /** Mercurius' hook: the HTTP status follows the most telling error. */
-export function errorFormatter(execution: ExecutionResult & { errors: readonly GraphQLError[] }, context?: { reply?: { request: FastifyRequest } }) {
+export function errorFormatter(
+  execution: ExecutionResult & { errors: readonly GraphQLError[] },
+  context?: { reply?: { request: FastifyRequest } },
+) {
   const request = context?.reply?.request;
   const errors = execution.errors.flatMap(unwrap).map((e) => formatError(e, request?.log, request?.id));
   const codes = new Set(errors.map((e) => e.extensions?.code as string));

@@ -20,7 +20,10 @@ async function refuse(request: FastifyRequest, reply: FastifyReply, error: unkno
   if (!(error instanceof DomainError)) throw error;
   const formatted = formatError(new GraphQLError(error.message, { originalError: error }), request.log, request.id);
   request.graphql = { outcome: error.code };
-  return reply.code(401).header('www-authenticate', 'Bearer').send({ data: null, errors: [formatted] });
+  return reply
+    .code(401)
+    .header('www-authenticate', 'Bearer')
+    .send({ data: null, errors: [formatted] });
 }
 
 /**
@@ -44,7 +47,11 @@ export function requireBearerToken(fastify: FastifyInstance, tokens: Tokens, pat
  * every query, `{ __typename }` and introspection included. Runs after the
  * rate limit, so a flood is refused before it costs a query.
  */
-export function resolveCaller(fastify: FastifyInstance, services: { directory: DirectoryService; access: AccessService }, path: string): void {
+export function resolveCaller(
+  fastify: FastifyInstance,
+  services: { directory: DirectoryService; access: AccessService },
+  path: string,
+): void {
   fastify.addHook('preHandler', async (request, reply) => {
     if (!isGraphQL(request, path) || !request.claims) return;
     const { claims } = request;

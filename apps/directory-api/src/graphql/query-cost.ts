@@ -49,7 +49,11 @@ const pageSize = (first: number) => Math.min(MAX_PAGE_SIZE, Math.max(1, first));
  * is not in sight (written in a fragment on the connection type) is priced at
  * the largest page.
  */
-function edgesPageSizes(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined): Map<FieldNode, number> {
+function edgesPageSizes(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables: Record<string, unknown> | undefined,
+): Map<FieldNode, number> {
   const sizes = new Map<FieldNode, number>();
   const typeInfo = new TypeInfo(schema);
   const firsts: (number | undefined)[] = [];
@@ -94,23 +98,43 @@ function estimator(listSizes: ListSizes, edgesSizes: Map<FieldNode, number>): Co
     const key = `${type.name}.${field.name}`;
     if (!isCompositeType(getNamedType(field.type))) return FIELD_PRICES[key] ?? 0;
     const own = FIELD_PRICES[key] ?? 1;
-    if (type.name.endsWith('Connection') && field.name === 'edges') return (edgesSizes.get(node) ?? MAX_PAGE_SIZE) * (own + childComplexity);
+    if (type.name.endsWith('Connection') && field.name === 'edges')
+      return (edgesSizes.get(node) ?? MAX_PAGE_SIZE) * (own + childComplexity);
     if (!isList(field.type)) return own + childComplexity;
     return (listSizes[key] ?? DEFAULT_LIST_SIZE) * (own + childComplexity);
   };
 }
 
 /** The estimated cost of running `document` with `variables`. */
-export function queryCost(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined, listSizes: ListSizes): number {
-  return getComplexity({ schema, query: document, variables, estimators: [estimator(listSizes, edgesPageSizes(schema, document, variables))] });
+export function queryCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables: Record<string, unknown> | undefined,
+  listSizes: ListSizes,
+): number {
+  return getComplexity({
+    schema,
+    query: document,
+    variables,
+    estimators: [estimator(listSizes, edgesPageSizes(schema, document, variables))],
+  });
 }
 
 /** Refuses, before execution, a query whose estimated cost exceeds `maxCost`. */
-export function checkQueryCost(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined, listSizes: ListSizes, maxCost: number) {
+export function checkQueryCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables: Record<string, unknown> | undefined,
+  listSizes: ListSizes,
+  maxCost: number,
+) {
   const cost = queryCost(schema, document, variables, listSizes);
   if (cost > maxCost) {
-    throw new GraphQLError(`the query is too costly (estimated ${Math.round(cost).toLocaleString('en-US')}, the limit is ${maxCost.toLocaleString('en-US')}); select fewer fields or smaller pages`, {
-      extensions: { code: 'BAD_USER_INPUT' },
-    });
+    throw new GraphQLError(
+      `the query is too costly (estimated ${Math.round(cost).toLocaleString('en-US')}, the limit is ${maxCost.toLocaleString('en-US')}); select fewer fields or smaller pages`,
+      {
+        extensions: { code: 'BAD_USER_INPUT' },
+      },
+    );
   }
 }

@@ -35,7 +35,8 @@ export function checkQueryText(text: string): void {
   for (let tokens = 2; lexer.advance().kind !== TokenKind.EOF; tokens += 1) {
     if (tokens > MAX_QUERY_TOKENS) throw refuse(`the query has more than ${MAX_QUERY_TOKENS.toLocaleString('en-US')} tokens`);
     const kind = lexer.token.kind;
-    if (OPENING.has(kind) && ++nesting > MAX_QUERY_NESTING) throw refuse(`the query text is nested more than ${MAX_QUERY_NESTING} levels deep`);
+    if (OPENING.has(kind) && ++nesting > MAX_QUERY_NESTING)
+      throw refuse(`the query text is nested more than ${MAX_QUERY_NESTING} levels deep`);
     if (CLOSING.has(kind)) nesting -= 1;
   }
 }
@@ -98,11 +99,17 @@ export function queryShapeRule(maxDepth: number) {
     return {
       OperationDefinition(node) {
         const shape = shapeOf(node.selectionSet);
-        const report = (message: string) => context.reportError(new GraphQLError(message, { nodes: [node], extensions: { code: 'BAD_USER_INPUT' } }));
+        const report = (message: string) =>
+          context.reportError(new GraphQLError(message, { nodes: [node], extensions: { code: 'BAD_USER_INPUT' } }));
         if (shape.depth > maxDepth) report(`the query is nested ${shape.depth} fields deep; the limit is ${maxDepth}`);
-        if (shape.top > MAX_ROOT_FIELDS) report(`the operation selects ${shape.top.toLocaleString('en-US')} top-level fields; the limit is ${MAX_ROOT_FIELDS} (aliases count)`);
+        if (shape.top > MAX_ROOT_FIELDS)
+          report(
+            `the operation selects ${shape.top.toLocaleString('en-US')} top-level fields; the limit is ${MAX_ROOT_FIELDS} (aliases count)`,
+          );
         if (shape.fields > MAX_EXPANDED_FIELDS) {
-          report(`the operation selects ${shape.fields.toLocaleString('en-US')} fields once fragments are expanded; the limit is ${MAX_EXPANDED_FIELDS.toLocaleString('en-US')}`);
+          report(
+            `the operation selects ${shape.fields.toLocaleString('en-US')} fields once fragments are expanded; the limit is ${MAX_EXPANDED_FIELDS.toLocaleString('en-US')}`,
+          );
         }
       },
     };

@@ -24,12 +24,14 @@ export class TextInputPipe implements PipeTransform {
       if (value.includes('\u0000')) throw badInput(`${path} contains a NUL character, which text may not hold`);
       if (!value.isWellFormed()) throw badInput(`${path} contains an unpaired UTF-16 surrogate; send well-formed Unicode`);
       const max = TEXT_LIMITS[name] ?? DEFAULT_TEXT_LIMIT;
-      if (!insideJson && value.length > max) throw badInput(`${path} may be at most ${formatted(max)} characters (got ${formatted(value.length)})`);
+      if (!insideJson && value.length > max)
+        throw badInput(`${path} may be at most ${formatted(max)} characters (got ${formatted(value.length)})`);
       return;
     }
     if (Array.isArray(value)) {
       const max = LIST_LIMITS[name] ?? DEFAULT_LIST_LIMIT;
-      if (!insideJson && value.length > max) throw badInput(`${path} may hold at most ${formatted(max)} items (got ${formatted(value.length)})`);
+      if (!insideJson && value.length > max)
+        throw badInput(`${path} may hold at most ${formatted(max)} items (got ${formatted(value.length)})`);
       value.forEach((item, i) => this.check(item, `${path}[${i}]`, name, insideJson));
       return;
     }

@@ -74,7 +74,9 @@ export class HealthChecks {
     if (!scheduler) return check.up({ scheduled: false });
     const ageMs = Date.now() - (scheduler.lastRunAt ?? scheduler.startedAt);
     const lastRun = scheduler.lastRunAt ? new Date(scheduler.lastRunAt).toISOString() : null;
-    return ageMs > CHECKPOINT_STALE_MS ? check.down({ lastRun, message: `no checkpoint run for ${Math.round(ageMs / 1000)} s` }) : check.up({ lastRun });
+    return ageMs > CHECKPOINT_STALE_MS
+      ? check.down({ lastRun, message: `no checkpoint run for ${Math.round(ageMs / 1000)} s` })
+      : check.up({ lastRun });
   }
 }
 

@@ -14,7 +14,8 @@ export class PermissionModel {
   @Field(() => DateTimeScalar, { nullable: true }) revokedAt!: Date | null;
   @Field(() => String, { nullable: true }) revokedBy!: string | null;
   @Field(() => String, { nullable: true }) revokeReason!: string | null;
-  @Field(() => String, { nullable: true, description: 'for a scope grant: the category of the district it covers' }) scopeCategory!: string | null;
+  @Field(() => String, { nullable: true, description: 'for a scope grant: the category of the district it covers' }) scopeCategory!:
+    string | null;
   @Field(() => Classification, { nullable: true, description: 'for a scope grant: the highest classification it covers' })
   scopeMaxClassification!: ClassificationName | null;
   @Field(() => String, { description: 'the district of the file or scope' }) districtCode!: string;

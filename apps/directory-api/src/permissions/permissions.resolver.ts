@@ -34,7 +34,9 @@ export class PermissionsResolver {
     return (await this.grants.grant(caller, input)).permission;
   }
 
-  @Mutation(() => PermissionModel, { description: 'district and platform administrators grant a category of a district up to a classification' })
+  @Mutation(() => PermissionModel, {
+    description: 'district and platform administrators grant a category of a district up to a classification',
+  })
   async grantScopePermission(@Caller() caller: AccessPolicy, @Args('input') input: GrantScopePermissionInput) {
     return (await this.grants.grantScope(caller, input)).permission;
   }

@@ -17,6 +17,10 @@ export class ViewerResolver {
   @Query(() => ViewerModel)
   me(@Caller() caller: AccessPolicy): ViewerModel {
     const { subject, roles, department } = caller.actor;
-    return { subject, roles, department: { id: department.id, code: department.code, name: department.name, districtId: department.districtId } };
+    return {
+      subject,
+      roles,
+      department: { id: department.id, code: department.code, name: department.name, districtId: department.districtId },
+    };
   }
 }

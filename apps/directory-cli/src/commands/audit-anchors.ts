@@ -1,5 +1,13 @@
 import type { KeyObject } from 'node:crypto';
-import { checkExtendsTo, parseReceipt, PLATFORM_LEDGER, verifyReceipt, type CheckpointData, type GraphqlPost, type LogSource } from '@app/audit';
+import {
+  checkExtendsTo,
+  parseReceipt,
+  PLATFORM_LEDGER,
+  verifyReceipt,
+  type CheckpointData,
+  type GraphqlPost,
+  type LogSource,
+} from '@app/audit';
 
 /**
  * Where the witness has found district checkpoints anchored in the platform
@@ -37,7 +45,8 @@ export async function scanAnchors(post: GraphqlPost, index: AnchorIndex): Promis
       if (!Number.isSafeInteger(seq) || seq <= next.scanned) throw new Error('the service sent the platform ledger out of order');
       next.scanned = seq;
       const p = node.payload as Record<string, unknown> | null;
-      if (node.action === 'checkpoint.anchored' && p && typeof p === 'object') next.anchors[anchorKey(p.ledger, p.size, p.rootHash)] ??= seq;
+      if (node.action === 'checkpoint.anchored' && p && typeof p === 'object')
+        next.anchors[anchorKey(p.ledger, p.size, p.rootHash)] ??= seq;
     }
     if (nodes.length < PAGE) return next;
   }
@@ -62,25 +71,41 @@ export async function checkAnchored(
   const seq = index.anchors[anchorKey(head.ledger, head.size, head.rootHash)];
   if (seq === undefined) return { ok: false, reason: `${describe(head)} is not anchored in the platform ledger` };
   if (!platform || seq > platform.size) return { ok: 'pending', seq };
-  const data = (await post(`query ($seq: BigInt!) { auditReceipt(ledger: "${PLATFORM_LEDGER}", seq: $seq) { document } }`, { seq: String(seq) })) as {
+  const data = (await post(`query ($seq: BigInt!) { auditReceipt(ledger: "${PLATFORM_LEDGER}", seq: $seq) { document } }`, {
+    seq: String(seq),
+  })) as {
     auditReceipt?: { document?: unknown };
   } | null;
   let receipt;
   try {
     receipt = parseReceipt(JSON.stringify(data?.auditReceipt?.document ?? null));
   } catch (error) {
-    return { ok: false, reason: `the receipt of platform entry ${seq}, anchoring ${describe(head)}, is malformed: ${(error as Error).message}` };
+    return {
+      ok: false,
+      reason: `the receipt of platform entry ${seq}, anchoring ${describe(head)}, is malformed: ${(error as Error).message}`,
+    };
   }
   const verdict = verifyReceipt(receipt, keys);
-  if (!verdict.ok) return { ok: false, reason: `the receipt of platform entry ${seq}, anchoring ${describe(head)}, does not verify: ${verdict.reason}` };
+  if (!verdict.ok)
+    return { ok: false, reason: `the receipt of platform entry ${seq}, anchoring ${describe(head)}, does not verify: ${verdict.reason}` };
   const entry = receipt.entry;
   const payload = entry?.payload as Record<string, unknown> | undefined;
-  if (receipt.ledger !== PLATFORM_LEDGER || receipt.seq !== seq || !entry || entry.action !== 'checkpoint.anchored' || anchorKey(payload?.ledger, payload?.size, payload?.rootHash) !== anchorKey(head.ledger, head.size, head.rootHash)) {
+  if (
+    receipt.ledger !== PLATFORM_LEDGER ||
+    receipt.seq !== seq ||
+    !entry ||
+    entry.action !== 'checkpoint.anchored' ||
+    anchorKey(payload?.ledger, payload?.size, payload?.rootHash) !== anchorKey(head.ledger, head.size, head.rootHash)
+  ) {
     return { ok: false, reason: `platform entry ${seq} is not the anchor of ${describe(head)}` };
   }
   const covering = receipt.checkpoint!;
   const [older, newer] = covering.size <= platform.size ? [covering, platform] : [platform, covering];
   const joined = await checkExtendsTo(older, newer, source, keys);
-  if (!joined.ok) return { ok: false, reason: `the platform checkpoint proving the anchor of ${describe(head)} does not join the bundle's: ${joined.reason}` };
+  if (!joined.ok)
+    return {
+      ok: false,
+      reason: `the platform checkpoint proving the anchor of ${describe(head)} does not join the bundle's: ${joined.reason}`,
+    };
   return { ok: true };
 }

@@ -10,13 +10,15 @@ export const UNCHECKED = 2;
 
 /** Public keys from PEM files or base64 SPKI, as given on the command line. */
 export async function readPublicKeys(options: string[] | undefined): Promise<KeyObject[]> {
-  if (!options?.length) throw new Error('--public-key is required: the operator\'s published key (a PEM file or base64 SPKI), once per key');
+  if (!options?.length) throw new Error("--public-key is required: the operator's published key (a PEM file or base64 SPKI), once per key");
   return Promise.all(
     options.map(async (k) => {
       try {
         return parsePublicKey(existsSync(k) ? await readFile(k, 'utf8') : k);
       } catch {
-        throw new Error(`--public-key ${k.length > 40 ? `${k.slice(0, 40)}…` : k}: not a readable PEM file nor base64 SPKI of an Ed25519 key`);
+        throw new Error(
+          `--public-key ${k.length > 40 ? `${k.slice(0, 40)}…` : k}: not a readable PEM file nor base64 SPKI of an Ed25519 key`,
+        );
       }
     }),
   );
@@ -27,7 +29,10 @@ export async function readPublicKeys(options: string[] | undefined): Promise<Key
  * fetches the latest signed checkpoint and a consistency proof, and verifies
  * both with the keys given. Prints one line.
  */
-export async function consistency(file: string | undefined, options: { url?: string; token?: string; 'public-key'?: string[] }): Promise<number> {
+export async function consistency(
+  file: string | undefined,
+  options: { url?: string; token?: string; 'public-key'?: string[] },
+): Promise<number> {
   try {
     if (!file || !options.url) throw new Error('usage: audit:consistency FILE --url URL --public-key KEY [--token T]');
     const keys = await readPublicKeys(options['public-key']);

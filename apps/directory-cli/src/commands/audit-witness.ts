@@ -97,7 +97,8 @@ export async function witnessOnce(state: string, post: GraphqlPost, keys: readon
   };
   const current = new Map(heads.map((c) => [c.ledger, c]));
   for (const c of heads) {
-    if (!signerOf(c, keys)) return alarm('forged', `the head of ledger ${c.ledger} (size ${c.size}) does not verify with the operator's keys`);
+    if (!signerOf(c, keys))
+      return alarm('forged', `the head of ledger ${c.ledger} (size ${c.size}) does not verify with the operator's keys`);
   }
   for (const [ledger, old] of kept) {
     const verdict = await checkExtendsTo(old, current.get(ledger) ?? null, source, keys);
@@ -122,9 +123,15 @@ export async function witnessOnce(state: string, post: GraphqlPost, keys: readon
   const witnessedAt = new Date().toISOString();
   for (const c of fresh) {
     const cosignature = sign(null, Buffer.from(cosignatureMessage(c, witnessedAt)), key).toString('base64');
-    await appendFile(join(state, COSIGNATURES_FILE), `${JSON.stringify({ checkpoint: checkpointDocument(c), witnessKeyId: witnessId, witnessedAt, cosignature })}\n`);
+    await appendFile(
+      join(state, COSIGNATURES_FILE),
+      `${JSON.stringify({ checkpoint: checkpointDocument(c), witnessKeyId: witnessId, witnessedAt, cosignature })}\n`,
+    );
   }
-  const document = { platform: platform && checkpointDocument(platform), ledgers: keep.filter((c) => c !== platform).map(checkpointDocument) };
+  const document = {
+    platform: platform && checkpointDocument(platform),
+    ledgers: keep.filter((c) => c !== platform).map(checkpointDocument),
+  };
   await writeAtomically(join(state, ANCHORS_FILE), JSON.stringify(anchors));
   await writeAtomically(join(state, HEADS_FILE), JSON.stringify(document, null, 2));
   return {
@@ -134,10 +141,18 @@ export async function witnessOnce(state: string, post: GraphqlPost, keys: readon
 }
 
 /** audit:witness: polls until an alarm (exit 1); --once polls one time (exit 0, 1, or 2 when it could not check). */
-export async function witness(options: { url?: string; state?: string; token?: string; 'public-key'?: string[]; interval?: string; once?: boolean }): Promise<number> {
+export async function witness(options: {
+  url?: string;
+  state?: string;
+  token?: string;
+  'public-key'?: string[];
+  interval?: string;
+  once?: boolean;
+}): Promise<number> {
   let keys: KeyObject[];
   try {
-    if (!options.url || !options.state) throw new Error('usage: audit:witness --url URL --state DIR --public-key KEY [--token T] [--interval 60] [--once]');
+    if (!options.url || !options.state)
+      throw new Error('usage: audit:witness --url URL --state DIR --public-key KEY [--token T] [--interval 60] [--once]');
     keys = await readPublicKeys(options['public-key']);
   } catch (error) {
     console.error(`audit:witness: ${(error as Error).message}`);

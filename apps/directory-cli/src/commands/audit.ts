@@ -1,13 +1,24 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { AuditRepository, AuditService, generateSigningKeyPair, loadAuditKeys, parsePublicKey, parseReceipt, receiptDocument, verifyReceipt } from '@app/audit';
+import {
+  AuditRepository,
+  AuditService,
+  generateSigningKeyPair,
+  loadAuditKeys,
+  parsePublicKey,
+  parseReceipt,
+  receiptDocument,
+  verifyReceipt,
+} from '@app/audit';
 import { developmentEnv, openDatabase } from '../cli-env.js';
 import { createProgress } from '../progress.js';
 
 /** Prints a new Ed25519 key pair: the private key goes into AUDIT_SIGNING_KEY, the public one to departments. */
 export function keygen(): void {
   const pair = generateSigningKeyPair();
-  console.log(`# key id ${pair.keyId}\n# AUDIT_SIGNING_KEY (keep it secret):\n${pair.privateKeyPem}\n# public key (publish it; audit:check-receipt --public-key):\n${pair.publicKeyPem}`);
+  console.log(
+    `# key id ${pair.keyId}\n# AUDIT_SIGNING_KEY (keep it secret):\n${pair.privateKeyPem}\n# public key (publish it; audit:check-receipt --public-key):\n${pair.publicKeyPem}`,
+  );
 }
 
 async function withAudit<T>(run: (audit: AuditService, repository: AuditRepository) => Promise<T>): Promise<T> {
@@ -47,7 +58,9 @@ export async function verify(options: { ledger?: string }): Promise<number> {
 
 export async function checkpoint(options: { ledger?: string }): Promise<void> {
   await withAudit(async (audit) => {
-    const signed = options.ledger ? [await audit.checkpoint(options.ledger)].filter((c) => c !== null) : await audit.checkpointGrownLedgers(1);
+    const signed = options.ledger
+      ? [await audit.checkpoint(options.ledger)].filter((c) => c !== null)
+      : await audit.checkpointGrownLedgers(1);
     for (const c of signed) console.log(`${c.ledger}: size ${c.size} root ${c.rootHash} key ${c.keyId}`);
     if (signed.length === 0) console.log('nothing new to sign');
   });

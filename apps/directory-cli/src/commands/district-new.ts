@@ -9,7 +9,13 @@ const INDEX_LIST_MARKER = '/** Every migration';
  * Writes migrations/<timestamp>-OnboardDistrict<Code>.ts and registers it in
  * migrations/index.ts, for review like any other code.
  */
-export async function districtNew(options: { code: string; name: string; level?: string; departments: string; dir?: string }): Promise<string> {
+export async function districtNew(options: {
+  code: string;
+  name: string;
+  level?: string;
+  departments: string;
+  dir?: string;
+}): Promise<string> {
   const spec = districtSpecFrom(options);
   const dir = options.dir ?? MIGRATIONS_DIR;
   const migration = renderDistrictMigration(spec, Date.now());

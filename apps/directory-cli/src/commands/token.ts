@@ -6,7 +6,8 @@ export async function mintToken(options: { department?: string; roles?: string; 
   if (!options.department) throw new Error('--department CODE is required (see the departments query for codes)');
   const roles = (options.roles ?? 'MEMBER').split(',').map((r) => r.trim().toUpperCase());
   const unknown = roles.filter((r) => !isRole(r));
-  if (unknown.length) throw new Error(`unknown role ${unknown.join(', ')}; roles are MEMBER, STEWARD, DISTRICT_ADMIN, PLATFORM_ADMIN, AUDITOR`);
+  if (unknown.length)
+    throw new Error(`unknown role ${unknown.join(', ')}; roles are MEMBER, STEWARD, DISTRICT_ADMIN, PLATFORM_ADMIN, AUDITOR`);
   const tokens = new Tokens(loadAuthConfig(developmentEnv()));
   return tokens.mint(
     { subject: options.subject ?? `dev-${options.department}`, departmentCode: options.department, roles: roles as Role[] },

@@ -57,7 +57,9 @@ function VerifyPanel({ ledger }: { ledger: string }) {
           </Badge>
         )}
       </Group>
-      {running && <Progress value={100} animated striped aria-label="Verifying every entry's hash and link, and every checkpoint signature" />}
+      {running && (
+        <Progress value={100} animated striped aria-label="Verifying every entry's hash and link, and every checkpoint signature" />
+      )}
       {result && !result.ok && <Alert color="red">{result.reason}</Alert>}
       <ErrorNote text={error} />
     </Stack>
@@ -66,7 +68,10 @@ function VerifyPanel({ ledger }: { ledger: string }) {
 
 function EntriesPanel({ ledger }: { ledger: string }) {
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
-  const [{ data, error, fetching }] = useQuery({ query: AuditLogQuery, variables: { ledger, afterSeq: cursors[cursors.length - 1], first: ENTRIES_PER_PAGE } });
+  const [{ data, error, fetching }] = useQuery({
+    query: AuditLogQuery,
+    variables: { ledger, afterSeq: cursors[cursors.length - 1], first: ENTRIES_PER_PAGE },
+  });
   const edges = data?.auditLog.edges ?? [];
   return (
     <Stack>
@@ -143,9 +148,12 @@ function ActivityChart({ ledgers }: { ledgers: { code: string; name: string }[] 
           const checkpoint = await client.query(LatestCheckpointQuery, { ledger: code }).toPromise();
           const size = Number(checkpoint.data?.latestCheckpoint?.size ?? 0);
           if (size === 0) return { code, days: new Map<string, number>() };
-          const log = await client.query(AuditLogQuery, { ledger: code, afterSeq: String(Math.max(0, size - CHART_WINDOW + 100)), first: CHART_WINDOW }).toPromise();
+          const log = await client
+            .query(AuditLogQuery, { ledger: code, afterSeq: String(Math.max(0, size - CHART_WINDOW + 100)), first: CHART_WINDOW })
+            .toPromise();
           const days = new Map<string, number>();
-          for (const { node } of log.data?.auditLog.edges ?? []) days.set(node.occurredAt.slice(0, 10), (days.get(node.occurredAt.slice(0, 10)) ?? 0) + 1);
+          for (const { node } of log.data?.auditLog.edges ?? [])
+            days.set(node.occurredAt.slice(0, 10), (days.get(node.occurredAt.slice(0, 10)) ?? 0) + 1);
           return { code, days };
         }),
       );
@@ -167,7 +175,9 @@ function ActivityChart({ ledgers }: { ledgers: { code: string; name: string }[] 
       </Title>
       {!rows && <Loading label="Counting entries" />}
       {rows && rows.length === 0 && <Text c="dimmed">No signed entries yet.</Text>}
-      {rows && rows.length > 0 && <BarChart h={220} data={rows} dataKey="day" type="stacked" series={series} withLegend legendProps={{ verticalAlign: 'bottom' }} />}
+      {rows && rows.length > 0 && (
+        <BarChart h={220} data={rows} dataKey="day" type="stacked" series={series} withLegend legendProps={{ verticalAlign: 'bottom' }} />
+      )}
     </Paper>
   );
 }
@@ -182,7 +192,11 @@ function ExchangesByStatus() {
     ['APPROVED', approved],
     ['REJECTED', rejected],
     ['DELIVERED', delivered],
-  ].map(([status, r]) => ({ name: (status as string).toLowerCase(), value: (r as typeof requested).data?.exchanges.totalCount ?? 0, color: STATUS_COLORS[status as string] }));
+  ].map(([status, r]) => ({
+    name: (status as string).toLowerCase(),
+    value: (r as typeof requested).data?.exchanges.totalCount ?? 0,
+    color: STATUS_COLORS[status as string],
+  }));
   const total = data.reduce((n, d) => n + d.value, 0);
   return (
     <Paper withBorder p="md" component="section" aria-labelledby="by-status-title">
@@ -209,7 +223,8 @@ export function AuditPage() {
     <Stack>
       <Title order={2}>Audit</Title>
       <Text c="dimmed" size="sm">
-        Each district keeps a hash-chained ledger; signed checkpoints fix its Merkle root. Signing key {data?.auditPublicKeys[0]?.keyId ?? '…'}.
+        Each district keeps a hash-chained ledger; signed checkpoints fix its Merkle root. Signing key{' '}
+        {data?.auditPublicKeys[0]?.keyId ?? '…'}.
       </Text>
       <ErrorNote error={error} />
       {fetching && !data && <Loading label="Loading ledgers" />}

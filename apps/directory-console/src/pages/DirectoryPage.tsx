@@ -10,7 +10,12 @@ import { AccessBadges, ClassificationBadge, ErrorNote, Loading } from '../compon
 const PAGE_SIZE = 20;
 
 type FacetKey = 'districtCodes' | 'ownerDepartmentCodes' | 'classifications' | 'categories' | 'tags';
-const FACETS: { key: FacetKey; param: string; title: string; result: 'districts' | 'owners' | 'classifications' | 'categories' | 'tags' }[] = [
+const FACETS: {
+  key: FacetKey;
+  param: string;
+  title: string;
+  result: 'districts' | 'owners' | 'classifications' | 'categories' | 'tags';
+}[] = [
   { key: 'districtCodes', param: 'district', title: 'District', result: 'districts' },
   { key: 'ownerDepartmentCodes', param: 'owner', title: 'Owner', result: 'owners' },
   { key: 'classifications', param: 'classification', title: 'Classification', result: 'classifications' },
@@ -49,7 +54,19 @@ function useFilter(): [FileFilter, (facet: string, values: string[]) => void, st
   return [filter, setFacet, search, setSearch];
 }
 
-function FacetGroup({ title, param, counts, selected, onChange }: { title: string; param: string; counts: { value: string; label?: string | null; count: number }[]; selected: string[]; onChange: (param: string, values: string[]) => void }) {
+function FacetGroup({
+  title,
+  param,
+  counts,
+  selected,
+  onChange,
+}: {
+  title: string;
+  param: string;
+  counts: { value: string; label?: string | null; count: number }[];
+  selected: string[];
+  onChange: (param: string, values: string[]) => void;
+}) {
   const [showAll, setShowAll] = useState(false);
   const shown = showAll ? counts : counts.slice(0, 6);
   // A selected value with no files under the other filters still shows, so it can be unticked.

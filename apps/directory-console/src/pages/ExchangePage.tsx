@@ -26,7 +26,8 @@ function downloadReceipt(receipt: Receipt, exchangeId: string) {
 }
 
 /** Rows are JSON: plain values as they are, anything nested as JSON. */
-const cell = (value: unknown): string => (typeof value === 'string' ? value : value === null || value === undefined ? '' : JSON.stringify(value));
+const cell = (value: unknown): string =>
+  typeof value === 'string' ? value : value === null || value === undefined ? '' : JSON.stringify(value);
 
 function RecordsTable({ records }: { records: unknown[] }) {
   const rows = records as Record<string, unknown>[];
@@ -121,7 +122,9 @@ export function ExchangePage() {
           <RecordsTable records={records} />
         </Paper>
       )}
-      {x.status === 'DELIVERED' && !records && requester && <Text c="dimmed">The rows were handed over once; request again for a new copy.</Text>}
+      {x.status === 'DELIVERED' && !records && requester && (
+        <Text c="dimmed">The rows were handed over once; request again for a new copy.</Text>
+      )}
       {x.receipt && (
         <Paper withBorder p="md" component="section" aria-labelledby="receipt-title">
           <Stack gap="xs">

@@ -16,7 +16,9 @@ function DecideDialog({ exchange, onClose }: { exchange: ExchangeRow; onClose: (
   const [approved, approve] = useMutation(ApproveExchangeMutation);
   const [rejected, reject] = useMutation(RejectExchangeMutation);
   const decide = async (approving: boolean) => {
-    const done = approving ? await approve({ id: exchange.id, note: text.trim() || null }) : await reject({ id: exchange.id, reason: text });
+    const done = approving
+      ? await approve({ id: exchange.id, note: text.trim() || null })
+      : await reject({ id: exchange.id, reason: text });
     if (!done.error) onClose();
   };
   return (
@@ -26,7 +28,14 @@ function DecideDialog({ exchange, onClose }: { exchange: ExchangeRow; onClose: (
           <b>{exchange.requester.name}</b> asks for <b>{exchange.fields.join(', ')}</b>.
         </Text>
         <Text size="sm">Purpose: “{exchange.purpose}”</Text>
-        <Textarea label="Note (for an approval) or reason (required to reject)" value={text} onChange={(e) => setText(e.currentTarget.value)} autosize minRows={2} data-autofocus />
+        <Textarea
+          label="Note (for an approval) or reason (required to reject)"
+          value={text}
+          onChange={(e) => setText(e.currentTarget.value)}
+          autosize
+          minRows={2}
+          data-autofocus
+        />
         <ErrorNote error={approved.error ?? rejected.error} />
         <Group justify="flex-end">
           <Button color="red" variant="light" loading={rejected.fetching} onClick={() => void decide(false)}>
@@ -130,7 +139,9 @@ export function ExchangesPage() {
         <Tabs defaultValue={steward ? 'inbox' : 'mine'}>
           <Tabs.List>
             <Tabs.Tab value="mine">My department's requests ({mine.length})</Tabs.Tab>
-            {steward && <Tabs.Tab value="inbox">Steward inbox ({incoming.filter((x) => x.status === 'REQUESTED').length} waiting)</Tabs.Tab>}
+            {steward && (
+              <Tabs.Tab value="inbox">Steward inbox ({incoming.filter((x) => x.status === 'REQUESTED').length} waiting)</Tabs.Tab>
+            )}
           </Tabs.List>
           <Tabs.Panel value="mine" pt="sm">
             <ExchangeTable rows={mine} />

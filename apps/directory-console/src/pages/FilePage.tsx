@@ -36,7 +36,14 @@ function RequestForm({ fileId, fieldNames }: { fileId: string; fieldNames: strin
               ))}
             </Group>
           </Checkbox.Group>
-          <Textarea label="Purpose" description="Why your department needs these fields; the owner's steward reads it" value={purpose} onChange={(e) => setPurpose(e.currentTarget.value)} autosize minRows={2} />
+          <Textarea
+            label="Purpose"
+            description="Why your department needs these fields; the owner's steward reads it"
+            value={purpose}
+            onChange={(e) => setPurpose(e.currentTarget.value)}
+            autosize
+            minRows={2}
+          />
           <ErrorNote error={result.error} />
           <Group>
             <Button type="submit" loading={result.fetching}>
@@ -53,7 +60,11 @@ export function FilePage() {
   const { id = '' } = useParams();
   const identity = useIdentity();
   const [{ data, error, fetching }] = useQuery({ query: FileQuery, variables: { id } });
-  const [explained] = useQuery({ query: ExplainAccessQuery, variables: { fileId: id, departmentCode: identity.department.code }, pause: !data?.file });
+  const [explained] = useQuery({
+    query: ExplainAccessQuery,
+    variables: { fileId: id, departmentCode: identity.department.code },
+    pause: !data?.file,
+  });
 
   if (fetching && !data) return <Loading label="Loading the file" />;
   if (error) return <ErrorNote error={error} />;
@@ -62,7 +73,10 @@ export function FilePage() {
 
   const owner = file.owner.code === identity.department.code;
   const explanation = explained.data?.explainAccess;
-  const canManage = hasRole(identity, 'PLATFORM_ADMIN') || (hasRole(identity, 'DISTRICT_ADMIN') && identity.department.district.code === file.district.code) || (owner && hasRole(identity, 'STEWARD'));
+  const canManage =
+    hasRole(identity, 'PLATFORM_ADMIN') ||
+    (hasRole(identity, 'DISTRICT_ADMIN') && identity.department.district.code === file.district.code) ||
+    (owner && hasRole(identity, 'STEWARD'));
 
   return (
     <Stack>
@@ -93,7 +107,8 @@ export function FilePage() {
               <Stack gap="xs">
                 <Text>{file.description ?? <em>No description.</em>}</Text>
                 <Text size="sm" c="dimmed">
-                  Category {file.category} · format {file.format} · {file.updateFrequency ?? 'irregular updates'} · updated {formatDate(file.updatedAt)}
+                  Category {file.category} · format {file.format} · {file.updateFrequency ?? 'irregular updates'} · updated{' '}
+                  {formatDate(file.updatedAt)}
                 </Text>
                 {file.tags.length > 0 && (
                   <Group gap={4}>
@@ -137,7 +152,15 @@ export function FilePage() {
                             )}
                           </Table.Td>
                           <Table.Td>{f.type}</Table.Td>
-                          <Table.Td>{f.sensitive ? <Badge color="red" variant="light" size="sm">sensitive</Badge> : 'no'}</Table.Td>
+                          <Table.Td>
+                            {f.sensitive ? (
+                              <Badge color="red" variant="light" size="sm">
+                                sensitive
+                              </Badge>
+                            ) : (
+                              'no'
+                            )}
+                          </Table.Td>
                           <Table.Td>{f.obtainable ? 'yes' : 'no, request it'}</Table.Td>
                         </Table.Tr>
                       ))}
@@ -170,7 +193,13 @@ export function FilePage() {
                   </List>
                   {explanation.permissions.length > 0 && (
                     <Text size="xs" c="dimmed">
-                      Grants: {explanation.permissions.map((p) => `${p.actions.join('+')} for “${p.purpose}”${p.fields ? ` on ${p.fields.join(', ')}` : ''}${p.expiresAt ? `, until ${formatDate(p.expiresAt)}` : ''}`).join('; ')}
+                      Grants:{' '}
+                      {explanation.permissions
+                        .map(
+                          (p) =>
+                            `${p.actions.join('+')} for “${p.purpose}”${p.fields ? ` on ${p.fields.join(', ')}` : ''}${p.expiresAt ? `, until ${formatDate(p.expiresAt)}` : ''}`,
+                        )
+                        .join('; ')}
                     </Text>
                   )}
                 </>

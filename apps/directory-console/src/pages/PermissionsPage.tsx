@@ -1,9 +1,35 @@
-import { Anchor, Badge, Button, Checkbox, Group, MultiSelect, Pagination, Paper, Select, SimpleGrid, Stack, Switch, Table, Tabs, Text, TextInput, Title } from '@mantine/core';
+import {
+  Anchor,
+  Badge,
+  Button,
+  Checkbox,
+  Group,
+  MultiSelect,
+  Pagination,
+  Paper,
+  Select,
+  SimpleGrid,
+  Stack,
+  Switch,
+  Table,
+  Tabs,
+  Text,
+  TextInput,
+  Title,
+} from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { useMutation, useQuery } from 'urql';
-import { DirectoryReferenceQuery, FileQuery, FilesQuery, GrantPermissionMutation, GrantScopePermissionMutation, PermissionsQuery, RevokePermissionMutation } from '../api/operations';
+import {
+  DirectoryReferenceQuery,
+  FileQuery,
+  FilesQuery,
+  GrantPermissionMutation,
+  GrantScopePermissionMutation,
+  PermissionsQuery,
+  RevokePermissionMutation,
+} from '../api/operations';
 import type { Action, Classification, PermissionsQuery as PermissionsResult } from '../gql/graphql';
 import { ClassificationBadge, ErrorNote, formatDate, Loading, NO_ELLIPSIS } from '../components/common';
 import { hasRole, useIdentity } from '../session/session';
@@ -64,7 +90,13 @@ function RevokeControl({ permission, onDone }: { permission: PermissionRow; onDo
   return (
     <form onSubmit={(e) => void submit(e)}>
       <Stack gap={4} miw={220}>
-        <TextInput size="xs" label="Reason for revoking" value={reason} onChange={(e) => setReason(e.currentTarget.value)} error={result.error ? result.error.graphQLErrors[0]?.message ?? result.error.message : null} />
+        <TextInput
+          size="xs"
+          label="Reason for revoking"
+          value={reason}
+          onChange={(e) => setReason(e.currentTarget.value)}
+          error={result.error ? (result.error.graphQLErrors[0]?.message ?? result.error.message) : null}
+        />
         <Group gap={4}>
           <Button size="xs" color="red" type="submit" loading={result.fetching}>
             Confirm revoke
@@ -104,13 +136,25 @@ function HoldersTable({ fileId, canRevoke }: { fileId: string; canRevoke: boolea
             Who holds what
           </Title>
           <Group align="flex-end">
-            <Switch label="Include past grants" checked={includeInactive} onChange={(e) => (setIncludeInactive(e.currentTarget.checked), setPage(1))} />
-            <TextInput type="datetime-local" label="As of" value={asOf} onChange={(e) => (setAsOf(e.currentTarget.value), setPage(1))} size="xs" />
+            <Switch
+              label="Include past grants"
+              checked={includeInactive}
+              onChange={(e) => (setIncludeInactive(e.currentTarget.checked), setPage(1))}
+            />
+            <TextInput
+              type="datetime-local"
+              label="As of"
+              value={asOf}
+              onChange={(e) => (setAsOf(e.currentTarget.value), setPage(1))}
+              size="xs"
+            />
           </Group>
         </Group>
         <ErrorNote error={error} />
         {fetching && !data && <Loading label="Loading grants" />}
-        {data && rows.length === 0 && <Text c="dimmed">No grant on this file{asOf ? ' at that time' : ''}; only the default rules apply.</Text>}
+        {data && rows.length === 0 && (
+          <Text c="dimmed">No grant on this file{asOf ? ' at that time' : ''}; only the default rules apply.</Text>
+        )}
         {shown.length > 0 && (
           <Table.ScrollContainer minWidth={860}>
             <Table striped aria-label="Grants">
@@ -162,7 +206,13 @@ function HoldersTable({ fileId, canRevoke }: { fileId: string; canRevoke: boolea
                           {status.label}
                         </Badge>
                       </Table.Td>
-                      {canRevoke && <Table.Td>{p.active && !p.scopeCategory && <RevokeControl permission={p} onDone={() => refetch({ requestPolicy: 'network-only' })} />}</Table.Td>}
+                      {canRevoke && (
+                        <Table.Td>
+                          {p.active && !p.scopeCategory && (
+                            <RevokeControl permission={p} onDone={() => refetch({ requestPolicy: 'network-only' })} />
+                          )}
+                        </Table.Td>
+                      )}
                     </Table.Tr>
                   );
                 })}
@@ -187,7 +237,14 @@ function GrantForm({ fileId, fieldNames, onDone }: { fileId: string; fieldNames:
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     const done = await grant({
-      input: { fileId, granteeDepartmentCode: grantee ?? '', actions: actions as Action[], fields: fields.length ? fields : null, purpose, expiresAt: endOfDay(expires) },
+      input: {
+        fileId,
+        granteeDepartmentCode: grantee ?? '',
+        actions: actions as Action[],
+        fields: fields.length ? fields : null,
+        purpose,
+        expiresAt: endOfDay(expires),
+      },
     });
     if (!done.error) {
       setPurpose('');
@@ -198,7 +255,15 @@ function GrantForm({ fileId, fieldNames, onDone }: { fileId: string; fieldNames:
   return (
     <form onSubmit={(e) => void submit(e)}>
       <Stack gap="sm">
-        <Select label="Grant to department" searchable data={departments} value={grantee} onChange={setGrantee} limit={50} placeholder="Search departments" />
+        <Select
+          label="Grant to department"
+          searchable
+          data={departments}
+          value={grantee}
+          onChange={setGrantee}
+          limit={50}
+          placeholder="Search departments"
+        />
         <Checkbox.Group label="Actions" value={actions} onChange={setActions}>
           <Group mt={6}>
             {ACTIONS.map((a) => (
@@ -206,7 +271,15 @@ function GrantForm({ fileId, fieldNames, onDone }: { fileId: string; fieldNames:
             ))}
           </Group>
         </Checkbox.Group>
-        <MultiSelect label="Fields" description="Leave empty for all fields" data={fieldNames} value={fields} onChange={setFields} clearable searchable />
+        <MultiSelect
+          label="Fields"
+          description="Leave empty for all fields"
+          data={fieldNames}
+          value={fields}
+          onChange={setFields}
+          clearable
+          searchable
+        />
         <TextInput label="Purpose" value={purpose} onChange={(e) => setPurpose(e.currentTarget.value)} />
         <TextInput type="date" label="Expires (optional)" value={expires} onChange={(e) => setExpires(e.currentTarget.value)} />
         <ErrorNote text={message} />
@@ -250,9 +323,20 @@ function ScopeGrantForm() {
     <form onSubmit={(e) => void submit(e)}>
       <Stack gap="sm">
         <SimpleGrid cols={{ base: 1, sm: 3 }}>
-          <Select label="District" data={(reference?.districts ?? []).map((d) => ({ value: d.code, label: d.name }))} value={district} onChange={setDistrict} searchable />
+          <Select
+            label="District"
+            data={(reference?.districts ?? []).map((d) => ({ value: d.code, label: d.name }))}
+            value={district}
+            onChange={setDistrict}
+            searchable
+          />
           <TextInput label="Category" value={category} onChange={(e) => setCategory(e.currentTarget.value)} />
-          <Select label="Up to classification" data={CLASSIFICATIONS.map((c) => ({ value: c, label: c.toLowerCase() }))} value={max} onChange={setMax} />
+          <Select
+            label="Up to classification"
+            data={CLASSIFICATIONS.map((c) => ({ value: c, label: c.toLowerCase() }))}
+            value={max}
+            onChange={setMax}
+          />
         </SimpleGrid>
         <Select label="Grant to department" searchable data={departments} value={grantee} onChange={setGrantee} limit={50} />
         <Checkbox.Group label="Actions" value={actions} onChange={setActions}>

@@ -24,7 +24,9 @@ const counts = async () =>
 
 describe('the pilot data set', () => {
   it('is the same for the same seed, and another for another seed', () => {
-    const departments = [{ id: '00000000-0000-4000-8000-000000000001', code: 'beijing-health-commission', district_id: 'd', district_code: 'beijing' }];
+    const departments = [
+      { id: '00000000-0000-4000-8000-000000000001', code: 'beijing-health-commission', district_id: 'd', district_code: 'beijing' },
+    ];
     const a = generatePilotFiles(departments, small);
     expect(generatePilotFiles(departments, small)).toEqual(a);
     expect(generatePilotFiles(departments, { ...small, seed: 7 })).not.toEqual(a);
@@ -53,7 +55,12 @@ describe('the pilot data set', () => {
     expect(shape.max).toBeLessThanOrEqual(30);
     expect(shape.some_sensitive).toBe(true);
     const mix = await db.query(`SELECT classification, count(*)::int AS n FROM data_file GROUP BY classification`);
-    expect(mix.map((m: { classification: string }) => m.classification).sort()).toEqual(['CONFIDENTIAL', 'INTERNAL', 'PUBLIC', 'RESTRICTED']);
+    expect(mix.map((m: { classification: string }) => m.classification).sort()).toEqual([
+      'CONFIDENTIAL',
+      'INTERNAL',
+      'PUBLIC',
+      'RESTRICTED',
+    ]);
     const [{ scopes, limited, expired }] = await db.query(
       `SELECT count(*) FILTER (WHERE file_id IS NULL)::int AS scopes, count(*) FILTER (WHERE fields IS NOT NULL)::int AS limited,
               count(*) FILTER (WHERE expires_at < now())::int AS expired FROM permission`,

@@ -55,7 +55,10 @@ export function generatePilotFiles(departments: Department[], options: PilotOpti
     const code = `${owner.code.slice(owner.district_code.length + 1)}-${String(n).padStart(5, '0')}`;
     const specific = rng.sample(category.fields, rng.int(Math.min(3, category.fields.length), category.fields.length));
     const common = rng.sample(COMMON_FIELDS, rng.int(2, COMMON_FIELDS.length));
-    const extra = Array.from({ length: rng.int(0, 12) }, (_, k) => [`attribute_${k + 1}`, rng.pick(['string', 'integer', 'number', 'date'] as const), false] as const);
+    const extra = Array.from(
+      { length: rng.int(0, 12) },
+      (_, k) => [`attribute_${k + 1}`, rng.pick(['string', 'integer', 'number', 'date'] as const), false] as const,
+    );
     const fields = [...specific, ...common, ...extra].slice(0, 30).map(([name, type, sensitive]) => ({
       name,
       type,
@@ -146,9 +149,21 @@ export function generatePilotGrants(files: NewFile[], departments: Department[],
       scope_category: scope ? file.category : null,
       scope_max_classification: scope ? rng.pick(['INTERNAL', 'RESTRICTED'] as const) : null,
       grantee_department_id: grantee.id,
-      action: scope ? rng.pick(['DISCOVER', 'READ'] as const) : rng.weighted([['DISCOVER', 20], ['READ', 45], ['EXCHANGE', 35]] as const),
+      action: scope
+        ? rng.pick(['DISCOVER', 'READ'] as const)
+        : rng.weighted([
+            ['DISCOVER', 20],
+            ['READ', 45],
+            ['EXCHANGE', 35],
+          ] as const),
       fields: limited
-        ? [...rng.sample(sensitive, rng.int(1, sensitive.length)), ...rng.sample(file.fields.filter((f) => !f.sensitive).map((f) => f.name), 3)]
+        ? [
+            ...rng.sample(sensitive, rng.int(1, sensitive.length)),
+            ...rng.sample(
+              file.fields.filter((f) => !f.sensitive).map((f) => f.name),
+              3,
+            ),
+          ]
         : null,
       purpose: rng.pick(PURPOSES),
       valid_from: new Date(validFrom).toISOString(),
@@ -191,7 +206,10 @@ export async function seedPilot(db: DataSource, options: PilotOptions = PILOT_DE
       // Every registration is audited, as registerFile does; a file already there was audited when it came.
       const present = new Set(
         (
-          await tx.query<{ id: string }[]>(`SELECT id FROM data_file WHERE district_id = $1 AND id = ANY($2::uuid[])`, [departments[0].district_id, batch.map((f) => f.id)])
+          await tx.query<{ id: string }[]>(`SELECT id FROM data_file WHERE district_id = $1 AND id = ANY($2::uuid[])`, [
+            departments[0].district_id,
+            batch.map((f) => f.id),
+          ])
         ).map((r) => r.id),
       );
       const fresh = batch.filter((f) => !present.has(f.id!));
@@ -241,13 +259,29 @@ export async function seedPilot(db: DataSource, options: PilotOptions = PILOT_DE
       const events: AuditEvent[] = batch
         .filter((g) => insertedIds.has(g.id))
         .flatMap((g) => {
-          const common = { ledger: options.districtCode, actor: g.granted_by, subjectType: 'Permission', subjectId: g.id, parties: [g.owner_code, g.grantee_code] };
+          const common = {
+            ledger: options.districtCode,
+            actor: g.granted_by,
+            subjectType: 'Permission',
+            subjectId: g.id,
+            parties: [g.owner_code, g.grantee_code],
+          };
           const granted = {
             ...common,
             action: 'permission.granted',
-            payload: { fileId: g.file_id, scope: g.scope_category, action: g.action, fields: g.fields, purpose: g.purpose, expiresAt: g.expires_at, seeded: true },
+            payload: {
+              fileId: g.file_id,
+              scope: g.scope_category,
+              action: g.action,
+              fields: g.fields,
+              purpose: g.purpose,
+              expiresAt: g.expires_at,
+              seeded: true,
+            },
           };
-          return g.revoked_at ? [granted, { ...common, action: 'permission.revoked', payload: { reason: g.revoke_reason, seeded: true } }] : [granted];
+          return g.revoked_at
+            ? [granted, { ...common, action: 'permission.revoked', payload: { reason: g.revoke_reason, seeded: true } }]
+            : [granted];
         });
       await appendAuditEntries(tx, events);
       return inserted.length;

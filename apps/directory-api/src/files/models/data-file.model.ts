@@ -9,7 +9,10 @@ export class DataFieldModel {
   @Field() type!: string;
   @Field() sensitive!: boolean;
   @Field(() => String, { nullable: true }) description!: string | null;
-  @Field({ description: "Whether the caller could obtain this field's values: it may EXCHANGE the file and the field is covered (the owner's own file, a grant of all fields, or a grant naming it)." })
+  @Field({
+    description:
+      "Whether the caller could obtain this field's values: it may EXCHANGE the file and the field is covered (the owner's own file, a grant of all fields, or a grant naming it).",
+  })
   obtainable!: boolean;
 }
 
