@@ -1,5 +1,6 @@
 import { subject } from '@casl/ability';
 import { rulesToAST } from '@casl/ability/extra';
+import type { LedgerReader } from '@app/audit';
 import type { Actor } from '@app/auth';
 import { ACTIONS, type Action, type FileFacts, type GrantFacts } from './actions.js';
 import {
@@ -41,7 +42,7 @@ export const ACTIVE_GRANT_SQL = 'p.revoked_at IS NULL AND p.valid_from <= :at AN
  * its department holds at `at`. Single rows are checked with CASL in memory;
  * lists get the same decision as SQL.
  */
-export class AccessPolicy {
+export class AccessPolicy implements LedgerReader {
   readonly ability: AppAbility;
   private readonly defaultAbility: AppAbility;
 

@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import type pg from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import { badInput, checkPageSize, notFound, forbidden, toPage, type Page } from '@app/common';
-import type { AccessPolicy } from '@app/access';
+import type { LedgerReader } from './ledger-reader.js';
 import { appendAuditEntry } from './audit-append.js';
 import { AuditRepository, type StoredCheckpoint } from './audit.repository.js';
 import { signCheckpoint, signerOf, type CheckpointData } from './checkpoint.js';
@@ -95,7 +95,7 @@ export class AuditService {
   }
 
   /** Auditors page a whole ledger; a department sees only the entries that concern it. */
-  async log(caller: AccessPolicy, ledger: string, afterSeq: number, first: number): Promise<Page<AuditEntryData>> {
+  async log(caller: LedgerReader, ledger: string, afterSeq: number, first: number): Promise<Page<AuditEntryData>> {
     checkPageSize(first, MAX_AUDIT_PAGE);
     if (afterSeq < 0) throw badInput('afterSeq must not be negative');
     await this.requireLedger(ledger);
@@ -103,7 +103,7 @@ export class AuditService {
     return toPage(await this.repository.page(ledger, afterSeq, first + 1, party), first, (e) => [e.seq]);
   }
 
-  async verify(caller: AccessPolicy, ledger: string, onProgress?: (checked: number, total: number) => void): Promise<VerificationResult> {
+  async verify(caller: LedgerReader, ledger: string, onProgress?: (checked: number, total: number) => void): Promise<VerificationResult> {
     if (!caller.mayVerifyLedgers()) throw forbidden('only auditors and platform administrators verify ledgers');
     await this.requireLedger(ledger);
     return this.verifyLedger(ledger, onProgress);
@@ -244,7 +244,7 @@ export class AuditService {
     return { platform: platform && withoutFrontier(platform), ledgers };
   }
 
-  async signCheckpoint(caller: AccessPolicy, ledger: string): Promise<StoredCheckpoint> {
+  async signCheckpoint(caller: LedgerReader, ledger: string): Promise<StoredCheckpoint> {
     if (!caller.mayVerifyLedgers()) throw forbidden('only auditors and platform administrators sign checkpoints on demand');
     await this.requireLedger(ledger);
     const c = await this.checkpoint(ledger);
@@ -258,7 +258,7 @@ export class AuditService {
    * covers the entry the receipt has none (the background signer makes one
    * within AUDIT_CHECKPOINT_EVERY_SECONDS).
    */
-  async receipt(caller: AccessPolicy, ledger: string, seq: number): Promise<ReceiptData> {
+  async receipt(caller: LedgerReader, ledger: string, seq: number): Promise<ReceiptData> {
     await this.requireLedger(ledger);
     const entry = await this.repository.entry(ledger, seq);
     // An entry the caller may not read is reported exactly as a missing one.

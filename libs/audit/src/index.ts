@@ -7,6 +7,7 @@ export * from './ledgers.js';
 export * from './ledger-verifier.js';
 export * from './audit.repository.js';
 export * from './audit.service.js';
+export * from './ledger-reader.js';
 export * from './audit-config.js';
 export * from './checkpoint.scheduler.js';
 export * from './consistency.js';
