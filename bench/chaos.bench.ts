@@ -169,7 +169,7 @@ type Load = (tally: () => Tally, stop: () => boolean, url: () => string) => Prom
 async function prepareWorkload(db: DataSource, tokens: Tokens): Promise<{ clientTokens: string[]; load: Load }> {
   const directory = new DirectoryService(db);
   const access = new AccessService(db);
-  const exchanges = new ExchangeService(db, new PermissionsService(db));
+  const exchanges = new ExchangeService(db, new PermissionsService(db, directory), directory);
   const actor = async (code: string, roles: Role[]): Promise<Actor> => ({ subject: 'chaos', roles, department: (await directory.departmentByCode(code))! });
   const files: { fileId: string; ownerCode: string; districtId: string }[] = [];
   for (const district of DISTRICTS) {
@@ -193,7 +193,7 @@ async function prepareWorkload(db: DataSource, tokens: Tokens): Promise<{ client
     await db.query(`INSERT INTO department (code, name, district_id) SELECT $1, $1, id FROM district WHERE code = $2`, [code, district]);
     const target = files[(c + 1) % files.length];
     const owner = await actor(target.ownerCode, ['STEWARD']);
-    await new PermissionsService(db).grant(await access.policyFor(owner), { fileId: target.fileId, granteeDepartmentCode: code, actions: ['READ'], purpose: 'chaos' });
+    await new PermissionsService(db, directory).grant(await access.policyFor(owner), { fileId: target.fileId, granteeDepartmentCode: code, actions: ['READ'], purpose: 'chaos' });
     clients.push({ code, target });
   }
   const stewardTokens = new Map<string, string>();

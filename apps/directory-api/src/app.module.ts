@@ -4,10 +4,10 @@ import { GraphQLModule } from '@nestjs/graphql';
 import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Logger } from 'typeorm';
-import { AccessService, MAX_PERMISSIONS_LISTED, PermissionsService } from '@app/access';
-import { AuditKeys, AuditService, CheckpointScheduler, CheckpointScheduleSettings } from '@app/audit';
+import { AccessService, FileCatalog, MAX_PERMISSIONS_LISTED, PermissionsService } from '@app/access';
+import { AuditKeys, AuditService, CheckpointScheduler, CheckpointScheduleSettings, KnownLedgers } from '@app/audit';
 import { createDataSource } from '@app/database';
-import { DirectoryService } from '@app/directory';
+import { DirectoryService, DistrictLedgers } from '@app/directory';
 import { ExchangeService } from '@app/exchange';
 import type { FastifyRequest } from 'fastify';
 import { Kind, type DocumentNode, type OperationDefinitionNode } from 'graphql';
@@ -48,7 +48,12 @@ export class DomainModule {
       { provide: AuditKeys, useValue: config.auditKeys },
       { provide: CheckpointScheduleSettings, useValue: new CheckpointScheduleSettings(config.checkpoints) },
     ];
-    return { module: DomainModule, global: true, providers: [...services, ...settings], exports: [...services, ...settings] };
+    // Granting reads files, departments and districts through the directory, behind the port access declares.
+    const ports = [
+      { provide: FileCatalog, useExisting: DirectoryService },
+      { provide: KnownLedgers, useClass: DistrictLedgers },
+    ];
+    return { module: DomainModule, global: true, providers: [...services, ...settings, ...ports], exports: [...services, ...settings] };
   }
 }
 

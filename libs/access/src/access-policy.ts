@@ -87,15 +87,15 @@ export class AccessPolicy implements LedgerReader {
   }
 
   /**
-   * The grants the caller may see, as SQL over permission `p` joined to its
-   * file `f`: those it holds, those on its department's files, those of its
-   * district for a district administrator, and all for platform administrators
-   * and auditors.
+   * The grants the caller may see, as SQL over permission `p`: those it holds,
+   * those on its department's files (`ownerSql`: the owning department of the
+   * grant's file, as the directory writes it), those of its district for a
+   * district administrator, and all for platform administrators and auditors.
    */
-  grantVisibility(): SqlFragment {
+  grantVisibility(ownerSql: string): SqlFragment {
     const { department } = this.actor;
     if (this.mayReadWholeLedgers() || this.may('grant', { districtId: '', ownerDepartmentId: '' })) return { sql: 'TRUE', params: {} };
-    const parts = ['p.grantee_department_id = :gv_dept', 'f.owner_department_id = :gv_dept'];
+    const parts = ['p.grantee_department_id = :gv_dept', `${ownerSql} = :gv_dept`];
     if (this.may('grant', { districtId: department.districtId, ownerDepartmentId: '' })) parts.push('p.district_id = :gv_district');
     return { sql: `(${parts.join(' OR ')})`, params: { gv_dept: department.id, gv_district: department.districtId } };
   }

@@ -6,3 +6,5 @@ export * from './grants.repository.js';
 export * from './access.service.js';
 export * from './permissions.repository.js';
 export * from './permissions.service.js';
+export * from './file-catalog.js';
+export * from './grant-history.js';

@@ -6,7 +6,11 @@ import { badInput, requirePurpose, conflict, forbidden, isUuid, notFound } from 
 import { AccessPolicy } from './access-policy.js';
 import { ACTIONS, CLASSIFICATIONS, type Action, type Classification } from './actions.js';
 import { grantsHeldAt } from './grants.repository.js';
-import { PermissionsRepository, type FileWithSchema, type NewPermission, type PermissionRow } from './permissions.repository.js';
+import { FileCatalog, type CatalogFile } from './file-catalog.js';
+import { PermissionsRepository, type NewPermission, type StoredPermission } from './permissions.repository.js';
+
+/** A grant with the codes of its district, grantee and file owner, as callers show it. */
+export type PermissionRow = StoredPermission & { districtCode: string; granteeCode: string; ownerCode: string | null };
 
 export interface GrantInput {
   fileId: string;
@@ -50,19 +54,38 @@ export interface GrantOutcome {
 export class PermissionsService {
   private readonly repository: PermissionsRepository;
 
-  constructor(private readonly db: DataSource) {
-    this.repository = new PermissionsRepository(db);
+  constructor(
+    private readonly db: DataSource,
+    private readonly catalog: FileCatalog,
+  ) {
+    this.repository = new PermissionsRepository(db, catalog.fileOwnerSql('p'));
   }
 
-  /** A file the caller may discover, or NOT_FOUND exactly as for a missing one. */
-  private async visibleFile(caller: AccessPolicy, fileId: string, db?: EntityManager): Promise<FileWithSchema> {
-    const file = isUuid(fileId) ? await this.repository.fileFacts(fileId, db) : null;
-    if (!file || !caller.can('DISCOVER', file)) throw notFound(`no file ${fileId}`);
-    return file;
+  /** A file the caller may discover, or NOT_FOUND exactly as for a missing one (the directory decides both). */
+  private visibleFile(caller: AccessPolicy, fileId: string, tx?: EntityManager): Promise<CatalogFile> {
+    return this.catalog.discoverableFile(caller, fileId, tx);
   }
 
-  private async grantee(code: string, db?: EntityManager) {
-    const department = await this.repository.departmentByCode(code, db);
+  /** Stored grants with the codes they are shown by, from the directory's reference data (no query). */
+  private async named(rows: StoredPermission[]): Promise<PermissionRow[]> {
+    const [districts, departments] = await Promise.all([
+      this.catalog.districtsByIds(rows.map((r) => r.districtId)),
+      this.catalog.departmentsByIds(rows.flatMap((r) => [r.granteeDepartmentId, r.ownerDepartmentId ?? r.granteeDepartmentId])),
+    ]);
+    return rows.map((r, i) => ({
+      ...r,
+      districtCode: districts[i]!.code,
+      granteeCode: departments[2 * i]!.code,
+      ownerCode: r.ownerDepartmentId ? departments[2 * i + 1]!.code : null,
+    }));
+  }
+
+  private async namedOne(row: StoredPermission): Promise<PermissionRow> {
+    return (await this.named([row]))[0];
+  }
+
+  private async grantee(code: string) {
+    const department = await this.catalog.departmentByCode(code);
     if (!department) throw badInput(`no department "${code}"`);
     return department;
   }
@@ -84,7 +107,7 @@ export class PermissionsService {
     const file = await this.visibleFile(caller, input.fileId, tx);
     if (!caller.may('grant', file))
       throw forbidden('only a steward of the owning department or an administrator of its district grants on this file');
-    const grantee = await this.grantee(input.granteeDepartmentCode, tx);
+    const grantee = await this.grantee(input.granteeDepartmentCode);
     if (grantee.id === file.ownerDepartmentId)
       throw badInput('the owning department already has every right on its files; grant to another department');
     if (!caller.may('grant', { ...file, granteeDepartmentId: grantee.id })) throw forbidden(SELF_GRANT);
@@ -115,7 +138,7 @@ export class PermissionsService {
 
   /** District and platform administrators grant a category of a district, up to a classification. */
   async grantScope(caller: AccessPolicy, input: ScopeGrantInput): Promise<GrantOutcome> {
-    const district = await this.repository.districtByCode(input.districtCode);
+    const district = await this.catalog.districtByCode(input.districtCode);
     if (!district) throw badInput(`no district "${input.districtCode}"`);
     if (!caller.mayGrantScope(district.id))
       throw forbidden('only administrators of the district, or platform administrators, grant by scope');
@@ -164,7 +187,7 @@ export class PermissionsService {
     if (same) {
       const longer =
         permission.expiresAt === null ? same.expiresAt !== null : same.expiresAt !== null && permission.expiresAt > same.expiresAt;
-      if (!longer && onSame === 'reuse') return { permission: same, extended: false };
+      if (!longer && onSame === 'reuse') return { permission: await this.namedOne(same), extended: false };
       if (!longer) {
         throw conflict(
           `grant ${same.id} already gives this${same.expiresAt ? ` until ${same.expiresAt.toISOString()}` : ''}; revoke it or grant with a later expiry`,
@@ -193,7 +216,7 @@ export class PermissionsService {
       },
     };
     // Read before appending: the append takes the ledger's lock, held until commit.
-    const outcome = { permission: (await this.repository.byId(id, tx))!, extended };
+    const outcome = { permission: await this.namedOne((await this.repository.byId(id, tx))!), extended };
     if (pending) pending.push(event);
     else await appendAuditEntry(tx, event);
     return outcome;
@@ -203,7 +226,8 @@ export class PermissionsService {
     const why = reason?.trim();
     if (!why) throw badInput('a revocation needs a reason');
     return this.db.transaction(async (tx) => {
-      const permission = isUuid(id) ? await this.repository.byId(id, tx, true) : null;
+      const stored = isUuid(id) ? await this.repository.byId(id, tx, true) : null;
+      const permission = stored && (await this.namedOne(stored));
       if (!permission || !(await this.isVisible(caller, permission, tx))) throw notFound(`no permission ${id}`);
       const authorized = permission.fileId
         ? caller.may('grant', { districtId: permission.districtId, ownerDepartmentId: permission.ownerDepartmentId ?? '' })
@@ -212,7 +236,7 @@ export class PermissionsService {
       if (!(await this.repository.revoke(tx, permission.id, actorName(caller.actor), why))) {
         throw conflict(`permission ${id} was already revoked at ${permission.revokedAt?.toISOString()} by ${permission.revokedBy}`);
       }
-      const revoked = (await this.repository.byId(permission.id, tx))!;
+      const revoked = await this.namedOne((await this.repository.byId(permission.id, tx))!);
       await appendAuditEntry(tx, {
         ledger: permission.districtCode,
         actor: actorName(caller.actor),
@@ -227,7 +251,7 @@ export class PermissionsService {
   }
 
   private async isVisible(caller: AccessPolicy, permission: PermissionRow, tx: EntityManager): Promise<boolean> {
-    const visible = caller.grantVisibility();
+    const visible = caller.grantVisibility(this.catalog.fileOwnerSql('p'));
     const only = { sql: `${visible.sql} AND p.id = :only`, params: { ...visible.params, only: permission.id } };
     const rows = await this.repository.list(only, { activeAt: null }, 1, tx);
     return rows.length === 1;
@@ -238,20 +262,21 @@ export class PermissionsService {
     if (filter.fileId) await this.visibleFile(caller, filter.fileId);
     let granteeId: string | null = null;
     if (filter.granteeDepartmentCode) {
-      const department = await this.repository.departmentByCode(filter.granteeDepartmentCode);
+      const department = await this.catalog.departmentByCode(filter.granteeDepartmentCode);
       if (!department) return [];
       granteeId = department.id;
     }
     const activeAt = filter.asOf ?? (filter.includeInactive ? null : new Date());
-    return this.repository.list(
-      caller.grantVisibility(),
+    const rows = await this.repository.list(
+      caller.grantVisibility(this.catalog.fileOwnerSql('p')),
       { fileId: filter.fileId, granteeDepartmentId: granteeId, activeAt },
       MAX_PERMISSIONS_LISTED,
     );
+    return this.named(rows);
   }
 
-  byIds(ids: readonly string[]): Promise<PermissionRow[]> {
-    return this.repository.byIds(ids);
+  async byIds(ids: readonly string[]): Promise<PermissionRow[]> {
+    return this.named(await this.repository.byIds(ids));
   }
 
   /**
@@ -261,7 +286,7 @@ export class PermissionsService {
    */
   async explain(caller: AccessPolicy, fileId: string, departmentCode: string) {
     const file = await this.visibleFile(caller, fileId);
-    const department = await this.repository.departmentByCode(departmentCode);
+    const department = await this.catalog.departmentByCode(departmentCode);
     if (!department) throw badInput(`no department "${departmentCode}"`);
     const asking =
       department.id === caller.actor.department.id || caller.isOwner(file) || caller.may('grant', file) || caller.mayReadWholeLedgers();
@@ -278,7 +303,7 @@ export class PermissionsService {
       e.reasons.length ? `${e.action}: ${e.reasons.join('; ')}` : `${e.action}: denied, no default rule or active grant gives it`,
     );
     const grantIds = [...new Set(explained.flatMap((e) => e.grants.map((g) => g.id)))];
-    return { allowed, reasons, permissions: grantIds.length ? await this.repository.byIds(grantIds) : [] };
+    return { allowed, reasons, permissions: grantIds.length ? await this.byIds(grantIds) : [] };
   }
 }
 

@@ -1,10 +1,10 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import type { KeyObject } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import type pg from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import { badInput, checkPageSize, notFound, forbidden, toPage, type Page } from '@app/common';
-import type { LedgerReader } from './ledger-reader.js';
+import { KnownLedgers, type LedgerReader } from './ledger-reader.js';
 import { appendAuditEntry } from './audit-append.js';
 import { AuditRepository, type StoredCheckpoint } from './audit.repository.js';
 import { signCheckpoint, signerOf, type CheckpointData } from './checkpoint.js';
@@ -80,6 +80,8 @@ export class AuditService {
   constructor(
     private readonly db: DataSource,
     private readonly keys: AuditKeys,
+    /** Without it, a ledger exists once it has an entry. */
+    @Optional() private readonly known?: KnownLedgers,
   ) {
     this.repository = new AuditRepository(db);
     this.tree = new MerkleStore(db);
@@ -90,8 +92,13 @@ export class AuditService {
     return appendAuditEntry(tx, event);
   }
 
+  /** A ledger exists once it has an entry, or when it is known before (a district's, from its onboarding). */
+  async ledgerExists(ledger: string): Promise<boolean> {
+    return (await this.repository.hasEntries(ledger)) || ((await this.known?.has(ledger)) ?? false);
+  }
+
   private async requireLedger(ledger: string): Promise<void> {
-    if (!(await this.repository.ledgerExists(ledger))) throw notFound(`no ledger "${ledger}"`);
+    if (!(await this.ledgerExists(ledger))) throw notFound(`no ledger "${ledger}"`);
   }
 
   /** Auditors page a whole ledger; a department sees only the entries that concern it. */

@@ -13,3 +13,12 @@ export interface LedgerReader {
   /** One entry, by the parties it names. */
   mayReadAuditEntry(entry: { parties: string[] }): boolean;
 }
+
+/**
+ * The ledgers that exist before their first entry: each onboarded district's.
+ * Districts are the directory's; it answers, so the log reads no table of
+ * another library. An abstract class, so that it is also the Nest token.
+ */
+export abstract class KnownLedgers {
+  abstract has(ledger: string): Promise<boolean>;
+}

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { badInput, checkPageSize, conflict, forbidden, isUuid } from '@app/common';
-import { CLASSIFICATIONS, type AccessPolicy, type CatalogueField, type Classification } from '@app/access';
+import { DataSource, type EntityManager } from 'typeorm';
+import { badInput, checkPageSize, conflict, forbidden, isUuid, notFound } from '@app/common';
+import { CLASSIFICATIONS, type AccessPolicy, type CatalogueField, type Classification, type FileCatalog } from '@app/access';
 import { actorName, type DepartmentRef } from '@app/auth';
 import { appendAuditEntry } from '@app/audit';
 import { DirectoryRepository } from './directory.repository.js';
-import { FilesRepository } from './files.repository.js';
+import { fileOwnerSql, FilesRepository } from './files.repository.js';
 import { FileFacetsRepository, type FileFacetCounts } from './file-facets.repository.js';
 import { ReferenceData, type ReferenceSizes } from './reference-data.js';
 import {
@@ -15,7 +15,11 @@ import {
   type DepartmentRow,
   type DistrictRow,
   type FileFilter,
+  type FileKey,
 } from './directory.types.js';
+
+/** A file the caller may discover, with its schema and the codes of its district and owner. */
+export type DiscoverableFile = DataFileRow & { districtCode: string; ownerCode: string; fields: DataFieldRow[] };
 
 export const MAX_SEARCH_LENGTH = 200;
 export const MAX_FILTER_VALUES = 100;
@@ -36,7 +40,7 @@ export interface RegisterFileInput {
 const FIELD_NAME = /^[a-z][a-z0-9_]{0,62}$/;
 
 @Injectable()
-export class DirectoryService {
+export class DirectoryService implements FileCatalog {
   private readonly directory: DirectoryRepository;
   private readonly files: FilesRepository;
   private readonly facets: FileFacetsRepository;
@@ -77,6 +81,14 @@ export class DirectoryService {
     return (await this.reference.department(code)) ?? null;
   }
 
+  async districtByCode(code: string): Promise<DistrictRow | null> {
+    return (await this.reference.district(code)) ?? null;
+  }
+
+  fileOwnerSql(alias: string): string {
+    return fileOwnerSql(alias);
+  }
+
   /** A page of the files the caller may discover; the exact total only when asked for, since it costs a count. */
   listFiles(caller: AccessPolicy, filter: FileFilter, first: number, after: string | null, withTotal = true) {
     checkPageSize(first);
@@ -95,6 +107,47 @@ export class DirectoryService {
     if (!isUuid(id)) return null;
     const file = await this.files.findById(id);
     return file && caller.can('DISCOVER', file) ? file : null;
+  }
+
+  /**
+   * The one lookup of "a file the caller may discover": with its schema, or
+   * NOT_FOUND exactly as for a missing one. Granting, publishing and
+   * requesting all start here; `tx` reads it inside the caller's transaction.
+   */
+  async discoverableFile(caller: AccessPolicy, id: string, tx?: EntityManager): Promise<DiscoverableFile> {
+    const file = isUuid(id) ? await this.files.findById(id, tx) : null;
+    if (!file || !caller.can('DISCOVER', file)) throw notFound(`no file ${id}`);
+    const [fields, [district], [owner]] = await Promise.all([
+      this.files.fieldsOf([file], tx),
+      this.reference.districtsByIds([file.districtId]),
+      this.reference.departmentsByIds([file.ownerDepartmentId]),
+    ]);
+    return { ...file, districtCode: district!.code, ownerCode: owner!.code, fields: fields.get(file.id) ?? [] };
+  }
+
+  /** A file's row, read in the caller's transaction (no access check: for a step already authorized on it). */
+  async readFile(tx: EntityManager, id: string): Promise<DataFileRow | null> {
+    return this.files.findById(id, tx);
+  }
+
+  /** The schema of a file, read in the caller's transaction. */
+  async fieldsOf(key: FileKey, tx?: EntityManager): Promise<DataFieldRow[]> {
+    return (await this.files.fieldsOf([key], tx)).get(key.id) ?? [];
+  }
+
+  /**
+   * Locks the file for a publication and returns its current version; the
+   * publication then records the next with recordPublishedVersion, in the
+   * same transaction.
+   */
+  async lockFileVersion(tx: EntityManager, key: FileKey): Promise<number> {
+    const version = await this.files.lockVersion(tx, key);
+    if (version === null) throw notFound(`no file ${key.id}`);
+    return version;
+  }
+
+  async recordPublishedVersion(tx: EntityManager, key: FileKey, version: number): Promise<void> {
+    await this.files.setVersion(tx, key, version);
   }
 
   /**

@@ -46,6 +46,14 @@ export function applyFileFilter(qb: SelectQueryBuilder<ObjectLiteral>, filter: F
   if (filter.tags?.length) qb.andWhere('f.tags && CAST(:tags AS text[])', { tags: filter.tags });
 }
 
+/**
+ * The owning department of the file that a row of `alias` names by
+ * (district_id, file_id), as a SQL expression: for other libraries' queries,
+ * so that only this library writes SQL over data_file.
+ */
+export const fileOwnerSql = (alias: string): string =>
+  `(SELECT owner.owner_department_id FROM data_file owner WHERE owner.district_id = ${alias}.district_id AND owner.id = ${alias}.file_id)`;
+
 export class FilesRepository {
   constructor(private readonly db: DataSource) {}
 
@@ -86,6 +94,26 @@ export class FilesRepository {
   async findById(id: string, db: EntityManager = this.db.manager): Promise<DataFileRow | null> {
     const rows = await db.query<DataFileRow[]>(`SELECT ${FILE_COLUMNS} FROM data_file f WHERE f.id = $1`, [id]);
     return rows[0] ?? null;
+  }
+
+  /**
+   * Locks a file's row for a publication and returns its current version: two
+   * publications of one file at once take turns.
+   */
+  async lockVersion(tx: EntityManager, key: FileKey): Promise<number | null> {
+    const [row] = await tx.query<{ version: number }[]>(`SELECT version FROM data_file WHERE district_id = $1 AND id = $2 FOR UPDATE`, [
+      key.districtId,
+      key.id,
+    ]);
+    return row?.version ?? null;
+  }
+
+  async setVersion(tx: EntityManager, key: FileKey, version: number): Promise<void> {
+    await tx.query(`UPDATE data_file SET version = $3, updated_at = now() WHERE district_id = $1 AND id = $2`, [
+      key.districtId,
+      key.id,
+      version,
+    ]);
   }
 
   async findByIds(ids: readonly string[]): Promise<DataFileRow[]> {

@@ -3,6 +3,7 @@ export * from './directory.types.js';
 export * from './directory.repository.js';
 export * from './files.repository.js';
 export * from './directory.service.js';
+export * from './district-ledgers.js';
 export * from './pilot/pilot-seed.js';
 export * from './pilot/prng.js';
 export * from './reference-data.js';

@@ -124,14 +124,6 @@ export interface PublishedVersion {
 
 /** Published record versions of files. */
 export class RecordsRepository {
-  async lockFile(tx: EntityManager, fileId: string): Promise<{ districtId: string; version: number } | null> {
-    const [row] = await tx.query<{ districtId: string; version: number }[]>(
-      `SELECT district_id AS "districtId", version FROM data_file WHERE id = $1 FOR UPDATE`,
-      [fileId],
-    );
-    return row ?? null;
-  }
-
   async publish(
     tx: EntityManager,
     file: { districtId: string; id: string },
@@ -151,11 +143,6 @@ export class RecordsRepository {
         [file.districtId, file.id, version, JSON.stringify(rows)],
       );
     }
-    await tx.query(`UPDATE data_file SET version = $3, updated_at = now() WHERE district_id = $1 AND id = $2`, [
-      file.districtId,
-      file.id,
-      version,
-    ]);
   }
 
   /** The rows of the file's current version (as read in this transaction), in order; null when nothing was published. */

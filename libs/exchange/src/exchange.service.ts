@@ -5,7 +5,7 @@ import { grantorIsRecipient, PermissionsService, type AccessPolicy } from '@app/
 import { appendAuditEntry, sha256Hex, type AuditEvent } from '@app/audit';
 import { actorName } from '@app/auth';
 import { badInput, requirePurpose, checkPageSize, conflict, DomainError, forbidden, isUuid, notFound } from '@app/common';
-import { FilesRepository, type DataFieldRow, type DataFileRow } from '@app/directory';
+import { DirectoryService, type DataFileRow, type DiscoverableFile } from '@app/directory';
 import { ExchangeRepository, RecordsRepository, type ExchangeRow, type ExchangeStatus } from './exchange.repository.js';
 import { project, validateRecords } from './records.js';
 
@@ -33,26 +33,19 @@ export const contentHash = (value: unknown): string => sha256Hex(canonicalize(va
 export class ExchangeService {
   private readonly exchanges: ExchangeRepository;
   private readonly records = new RecordsRepository();
-  private readonly files: FilesRepository;
 
   constructor(
     private readonly db: DataSource,
     private readonly permissions: PermissionsService,
+    private readonly directory: DirectoryService,
   ) {
     this.exchanges = new ExchangeRepository(db);
-    this.files = new FilesRepository(db);
   }
 
   /** A file the caller may discover with its schema, or NOT_FOUND exactly as for a missing one. */
-  private async visibleFile(
-    caller: AccessPolicy,
-    fileId: string,
-    tx?: EntityManager,
-  ): Promise<{ file: DataFileRow; schema: DataFieldRow[] }> {
-    const file = isUuid(fileId) ? await this.files.findById(fileId, tx) : null;
-    if (!file || !caller.can('DISCOVER', file)) throw notFound(`no file ${fileId}`);
-    const schema = (await this.files.fieldsOf([file], tx)).get(file.id) ?? [];
-    return { file, schema };
+  private async visibleFile(caller: AccessPolicy, fileId: string): Promise<{ file: DiscoverableFile; schema: DiscoverableFile['fields'] }> {
+    const file = await this.directory.discoverableFile(caller, fileId);
+    return { file, schema: file.fields };
   }
 
   /** A steward publishes its department's file's records as a new version; audited. */
@@ -68,10 +61,10 @@ export class ExchangeService {
     const rows = validateRecords(records, schema);
     const hash = contentHash(rows);
     return this.db.transaction(async (tx) => {
-      const locked = await this.records.lockFile(tx, file.id);
-      const version = (locked?.version ?? 0) + 1;
+      const version = (await this.directory.lockFileVersion(tx, file)) + 1;
       await this.records.publish(tx, file, version, rows, hash, actorName(caller.actor));
-      const published = (await this.files.findById(file.id, tx))!;
+      await this.directory.recordPublishedVersion(tx, file, version);
+      const published = (await this.directory.readFile(tx, file.id))!;
       await appendAuditEntry(tx, {
         ledger: caller.actor.department.districtCode,
         actor: actorName(caller.actor),
@@ -240,8 +233,8 @@ export class ExchangeService {
       if (x.status === 'DELIVERED')
         throw conflict(`exchange ${id} was delivered at ${x.deliveredAt?.toISOString()}; request again for a new copy`);
       if (x.status !== 'APPROVED') throw badInput(`exchange ${id} is ${x.status.toLowerCase()}, not approved`);
-      const file = (await this.files.findById(x.fileId, tx))!;
-      const schema = (await this.files.fieldsOf([file], tx)).get(file.id) ?? [];
+      const file = (await this.directory.readFile(tx, x.fileId))!;
+      const schema = await this.directory.fieldsOf(file, tx);
       const obtainable = new Set(caller.obtainableFields(file, schema).map((f) => f.name));
       const missing = x.fields.filter((f) => !obtainable.has(f));
       if (missing.length)

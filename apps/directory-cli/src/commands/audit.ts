@@ -10,6 +10,7 @@ import {
   receiptDocument,
   verifyReceipt,
 } from '@app/audit';
+import { DirectoryService, DistrictLedgers } from '@app/directory';
 import { developmentEnv, openDatabase } from '../cli-env.js';
 import { createProgress } from '../progress.js';
 
@@ -25,7 +26,8 @@ async function withAudit<T>(run: (audit: AuditService, repository: AuditReposito
   const keys = loadAuditKeys(developmentEnv());
   const database = await openDatabase();
   try {
-    return await run(new AuditService(database.db, keys), new AuditRepository(database.db));
+    const districts = new DistrictLedgers(new DirectoryService(database.db));
+    return await run(new AuditService(database.db, keys, districts), new AuditRepository(database.db));
   } finally {
     await database.close();
   }
@@ -35,7 +37,7 @@ async function withAudit<T>(run: (audit: AuditService, repository: AuditReposito
 export async function verify(options: { ledger?: string }): Promise<number> {
   return withAudit(async (audit, repository) => {
     const ledgers = options.ledger ? [options.ledger] : (await repository.ledgers()).map((l) => l.ledger);
-    if (options.ledger && !(await repository.ledgerExists(options.ledger))) throw new Error(`no ledger "${options.ledger}"`);
+    if (options.ledger && !(await audit.ledgerExists(options.ledger))) throw new Error(`no ledger "${options.ledger}"`);
     let failed = 0;
     for (const ledger of ledgers) {
       const progress = createProgress();
