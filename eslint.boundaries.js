@@ -16,6 +16,8 @@ export const LIB_DEPENDENCIES = {
   access: ['common', 'auth', 'audit'],
   directory: ['common', 'auth', 'audit', 'access'],
   exchange: ['common', 'auth', 'audit', 'access', 'directory'],
+  // The composition of every library's Nest module, which the API and the CLI share.
+  domain: ['database', 'audit', 'access', 'directory', 'exchange'],
 };
 
 export const APPS = ['directory-api', 'directory-cli'];

@@ -9,11 +9,9 @@
 import 'reflect-metadata';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
-import { AccessService, PermissionsService } from '@app/access';
 import type { Actor, Role } from '@app/auth';
 import { createDataSource } from '@app/database';
-import { DirectoryService } from '@app/directory';
-import { ExchangeService } from '@app/exchange';
+import { domainServices } from './domain-services.js';
 import { fmt, percentile, scratchDatabase } from './bench-database.js';
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 32);
@@ -45,9 +43,7 @@ async function main() {
   const scratch = await scratchDatabase('bench_exchange');
   const db = await createDataSource({ url: scratch.url, poolSize: CLIENTS + 4, applicationName: 'bench' }).initialize();
   try {
-    const directory = new DirectoryService(db);
-    const access = new AccessService(db);
-    const exchanges = new ExchangeService(db, new PermissionsService(db, directory), directory);
+    const { directory, access, exchanges, permissions } = await domainServices(db);
     const actor = async (code: string, roles: Role[]): Promise<Actor> => ({ subject: 'bench', roles, department: (await directory.departmentByCode(code))! });
 
     // In each district the health commission owns a file of 200 published rows.
@@ -77,7 +73,7 @@ async function main() {
     }
     for (const f of files) {
       for (const requester of requesters.filter((r) => r.department.districtCode !== f.district)) {
-        await new PermissionsService(db, directory).grant(await access.policyFor(f.owner), {
+        await permissions.grant(await access.policyFor(f.owner), {
           fileId: f.fileId, granteeDepartmentCode: requester.department.code, actions: ['DISCOVER'], purpose: 'benchmark',
         });
       }
@@ -87,7 +83,6 @@ async function main() {
     const steps: Record<Step, number[]> = { request: [], approve: [], deliver: [], revoke: [] };
     // Every timed step, whatever its outcome: its time and the append time inside it.
     const spent = { request: { stepNanos: 0n, appendNanos: 0n }, approve: { stepNanos: 0n, appendNanos: 0n }, deliver: { stepNanos: 0n, appendNanos: 0n }, revoke: { stepNanos: 0n, appendNanos: 0n } };
-    const permissions = new PermissionsService(db, directory);
     const time = async <T>(step: Step, work: () => Promise<T>): Promise<T> => {
       const clock: StepClock = { appendNanos: 0n };
       const started = process.hrtime.bigint();

@@ -4,11 +4,11 @@ import { GraphQLModule } from '@nestjs/graphql';
 import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Logger } from 'typeorm';
-import { AccessService, FileCatalog, MAX_PERMISSIONS_LISTED, PermissionsService } from '@app/access';
-import { AuditKeys, AuditService, CheckpointScheduler, CheckpointScheduleSettings, KnownLedgers } from '@app/audit';
+import { AccessModule, AccessService, MAX_PERMISSIONS_LISTED } from '@app/access';
+import { CheckpointScheduler } from '@app/audit';
 import { createDataSource } from '@app/database';
-import { DirectoryService, DistrictLedgers } from '@app/directory';
-import { ExchangeService } from '@app/exchange';
+import { DirectoryModule, DirectoryService } from '@app/directory';
+import { DomainModule } from '@app/domain';
 import type { FastifyRequest } from 'fastify';
 import { Kind, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import type { ApiConfig } from './config.js';
@@ -37,24 +37,6 @@ export interface AppOptions {
   /** Sign checkpoints in the background (off in tests that sign on demand). */
   scheduleCheckpoints?: boolean;
   database: { url: string; poolSize: number; logger?: Logger };
-}
-
-/** The domain services, shared by the resolvers and the GraphQL context. */
-@Module({})
-export class DomainModule {
-  static register(config: ApiConfig): DynamicModule {
-    const services = [DirectoryService, AccessService, AuditService, PermissionsService, ExchangeService];
-    const settings = [
-      { provide: AuditKeys, useValue: config.auditKeys },
-      { provide: CheckpointScheduleSettings, useValue: new CheckpointScheduleSettings(config.checkpoints) },
-    ];
-    // Granting reads files, departments and districts through the directory, behind the port access declares.
-    const ports = [
-      { provide: FileCatalog, useExisting: DirectoryService },
-      { provide: KnownLedgers, useClass: DistrictLedgers },
-    ];
-    return { module: DomainModule, global: true, providers: [...services, ...settings, ...ports], exports: [...services, ...settings] };
-  }
 }
 
 /** The operation's name, else its top-level fields: what the request log line and metrics report. */
@@ -95,10 +77,11 @@ export class AppModule {
               acquireTimeoutMs: config.acquireTimeoutMs,
             }).initialize(),
         }),
-        DomainModule.register(config),
+        DomainModule.forRoot({ keys: config.auditKeys, checkpoints: config.checkpoints }),
         OperationsModule,
         GraphQLModule.forRootAsync<MercuriusDriverConfig>({
           driver: MercuriusDriver,
+          imports: [DirectoryModule, AccessModule],
           inject: [DirectoryService, AccessService],
           useFactory: (directory: DirectoryService, access: AccessService) => ({
             path: GRAPHQL_PATH,

@@ -1,5 +1,7 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { Action, Classification } from './actions.js';
+import { FileCatalog } from './file-catalog.js';
 import { GRANT_IN_FORCE_AT_SQL } from './grants.repository.js';
 import type { SqlFragment } from './rules-to-sql.js';
 
@@ -53,15 +55,16 @@ export interface PermissionQuery {
 }
 
 /** The permission table: the grant history, written only here. */
+@Injectable()
 export class PermissionsRepository {
   private readonly columns: string;
 
-  /** @param ownerSql the owning department of a grant's file, as SQL over `p` (the directory gives it) */
+  /** @param catalog gives the owning department of a grant's file, as SQL over `p` */
   constructor(
     private readonly db: DataSource,
-    ownerSql: string,
+    catalog: FileCatalog,
   ) {
-    this.columns = columns(ownerSql);
+    this.columns = columns(catalog.fileOwnerSql('p'));
   }
 
   async byId(id: string, db: EntityManager = this.db.manager, lock = false): Promise<StoredPermission | null> {

@@ -52,14 +52,11 @@ export interface GrantOutcome {
 
 @Injectable()
 export class PermissionsService {
-  private readonly repository: PermissionsRepository;
-
   constructor(
     private readonly db: DataSource,
     private readonly catalog: FileCatalog,
-  ) {
-    this.repository = new PermissionsRepository(db, catalog.fileOwnerSql('p'));
-  }
+    private readonly repository: PermissionsRepository,
+  ) {}
 
   /** A file the caller may discover, or NOT_FOUND exactly as for a missing one (the directory decides both). */
   private visibleFile(caller: AccessPolicy, fileId: string, tx?: EntityManager): Promise<CatalogFile> {

@@ -92,6 +92,19 @@ export class AuditService {
     return appendAuditEntry(tx, event);
   }
 
+  /** Every ledger that has entries, with its size. */
+  ledgers(): Promise<{ ledger: string; size: number }[]> {
+    return this.repository.ledgers();
+  }
+
+  size(ledger: string): Promise<number> {
+    return this.repository.size(ledger);
+  }
+
+  entry(ledger: string, seq: number): Promise<AuditEntryData | null> {
+    return this.repository.entry(ledger, seq);
+  }
+
   /** A ledger exists once it has an entry, or when it is known before (a district's, from its onboarding). */
   async ledgerExists(ledger: string): Promise<boolean> {
     return (await this.repository.hasEntries(ledger)) || ((await this.known?.has(ledger)) ?? false);

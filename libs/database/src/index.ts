@@ -1,3 +1,4 @@
 export * from './data-source.js';
 export * from './embedded-postgres.js';
 export * from './connection.js';
+export * from './database.module.js';

@@ -41,16 +41,15 @@ const FIELD_NAME = /^[a-z][a-z0-9_]{0,62}$/;
 
 @Injectable()
 export class DirectoryService implements FileCatalog {
-  private readonly directory: DirectoryRepository;
-  private readonly files: FilesRepository;
-  private readonly facets: FileFacetsRepository;
   private readonly reference: ReferenceData;
 
-  constructor(private readonly db: DataSource) {
-    this.directory = new DirectoryRepository(db);
-    this.files = new FilesRepository(db);
-    this.facets = new FileFacetsRepository(db);
-    this.reference = new ReferenceData(this.directory);
+  constructor(
+    private readonly db: DataSource,
+    private readonly directory: DirectoryRepository,
+    private readonly files: FilesRepository,
+    private readonly facets: FileFacetsRepository,
+  ) {
+    this.reference = new ReferenceData(directory);
   }
 
   districts(): Promise<DistrictRow[]> {

@@ -1,4 +1,5 @@
-import type { DataSource, EntityManager, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager, type ObjectLiteral, type SelectQueryBuilder } from 'typeorm';
 import { decodeRankCursor, decodeTimeCursor, type Page, toPage } from '@app/common';
 import type { AccessPolicy } from '@app/access';
 import type { DataFieldRow, DataFileRow, FileFilter, FileKey } from './directory.types.js';
@@ -54,6 +55,7 @@ export function applyFileFilter(qb: SelectQueryBuilder<ObjectLiteral>, filter: F
 export const fileOwnerSql = (alias: string): string =>
   `(SELECT owner.owner_department_id FROM data_file owner WHERE owner.district_id = ${alias}.district_id AND owner.id = ${alias}.file_id)`;
 
+@Injectable()
 export class FilesRepository {
   constructor(private readonly db: DataSource) {}
 

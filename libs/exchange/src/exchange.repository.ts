@@ -1,4 +1,5 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
 import { decodeTimeCursor, toPage, type Page } from '@app/common';
 
 export type ExchangeStatus = 'REQUESTED' | 'APPROVED' | 'REJECTED' | 'DELIVERED';
@@ -41,6 +42,7 @@ const FROM = `exchange x
   JOIN department o ON o.id = f.owner_department_id
   JOIN department r ON r.id = x.requester_department_id`;
 
+@Injectable()
 export class ExchangeRepository {
   constructor(private readonly db: DataSource) {}
 
@@ -123,6 +125,7 @@ export interface PublishedVersion {
 }
 
 /** Published record versions of files. */
+@Injectable()
 export class RecordsRepository {
   async publish(
     tx: EntityManager,

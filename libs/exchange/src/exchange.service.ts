@@ -31,16 +31,13 @@ export const contentHash = (value: unknown): string => sha256Hex(canonicalize(va
 
 @Injectable()
 export class ExchangeService {
-  private readonly exchanges: ExchangeRepository;
-  private readonly records = new RecordsRepository();
-
   constructor(
     private readonly db: DataSource,
     private readonly permissions: PermissionsService,
     private readonly directory: DirectoryService,
-  ) {
-    this.exchanges = new ExchangeRepository(db);
-  }
+    private readonly exchanges: ExchangeRepository,
+    private readonly records: RecordsRepository,
+  ) {}
 
   /** A file the caller may discover with its schema, or NOT_FOUND exactly as for a missing one. */
   private async visibleFile(caller: AccessPolicy, fileId: string): Promise<{ file: DiscoverableFile; schema: DiscoverableFile['fields'] }> {
