@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuditLogModule } from '@app/audit';
 import { AccessService } from './access.service.js';
 import { PermissionsRepository } from './permissions.repository.js';
 import { PermissionsService } from './permissions.service.js';
@@ -8,6 +9,7 @@ import { PermissionsService } from './permissions.service.js';
  * FileCatalog in scope: the directory's module provides it.
  */
 @Module({
+  imports: [AuditLogModule],
   providers: [PermissionsRepository, PermissionsService, AccessService],
   exports: [AccessService, PermissionsService],
 })

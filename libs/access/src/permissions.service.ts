@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { appendAuditEntry, type AuditEvent } from '@app/audit';
+import { AuditLog, type AuditEvent } from '@app/audit';
 import { actorName, type Actor } from '@app/auth';
 import { badInput, requirePurpose, conflict, forbidden, isUuid, notFound } from '@app/common';
 import { AccessPolicy } from './access-policy.js';
@@ -56,6 +56,7 @@ export class PermissionsService {
     private readonly db: DataSource,
     private readonly catalog: FileCatalog,
     private readonly repository: PermissionsRepository,
+    private readonly audit: AuditLog,
   ) {}
 
   /** A file the caller may discover, or NOT_FOUND exactly as for a missing one (the directory decides both). */
@@ -215,7 +216,7 @@ export class PermissionsService {
     // Read before appending: the append takes the ledger's lock, held until commit.
     const outcome = { permission: await this.namedOne((await this.repository.byId(id, tx))!), extended };
     if (pending) pending.push(event);
-    else await appendAuditEntry(tx, event);
+    else await this.audit.append(tx, [event]);
     return outcome;
   }
 
@@ -234,15 +235,17 @@ export class PermissionsService {
         throw conflict(`permission ${id} was already revoked at ${permission.revokedAt?.toISOString()} by ${permission.revokedBy}`);
       }
       const revoked = await this.namedOne((await this.repository.byId(permission.id, tx))!);
-      await appendAuditEntry(tx, {
-        ledger: permission.districtCode,
-        actor: actorName(caller.actor),
-        action: 'permission.revoked',
-        subjectType: 'Permission',
-        subjectId: permission.id,
-        parties: [permission.ownerCode, permission.granteeCode].filter((c): c is string => c !== null),
-        payload: { reason: why },
-      });
+      await this.audit.append(tx, [
+        {
+          ledger: permission.districtCode,
+          actor: actorName(caller.actor),
+          action: 'permission.revoked',
+          subjectType: 'Permission',
+          subjectId: permission.id,
+          parties: [permission.ownerCode, permission.granteeCode].filter((c): c is string => c !== null),
+          payload: { reason: why },
+        },
+      ]);
       return revoked;
     });
   }

@@ -2,10 +2,10 @@ import { Injectable, Logger, Optional } from '@nestjs/common';
 import type { KeyObject } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import type pg from 'pg';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { badInput, checkPageSize, notFound, forbidden, toPage, type Page } from '@app/common';
 import { KnownLedgers, type LedgerReader } from './ledger-reader.js';
-import { appendAuditEntry } from './audit-append.js';
+import { appendAuditEntries } from './audit-append.js';
 import { AuditRepository, type StoredCheckpoint } from './audit.repository.js';
 import { signCheckpoint, signerOf, type CheckpointData } from './checkpoint.js';
 import type { AuditEntryData, AuditEvent } from './hash-chain.js';
@@ -85,11 +85,6 @@ export class AuditService {
   ) {
     this.repository = new AuditRepository(db);
     this.tree = new MerkleStore(db);
-  }
-
-  /** The one way in: inside the transaction of the change it records. */
-  append(tx: EntityManager, event: AuditEvent): Promise<AuditEntryData> {
-    return appendAuditEntry(tx, event);
   }
 
   /** Every ledger that has entries, with its size. */
@@ -219,7 +214,7 @@ export class AuditService {
     // the platform's checkpoint then covers every district's, one root for the city.
     const frontier = await this.db.transaction(async (tx) => {
       const stored = await this.repository.recordCheckpoint(signed, latest?.size ?? 0, tx);
-      if (ledger !== PLATFORM_LEDGER) await appendAuditEntry(tx, anchorEvent(signed));
+      if (ledger !== PLATFORM_LEDGER) await appendAuditEntries(tx, [anchorEvent(signed)]);
       return stored;
     });
     return { ...signed, frontier };

@@ -18,3 +18,4 @@ export * from './consistency.js';
 export * from './merkle-store.js';
 export * from './range-verifier.js';
 export * from './audit.module.js';
+export * from './audit-log.js';

@@ -1,6 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { FileCatalog } from '@app/access';
-import { KnownLedgers } from '@app/audit';
+import { AuditLogModule, KnownLedgers } from '@app/audit';
 import { DirectoryRepository } from './directory.repository.js';
 import { DirectoryService } from './directory.service.js';
 import { DistrictLedgers } from './district-ledgers.js';
@@ -15,6 +15,7 @@ import { FilesRepository } from './files.repository.js';
  */
 @Global()
 @Module({
+  imports: [AuditLogModule],
   providers: [
     DirectoryRepository,
     FilesRepository,

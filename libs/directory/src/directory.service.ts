@@ -3,7 +3,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { badInput, checkPageSize, conflict, forbidden, isUuid, notFound } from '@app/common';
 import { CLASSIFICATIONS, type AccessPolicy, type CatalogueField, type Classification, type FileCatalog } from '@app/access';
 import { actorName, type DepartmentRef } from '@app/auth';
-import { appendAuditEntry } from '@app/audit';
+import { AuditLog } from '@app/audit';
 import { DirectoryRepository } from './directory.repository.js';
 import { fileOwnerSql, FilesRepository } from './files.repository.js';
 import { FileFacetsRepository, type FileFacetCounts } from './file-facets.repository.js';
@@ -48,6 +48,7 @@ export class DirectoryService implements FileCatalog {
     private readonly directory: DirectoryRepository,
     private readonly files: FilesRepository,
     private readonly facets: FileFacetsRepository,
+    private readonly audit: AuditLog,
   ) {
     this.reference = new ReferenceData(directory);
   }
@@ -176,15 +177,17 @@ export class DirectoryService implements FileCatalog {
         file.code,
       ]);
       const registered = (await this.files.findById(id, tx))!;
-      await appendAuditEntry(tx, {
-        ledger: department.districtCode,
-        actor: actorName(actor),
-        action: 'file.registered',
-        subjectType: 'DataFile',
-        subjectId: id,
-        parties: [department.code],
-        payload: { code: file.code, title: file.title, classification: file.classification, fields: file.fields.map((f) => f.name) },
-      });
+      await this.audit.append(tx, [
+        {
+          ledger: department.districtCode,
+          actor: actorName(actor),
+          action: 'file.registered',
+          subjectType: 'DataFile',
+          subjectId: id,
+          parties: [department.code],
+          payload: { code: file.code, title: file.title, classification: file.classification, fields: file.fields.map((f) => f.name) },
+        },
+      ]);
       return registered;
     });
   }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuditLogModule } from '@app/audit';
 import { AccessModule } from '@app/access';
 import { DirectoryModule } from '@app/directory';
 import { ExchangeRepository, RecordsRepository } from './exchange.repository.js';
@@ -6,7 +7,7 @@ import { ExchangeService } from './exchange.service.js';
 
 /** Published records and the request → approve → deliver workflow. */
 @Module({
-  imports: [AccessModule, DirectoryModule],
+  imports: [AuditLogModule, AccessModule, DirectoryModule],
   providers: [ExchangeRepository, RecordsRepository, ExchangeService],
   exports: [ExchangeService],
 })

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import canonicalize from 'canonicalize';
 import { DataSource, type EntityManager } from 'typeorm';
 import { grantorIsRecipient, PermissionsService, type AccessPolicy } from '@app/access';
-import { appendAuditEntry, sha256Hex, type AuditEvent } from '@app/audit';
+import { AuditLog, sha256Hex, type AuditEvent } from '@app/audit';
 import { actorName } from '@app/auth';
 import { badInput, requirePurpose, checkPageSize, conflict, DomainError, forbidden, isUuid, notFound } from '@app/common';
 import { DirectoryService, type DataFileRow, type DiscoverableFile } from '@app/directory';
@@ -37,6 +37,7 @@ export class ExchangeService {
     private readonly directory: DirectoryService,
     private readonly exchanges: ExchangeRepository,
     private readonly records: RecordsRepository,
+    private readonly audit: AuditLog,
   ) {}
 
   /** A file the caller may discover with its schema, or NOT_FOUND exactly as for a missing one. */
@@ -62,15 +63,17 @@ export class ExchangeService {
       await this.records.publish(tx, file, version, rows, hash, actorName(caller.actor));
       await this.directory.recordPublishedVersion(tx, file, version);
       const published = (await this.directory.readFile(tx, file.id))!;
-      await appendAuditEntry(tx, {
-        ledger: caller.actor.department.districtCode,
-        actor: actorName(caller.actor),
-        action: 'records.published',
-        subjectType: 'DataFile',
-        subjectId: file.id,
-        parties: [caller.actor.department.code],
-        payload: { version, rowCount: rows.length, contentHash: hash },
-      });
+      await this.audit.append(tx, [
+        {
+          ledger: caller.actor.department.districtCode,
+          actor: actorName(caller.actor),
+          action: 'records.published',
+          subjectType: 'DataFile',
+          subjectId: file.id,
+          parties: [caller.actor.department.code],
+          payload: { version, rowCount: rows.length, contentHash: hash },
+        },
+      ]);
       return published;
     });
   }
@@ -131,7 +134,7 @@ export class ExchangeService {
         events.push(this.event(row, `grant:${coveringGrant.id}`, 'exchange.approved', { permissionId: coveringGrant.id, automatic: true }));
       }
       const created = coveringGrant ? (await this.exchanges.byId(id, tx))! : row;
-      for (const e of events) await appendAuditEntry(tx, e);
+      await this.audit.append(tx, events);
       return created;
     });
   }
@@ -195,7 +198,7 @@ export class ExchangeService {
       await this.exchanges.decide(tx, x.id, 'APPROVED', who, note?.trim() || null, permission.id);
       const approved = (await this.exchanges.byId(x.id, tx))!;
       pending.push(this.event(x, who, 'exchange.approved', { permissionId: permission.id, note: note?.trim() || null }));
-      for (const e of pending) await appendAuditEntry(tx, e);
+      await this.audit.append(tx, pending);
       return approved;
     });
   }
@@ -208,7 +211,7 @@ export class ExchangeService {
       const who = actorName(caller.actor);
       await this.exchanges.decide(tx, x.id, 'REJECTED', who, why, null);
       const rejected = (await this.exchanges.byId(x.id, tx))!;
-      await appendAuditEntry(tx, this.event(x, who, 'exchange.rejected', { reason: why }));
+      await this.audit.append(tx, [this.event(x, who, 'exchange.rejected', { reason: why })]);
       return rejected;
     });
   }
@@ -242,15 +245,14 @@ export class ExchangeService {
       const hash = contentHash(records);
       await this.exchanges.delivered(tx, x.id, current.version, hash);
       const delivered = (await this.exchanges.byId(x.id, tx))!;
-      await appendAuditEntry(
-        tx,
+      await this.audit.append(tx, [
         this.event(x, actorName(caller.actor), 'exchange.delivered', {
           version: current.version,
           rowCount: records.length,
           fields: x.fields,
           contentHash: hash,
         }),
-      );
+      ]);
       return { exchange: delivered, records, contentHash: hash };
     });
   }
