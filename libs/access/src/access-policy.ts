@@ -15,6 +15,7 @@ import {
   type GrantSubject,
 } from './ability.factory.js';
 import { conditionToSql, type ConditionNode, type SqlFragment } from './rules-to-sql.js';
+import { grantInForceSql } from './grant-in-force.js';
 
 export interface FieldFacts {
   name: string;
@@ -33,9 +34,6 @@ const fileColumns = (alias: string): Record<string, string> => ({
   category: `${alias}.category`,
   classificationRank: `classification_rank(${alias}.classification)`,
 });
-
-/** A grant row of `p` that is in force at :at. */
-export const ACTIVE_GRANT_SQL = 'p.revoked_at IS NULL AND p.valid_from <= :at AND (p.expires_at IS NULL OR p.expires_at > :at)';
 
 /**
  * What one caller may do, built once per request from its roles and the grants
@@ -162,7 +160,7 @@ export class AccessPolicy implements LedgerReader {
     const ast = rulesToAST(this.defaultAbility, action, 'DataFile') as ConditionNode | null;
     const defaults = conditionToSql(ast, fileColumns(alias), 'acc_');
     const rank = ACTIONS.indexOf(action) + 1;
-    const active = ACTIVE_GRANT_SQL.replaceAll(':at', ':acc_at');
+    const active = grantInForceSql('p', 'acc_at');
     // The caller's roles cap what a grant gives it (administrators and auditors never EXCHANGE).
     const grantsGive = ACTIONS.indexOf(action) <= ACTIONS.indexOf(highestGrantedAction(this.actor));
     // Uncorrelated IN-subqueries: PostgreSQL runs each once and probes a hash per row,

@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { Action, Classification, GrantFacts } from './actions.js';
+import { grantInForceSql } from './grant-in-force.js';
 
 interface GrantRow {
   id: string;
@@ -29,13 +30,6 @@ export const toGrantFacts = (r: GrantRow): GrantFacts => ({
   expiresAt: r.expires_at,
 });
 
-/**
- * A grant row of `p` in force at the instant :at, from the grant history:
- * started, not expired, and not revoked at or before it.
- */
-export const GRANT_IN_FORCE_AT_SQL =
-  'p.valid_from <= :at AND (p.expires_at IS NULL OR p.expires_at > :at) AND (p.revoked_at IS NULL OR p.revoked_at > :at)';
-
 /** The grants a department holds at an instant. */
 export async function grantsHeldAt(db: EntityManager, departmentId: string, at: Date): Promise<GrantFacts[]> {
   const rows = await db
@@ -45,7 +39,7 @@ export async function grantsHeldAt(db: EntityManager, departmentId: string, at: 
     )
     .from('permission', 'p')
     .where('p.grantee_department_id = :department', { department: departmentId })
-    .andWhere(GRANT_IN_FORCE_AT_SQL, { at })
+    .andWhere(grantInForceSql('p', 'at'), { at })
     .getRawMany<GrantRow>();
   return rows.map(toGrantFacts);
 }

@@ -9,4 +9,5 @@ export * from './permissions.service.js';
 export type { StoredPermission, NewPermission } from './permissions.repository.js';
 export * from './file-catalog.js';
 export * from './grant-history.js';
+export * from './grant-in-force.js';
 export * from './access.module.js';

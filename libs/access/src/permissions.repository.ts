@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { Action, Classification } from './actions.js';
 import { FileCatalog } from './file-catalog.js';
-import { GRANT_IN_FORCE_AT_SQL } from './grants.repository.js';
+import { grantInForceSql } from './grant-in-force.js';
 import type { SqlFragment } from './rules-to-sql.js';
 
 /** A grant as stored, with the owner of its file (null for a scope grant). */
@@ -86,7 +86,7 @@ export class PermissionsRepository {
         WHERE p.district_id = $1 AND p.file_id IS NOT DISTINCT FROM $2 AND p.scope_category IS NOT DISTINCT FROM $3
           AND p.scope_max_classification IS NOT DISTINCT FROM $4 AND p.grantee_department_id = $5 AND p.action = $6
           AND p.fields IS NOT DISTINCT FROM $7 AND p.purpose = $8
-          AND p.revoked_at IS NULL AND p.valid_from <= $9 AND (p.expires_at IS NULL OR p.expires_at > $9)
+          AND ${grantInForceSql('p', '$9')}
         ORDER BY p.expires_at DESC NULLS FIRST LIMIT 1 FOR UPDATE OF p`,
       [
         p.districtId,
@@ -150,7 +150,7 @@ export class PermissionsRepository {
     if (query.fileId) qb.andWhere('p.file_id = :fileId', { fileId: query.fileId });
     if (query.granteeDepartmentId) qb.andWhere('p.grantee_department_id = :grantee', { grantee: query.granteeDepartmentId });
     if (query.activeAt) {
-      qb.andWhere(GRANT_IN_FORCE_AT_SQL, { at: query.activeAt });
+      qb.andWhere(grantInForceSql('p', 'at'), { at: query.activeAt });
     }
     return qb.orderBy('p.granted_at', 'DESC').addOrderBy('p.id', 'DESC').limit(limit).getRawMany<StoredPermission>();
   }
