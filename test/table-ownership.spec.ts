@@ -118,8 +118,13 @@ describe('table ownership', () => {
   });
 
   it('apps write no table: they go through the libraries', () => {
+    // The district:new generator writes SQL into the migrations it renders; the schema owner runs them, not the CLI.
+    const generator = 'apps/directory-cli/src/district-migration.ts';
     const offenders = readdirSync(join(root, 'apps')).flatMap((app) =>
-      [...scan(join(root, 'apps', app)).writes].map(([table, files]) => `apps/${app} writes ${table}: ${[...files].join(', ')}`),
+      [...scan(join(root, 'apps', app)).writes].flatMap(([table, files]) => {
+        const running = [...files].filter((f) => f !== generator);
+        return running.length ? [`apps/${app} writes ${table}: ${running.join(', ')}`] : [];
+      }),
     );
     expect(offenders).toEqual([]);
   });
