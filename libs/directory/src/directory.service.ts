@@ -5,7 +5,7 @@ import { CLASSIFICATIONS, type AccessPolicy, type CatalogueField, type Classific
 import { actorName, type DepartmentRef } from '@app/auth';
 import { AuditLog } from '@app/audit';
 import { DirectoryRepository } from './directory.repository.js';
-import { fileOwnerSql, FilesRepository } from './files.repository.js';
+import { fileOwnerSql, FilesRepository, filesOwnedBySql } from './files.repository.js';
 import { FileFacetsRepository, type FileFacetCounts } from './file-facets.repository.js';
 import { ReferenceData, type ReferenceSizes } from './reference-data.js';
 import {
@@ -87,6 +87,11 @@ export class DirectoryService implements FileCatalog {
 
   fileOwnerSql(alias: string): string {
     return fileOwnerSql(alias);
+  }
+
+  /** SQL for other libraries' queries: the (district_id, id) keys of the files of `department` (a parameter). */
+  filesOwnedBySql(department: string): string {
+    return filesOwnedBySql(department);
   }
 
   /** A page of the files the caller may discover; the exact total only when asked for, since it costs a count. */

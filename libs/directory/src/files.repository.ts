@@ -55,6 +55,10 @@ export function applyFileFilter(qb: SelectQueryBuilder<ObjectLiteral>, filter: F
 export const fileOwnerSql = (alias: string): string =>
   `(SELECT owner.owner_department_id FROM data_file owner WHERE owner.district_id = ${alias}.district_id AND owner.id = ${alias}.file_id)`;
 
+/** The keys (district_id, id) of the files a department owns, as a SQL sub-query for `IN`; `department` is a parameter. */
+export const filesOwnedBySql = (department: string): string =>
+  `(SELECT owned.district_id, owned.id FROM data_file owned WHERE owned.owner_department_id = ${department})`;
+
 @Injectable()
 export class FilesRepository {
   constructor(private readonly db: DataSource) {}

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { decodeTimeCursor, toPage, type Page } from '@app/common';
+import { DirectoryService } from '@app/directory';
 
 export type ExchangeStatus = 'REQUESTED' | 'APPROVED' | 'REJECTED' | 'DELIVERED';
 
@@ -27,27 +28,36 @@ export interface ExchangeRow {
   contentHash: string | null;
 }
 
-const COLUMNS = `
-  x.id, x.district_id AS "districtId", di.code AS "districtCode", x.file_id AS "fileId",
-  f.owner_department_id AS "ownerDepartmentId", o.code AS "ownerCode",
-  x.requester_department_id AS "requesterDepartmentId", r.code AS "requesterCode", x.requested_by AS "requestedBy",
+/** An exchange as stored, with its file's owner; the codes it is shown by are added by the service. */
+export type StoredExchange = Omit<ExchangeRow, 'districtCode' | 'ownerCode' | 'requesterCode'>;
+
+const columns = (ownerSql: string) => `
+  x.id, x.district_id AS "districtId", x.file_id AS "fileId", ${ownerSql} AS "ownerDepartmentId",
+  x.requester_department_id AS "requesterDepartmentId", x.requested_by AS "requestedBy",
   x.fields, x.purpose, x.status, x.requested_at AS "requestedAt", x.decided_at AS "decidedAt", x.decided_by AS "decidedBy",
   x.decision_note AS "decisionNote", x.permission_id AS "permissionId", x.delivered_at AS "deliveredAt",
   x.delivered_version AS "deliveredVersion", x.content_hash AS "contentHash",
   x.requested_at::text AS "sortKey"`;
 
-const FROM = `exchange x
-  JOIN district di ON di.id = x.district_id
-  JOIN data_file f ON f.district_id = x.district_id AND f.id = x.file_id
-  JOIN department o ON o.id = f.owner_department_id
-  JOIN department r ON r.id = x.requester_department_id`;
-
 @Injectable()
 export class ExchangeRepository {
-  constructor(private readonly db: DataSource) {}
+  private readonly columns: string;
+  /** The exchanges on files of the department $2: the directory writes the sub-query over its table. */
+  private readonly onOwnedFiles: string;
 
-  async byId(id: string, db: EntityManager = this.db.manager, lock = false): Promise<ExchangeRow | null> {
-    const [row] = await db.query<ExchangeRow[]>(`SELECT ${COLUMNS} FROM ${FROM} WHERE x.id = $1 ${lock ? 'FOR UPDATE OF x' : ''}`, [id]);
+  constructor(
+    private readonly db: DataSource,
+    directory: DirectoryService,
+  ) {
+    this.columns = columns(directory.fileOwnerSql('x'));
+    this.onOwnedFiles = `(x.district_id, x.file_id) IN ${directory.filesOwnedBySql('$2')}`;
+  }
+
+  async byId(id: string, db: EntityManager = this.db.manager, lock = false): Promise<StoredExchange | null> {
+    const [row] = await db.query<StoredExchange[]>(
+      `SELECT ${this.columns} FROM exchange x WHERE x.id = $1 ${lock ? 'FOR UPDATE OF x' : ''}`,
+      [id],
+    );
     return row ?? null;
   }
 
@@ -91,7 +101,7 @@ export class ExchangeRepository {
     status: ExchangeStatus | null,
     first: number,
     after: string | null,
-  ): Promise<Page<ExchangeRow>> {
+  ): Promise<Page<StoredExchange>> {
     const params: unknown[] = [requesterId, ownerId, status, first + 1];
     let keyset = '';
     if (after) {
@@ -99,9 +109,9 @@ export class ExchangeRepository {
       params.push(key, id);
       keyset = `AND (x.requested_at, x.id) < ($5::timestamptz, $6::uuid)`;
     }
-    const rows = await this.db.query<(ExchangeRow & { sortKey: string })[]>(
-      `SELECT ${COLUMNS} FROM ${FROM}
-        WHERE (x.requester_department_id = $1 OR f.owner_department_id = $2) AND ($3::text IS NULL OR x.status = $3) ${keyset}
+    const rows = await this.db.query<(StoredExchange & { sortKey: string })[]>(
+      `SELECT ${this.columns} FROM exchange x
+        WHERE (x.requester_department_id = $1 OR ${this.onOwnedFiles}) AND ($3::text IS NULL OR x.status = $3) ${keyset}
         ORDER BY x.requested_at DESC, x.id DESC LIMIT $4`,
       params,
     );
@@ -110,8 +120,8 @@ export class ExchangeRepository {
 
   async countList(requesterId: string, ownerId: string | null, status: ExchangeStatus | null): Promise<number> {
     const [row] = await this.db.query<{ n: number }[]>(
-      `SELECT count(*)::int AS n FROM exchange x JOIN data_file f ON f.district_id = x.district_id AND f.id = x.file_id
-        WHERE (x.requester_department_id = $1 OR f.owner_department_id = $2) AND ($3::text IS NULL OR x.status = $3)`,
+      `SELECT count(*)::int AS n FROM exchange x
+        WHERE (x.requester_department_id = $1 OR ${this.onOwnedFiles}) AND ($3::text IS NULL OR x.status = $3)`,
       [requesterId, ownerId, status],
     );
     return row.n;

@@ -6,7 +6,13 @@ import { AuditLog, sha256Hex, type AuditEvent } from '@app/audit';
 import { actorName } from '@app/auth';
 import { badInput, requirePurpose, checkPageSize, conflict, DomainError, forbidden, isUuid, notFound } from '@app/common';
 import { DirectoryService, type DataFileRow, type DiscoverableFile } from '@app/directory';
-import { ExchangeRepository, RecordsRepository, type ExchangeRow, type ExchangeStatus } from './exchange.repository.js';
+import {
+  ExchangeRepository,
+  RecordsRepository,
+  type ExchangeRow,
+  type ExchangeStatus,
+  type StoredExchange,
+} from './exchange.repository.js';
 import { project, validateRecords } from './records.js';
 
 export const MAX_ROWS_PER_PUBLICATION = 10_000;
@@ -39,6 +45,26 @@ export class ExchangeService {
     private readonly records: RecordsRepository,
     private readonly audit: AuditLog,
   ) {}
+
+  /** Stored exchanges with the codes they are shown by, from the directory's reference data (no query). */
+  private async named(rows: StoredExchange[]): Promise<ExchangeRow[]> {
+    const [districts, departments] = await Promise.all([
+      this.directory.districtsByIds(rows.map((r) => r.districtId)),
+      this.directory.departmentsByIds(rows.flatMap((r) => [r.ownerDepartmentId, r.requesterDepartmentId])),
+    ]);
+    return rows.map((r, i) => ({
+      ...r,
+      districtCode: districts[i]!.code,
+      ownerCode: departments[2 * i]!.code,
+      requesterCode: departments[2 * i + 1]!.code,
+    }));
+  }
+
+  /** One exchange by id, read in `tx` (locked when asked), with its codes. */
+  private async exchange(id: string, tx?: EntityManager, lock = false): Promise<ExchangeRow | null> {
+    const row = await this.exchanges.byId(id, tx, lock);
+    return row && (await this.named([row]))[0];
+  }
 
   /** A file the caller may discover with its schema, or NOT_FOUND exactly as for a missing one. */
   private async visibleFile(caller: AccessPolicy, fileId: string): Promise<{ file: DiscoverableFile; schema: DiscoverableFile['fields'] }> {
@@ -120,7 +146,7 @@ export class ExchangeService {
         fields,
         purpose,
       });
-      const row = (await this.exchanges.byId(id, tx))!;
+      const row = (await this.exchange(id, tx))!;
       const events: AuditEvent[] = [this.event(row, who, 'exchange.requested', { fileId: file.id, fields, purpose })];
       if (coveringGrant) {
         await this.exchanges.decide(
@@ -133,7 +159,7 @@ export class ExchangeService {
         );
         events.push(this.event(row, `grant:${coveringGrant.id}`, 'exchange.approved', { permissionId: coveringGrant.id, automatic: true }));
       }
-      const created = coveringGrant ? (await this.exchanges.byId(id, tx))! : row;
+      const created = coveringGrant ? (await this.exchange(id, tx))! : row;
       await this.audit.append(tx, events);
       return created;
     });
@@ -153,7 +179,7 @@ export class ExchangeService {
 
   /** The exchange if the caller is a party to it; NOT_FOUND otherwise, as for a missing one. */
   private async partyTo(caller: AccessPolicy, id: string, tx?: EntityManager, lock = false): Promise<ExchangeRow> {
-    const x = isUuid(id) ? await this.exchanges.byId(id, tx, lock) : null;
+    const x = isUuid(id) ? await this.exchange(id, tx, lock) : null;
     const dept = caller.actor.department.id;
     if (!x || (x.requesterDepartmentId !== dept && x.ownerDepartmentId !== dept)) throw notFound(`no exchange ${id}`);
     return x;
@@ -196,7 +222,7 @@ export class ExchangeService {
       );
       const who = actorName(caller.actor);
       await this.exchanges.decide(tx, x.id, 'APPROVED', who, note?.trim() || null, permission.id);
-      const approved = (await this.exchanges.byId(x.id, tx))!;
+      const approved = (await this.exchange(x.id, tx))!;
       pending.push(this.event(x, who, 'exchange.approved', { permissionId: permission.id, note: note?.trim() || null }));
       await this.audit.append(tx, pending);
       return approved;
@@ -210,7 +236,7 @@ export class ExchangeService {
       const x = await this.forDecision(caller, tx, id);
       const who = actorName(caller.actor);
       await this.exchanges.decide(tx, x.id, 'REJECTED', who, why, null);
-      const rejected = (await this.exchanges.byId(x.id, tx))!;
+      const rejected = (await this.exchange(x.id, tx))!;
       await this.audit.append(tx, [this.event(x, who, 'exchange.rejected', { reason: why })]);
       return rejected;
     });
@@ -244,7 +270,7 @@ export class ExchangeService {
       const records = project(current.rows, x.fields);
       const hash = contentHash(records);
       await this.exchanges.delivered(tx, x.id, current.version, hash);
-      const delivered = (await this.exchanges.byId(x.id, tx))!;
+      const delivered = (await this.exchange(x.id, tx))!;
       await this.audit.append(tx, [
         this.event(x, actorName(caller.actor), 'exchange.delivered', {
           version: current.version,
@@ -266,7 +292,8 @@ export class ExchangeService {
       this.exchanges.list(dept.id, incoming, status, first, after),
       this.exchanges.countList(dept.id, incoming, status),
     ]);
-    return { ...page, totalCount };
+    const named = await this.named(page.items.map((item) => item.node));
+    return { ...page, items: page.items.map((item, i) => ({ ...item, node: named[i] })), totalCount };
   }
 
   byId(caller: AccessPolicy, id: string): Promise<ExchangeRow> {
