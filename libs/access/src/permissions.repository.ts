@@ -5,6 +5,12 @@ import { FileCatalog } from './file-catalog.js';
 import { grantInForceSql } from './grant-in-force.js';
 import type { SqlFragment } from './rules-to-sql.js';
 
+/** A grant's primary key: the district first, as everywhere. */
+export interface PermissionKey {
+  districtId: string;
+  id: string;
+}
+
 /** A grant as stored, with the owner of its file (null for a scope grant). */
 export interface StoredPermission {
   id: string;
@@ -67,11 +73,23 @@ export class PermissionsRepository {
     this.columns = columns(catalog.fileOwnerSql('p'));
   }
 
+  /**
+   * By id alone, for a lookup that starts from the id the API was given (it
+   * carries no district); everything after it goes by the full key.
+   */
   async byId(id: string, db: EntityManager = this.db.manager, lock = false): Promise<StoredPermission | null> {
     const [row] = await db.query<StoredPermission[]>(
       `SELECT ${this.columns} FROM permission p WHERE p.id = $1 ${lock ? 'FOR UPDATE OF p' : ''}`,
       [id],
     );
+    return row ?? null;
+  }
+
+  async byKey(key: PermissionKey, db: EntityManager = this.db.manager): Promise<StoredPermission | null> {
+    const [row] = await db.query<StoredPermission[]>(`SELECT ${this.columns} FROM permission p WHERE p.district_id = $1 AND p.id = $2`, [
+      key.districtId,
+      key.id,
+    ]);
     return row ?? null;
   }
 
@@ -124,18 +142,18 @@ export class PermissionsRepository {
     return row.id;
   }
 
-  async extend(tx: EntityManager, id: string, expiresAt: Date | null): Promise<void> {
-    await tx.query(`UPDATE permission SET expires_at = $2 WHERE id = $1`, [id, expiresAt]);
+  async extend(tx: EntityManager, key: PermissionKey, expiresAt: Date | null): Promise<void> {
+    await tx.query(`UPDATE permission SET expires_at = $3 WHERE district_id = $1 AND id = $2`, [key.districtId, key.id, expiresAt]);
   }
 
   /** Revokes unless already revoked; returns whether this call did it. */
-  async revoke(tx: EntityManager, id: string, by: string, reason: string): Promise<boolean> {
+  async revoke(tx: EntityManager, key: PermissionKey, by: string, reason: string): Promise<boolean> {
     // A SELECT around the UPDATE, so that the driver returns rows rather than a row count.
     const rows = await tx.query<{ id: string }[]>(
       `WITH revoked AS (
-         UPDATE permission SET revoked_at = now(), revoked_by = $2, revoke_reason = $3 WHERE id = $1 AND revoked_at IS NULL RETURNING id
+         UPDATE permission SET revoked_at = now(), revoked_by = $3, revoke_reason = $4 WHERE district_id = $1 AND id = $2 AND revoked_at IS NULL RETURNING id
        ) SELECT id FROM revoked`,
-      [id, by, reason],
+      [key.districtId, key.id, by, reason],
     );
     return rows.length > 0;
   }

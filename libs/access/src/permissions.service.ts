@@ -191,7 +191,7 @@ export class PermissionsService {
           `grant ${same.id} already gives this${same.expiresAt ? ` until ${same.expiresAt.toISOString()}` : ''}; revoke it or grant with a later expiry`,
         );
       }
-      await this.repository.extend(tx, same.id, permission.expiresAt);
+      await this.repository.extend(tx, same, permission.expiresAt);
       id = same.id;
       extended = true;
     } else {
@@ -214,7 +214,10 @@ export class PermissionsService {
       },
     };
     // Read before appending: the append takes the ledger's lock, held until commit.
-    const outcome = { permission: await this.namedOne((await this.repository.byId(id, tx))!), extended };
+    const outcome = {
+      permission: await this.namedOne((await this.repository.byKey({ districtId: permission.districtId, id }, tx))!),
+      extended,
+    };
     if (pending) pending.push(event);
     else await this.audit.append(tx, [event]);
     return outcome;
@@ -231,10 +234,10 @@ export class PermissionsService {
         ? caller.may('grant', { districtId: permission.districtId, ownerDepartmentId: permission.ownerDepartmentId ?? '' })
         : caller.mayGrantScope(permission.districtId);
       if (!authorized) throw forbidden("only the owning department's stewards or the district's administrators revoke this grant");
-      if (!(await this.repository.revoke(tx, permission.id, actorName(caller.actor), why))) {
+      if (!(await this.repository.revoke(tx, permission, actorName(caller.actor), why))) {
         throw conflict(`permission ${id} was already revoked at ${permission.revokedAt?.toISOString()} by ${permission.revokedBy}`);
       }
-      const revoked = await this.namedOne((await this.repository.byId(permission.id, tx))!);
+      const revoked = await this.namedOne((await this.repository.byKey(permission, tx))!);
       await this.audit.append(tx, [
         {
           ledger: permission.districtCode,

@@ -28,6 +28,12 @@ export interface ExchangeRow {
   contentHash: string | null;
 }
 
+/** An exchange's primary key: the district first, as everywhere. */
+export interface ExchangeKey {
+  districtId: string;
+  id: string;
+}
+
 /** An exchange as stored, with its file's owner; the codes it is shown by are added by the service. */
 export type StoredExchange = Omit<ExchangeRow, 'districtCode' | 'ownerCode' | 'requesterCode'>;
 
@@ -53,11 +59,23 @@ export class ExchangeRepository {
     this.onOwnedFiles = `(x.district_id, x.file_id) IN ${directory.filesOwnedBySql('$2')}`;
   }
 
+  /**
+   * By id alone, for a lookup that starts from the id the API was given (it
+   * carries no district); everything after it goes by the full key.
+   */
   async byId(id: string, db: EntityManager = this.db.manager, lock = false): Promise<StoredExchange | null> {
     const [row] = await db.query<StoredExchange[]>(
       `SELECT ${this.columns} FROM exchange x WHERE x.id = $1 ${lock ? 'FOR UPDATE OF x' : ''}`,
       [id],
     );
+    return row ?? null;
+  }
+
+  async byKey(key: ExchangeKey, db: EntityManager = this.db.manager): Promise<StoredExchange | null> {
+    const [row] = await db.query<StoredExchange[]>(`SELECT ${this.columns} FROM exchange x WHERE x.district_id = $1 AND x.id = $2`, [
+      key.districtId,
+      key.id,
+    ]);
     return row ?? null;
   }
 
@@ -75,22 +93,23 @@ export class ExchangeRepository {
 
   async decide(
     tx: EntityManager,
-    id: string,
+    key: ExchangeKey,
     status: 'APPROVED' | 'REJECTED',
     by: string,
     note: string | null,
     permissionId: string | null,
   ): Promise<void> {
     await tx.query(
-      `UPDATE exchange SET status = $2, decided_at = now(), decided_by = $3, decision_note = $4, permission_id = $5 WHERE id = $1 AND status = 'REQUESTED'`,
-      [id, status, by, note, permissionId],
+      `UPDATE exchange SET status = $3, decided_at = now(), decided_by = $4, decision_note = $5, permission_id = $6
+        WHERE district_id = $1 AND id = $2 AND status = 'REQUESTED'`,
+      [key.districtId, key.id, status, by, note, permissionId],
     );
   }
 
-  async delivered(tx: EntityManager, id: string, version: number, contentHash: string): Promise<void> {
+  async delivered(tx: EntityManager, key: ExchangeKey, version: number, contentHash: string): Promise<void> {
     await tx.query(
-      `UPDATE exchange SET status = 'DELIVERED', delivered_at = now(), delivered_version = $2, content_hash = $3 WHERE id = $1`,
-      [id, version, contentHash],
+      `UPDATE exchange SET status = 'DELIVERED', delivered_at = now(), delivered_version = $3, content_hash = $4 WHERE district_id = $1 AND id = $2`,
+      [key.districtId, key.id, version, contentHash],
     );
   }
 

@@ -9,6 +9,7 @@ import { DirectoryService, type DataFileRow, type DiscoverableFile } from '@app/
 import {
   ExchangeRepository,
   RecordsRepository,
+  type ExchangeKey,
   type ExchangeRow,
   type ExchangeStatus,
   type StoredExchange,
@@ -60,10 +61,15 @@ export class ExchangeService {
     }));
   }
 
-  /** One exchange by id, read in `tx` (locked when asked), with its codes. */
+  /** One exchange by the id the API was given, read in `tx` (locked when asked), with its codes. */
   private async exchange(id: string, tx?: EntityManager, lock = false): Promise<ExchangeRow | null> {
     const row = await this.exchanges.byId(id, tx, lock);
     return row && (await this.named([row]))[0];
+  }
+
+  /** One exchange by its full key, read in `tx`, with its codes. */
+  private async exchangeByKey(key: ExchangeKey, tx: EntityManager): Promise<ExchangeRow> {
+    return (await this.named([(await this.exchanges.byKey(key, tx))!]))[0];
   }
 
   /** A file the caller may discover with its schema, or NOT_FOUND exactly as for a missing one. */
@@ -146,12 +152,13 @@ export class ExchangeService {
         fields,
         purpose,
       });
-      const row = (await this.exchange(id, tx))!;
+      const key = { districtId: file.districtId, id };
+      const row = await this.exchangeByKey(key, tx);
       const events: AuditEvent[] = [this.event(row, who, 'exchange.requested', { fileId: file.id, fields, purpose })];
       if (coveringGrant) {
         await this.exchanges.decide(
           tx,
-          id,
+          key,
           'APPROVED',
           `grant:${coveringGrant.id}`,
           'approved by an active EXCHANGE grant',
@@ -159,7 +166,7 @@ export class ExchangeService {
         );
         events.push(this.event(row, `grant:${coveringGrant.id}`, 'exchange.approved', { permissionId: coveringGrant.id, automatic: true }));
       }
-      const created = coveringGrant ? (await this.exchange(id, tx))! : row;
+      const created = coveringGrant ? await this.exchangeByKey(key, tx) : row;
       await this.audit.append(tx, events);
       return created;
     });
@@ -221,8 +228,8 @@ export class ExchangeService {
         pending,
       );
       const who = actorName(caller.actor);
-      await this.exchanges.decide(tx, x.id, 'APPROVED', who, note?.trim() || null, permission.id);
-      const approved = (await this.exchange(x.id, tx))!;
+      await this.exchanges.decide(tx, x, 'APPROVED', who, note?.trim() || null, permission.id);
+      const approved = await this.exchangeByKey(x, tx);
       pending.push(this.event(x, who, 'exchange.approved', { permissionId: permission.id, note: note?.trim() || null }));
       await this.audit.append(tx, pending);
       return approved;
@@ -235,8 +242,8 @@ export class ExchangeService {
     return this.db.transaction(async (tx) => {
       const x = await this.forDecision(caller, tx, id);
       const who = actorName(caller.actor);
-      await this.exchanges.decide(tx, x.id, 'REJECTED', who, why, null);
-      const rejected = (await this.exchange(x.id, tx))!;
+      await this.exchanges.decide(tx, x, 'REJECTED', who, why, null);
+      const rejected = await this.exchangeByKey(x, tx);
       await this.audit.append(tx, [this.event(x, who, 'exchange.rejected', { reason: why })]);
       return rejected;
     });
@@ -269,8 +276,8 @@ export class ExchangeService {
       if (!current) throw badInput('the owner has not published any records of this file yet');
       const records = project(current.rows, x.fields);
       const hash = contentHash(records);
-      await this.exchanges.delivered(tx, x.id, current.version, hash);
-      const delivered = (await this.exchange(x.id, tx))!;
+      await this.exchanges.delivered(tx, x, current.version, hash);
+      const delivered = await this.exchangeByKey(x, tx);
       await this.audit.append(tx, [
         this.event(x, actorName(caller.actor), 'exchange.delivered', {
           version: current.version,
