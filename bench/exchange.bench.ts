@@ -63,7 +63,7 @@ async function main() {
       await exchanges.publishRecords(await access.policyFor(owner), file.id, rows);
       files.push({ district, fileId: file.id, owner });
     }
-    // One requesting department per client (made here, in the scratch database), each let discover the files.
+    // One requesting department per client (made here, in the scratch database), each let read the files' catalogue (a request needs READ).
     const requesters: Actor[] = [];
     for (let c = 0; c < CLIENTS; c++) {
       const district = DISTRICTS[(c + 1) % DISTRICTS.length];
@@ -74,7 +74,7 @@ async function main() {
     for (const f of files) {
       for (const requester of requesters.filter((r) => r.department.districtCode !== f.district)) {
         await permissions.grant(await access.policyFor(f.owner), {
-          fileId: f.fileId, granteeDepartmentCode: requester.department.code, actions: ['DISCOVER'], purpose: 'benchmark',
+          fileId: f.fileId, granteeDepartmentCode: requester.department.code, actions: ['READ'], purpose: 'benchmark',
         });
       }
     }
