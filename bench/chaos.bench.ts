@@ -21,12 +21,10 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { promisify } from 'node:util';
-import { AccessService, PermissionsService } from '@app/access';
 import { loadAuthConfig, Tokens, type Actor, type Role } from '@app/auth';
 import { createDataSource } from '@app/database';
-import { DirectoryService } from '@app/directory';
-import { ExchangeService } from '@app/exchange';
 import type { DataSource } from 'typeorm';
+import { domainServices } from './domain-services.js';
 import { fmt, scratchDatabase } from './bench-database.js';
 import { createThrowawayCluster, throwawayClusterUnavailable, type ThrowawayCluster } from './throwaway-cluster.js';
 
@@ -173,9 +171,7 @@ type Load = (tally: () => Tally, stop: () => boolean, url: () => string) => Prom
 
 /** Setup through the services: one file per district, one requesting office per client, each let read its target's catalogue. */
 async function prepareWorkload(db: DataSource, tokens: Tokens): Promise<{ clientTokens: string[]; load: Load }> {
-  const directory = new DirectoryService(db);
-  const access = new AccessService(db);
-  const exchanges = new ExchangeService(db, new PermissionsService(db));
+  const { directory, access, exchanges, permissions } = await domainServices(db);
   const actor = async (code: string, roles: Role[]): Promise<Actor> => ({
     subject: 'chaos',
     roles,
@@ -207,7 +203,7 @@ async function prepareWorkload(db: DataSource, tokens: Tokens): Promise<{ client
     await db.query(`INSERT INTO department (code, name, district_id) SELECT $1, $1, id FROM district WHERE code = $2`, [code, district]);
     const target = files[(c + 1) % files.length];
     const owner = await actor(target.ownerCode, ['STEWARD']);
-    await new PermissionsService(db).grant(await access.policyFor(owner), {
+    await permissions.grant(await access.policyFor(owner), {
       fileId: target.fileId,
       granteeDepartmentCode: code,
       actions: ['READ'],

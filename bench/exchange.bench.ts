@@ -9,11 +9,9 @@
 import 'reflect-metadata';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
-import { AccessService, PermissionsService } from '@app/access';
 import type { Actor, Role } from '@app/auth';
 import { createDataSource } from '@app/database';
-import { DirectoryService } from '@app/directory';
-import { ExchangeService } from '@app/exchange';
+import { domainServices } from './domain-services.js';
 import { fmt, percentile, scratchDatabase } from './bench-database.js';
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 32);
@@ -45,9 +43,7 @@ async function main() {
   const scratch = await scratchDatabase('bench_exchange');
   const db = await createDataSource({ url: scratch.url, poolSize: CLIENTS + 4, applicationName: 'bench' }).initialize();
   try {
-    const directory = new DirectoryService(db);
-    const access = new AccessService(db);
-    const exchanges = new ExchangeService(db, new PermissionsService(db));
+    const { directory, access, exchanges, permissions } = await domainServices(db);
     const actor = async (code: string, roles: Role[]): Promise<Actor> => ({
       subject: 'bench',
       roles,
@@ -82,7 +78,7 @@ async function main() {
       await exchanges.publishRecords(await access.policyFor(owner), file.id, rows);
       files.push({ district, fileId: file.id, owner });
     }
-    // One requesting department per client (made here, in the scratch database), each let discover the files.
+    // One requesting department per client (made here, in the scratch database), each let read the files' catalogue (a request needs READ).
     const requesters: Actor[] = [];
     for (let c = 0; c < CLIENTS; c++) {
       const district = DISTRICTS[(c + 1) % DISTRICTS.length];
@@ -92,10 +88,10 @@ async function main() {
     }
     for (const f of files) {
       for (const requester of requesters.filter((r) => r.department.districtCode !== f.district)) {
-        await new PermissionsService(db).grant(await access.policyFor(f.owner), {
+        await permissions.grant(await access.policyFor(f.owner), {
           fileId: f.fileId,
           granteeDepartmentCode: requester.department.code,
-          actions: ['DISCOVER'],
+          actions: ['READ'],
           purpose: 'benchmark',
         });
       }
@@ -110,7 +106,6 @@ async function main() {
       deliver: { stepNanos: 0n, appendNanos: 0n },
       revoke: { stepNanos: 0n, appendNanos: 0n },
     };
-    const permissions = new PermissionsService(db);
     const time = async <T>(step: Step, work: () => Promise<T>): Promise<T> => {
       const clock: StepClock = { appendNanos: 0n };
       const started = process.hrtime.bigint();

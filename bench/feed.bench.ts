@@ -12,18 +12,19 @@
 import 'reflect-metadata';
 import { generateKeyPairSync } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AccessService, PermissionsService } from '@app/access';
-import { AuditKeys, AuditRepository, AuditService } from '@app/audit';
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { AccessService } from '@app/access';
+import { AuditKeys, AuditService } from '@app/audit';
 import type { Actor } from '@app/auth';
-import { createDataSource } from '@app/database';
+import { createDataSource, DatabaseModule } from '@app/database';
+import { DomainModule } from '@app/domain';
+import { EventsModule, EventsService } from '@app/events';
 import { DirectoryService, PILOT_DEFAULTS, seedPilot } from '@app/directory';
-import { ExchangeService } from '@app/exchange';
-import { AuditFeedListener } from '../libs/events/src/audit-feed.listener.js';
-import { EventsService } from '../libs/events/src/events.service.js';
-import { ExpiryNotices } from '../libs/events/src/expiry-notices.js';
-import { FeedCandidates } from '../libs/events/src/feed-candidates.js';
+import { AuditRepository } from '../libs/audit/src/audit.repository.js';
 import { FEED_ACTION_NAMES, type FeedEvent } from '../libs/events/src/feed-event.js';
 import { fmt, percentile, scratchDatabase } from './bench-database.js';
+import { domainServices } from './domain-services.js';
 
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 200);
 const VERSIONS = Number(process.env.BENCH_VERSIONS ?? 50);
@@ -45,6 +46,10 @@ async function timed<T>(run: () => Promise<T>, times: number): Promise<{ ms: num
   return { ms, result };
 }
 
+/** The root of the benchmark's context. */
+@Module({})
+class FeedBenchModule {}
+
 async function main() {
   const scratch = await scratchDatabase('bench_feed');
   const db = await createDataSource({ url: scratch.url, poolSize: 10, applicationName: 'bench-subscribers' }).initialize();
@@ -53,13 +58,22 @@ async function main() {
     const seeding = performance.now();
     await seedPilot(db, PILOT_DEFAULTS);
     console.log(`pilot seeded in ${fmt((performance.now() - seeding) / 1000, 1)} s`);
-    const keys = new AuditKeys(generateKeyPairSync('ed25519').privateKey, []);
-    const directory = new DirectoryService(db);
-    const access = new AccessService(db);
-    const audit = new AuditService(db, keys);
-    const candidates = new FeedCandidates(db, directory);
-    const listener = new AuditFeedListener(db, audit, candidates, access);
-    const events = new EventsService(audit, access, candidates, listener, new ExpiryNotices(db, audit));
+    // The feed as the API wires it: the domain's modules and the events module, over the subscribers' pool.
+    const context = await NestFactory.createApplicationContext(
+      {
+        module: FeedBenchModule,
+        imports: [
+          DatabaseModule.forDataSource(db),
+          DomainModule.forRoot({ keys: new AuditKeys(generateKeyPairSync('ed25519').privateKey, []) }),
+          EventsModule,
+        ],
+      },
+      { logger: false },
+    );
+    const directory = context.get(DirectoryService);
+    const access = context.get(AccessService);
+    const events = context.get(EventsService);
+    const audit = context.get(AuditService);
     const [{ entries }] = await db.query<{ entries: number }[]>(`SELECT count(*)::int AS entries FROM audit_entry`);
 
     const repository = new AuditRepository(db);
@@ -133,8 +147,9 @@ async function main() {
       }
     });
     await sleep(2000); // every subscriber attached and past the log's end
-    const publisher = new ExchangeService(writer, new PermissionsService(writer));
-    const steward = await new AccessService(writer).policyFor({
+    const writing = await domainServices(writer);
+    const publisher = writing.exchanges;
+    const steward = await writing.access.policyFor({
       subject: 'bench',
       roles: ['STEWARD'],
       department: (await directory.departmentByCode(target.owner))!,
@@ -163,7 +178,8 @@ async function main() {
     );
     for (const stream of streams) await stream.return?.(undefined);
     await Promise.all(consumers);
-    await listener.onApplicationShutdown();
+    await context.close();
+    await writing.close();
   } finally {
     await writer.destroy();
     await db.destroy();

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { Action, Classification } from '@app/access';
 import type { Actor, DepartmentRef, Role } from '@app/auth';
-import { FilesRepository, type DataFieldRow } from '@app/directory';
+import type { DataFieldRow } from '@app/directory';
+// The fixture inserts files as the directory does, below its service's checks.
+import { FilesRepository } from '../libs/directory/src/files.repository.js';
 
 export interface WorldFile {
   id: string;

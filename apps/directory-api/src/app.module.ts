@@ -4,11 +4,11 @@ import { GraphQLModule } from '@nestjs/graphql';
 import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Logger } from 'typeorm';
-import { AccessService, MAX_GRANTS_EXPLAINED, PermissionsService } from '@app/access';
-import { AuditKeys, AuditService, CheckpointScheduler, CheckpointScheduleSettings } from '@app/audit';
+import { AccessModule, AccessService, MAX_GRANTS_EXPLAINED } from '@app/access';
+import { CheckpointScheduler } from '@app/audit';
 import { createDataSource } from '@app/database';
-import { DirectoryService } from '@app/directory';
-import { ExchangeService } from '@app/exchange';
+import { DirectoryModule, DirectoryService } from '@app/directory';
+import { DomainModule } from '@app/domain';
 import { EventsModule } from '@app/events';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Kind, OperationTypeNode, type DocumentNode, type OperationDefinitionNode } from 'graphql';
@@ -47,19 +47,6 @@ export interface AppOptions {
   /** Announce grants about to expire in the background (by default as scheduleCheckpoints: off in tests). */
   announceExpiringGrants?: boolean;
   database: { url: string; poolSize: number; logger?: Logger };
-}
-
-/** The domain services, shared by the resolvers and the GraphQL context. */
-@Module({})
-export class DomainModule {
-  static register(config: ApiConfig): DynamicModule {
-    const services = [DirectoryService, AccessService, AuditService, PermissionsService, ExchangeService];
-    const settings = [
-      { provide: AuditKeys, useValue: config.auditKeys },
-      { provide: CheckpointScheduleSettings, useValue: new CheckpointScheduleSettings(config.checkpoints) },
-    ];
-    return { module: DomainModule, global: true, providers: [...services, ...settings], exports: [...services, ...settings] };
-  }
 }
 
 /** The operation's name, else its top-level fields: what the request log line and metrics report. */
@@ -112,11 +99,12 @@ export class AppModule {
               acquireTimeoutMs: config.acquireTimeoutMs,
             }).initialize(),
         }),
-        DomainModule.register(config),
+        DomainModule.forRoot({ keys: config.auditKeys, checkpoints: config.checkpoints }),
         OperationsModule,
         EventsModule,
         GraphQLModule.forRootAsync<MercuriusDriverConfig>({
           driver: MercuriusDriver,
+          imports: [DirectoryModule, AccessModule],
           inject: [DirectoryService, AccessService],
           useFactory: (directory: DirectoryService, access: AccessService) => ({
             path: GRAPHQL_PATH,

@@ -1,5 +1,6 @@
 import { subject } from '@casl/ability';
 import { rulesToAST } from '@casl/ability/extra';
+import type { LedgerReader } from '@app/audit';
 import type { Actor } from '@app/auth';
 import { ACTIONS, type Action, type FileFacts, type GrantFacts } from './actions.js';
 import {
@@ -14,6 +15,7 @@ import {
   type GrantSubject,
 } from './ability.factory.js';
 import { conditionToSql, type ConditionNode, type SqlFragment } from './rules-to-sql.js';
+import { grantInForceSql } from './grant-in-force.js';
 
 export interface FieldFacts {
   name: string;
@@ -33,15 +35,12 @@ const fileColumns = (alias: string): Record<string, string> => ({
   classificationRank: `classification_rank(${alias}.classification)`,
 });
 
-/** A grant row of `p` that is in force at :at. */
-export const ACTIVE_GRANT_SQL = 'p.revoked_at IS NULL AND p.valid_from <= :at AND (p.expires_at IS NULL OR p.expires_at > :at)';
-
 /**
  * What one caller may do, built once per request from its roles and the grants
  * its department holds at `at`. Single rows are checked with CASL in memory;
  * lists get the same decision as SQL.
  */
-export class AccessPolicy {
+export class AccessPolicy implements LedgerReader {
   readonly ability: AppAbility;
   private readonly defaultAbility: AppAbility;
 
@@ -86,15 +85,15 @@ export class AccessPolicy {
   }
 
   /**
-   * The grants the caller may see, as SQL over permission `p` joined to its
-   * file `f`: those it holds, those on its department's files, those of its
-   * district for a district administrator, and all for platform administrators
-   * and auditors.
+   * The grants the caller may see, as SQL over permission `p`: those it holds,
+   * those on its department's files (`ownerSql`: the owning department of the
+   * grant's file, as the directory writes it), those of its district for a
+   * district administrator, and all for platform administrators and auditors.
    */
-  grantVisibility(): SqlFragment {
+  grantVisibility(ownerSql: string): SqlFragment {
     const { department } = this.actor;
     if (this.mayReadWholeLedgers() || this.may('grant', { districtId: '', ownerDepartmentId: '' })) return { sql: 'TRUE', params: {} };
-    const parts = ['p.grantee_department_id = :gv_dept', 'f.owner_department_id = :gv_dept'];
+    const parts = ['p.grantee_department_id = :gv_dept', `${ownerSql} = :gv_dept`];
     if (this.may('grant', { districtId: department.districtId, ownerDepartmentId: '' })) parts.push('p.district_id = :gv_district');
     return { sql: `(${parts.join(' OR ')})`, params: { gv_dept: department.id, gv_district: department.districtId } };
   }
@@ -161,7 +160,7 @@ export class AccessPolicy {
     const ast = rulesToAST(this.defaultAbility, action, 'DataFile') as ConditionNode | null;
     const defaults = conditionToSql(ast, fileColumns(alias), 'acc_');
     const rank = ACTIONS.indexOf(action) + 1;
-    const active = ACTIVE_GRANT_SQL.replaceAll(':at', ':acc_at');
+    const active = grantInForceSql('p', 'acc_at');
     // The caller's roles cap what a grant gives it (administrators and auditors never EXCHANGE).
     const grantsGive = ACTIONS.indexOf(action) <= ACTIONS.indexOf(highestGrantedAction(this.actor));
     // Uncorrelated IN-subqueries: PostgreSQL runs each once and probes a hash per row,

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Actor } from '@app/auth';
 import { AccessPolicy } from './access-policy.js';
-import { grantsHeldAt, grantsHeldAtEach, grantsHeldByEach } from './grants.repository.js';
+import { grantsHeldAt, grantsHeldAtEach, grantsHeldByEachAt } from './grants.repository.js';
 import type { GrantFacts } from './actions.js';
 
 @Injectable()
@@ -16,7 +16,7 @@ export class AccessService {
 
   /** The grants each department holds at `at`, in one query: for deciding about many callers at once (build each AccessPolicy from them). */
   grantsOfDepartments(departmentIds: readonly string[], at: Date): Promise<Map<string, GrantFacts[]>> {
-    return grantsHeldByEach(this.db.manager, departmentIds, at);
+    return grantsHeldByEachAt(this.db.manager, departmentIds, at);
   }
 
   /** The caller's policy at each of several past instants (by epoch milliseconds), in one query. */

@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { Action, Classification, GrantFacts } from './actions.js';
+import { grantInForceSql } from './grant-in-force.js';
 
 interface GrantRow {
   id: string;
@@ -29,13 +30,6 @@ export const toGrantFacts = (r: GrantRow): GrantFacts => ({
   expiresAt: r.expires_at,
 });
 
-/**
- * A grant row of `p` in force at the instant :at, from the grant history:
- * started, not expired, and not revoked at or before it.
- */
-export const GRANT_IN_FORCE_AT_SQL =
-  'p.valid_from <= :at AND (p.expires_at IS NULL OR p.expires_at > :at) AND (p.revoked_at IS NULL OR p.revoked_at > :at)';
-
 /** The grants a department holds at an instant. */
 export async function grantsHeldAt(db: EntityManager, departmentId: string, at: Date): Promise<GrantFacts[]> {
   return (await grantsHeldByEachAt(db, [departmentId], at)).get(departmentId) ?? [];
@@ -57,7 +51,7 @@ export async function grantsHeldByEachAt(
     .addSelect('p.grantee_department_id', 'grantee')
     .from('permission', 'p')
     .where('p.grantee_department_id = ANY(:departments)', { departments: [...departmentIds] })
-    .andWhere(GRANT_IN_FORCE_AT_SQL, { at })
+    .andWhere(grantInForceSql('p', 'at'), { at })
     .getRawMany<GrantRow & { grantee: string }>();
   for (const row of rows) held.get(row.grantee)?.push(toGrantFacts(row));
   return held;
@@ -79,26 +73,9 @@ export async function grantsHeldAtEach(
     `SELECT t.at AS held_at, p.id, p.district_id, p.file_id, p.scope_category, p.scope_max_classification, p.action, p.fields, p.purpose,
             p.granted_by, p.valid_from, p.expires_at
        FROM unnest($2::timestamptz[]) AS t(at)
-       JOIN permission p ON p.grantee_department_id = $1 AND ${GRANT_IN_FORCE_AT_SQL.replaceAll(':at', 't.at')}`,
+       JOIN permission p ON p.grantee_department_id = $1 AND ${grantInForceSql('p', 't.at')}`,
     [departmentId, [...held.keys()].map((ms) => new Date(ms).toISOString())],
   );
   for (const row of rows) held.get(row.held_at.getTime())?.push(toGrantFacts(row));
-  return held;
-}
-
-/** The grants each of several departments holds at an instant, in one query (the change feed decides for many subscribers at once). */
-export async function grantsHeldByEach(db: EntityManager, departmentIds: readonly string[], at: Date): Promise<Map<string, GrantFacts[]>> {
-  const held = new Map<string, GrantFacts[]>(departmentIds.map((id) => [id, []]));
-  if (departmentIds.length === 0) return held;
-  const rows = await db
-    .createQueryBuilder()
-    .select(
-      'p.grantee_department_id AS grantee, p.id, p.district_id, p.file_id, p.scope_category, p.scope_max_classification, p.action, p.fields, p.purpose, p.granted_by, p.valid_from, p.expires_at',
-    )
-    .from('permission', 'p')
-    .where('p.grantee_department_id IN (:...departments)', { departments: [...held.keys()] })
-    .andWhere(GRANT_IN_FORCE_AT_SQL, { at })
-    .getRawMany<GrantRow & { grantee: string }>();
-  for (const row of rows) held.get(row.grantee)?.push(toGrantFacts(row));
   return held;
 }

@@ -1,9 +1,13 @@
+// The access library's public surface: rules, the per-caller policy, the services and their module.
+// Repositories and their SQL stay inside.
 export * from './actions.js';
 export * from './ability.factory.js';
-export * from './rules-to-sql.js';
-export * from './access-policy.js';
-export * from './grants.repository.js';
+export { conditionToSql, type ConditionNode, type SqlFragment } from './rules-to-sql.js';
+export { AccessPolicy, type CatalogueField, type FieldFacts } from './access-policy.js';
 export * from './access.service.js';
-export * from './permissions.repository.js';
 export * from './permissions.service.js';
-export * from './audience.js';
+export type { StoredPermission, NewPermission } from './permissions.repository.js';
+export * from './file-catalog.js';
+export * from './grant-history.js';
+export * from './grant-in-force.js';
+export * from './access.module.js';

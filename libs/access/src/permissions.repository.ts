@@ -1,19 +1,25 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
 import { decodeTimeCursor, toPage, type Page } from '@app/common';
-import type { Action, Classification, FileFacts } from './actions.js';
-import type { FieldFacts } from './access-policy.js';
-import { GRANT_IN_FORCE_AT_SQL } from './grants.repository.js';
+import type { Action, Classification } from './actions.js';
+import { FileCatalog } from './file-catalog.js';
+import { grantInForceSql } from './grant-in-force.js';
 import type { SqlFragment } from './rules-to-sql.js';
 
-export interface PermissionRow {
+/** A grant's primary key: the district first, as everywhere. */
+export interface PermissionKey {
+  districtId: string;
+  id: string;
+}
+
+/** A grant as stored, with the owner of its file (null for a scope grant). */
+export interface StoredPermission {
   id: string;
   districtId: string;
-  districtCode: string;
   fileId: string | null;
   scopeCategory: string | null;
   scopeMaxClassification: Classification | null;
   granteeDepartmentId: string;
-  granteeCode: string;
   action: Action;
   fields: string[] | null;
   purpose: string;
@@ -25,25 +31,15 @@ export interface PermissionRow {
   revokedBy: string | null;
   revokeReason: string | null;
   ownerDepartmentId: string | null;
-  ownerCode: string | null;
 }
 
-const COLUMNS = `
-  p.id, p.district_id AS "districtId", di.code AS "districtCode", p.file_id AS "fileId",
+const columns = (ownerSql: string) => `
+  p.id, p.district_id AS "districtId", p.file_id AS "fileId",
   p.scope_category AS "scopeCategory", p.scope_max_classification AS "scopeMaxClassification",
-  p.grantee_department_id AS "granteeDepartmentId", g.code AS "granteeCode", p.action, p.fields, p.purpose,
+  p.grantee_department_id AS "granteeDepartmentId", p.action, p.fields, p.purpose,
   p.valid_from AS "validFrom", p.expires_at AS "expiresAt", p.granted_by AS "grantedBy", p.granted_at AS "grantedAt",
   p.revoked_at AS "revokedAt", p.revoked_by AS "revokedBy", p.revoke_reason AS "revokeReason",
-  f.owner_department_id AS "ownerDepartmentId", o.code AS "ownerCode"`;
-
-const FROM = `
-  permission p
-  JOIN district di ON di.id = p.district_id
-  JOIN department g ON g.id = p.grantee_department_id
-  LEFT JOIN data_file f ON f.district_id = p.district_id AND f.id = p.file_id
-  LEFT JOIN department o ON o.id = f.owner_department_id`;
-
-export type FileWithSchema = FileFacts & { districtCode: string; ownerCode: string; fields: FieldFacts[] };
+  ${ownerSql} AS "ownerDepartmentId"`;
 
 export interface NewPermission {
   districtId: string;
@@ -65,39 +61,51 @@ export interface PermissionQuery {
   activeAt: Date | null;
 }
 
+/** The permission table: the grant history, written only here. */
+@Injectable()
 export class PermissionsRepository {
-  constructor(private readonly db: DataSource) {}
+  private readonly columns: string;
 
-  async fileFacts(id: string, db: EntityManager = this.db.manager): Promise<FileWithSchema | null> {
-    const [file] = await db.query<(Omit<FileWithSchema, 'fields'> & { fields: FieldFacts[] | null })[]>(
-      `SELECT f.id, f.district_id AS "districtId", f.owner_department_id AS "ownerDepartmentId", f.classification, f.category,
-              di.code AS "districtCode", o.code AS "ownerCode",
-              (SELECT json_agg(json_build_object('name', x.name, 'sensitive', x.sensitive) ORDER BY x.position)
-                 FROM data_field x WHERE x.district_id = f.district_id AND x.file_id = f.id) AS fields
-         FROM data_file f JOIN district di ON di.id = f.district_id JOIN department o ON o.id = f.owner_department_id
-        WHERE f.id = $1`,
-      [id],
-    );
-    return file ? { ...file, fields: file.fields ?? [] } : null;
+  /** @param catalog gives the owning department of a grant's file, as SQL over `p` */
+  constructor(
+    private readonly db: DataSource,
+    catalog: FileCatalog,
+  ) {
+    this.columns = columns(catalog.fileOwnerSql('p'));
   }
 
-  async byId(id: string, db: EntityManager = this.db.manager, lock = false): Promise<PermissionRow | null> {
-    const [row] = await db.query<PermissionRow[]>(`SELECT ${COLUMNS} FROM ${FROM} WHERE p.id = $1 ${lock ? 'FOR UPDATE OF p' : ''}`, [id]);
+  /**
+   * By id alone, for a lookup that starts from the id the API was given (it
+   * carries no district); everything after it goes by the full key.
+   */
+  async byId(id: string, db: EntityManager = this.db.manager, lock = false): Promise<StoredPermission | null> {
+    const [row] = await db.query<StoredPermission[]>(
+      `SELECT ${this.columns} FROM permission p WHERE p.id = $1 ${lock ? 'FOR UPDATE OF p' : ''}`,
+      [id],
+    );
     return row ?? null;
   }
 
-  async byIds(ids: readonly string[]): Promise<PermissionRow[]> {
-    return this.db.query<PermissionRow[]>(`SELECT ${COLUMNS} FROM ${FROM} WHERE p.id = ANY($1::uuid[])`, [ids]);
+  async byKey(key: PermissionKey, db: EntityManager = this.db.manager): Promise<StoredPermission | null> {
+    const [row] = await db.query<StoredPermission[]>(`SELECT ${this.columns} FROM permission p WHERE p.district_id = $1 AND p.id = $2`, [
+      key.districtId,
+      key.id,
+    ]);
+    return row ?? null;
+  }
+
+  async byIds(ids: readonly string[]): Promise<StoredPermission[]> {
+    return this.db.query<StoredPermission[]>(`SELECT ${this.columns} FROM permission p WHERE p.id = ANY($1::uuid[])`, [ids]);
   }
 
   /** An active grant of exactly this shape, locked so that a concurrent grant of the same waits. */
-  async findSame(tx: EntityManager, p: NewPermission, at: Date): Promise<PermissionRow | null> {
-    const [row] = await tx.query<PermissionRow[]>(
-      `SELECT ${COLUMNS} FROM ${FROM}
+  async findSame(tx: EntityManager, p: NewPermission, at: Date): Promise<StoredPermission | null> {
+    const [row] = await tx.query<StoredPermission[]>(
+      `SELECT ${this.columns} FROM permission p
         WHERE p.district_id = $1 AND p.file_id IS NOT DISTINCT FROM $2 AND p.scope_category IS NOT DISTINCT FROM $3
           AND p.scope_max_classification IS NOT DISTINCT FROM $4 AND p.grantee_department_id = $5 AND p.action = $6
           AND p.fields IS NOT DISTINCT FROM $7 AND p.purpose = $8
-          AND p.revoked_at IS NULL AND p.valid_from <= $9 AND (p.expires_at IS NULL OR p.expires_at > $9)
+          AND ${grantInForceSql('p', '$9')}
         ORDER BY p.expires_at DESC NULLS FIRST LIMIT 1 FOR UPDATE OF p`,
       [
         p.districtId,
@@ -135,29 +143,25 @@ export class PermissionsRepository {
     return row.id;
   }
 
-  async extend(tx: EntityManager, id: string, expiresAt: Date | null): Promise<void> {
-    await tx.query(`UPDATE permission SET expires_at = $2 WHERE id = $1`, [id, expiresAt]);
+  async extend(tx: EntityManager, key: PermissionKey, expiresAt: Date | null): Promise<void> {
+    await tx.query(`UPDATE permission SET expires_at = $3 WHERE district_id = $1 AND id = $2`, [key.districtId, key.id, expiresAt]);
   }
 
   /** Revokes unless already revoked; returns whether this call did it. */
-  async revoke(tx: EntityManager, id: string, by: string, reason: string): Promise<boolean> {
+  async revoke(tx: EntityManager, key: PermissionKey, by: string, reason: string): Promise<boolean> {
     // A SELECT around the UPDATE, so that the driver returns rows rather than a row count.
     const rows = await tx.query<{ id: string }[]>(
       `WITH revoked AS (
-         UPDATE permission SET revoked_at = now(), revoked_by = $2, revoke_reason = $3 WHERE id = $1 AND revoked_at IS NULL RETURNING id
+         UPDATE permission SET revoked_at = now(), revoked_by = $3, revoke_reason = $4 WHERE district_id = $1 AND id = $2 AND revoked_at IS NULL RETURNING id
        ) SELECT id FROM revoked`,
-      [id, by, reason],
+      [key.districtId, key.id, by, reason],
     );
     return rows.length > 0;
   }
 
   /** The grants the caller may see that match `query`, newest first, a page at a time. */
-  async list(visible: SqlFragment, query: PermissionQuery, first: number, after: string | null): Promise<Page<PermissionRow>> {
-    const qb = this.matching(visible, query)
-      .select(`${COLUMNS}, p.granted_at::text AS "sortKey"`)
-      .innerJoin('district', 'di', 'di.id = p.district_id')
-      .innerJoin('department', 'g', 'g.id = p.grantee_department_id')
-      .leftJoin('department', 'o', 'o.id = f.owner_department_id');
+  async list(visible: SqlFragment, query: PermissionQuery, first: number, after: string | null): Promise<Page<StoredPermission>> {
+    const qb = this.matching(visible, query).select(`${this.columns}, p.granted_at::text AS "sortKey"`);
     if (after) {
       const [key, id] = decodeTimeCursor(after);
       qb.andWhere('(p.granted_at, p.id) < (:afterKey::timestamptz, :afterId::uuid)', { afterKey: key, afterId: id });
@@ -166,7 +170,7 @@ export class PermissionsRepository {
       .orderBy('p.granted_at', 'DESC')
       .addOrderBy('p.id', 'DESC')
       .limit(first + 1)
-      .getRawMany<PermissionRow & { sortKey: string }>();
+      .getRawMany<StoredPermission & { sortKey: string }>();
     return toPage(rows, first, (r) => [r.sortKey, r.id]);
   }
 
@@ -177,40 +181,20 @@ export class PermissionsRepository {
   }
 
   private matching(visible: SqlFragment, query: PermissionQuery, db: EntityManager = this.db.manager) {
-    const qb = db
-      .createQueryBuilder()
-      .from('permission', 'p')
-      .leftJoin('data_file', 'f', 'f.district_id = p.district_id AND f.id = p.file_id')
-      .where(visible.sql, visible.params);
+    const qb = db.createQueryBuilder().from('permission', 'p').where(visible.sql, visible.params);
     if (query.fileId) qb.andWhere('p.file_id = :fileId', { fileId: query.fileId });
     if (query.granteeDepartmentId) qb.andWhere('p.grantee_department_id = :grantee', { grantee: query.granteeDepartmentId });
-    if (query.activeAt) qb.andWhere(GRANT_IN_FORCE_AT_SQL, { at: query.activeAt });
+    if (query.activeAt) qb.andWhere(grantInForceSql('p', 'at'), { at: query.activeAt });
     return qb;
   }
 
   /** Grants in force at `from` that expire after it and at or before `to`, soonest first (for expiry notices). */
-  async expiringBetween(from: Date, to: Date, limit: number): Promise<PermissionRow[]> {
-    return this.db.query<PermissionRow[]>(
-      `SELECT ${COLUMNS} FROM ${FROM}
-        WHERE p.revoked_at IS NULL AND p.valid_from <= $1 AND p.expires_at > $1 AND p.expires_at <= $2
+  async expiringBetween(from: Date, to: Date, limit: number): Promise<StoredPermission[]> {
+    return this.db.query<StoredPermission[]>(
+      `SELECT ${this.columns} FROM permission p
+        WHERE ${grantInForceSql('p', '$1')} AND p.expires_at <= $2
         ORDER BY p.expires_at, p.id LIMIT $3`,
       [from, to, limit],
     );
-  }
-
-  async departmentByCode(
-    code: string,
-    db: EntityManager = this.db.manager,
-  ): Promise<{ id: string; code: string; districtId: string; districtCode: string; name: string } | null> {
-    const [row] = await db.query<{ id: string; code: string; districtId: string; districtCode: string; name: string }[]>(
-      `SELECT d.id, d.code, d.name, d.district_id AS "districtId", di.code AS "districtCode" FROM department d JOIN district di ON di.id = d.district_id WHERE d.code = $1`,
-      [code],
-    );
-    return row ?? null;
-  }
-
-  async districtByCode(code: string): Promise<{ id: string; code: string } | null> {
-    const [row] = await this.db.query<{ id: string; code: string }[]>(`SELECT id, code FROM district WHERE code = $1`, [code]);
-    return row ?? null;
   }
 }

@@ -1,13 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { appendAuditEntry, type AuditEvent } from '@app/audit';
+import { AuditLog, type AuditEvent } from '@app/audit';
 import { actorName, type Actor } from '@app/auth';
 import { badInput, checkPageSize, requirePurpose, conflict, forbidden, isUuid, notFound, type Page } from '@app/common';
 import { AccessPolicy } from './access-policy.js';
 import { ACTIONS, CLASSIFICATIONS, type Action, type Classification } from './actions.js';
 import { grantsHeldAt, grantsHeldByEachAt } from './grants.repository.js';
-import { audienceCondition, AudienceRepository, memberPolicy } from './audience.js';
-import { PermissionsRepository, type FileWithSchema, type NewPermission, type PermissionRow } from './permissions.repository.js';
+import { audienceCondition, memberPolicy } from './audience.js';
+import { FileCatalog, type CatalogFile } from './file-catalog.js';
+import { PermissionsRepository, type NewPermission, type StoredPermission } from './permissions.repository.js';
+
+/** A grant with the codes of its district, grantee and file owner, as callers show it. */
+export type PermissionRow = StoredPermission & { districtCode: string; granteeCode: string; ownerCode: string | null };
 
 export interface GrantInput {
   fileId: string;
@@ -54,28 +58,38 @@ export interface GrantOutcome {
 
 @Injectable()
 export class PermissionsService {
-  private readonly repository: PermissionsRepository;
-  private readonly audiences: AudienceRepository;
+  constructor(
+    private readonly db: DataSource,
+    private readonly catalog: FileCatalog,
+    private readonly repository: PermissionsRepository,
+    private readonly audit: AuditLog,
+  ) {}
 
-  constructor(private readonly db: DataSource) {
-    this.repository = new PermissionsRepository(db);
-    this.audiences = new AudienceRepository(db);
+  /** A file the caller may discover, or NOT_FOUND exactly as for a missing one (the directory decides both). */
+  private visibleFile(caller: AccessPolicy, fileId: string, tx?: EntityManager): Promise<CatalogFile> {
+    return this.catalog.discoverableFile(caller, fileId, tx);
   }
 
-  /** Who may see who has access to a file, and why: its owner's side, administrators who may grant on it, auditors. */
-  private mayInspectAccess(caller: AccessPolicy, file: FileWithSchema): boolean {
-    return caller.isOwner(file) || caller.may('grant', file) || caller.mayReadWholeLedgers();
+  /** Stored grants with the codes they are shown by, from the directory's reference data (no query). */
+  private async named(rows: StoredPermission[]): Promise<PermissionRow[]> {
+    const [districts, departments] = await Promise.all([
+      this.catalog.districtsByIds(rows.map((r) => r.districtId)),
+      this.catalog.departmentsByIds(rows.flatMap((r) => [r.granteeDepartmentId, r.ownerDepartmentId ?? r.granteeDepartmentId])),
+    ]);
+    return rows.map((r, i) => ({
+      ...r,
+      districtCode: districts[i]!.code,
+      granteeCode: departments[2 * i]!.code,
+      ownerCode: r.ownerDepartmentId ? departments[2 * i + 1]!.code : null,
+    }));
   }
 
-  /** A file the caller may discover, or NOT_FOUND exactly as for a missing one. */
-  private async visibleFile(caller: AccessPolicy, fileId: string, db?: EntityManager): Promise<FileWithSchema> {
-    const file = isUuid(fileId) ? await this.repository.fileFacts(fileId, db) : null;
-    if (!file || !caller.can('DISCOVER', file)) throw notFound(`no file ${fileId}`);
-    return file;
+  private async namedOne(row: StoredPermission): Promise<PermissionRow> {
+    return (await this.named([row]))[0];
   }
 
-  private async grantee(code: string, db?: EntityManager) {
-    const department = await this.repository.departmentByCode(code, db);
+  private async grantee(code: string) {
+    const department = await this.catalog.departmentByCode(code);
     if (!department) throw badInput(`no department "${code}"`);
     return department;
   }
@@ -97,7 +111,7 @@ export class PermissionsService {
     const file = await this.visibleFile(caller, input.fileId, tx);
     if (!caller.may('grant', file))
       throw forbidden('only a steward of the owning department or an administrator of its district grants on this file');
-    const grantee = await this.grantee(input.granteeDepartmentCode, tx);
+    const grantee = await this.grantee(input.granteeDepartmentCode);
     if (grantee.id === file.ownerDepartmentId)
       throw badInput('the owning department already has every right on its files; grant to another department');
     if (!caller.may('grant', { ...file, granteeDepartmentId: grantee.id })) throw forbidden(SELF_GRANT);
@@ -128,7 +142,7 @@ export class PermissionsService {
 
   /** District and platform administrators grant a category of a district, up to a classification. */
   async grantScope(caller: AccessPolicy, input: ScopeGrantInput): Promise<GrantOutcome> {
-    const district = await this.repository.districtByCode(input.districtCode);
+    const district = await this.catalog.districtByCode(input.districtCode);
     if (!district) throw badInput(`no district "${input.districtCode}"`);
     if (!caller.mayGrantScope(district.id))
       throw forbidden('only administrators of the district, or platform administrators, grant by scope');
@@ -177,13 +191,13 @@ export class PermissionsService {
     if (same) {
       const longer =
         permission.expiresAt === null ? same.expiresAt !== null : same.expiresAt !== null && permission.expiresAt > same.expiresAt;
-      if (!longer && onSame === 'reuse') return { permission: same, extended: false };
+      if (!longer && onSame === 'reuse') return { permission: await this.namedOne(same), extended: false };
       if (!longer) {
         throw conflict(
           `grant ${same.id} already gives this${same.expiresAt ? ` until ${same.expiresAt.toISOString()}` : ''}; revoke it or grant with a later expiry`,
         );
       }
-      await this.repository.extend(tx, same.id, permission.expiresAt);
+      await this.repository.extend(tx, same, permission.expiresAt);
       id = same.id;
       extended = true;
     } else {
@@ -206,9 +220,12 @@ export class PermissionsService {
       },
     };
     // Read before appending: the append takes the ledger's lock, held until commit.
-    const outcome = { permission: (await this.repository.byId(id, tx))!, extended };
+    const outcome = {
+      permission: await this.namedOne((await this.repository.byKey({ districtId: permission.districtId, id }, tx))!),
+      extended,
+    };
     if (pending) pending.push(event);
-    else await appendAuditEntry(tx, event);
+    else await this.audit.append(tx, [event]);
     return outcome;
   }
 
@@ -216,31 +233,34 @@ export class PermissionsService {
     const why = reason?.trim();
     if (!why) throw badInput('a revocation needs a reason');
     return this.db.transaction(async (tx) => {
-      const permission = isUuid(id) ? await this.repository.byId(id, tx, true) : null;
+      const stored = isUuid(id) ? await this.repository.byId(id, tx, true) : null;
+      const permission = stored && (await this.namedOne(stored));
       if (!permission || !(await this.isVisible(caller, permission, tx))) throw notFound(`no permission ${id}`);
       const authorized = permission.fileId
         ? caller.may('grant', { districtId: permission.districtId, ownerDepartmentId: permission.ownerDepartmentId ?? '' })
         : caller.mayGrantScope(permission.districtId);
       if (!authorized) throw forbidden("only the owning department's stewards or the district's administrators revoke this grant");
-      if (!(await this.repository.revoke(tx, permission.id, actorName(caller.actor), why))) {
+      if (!(await this.repository.revoke(tx, permission, actorName(caller.actor), why))) {
         throw conflict(`permission ${id} was already revoked at ${permission.revokedAt?.toISOString()} by ${permission.revokedBy}`);
       }
-      const revoked = (await this.repository.byId(permission.id, tx))!;
-      await appendAuditEntry(tx, {
-        ledger: permission.districtCode,
-        actor: actorName(caller.actor),
-        action: 'permission.revoked',
-        subjectType: 'Permission',
-        subjectId: permission.id,
-        parties: [permission.ownerCode, permission.granteeCode].filter((c): c is string => c !== null),
-        payload: { reason: why },
-      });
+      const revoked = await this.namedOne((await this.repository.byKey(permission, tx))!);
+      await this.audit.append(tx, [
+        {
+          ledger: permission.districtCode,
+          actor: actorName(caller.actor),
+          action: 'permission.revoked',
+          subjectType: 'Permission',
+          subjectId: permission.id,
+          parties: [permission.ownerCode, permission.granteeCode].filter((c): c is string => c !== null),
+          payload: { reason: why },
+        },
+      ]);
       return revoked;
     });
   }
 
   private async isVisible(caller: AccessPolicy, permission: PermissionRow, tx: EntityManager): Promise<boolean> {
-    const visible = caller.grantVisibility();
+    const visible = caller.grantVisibility(this.catalog.fileOwnerSql('p'));
     const only = { sql: `${visible.sql} AND p.id = :only`, params: { ...visible.params, only: permission.id } };
     return (await this.repository.count(only, { activeAt: null }, tx)) === 1;
   }
@@ -260,60 +280,48 @@ export class PermissionsService {
     if (filter.fileId) await this.visibleFile(caller, filter.fileId);
     let granteeId: string | null = null;
     if (filter.granteeDepartmentCode) {
-      const department = await this.repository.departmentByCode(filter.granteeDepartmentCode);
+      const department = await this.catalog.departmentByCode(filter.granteeDepartmentCode);
       if (!department) return { items: [], hasNextPage: false, endCursor: null, totalCount: 0 };
       granteeId = department.id;
     }
     const activeAt = filter.asOf ?? (filter.includeInactive ? null : new Date());
     const query = { fileId: filter.fileId, granteeDepartmentId: granteeId, activeAt };
-    const visible = caller.grantVisibility();
+    const visible = caller.grantVisibility(this.catalog.fileOwnerSql('p'));
     const [page, totalCount] = await Promise.all([
       this.repository.list(visible, query, first, after),
       this.repository.count(visible, query),
     ]);
-    return { ...page, totalCount };
+    const named = await this.named(page.items.map((i) => i.node));
+    return { ...page, items: page.items.map((item, i) => ({ cursor: item.cursor, node: named[i] })), totalCount };
   }
 
-  byIds(ids: readonly string[]): Promise<PermissionRow[]> {
-    return this.repository.byIds(ids);
+  /** Grants in force now that expire within the window, soonest first, with their codes (for expiry notices). */
+  async expiringBetween(from: Date, to: Date, limit: number): Promise<PermissionRow[]> {
+    return this.named(await this.repository.expiringBetween(from, to, limit));
   }
 
-  /**
-   * Which default rule or grant gives a department each action on a file, as
-   * that department's members have it now. The owner's side, the department
-   * itself and administrators may ask.
-   */
-  async explain(caller: AccessPolicy, fileId: string, departmentCode: string) {
-    const file = await this.visibleFile(caller, fileId);
-    const department = await this.repository.departmentByCode(departmentCode);
-    if (!department) throw badInput(`no department "${departmentCode}"`);
-    const asking = department.id === caller.actor.department.id || this.mayInspectAccess(caller, file);
-    if (!asking) throw forbidden('only the department itself, the owning department and administrators see why a department has access');
-    const at = new Date();
-    const subject = memberPolicy(department, await grantsHeldAt(this.db.manager, department.id, at), at);
-    const explained = subject.explain(file);
-    const allowed = explained.filter((e) => e.reasons.length > 0).map((e) => e.action);
-    const reasons = explained.map((e) =>
-      e.reasons.length ? `${e.action}: ${e.reasons.join('; ')}` : `${e.action}: denied, no default rule or active grant gives it`,
-    );
-    const grantIds = [...new Set(explained.flatMap((e) => e.grants.map((g) => g.id)))];
-    return { allowed, reasons, permissions: grantIds.length ? await this.repository.byIds(grantIds) : [] };
+  /** Who may see who has access to a file, and why: its owner's side, administrators who may grant on it, auditors. */
+  private mayInspectAccess(caller: AccessPolicy, file: CatalogFile): boolean {
+    return caller.isOwner(file) || caller.may('grant', file) || caller.mayReadWholeLedgers();
   }
+
   /**
    * Every department whose members may `action` the file at `at` (now by
    * default), by the default rules or a grant, each with the reasons, paged
-   * and counted in SQL. Asked by those who may see a file's grants.
+   * and counted in SQL by the directory under the access condition. Asked by
+   * those who may see a file's grants.
    */
   async audience(caller: AccessPolicy, fileId: string, action: Action, first: number, after: string | null, asOf: Date | null = null) {
     checkPageSize(first);
     const file = await this.visibleFile(caller, fileId);
-    if (!this.mayInspectAccess(caller, file))
+    if (!this.mayInspectAccess(caller, file)) {
       throw forbidden("only the owning department, administrators who may grant on the file and auditors see a file's audience");
+    }
     const at = asOf ?? new Date();
     const condition = audienceCondition(action, at);
     const [page, totalCount] = await Promise.all([
-      this.audiences.page(file.id, condition, first, after),
-      this.audiences.count(file.id, condition),
+      this.catalog.departmentsAllowed(file.id, condition, first, after),
+      this.catalog.countDepartmentsAllowed(file.id, condition),
     ]);
     // The reasons are CASL's, for the departments of this page only (their grants in one query).
     const held = await grantsHeldByEachAt(
@@ -336,14 +344,43 @@ export class PermissionsService {
    * administrator who may grant in its district, or an auditor.
    */
   async accessCounts(caller: AccessPolicy, departmentCode: string, asOf: Date | null = null) {
-    const department = await this.repository.departmentByCode(departmentCode);
+    const department = await this.catalog.departmentByCode(departmentCode);
     if (!department) throw badInput(`no department "${departmentCode}"`);
     const asking =
       department.id === caller.actor.department.id || caller.mayGrantScope(department.districtId) || caller.mayReadWholeLedgers();
     if (!asking) throw forbidden("only the department itself, its district's administrators and auditors see what it may access");
     const at = asOf ?? new Date();
-    const files = await this.audiences.filesByAction(memberPolicy(department, await grantsHeldAt(this.db.manager, department.id, at), at));
-    return { department, at, discover: files.DISCOVER, read: files.READ, exchange: files.EXCHANGE };
+    const policy = memberPolicy(department, await grantsHeldAt(this.db.manager, department.id, at), at);
+    const [discover, read, exchange] = await Promise.all(
+      ACTIONS.map((action) => this.catalog.countFilesAllowed(policy.fileCondition('f', action))),
+    );
+    return { department, at, discover, read, exchange };
+  }
+
+  async byIds(ids: readonly string[]): Promise<PermissionRow[]> {
+    return this.named(await this.repository.byIds(ids));
+  }
+
+  /**
+   * Which default rule or grant gives a department each action on a file, as
+   * that department's members have it now. The owner's side, the department
+   * itself and administrators may ask.
+   */
+  async explain(caller: AccessPolicy, fileId: string, departmentCode: string) {
+    const file = await this.visibleFile(caller, fileId);
+    const department = await this.catalog.departmentByCode(departmentCode);
+    if (!department) throw badInput(`no department "${departmentCode}"`);
+    const asking = department.id === caller.actor.department.id || this.mayInspectAccess(caller, file);
+    if (!asking) throw forbidden('only the department itself, the owning department and administrators see why a department has access');
+    const at = new Date();
+    const subject = memberPolicy(department, await grantsHeldAt(this.db.manager, department.id, at), at);
+    const explained = subject.explain(file);
+    const allowed = explained.filter((e) => e.reasons.length > 0).map((e) => e.action);
+    const reasons = explained.map((e) =>
+      e.reasons.length ? `${e.action}: ${e.reasons.join('; ')}` : `${e.action}: denied, no default rule or active grant gives it`,
+    );
+    const grantIds = [...new Set(explained.flatMap((e) => e.grants.map((g) => g.id)))];
+    return { allowed, reasons, permissions: grantIds.length ? await this.byIds(grantIds) : [] };
   }
 }
 

@@ -52,7 +52,7 @@ function requireTransaction(tx: EntityManager): void {
 /**
  * An event sealed with placeholders, and its canonical text cut around the two
  * values only the ledger's tail decides (prev_hash and seq): the database fills
- * them in under the ledger's lock and hashes the whole (audit_append).
+ * them in under the ledger's lock and hashes the whole (audit_append_many, audit_append).
  */
 function draftOf(event: AuditEvent, occurredAt: Date): { draft: AuditEntryData; head: string; tail: string } {
   const draft = sealEntry(event, 0, PREV_PLACEHOLDER, occurredAt);
@@ -70,9 +70,10 @@ function sealed(draft: AuditEntryData, row: { seq: string; prev_hash: string; ha
 }
 
 /**
- * Appends entries to one ledger inside the caller's transaction, in one round
- * trip (audit_append_many): they commit or roll back with the business write
- * they record. For bulk loads; the entries share one time.
+ * The one way entries are written: to one ledger, inside the caller's
+ * transaction, in one round trip (audit_append_many, which takes the ledger's
+ * lock, fills in seq and prev_hash and hashes in the database). They commit
+ * or roll back with the business write they record; a batch shares one time.
  */
 export async function appendAuditEntries(tx: EntityManager, events: AuditEvent[]): Promise<AuditEntryData[]> {
   if (events.length === 0) return [];
@@ -104,9 +105,10 @@ export async function appendAuditEntries(tx: EntityManager, events: AuditEvent[]
 }
 
 /**
- * Appends one entry in one round trip (see audit_append in the AuditAppendPath
- * migration): the only way in besides appendAuditEntries. Call it last in the
- * transaction: it takes the ledger's lock, held until commit.
+ * One entry through audit_append: the path of migrations only. The applied
+ * district onboardings append through it (via onboardDistrict) before the
+ * migration that adds audit_append_many, so it must keep doing exactly this.
+ * Everything else appends batches through AuditLog.
  */
 export async function appendAuditEntry(tx: EntityManager, event: AuditEvent): Promise<AuditEntryData> {
   requireTransaction(tx);

@@ -25,15 +25,12 @@ const toCheckpoint = (r: CheckpointRow): StoredCheckpoint => ({
   frontier: r.frontier,
 });
 
-/** Reading the audit tables. Writing entries happens only through appendAuditEntries. */
+/** Reading the audit tables. Entries are written only by the append (audit-append.ts). */
 export class AuditRepository {
   constructor(private readonly db: DataSource) {}
 
-  async ledgerExists(ledger: string): Promise<boolean> {
-    const rows = await this.db.query<unknown[]>(
-      `SELECT 1 FROM district WHERE code = $1 UNION ALL SELECT 1 FROM audit_entry WHERE ledger = $1 LIMIT 1`,
-      [ledger],
-    );
+  async hasEntries(ledger: string): Promise<boolean> {
+    const rows = await this.db.query<unknown[]>(`SELECT 1 FROM audit_entry WHERE ledger = $1 LIMIT 1`, [ledger]);
     return rows.length > 0;
   }
 

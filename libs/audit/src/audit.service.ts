@@ -1,11 +1,11 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import type { KeyObject } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import type pg from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import { badInput, checkPageSize, notFound, forbidden, toPage, type Page } from '@app/common';
-import type { AccessPolicy } from '@app/access';
-import { appendAuditEntry } from './audit-append.js';
+import { KnownLedgers, type LedgerReader } from './ledger-reader.js';
+import { appendAuditEntries } from './audit-append.js';
 import { AuditRepository, type StoredCheckpoint } from './audit.repository.js';
 import { signCheckpoint, signerOf, type CheckpointData } from './checkpoint.js';
 import type { AuditEntryData, AuditEvent } from './hash-chain.js';
@@ -80,22 +80,37 @@ export class AuditService {
   constructor(
     private readonly db: DataSource,
     private readonly keys: AuditKeys,
+    /** Without it, a ledger exists once it has an entry. */
+    @Optional() private readonly known?: KnownLedgers,
   ) {
     this.repository = new AuditRepository(db);
     this.tree = new MerkleStore(db);
   }
 
-  /** The one way in: inside the transaction of the change it records. */
-  append(tx: EntityManager, event: AuditEvent): Promise<AuditEntryData> {
-    return appendAuditEntry(tx, event);
+  /** Every ledger that has entries, with its size. */
+  ledgers(): Promise<{ ledger: string; size: number }[]> {
+    return this.repository.ledgers();
+  }
+
+  size(ledger: string): Promise<number> {
+    return this.repository.size(ledger);
+  }
+
+  entry(ledger: string, seq: number): Promise<AuditEntryData | null> {
+    return this.repository.entry(ledger, seq);
+  }
+
+  /** A ledger exists once it has an entry, or when it is known before (a district's, from its onboarding). */
+  async ledgerExists(ledger: string): Promise<boolean> {
+    return (await this.repository.hasEntries(ledger)) || ((await this.known?.has(ledger)) ?? false);
   }
 
   private async requireLedger(ledger: string): Promise<void> {
-    if (!(await this.repository.ledgerExists(ledger))) throw notFound(`no ledger "${ledger}"`);
+    if (!(await this.ledgerExists(ledger))) throw notFound(`no ledger "${ledger}"`);
   }
 
   /** Auditors page a whole ledger; a department sees only the entries that concern it. */
-  async log(caller: AccessPolicy, ledger: string, afterSeq: number, first: number): Promise<Page<AuditEntryData>> {
+  async log(caller: LedgerReader, ledger: string, afterSeq: number, first: number): Promise<Page<AuditEntryData>> {
     checkPageSize(first, MAX_AUDIT_PAGE);
     if (afterSeq < 0) throw badInput('afterSeq must not be negative');
     await this.requireLedger(ledger);
@@ -103,7 +118,7 @@ export class AuditService {
     return toPage(await this.repository.page(ledger, afterSeq, first + 1, party), first, (e) => [e.seq]);
   }
 
-  async verify(caller: AccessPolicy, ledger: string, onProgress?: (checked: number, total: number) => void): Promise<VerificationResult> {
+  async verify(caller: LedgerReader, ledger: string, onProgress?: (checked: number, total: number) => void): Promise<VerificationResult> {
     if (!caller.mayVerifyLedgers()) throw forbidden('only auditors and platform administrators verify ledgers');
     await this.requireLedger(ledger);
     return this.verifyLedger(ledger, onProgress);
@@ -199,7 +214,7 @@ export class AuditService {
     // the platform's checkpoint then covers every district's, one root for the city.
     const frontier = await this.db.transaction(async (tx) => {
       const stored = await this.repository.recordCheckpoint(signed, latest?.size ?? 0, tx);
-      if (ledger !== PLATFORM_LEDGER) await appendAuditEntry(tx, anchorEvent(signed));
+      if (ledger !== PLATFORM_LEDGER) await appendAuditEntries(tx, [anchorEvent(signed)]);
       return stored;
     });
     return { ...signed, frontier };
@@ -244,7 +259,7 @@ export class AuditService {
     return { platform: platform && withoutFrontier(platform), ledgers };
   }
 
-  async signCheckpoint(caller: AccessPolicy, ledger: string): Promise<StoredCheckpoint> {
+  async signCheckpoint(caller: LedgerReader, ledger: string): Promise<StoredCheckpoint> {
     if (!caller.mayVerifyLedgers()) throw forbidden('only auditors and platform administrators sign checkpoints on demand');
     await this.requireLedger(ledger);
     const c = await this.checkpoint(ledger);
@@ -258,7 +273,7 @@ export class AuditService {
    * covers the entry the receipt has none (the background signer makes one
    * within AUDIT_CHECKPOINT_EVERY_SECONDS).
    */
-  async receipt(caller: AccessPolicy, ledger: string, seq: number): Promise<ReceiptData> {
+  async receipt(caller: LedgerReader, ledger: string, seq: number): Promise<ReceiptData> {
     await this.requireLedger(ledger);
     const entry = await this.repository.entry(ledger, seq);
     // An entry the caller may not read is reported exactly as a missing one.

@@ -1,10 +1,12 @@
-import type { DataSource } from 'typeorm';
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import type { DepartmentRow, DistrictRow } from './directory.types.js';
 
 const DISTRICT_COLUMNS = 'id, code, name, level, onboarded_at AS "onboardedAt"';
 const DEPARTMENT_COLUMNS = 'd.id, d.code, d.name, d.district_id AS "districtId"';
 
 /** Districts and departments: small reference tables, read often, written by migrations. */
+@Injectable()
 export class DirectoryRepository {
   constructor(private readonly db: DataSource) {}
 

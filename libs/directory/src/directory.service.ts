@@ -1,11 +1,19 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { badInput, checkPageSize, conflict, forbidden, isUuid } from '@app/common';
-import { CLASSIFICATIONS, type AccessPolicy, type CatalogueField, type Classification } from '@app/access';
+import { DataSource, type EntityManager } from 'typeorm';
+import { badInput, checkPageSize, conflict, forbidden, isUuid, notFound, type Page } from '@app/common';
+import {
+  CLASSIFICATIONS,
+  type AccessPolicy,
+  type CatalogueField,
+  type Classification,
+  type FileCatalog,
+  type SqlFragment,
+} from '@app/access';
+import { AudienceRepository } from './audience.repository.js';
 import { actorName, type DepartmentRef } from '@app/auth';
-import { appendAuditEntry } from '@app/audit';
+import { AuditLog } from '@app/audit';
 import { DirectoryRepository } from './directory.repository.js';
-import { FilesRepository } from './files.repository.js';
+import { fileOwnerSql, FilesRepository, filesOwnedBySql } from './files.repository.js';
 import { FileFacetsRepository, type FileFacetCounts } from './file-facets.repository.js';
 import { ReferenceData, type ReferenceSizes } from './reference-data.js';
 import {
@@ -15,7 +23,11 @@ import {
   type DepartmentRow,
   type DistrictRow,
   type FileFilter,
+  type FileKey,
 } from './directory.types.js';
+
+/** A file the caller may discover, with its schema and the codes of its district and owner. */
+export type DiscoverableFile = DataFileRow & { districtCode: string; ownerCode: string; fields: DataFieldRow[] };
 
 export const MAX_SEARCH_LENGTH = 200;
 export const MAX_FILTER_VALUES = 100;
@@ -36,17 +48,18 @@ export interface RegisterFileInput {
 const FIELD_NAME = /^[a-z][a-z0-9_]{0,62}$/;
 
 @Injectable()
-export class DirectoryService {
-  private readonly directory: DirectoryRepository;
-  private readonly files: FilesRepository;
-  private readonly facets: FileFacetsRepository;
+export class DirectoryService implements FileCatalog {
   private readonly reference: ReferenceData;
 
-  constructor(private readonly db: DataSource) {
-    this.directory = new DirectoryRepository(db);
-    this.files = new FilesRepository(db);
-    this.facets = new FileFacetsRepository(db);
-    this.reference = new ReferenceData(this.directory);
+  constructor(
+    private readonly db: DataSource,
+    private readonly directory: DirectoryRepository,
+    private readonly files: FilesRepository,
+    private readonly facets: FileFacetsRepository,
+    private readonly audience: AudienceRepository,
+    private readonly audit: AuditLog,
+  ) {
+    this.reference = new ReferenceData(directory);
   }
 
   districts(): Promise<DistrictRow[]> {
@@ -77,6 +90,31 @@ export class DirectoryService {
     return (await this.reference.department(code)) ?? null;
   }
 
+  async districtByCode(code: string): Promise<DistrictRow | null> {
+    return (await this.reference.district(code)) ?? null;
+  }
+
+  fileOwnerSql(alias: string): string {
+    return fileOwnerSql(alias);
+  }
+
+  departmentsAllowed(fileId: string, condition: SqlFragment, first: number, after: string | null): Promise<Page<DepartmentRef>> {
+    return this.audience.page(fileId, condition, first, after);
+  }
+
+  countDepartmentsAllowed(fileId: string, condition: SqlFragment): Promise<number> {
+    return this.audience.count(fileId, condition);
+  }
+
+  countFilesAllowed(condition: SqlFragment): Promise<number> {
+    return this.audience.countFiles(condition);
+  }
+
+  /** SQL for other libraries' queries: the (district_id, id) keys of the files of `department` (a parameter). */
+  filesOwnedBySql(department: string): string {
+    return filesOwnedBySql(department);
+  }
+
   /** A page of the files the caller may discover; the exact total only when asked for, since it costs a count. */
   listFiles(caller: AccessPolicy, filter: FileFilter, first: number, after: string | null, withTotal = true) {
     checkPageSize(first);
@@ -95,6 +133,47 @@ export class DirectoryService {
     if (!isUuid(id)) return null;
     const file = await this.files.findById(id);
     return file && caller.can('DISCOVER', file) ? file : null;
+  }
+
+  /**
+   * The one lookup of "a file the caller may discover": with its schema, or
+   * NOT_FOUND exactly as for a missing one. Granting, publishing and
+   * requesting all start here; `tx` reads it inside the caller's transaction.
+   */
+  async discoverableFile(caller: AccessPolicy, id: string, tx?: EntityManager): Promise<DiscoverableFile> {
+    const file = isUuid(id) ? await this.files.findById(id, tx) : null;
+    if (!file || !caller.can('DISCOVER', file)) throw notFound(`no file ${id}`);
+    const [fields, [district], [owner]] = await Promise.all([
+      this.files.fieldsOf([file], tx),
+      this.reference.districtsByIds([file.districtId]),
+      this.reference.departmentsByIds([file.ownerDepartmentId]),
+    ]);
+    return { ...file, districtCode: district!.code, ownerCode: owner!.code, fields: fields.get(file.id) ?? [] };
+  }
+
+  /** A file's row, read in the caller's transaction (no access check: for a step already authorized on it). */
+  async readFile(tx: EntityManager, id: string): Promise<DataFileRow | null> {
+    return this.files.findById(id, tx);
+  }
+
+  /** The schema of a file, read in the caller's transaction. */
+  async fieldsOf(key: FileKey, tx?: EntityManager): Promise<DataFieldRow[]> {
+    return (await this.files.fieldsOf([key], tx)).get(key.id) ?? [];
+  }
+
+  /**
+   * Locks the file for a publication and returns its current version; the
+   * publication then records the next with recordPublishedVersion, in the
+   * same transaction.
+   */
+  async lockFileVersion(tx: EntityManager, key: FileKey): Promise<number> {
+    const version = await this.files.lockVersion(tx, key);
+    if (version === null) throw notFound(`no file ${key.id}`);
+    return version;
+  }
+
+  async recordPublishedVersion(tx: EntityManager, key: FileKey, version: number): Promise<void> {
+    await this.files.setVersion(tx, key, version);
   }
 
   /**
@@ -124,15 +203,17 @@ export class DirectoryService {
         file.code,
       ]);
       const registered = (await this.files.findById(id, tx))!;
-      await appendAuditEntry(tx, {
-        ledger: department.districtCode,
-        actor: actorName(actor),
-        action: 'file.registered',
-        subjectType: 'DataFile',
-        subjectId: id,
-        parties: [department.code],
-        payload: { code: file.code, title: file.title, classification: file.classification, fields: file.fields.map((f) => f.name) },
-      });
+      await this.audit.append(tx, [
+        {
+          ledger: department.districtCode,
+          actor: actorName(actor),
+          action: 'file.registered',
+          subjectType: 'DataFile',
+          subjectId: id,
+          parties: [department.code],
+          payload: { code: file.code, title: file.title, classification: file.classification, fields: file.fields.map((f) => f.name) },
+        },
+      ]);
       return registered;
     });
   }

@@ -1,4 +1,5 @@
-import type { DataSource } from 'typeorm';
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import type { AccessPolicy } from '@app/access';
 import { applyFileFilter } from './files.repository.js';
 import type { FileFilter } from './directory.types.js';
@@ -62,6 +63,7 @@ const DIMENSIONS: Record<Dimension, { key: string; outer: string; own: keyof Fil
  * same access condition as the listing. Each facet counts under every filter but
  * its own, so that picking one district still shows how many files the others hold.
  */
+@Injectable()
 export class FileFacetsRepository {
   constructor(private readonly db: DataSource) {}
 

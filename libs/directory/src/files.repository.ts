@@ -1,4 +1,5 @@
-import type { DataSource, EntityManager, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager, type ObjectLiteral, type SelectQueryBuilder } from 'typeorm';
 import { decodeRankCursor, decodeTimeCursor, type Page, toPage } from '@app/common';
 import type { AccessPolicy } from '@app/access';
 import type { DataFieldRow, DataFileRow, FileFilter, FileKey } from './directory.types.js';
@@ -46,6 +47,19 @@ export function applyFileFilter(qb: SelectQueryBuilder<ObjectLiteral>, filter: F
   if (filter.tags?.length) qb.andWhere('f.tags && CAST(:tags AS text[])', { tags: filter.tags });
 }
 
+/**
+ * The owning department of the file that a row of `alias` names by
+ * (district_id, file_id), as a SQL expression: for other libraries' queries,
+ * so that only this library writes SQL over data_file.
+ */
+export const fileOwnerSql = (alias: string): string =>
+  `(SELECT owner.owner_department_id FROM data_file owner WHERE owner.district_id = ${alias}.district_id AND owner.id = ${alias}.file_id)`;
+
+/** The keys (district_id, id) of the files a department owns, as a SQL sub-query for `IN`; `department` is a parameter. */
+export const filesOwnedBySql = (department: string): string =>
+  `(SELECT owned.district_id, owned.id FROM data_file owned WHERE owned.owner_department_id = ${department})`;
+
+@Injectable()
 export class FilesRepository {
   constructor(private readonly db: DataSource) {}
 
@@ -86,6 +100,26 @@ export class FilesRepository {
   async findById(id: string, db: EntityManager = this.db.manager): Promise<DataFileRow | null> {
     const rows = await db.query<DataFileRow[]>(`SELECT ${FILE_COLUMNS} FROM data_file f WHERE f.id = $1`, [id]);
     return rows[0] ?? null;
+  }
+
+  /**
+   * Locks a file's row for a publication and returns its current version: two
+   * publications of one file at once take turns.
+   */
+  async lockVersion(tx: EntityManager, key: FileKey): Promise<number | null> {
+    const [row] = await tx.query<{ version: number }[]>(`SELECT version FROM data_file WHERE district_id = $1 AND id = $2 FOR UPDATE`, [
+      key.districtId,
+      key.id,
+    ]);
+    return row?.version ?? null;
+  }
+
+  async setVersion(tx: EntityManager, key: FileKey, version: number): Promise<void> {
+    await tx.query(`UPDATE data_file SET version = $3, updated_at = now() WHERE district_id = $1 AND id = $2`, [
+      key.districtId,
+      key.id,
+      version,
+    ]);
   }
 
   async findByIds(ids: readonly string[]): Promise<DataFileRow[]> {

@@ -1,9 +1,13 @@
+// The directory's public surface: its service and module, types, onboarding and the pilot data set.
+// Repositories and their SQL stay inside.
 export * from './onboarding.js';
 export * from './directory.types.js';
-export * from './directory.repository.js';
-export * from './files.repository.js';
 export * from './directory.service.js';
+export * from './district-ledgers.js';
+export * from './directory.module.js';
+export type { NewFile } from './files.repository.js';
+export type { FacetCount, FileFacetCounts } from './file-facets.repository.js';
 export * from './pilot/pilot-seed.js';
 export * from './pilot/prng.js';
-export * from './reference-data.js';
-export * from './file-facets.repository.js';
+export type { ReferenceSizes } from './reference-data.js';
+export { copyFiles } from './file-import.js';

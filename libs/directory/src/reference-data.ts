@@ -70,6 +70,10 @@ export class ReferenceData {
     return find(await this.current()) ?? find(await this.load());
   }
 
+  district(code: string): Promise<DistrictRow | undefined> {
+    return this.lookup((s) => [...s.districts.values()].find((d) => d.code === code));
+  }
+
   department(code: string): Promise<DepartmentRef | undefined> {
     return this.lookup((s) => s.byCode.get(code));
   }

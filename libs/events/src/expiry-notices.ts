@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { PermissionsRepository, type PermissionRow } from '@app/access';
-import { AuditService } from '@app/audit';
+import { PermissionsService, type PermissionRow } from '@app/access';
+import { AuditLog, AuditService } from '@app/audit';
 
 /** A grant expiring within this many days is announced (once per expiry: an extension announces again). */
 export const EXPIRY_NOTICE_DAYS = 7;
@@ -20,7 +20,6 @@ const RUN_EVERY_MS = 60_000;
 @Injectable()
 export class ExpiryNotices implements OnApplicationShutdown {
   private readonly logger = new Logger('ExpiryNotices');
-  private readonly grants: PermissionsRepository;
   /** Notices this process knows are written (grant id → expiry), so that a run does not look them up again. */
   private readonly announced = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
@@ -28,10 +27,10 @@ export class ExpiryNotices implements OnApplicationShutdown {
 
   constructor(
     private readonly db: DataSource,
+    private readonly grants: PermissionsService,
     private readonly audit: AuditService,
-  ) {
-    this.grants = new PermissionsRepository(db);
-  }
+    private readonly log: AuditLog,
+  ) {}
 
   /** Runs every minute from now on (the service; tests call announce() themselves). */
   schedule(): void {
@@ -61,15 +60,17 @@ export class ExpiryNotices implements OnApplicationShutdown {
       await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`expiry-notice:${grant.id}`]);
       const latest = await this.audit.latestAbout(grant.districtCode, 'Permission', grant.id, tx);
       if (latest?.action === 'permission.expiring' && (latest.payload as { expiresAt?: unknown }).expiresAt === expiresAt) return false;
-      await this.audit.append(tx, {
-        ledger: grant.districtCode,
-        actor: EXPIRY_NOTICE_ACTOR,
-        action: 'permission.expiring',
-        subjectType: 'Permission',
-        subjectId: grant.id,
-        parties: [grant.ownerCode, grant.granteeCode].filter((c): c is string => c !== null),
-        payload: { fileId: grant.fileId, expiresAt, withinDays: days },
-      });
+      await this.log.append(tx, [
+        {
+          ledger: grant.districtCode,
+          actor: EXPIRY_NOTICE_ACTOR,
+          action: 'permission.expiring',
+          subjectType: 'Permission',
+          subjectId: grant.id,
+          parties: [grant.ownerCode, grant.granteeCode].filter((c): c is string => c !== null),
+          payload: { fileId: grant.fileId, expiresAt, withinDays: days },
+        },
+      ]);
       return true;
     });
   }

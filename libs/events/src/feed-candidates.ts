@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { PermissionsRepository, type FileFacts } from '@app/access';
+import { PermissionsService, type FileFacts } from '@app/access';
 import type { AuditEntryData } from '@app/audit';
 import { isUuid } from '@app/common';
 import { DirectoryService } from '@app/directory';
-import { ExchangeRepository } from '@app/exchange';
+import { ExchangeService } from '@app/exchange';
 import { FEED_ACTIONS, type Candidate } from './feed-event.js';
 
 const text = (payload: unknown, key: string): string | null => {
@@ -19,16 +18,11 @@ const text = (payload: unknown, key: string): string | null => {
  */
 @Injectable()
 export class FeedCandidates {
-  private readonly permissions: PermissionsRepository;
-  private readonly exchanges: ExchangeRepository;
-
   constructor(
-    db: DataSource,
     private readonly directory: DirectoryService,
-  ) {
-    this.permissions = new PermissionsRepository(db);
-    this.exchanges = new ExchangeRepository(db);
-  }
+    private readonly permissions: PermissionsService,
+    private readonly exchanges: ExchangeService,
+  ) {}
 
   /** One candidate per entry of a feed action, in the entries' order. */
   async of(entries: readonly AuditEntryData[]): Promise<Candidate[]> {
@@ -36,10 +30,10 @@ export class FeedCandidates {
     const ids = (type: string) => [...new Set(feed.filter((e) => e.subjectType === type).map((e) => e.subjectId))];
     const [grants, exchanges] = await Promise.all([
       ids('Permission').length ? this.permissions.byIds(ids('Permission')) : [],
-      Promise.all(ids('Exchange').map((id) => this.exchanges.byId(id))),
+      ids('Exchange').length ? this.exchanges.parties(ids('Exchange')) : [],
     ]);
     const grantById = new Map(grants.map((g) => [g.id, g]));
-    const exchangeById = new Map(exchanges.flatMap((x) => (x ? [[x.id, x] as const] : [])));
+    const exchangeById = new Map(exchanges.map((x) => [x.id, x]));
     const fileIdOf = (e: AuditEntryData): string | null =>
       e.subjectType === 'DataFile'
         ? e.subjectId

@@ -1,5 +1,7 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
 import { decodeTimeCursor, toPage, type Page } from '@app/common';
+import { DirectoryService } from '@app/directory';
 
 export type ExchangeStatus = 'REQUESTED' | 'APPROVED' | 'REJECTED' | 'DELIVERED';
 
@@ -26,26 +28,54 @@ export interface ExchangeRow {
   contentHash: string | null;
 }
 
-const COLUMNS = `
-  x.id, x.district_id AS "districtId", di.code AS "districtCode", x.file_id AS "fileId",
-  f.owner_department_id AS "ownerDepartmentId", o.code AS "ownerCode",
-  x.requester_department_id AS "requesterDepartmentId", r.code AS "requesterCode", x.requested_by AS "requestedBy",
+/** An exchange's primary key: the district first, as everywhere. */
+export interface ExchangeKey {
+  districtId: string;
+  id: string;
+}
+
+/** An exchange as stored, with its file's owner; the codes it is shown by are added by the service. */
+export type StoredExchange = Omit<ExchangeRow, 'districtCode' | 'ownerCode' | 'requesterCode'>;
+
+const columns = (ownerSql: string) => `
+  x.id, x.district_id AS "districtId", x.file_id AS "fileId", ${ownerSql} AS "ownerDepartmentId",
+  x.requester_department_id AS "requesterDepartmentId", x.requested_by AS "requestedBy",
   x.fields, x.purpose, x.status, x.requested_at AS "requestedAt", x.decided_at AS "decidedAt", x.decided_by AS "decidedBy",
   x.decision_note AS "decisionNote", x.permission_id AS "permissionId", x.delivered_at AS "deliveredAt",
   x.delivered_version AS "deliveredVersion", x.content_hash AS "contentHash",
   x.requested_at::text AS "sortKey"`;
 
-const FROM = `exchange x
-  JOIN district di ON di.id = x.district_id
-  JOIN data_file f ON f.district_id = x.district_id AND f.id = x.file_id
-  JOIN department o ON o.id = f.owner_department_id
-  JOIN department r ON r.id = x.requester_department_id`;
-
+@Injectable()
 export class ExchangeRepository {
-  constructor(private readonly db: DataSource) {}
+  private readonly columns: string;
+  /** The exchanges on files of the department $2: the directory writes the sub-query over its table. */
+  private readonly onOwnedFiles: string;
 
-  async byId(id: string, db: EntityManager = this.db.manager, lock = false): Promise<ExchangeRow | null> {
-    const [row] = await db.query<ExchangeRow[]>(`SELECT ${COLUMNS} FROM ${FROM} WHERE x.id = $1 ${lock ? 'FOR UPDATE OF x' : ''}`, [id]);
+  constructor(
+    private readonly db: DataSource,
+    directory: DirectoryService,
+  ) {
+    this.columns = columns(directory.fileOwnerSql('x'));
+    this.onOwnedFiles = `(x.district_id, x.file_id) IN ${directory.filesOwnedBySql('$2')}`;
+  }
+
+  /**
+   * By id alone, for a lookup that starts from the id the API was given (it
+   * carries no district); everything after it goes by the full key.
+   */
+  async byId(id: string, db: EntityManager = this.db.manager, lock = false): Promise<StoredExchange | null> {
+    const [row] = await db.query<StoredExchange[]>(
+      `SELECT ${this.columns} FROM exchange x WHERE x.id = $1 ${lock ? 'FOR UPDATE OF x' : ''}`,
+      [id],
+    );
+    return row ?? null;
+  }
+
+  async byKey(key: ExchangeKey, db: EntityManager = this.db.manager): Promise<StoredExchange | null> {
+    const [row] = await db.query<StoredExchange[]>(`SELECT ${this.columns} FROM exchange x WHERE x.district_id = $1 AND x.id = $2`, [
+      key.districtId,
+      key.id,
+    ]);
     return row ?? null;
   }
 
@@ -63,22 +93,23 @@ export class ExchangeRepository {
 
   async decide(
     tx: EntityManager,
-    id: string,
+    key: ExchangeKey,
     status: 'APPROVED' | 'REJECTED',
     by: string,
     note: string | null,
     permissionId: string | null,
   ): Promise<void> {
     await tx.query(
-      `UPDATE exchange SET status = $2, decided_at = now(), decided_by = $3, decision_note = $4, permission_id = $5 WHERE id = $1 AND status = 'REQUESTED'`,
-      [id, status, by, note, permissionId],
+      `UPDATE exchange SET status = $3, decided_at = now(), decided_by = $4, decision_note = $5, permission_id = $6
+        WHERE district_id = $1 AND id = $2 AND status = 'REQUESTED'`,
+      [key.districtId, key.id, status, by, note, permissionId],
     );
   }
 
-  async delivered(tx: EntityManager, id: string, version: number, contentHash: string): Promise<void> {
+  async delivered(tx: EntityManager, key: ExchangeKey, version: number, contentHash: string): Promise<void> {
     await tx.query(
-      `UPDATE exchange SET status = 'DELIVERED', delivered_at = now(), delivered_version = $2, content_hash = $3 WHERE id = $1`,
-      [id, version, contentHash],
+      `UPDATE exchange SET status = 'DELIVERED', delivered_at = now(), delivered_version = $3, content_hash = $4 WHERE district_id = $1 AND id = $2`,
+      [key.districtId, key.id, version, contentHash],
     );
   }
 
@@ -89,7 +120,7 @@ export class ExchangeRepository {
     status: ExchangeStatus | null,
     first: number,
     after: string | null,
-  ): Promise<Page<ExchangeRow>> {
+  ): Promise<Page<StoredExchange>> {
     const params: unknown[] = [requesterId, ownerId, status, first + 1];
     let keyset = '';
     if (after) {
@@ -97,9 +128,9 @@ export class ExchangeRepository {
       params.push(key, id);
       keyset = `AND (x.requested_at, x.id) < ($5::timestamptz, $6::uuid)`;
     }
-    const rows = await this.db.query<(ExchangeRow & { sortKey: string })[]>(
-      `SELECT ${COLUMNS} FROM ${FROM}
-        WHERE (x.requester_department_id = $1 OR f.owner_department_id = $2) AND ($3::text IS NULL OR x.status = $3) ${keyset}
+    const rows = await this.db.query<(StoredExchange & { sortKey: string })[]>(
+      `SELECT ${this.columns} FROM exchange x
+        WHERE (x.requester_department_id = $1 OR ${this.onOwnedFiles}) AND ($3::text IS NULL OR x.status = $3) ${keyset}
         ORDER BY x.requested_at DESC, x.id DESC LIMIT $4`,
       params,
     );
@@ -108,8 +139,8 @@ export class ExchangeRepository {
 
   async countList(requesterId: string, ownerId: string | null, status: ExchangeStatus | null): Promise<number> {
     const [row] = await this.db.query<{ n: number }[]>(
-      `SELECT count(*)::int AS n FROM exchange x JOIN data_file f ON f.district_id = x.district_id AND f.id = x.file_id
-        WHERE (x.requester_department_id = $1 OR f.owner_department_id = $2) AND ($3::text IS NULL OR x.status = $3)`,
+      `SELECT count(*)::int AS n FROM exchange x
+        WHERE (x.requester_department_id = $1 OR ${this.onOwnedFiles}) AND ($3::text IS NULL OR x.status = $3)`,
       [requesterId, ownerId, status],
     );
     return row.n;
@@ -123,15 +154,8 @@ export interface PublishedVersion {
 }
 
 /** Published record versions of files. */
+@Injectable()
 export class RecordsRepository {
-  async lockFile(tx: EntityManager, fileId: string): Promise<{ districtId: string; version: number } | null> {
-    const [row] = await tx.query<{ districtId: string; version: number }[]>(
-      `SELECT district_id AS "districtId", version FROM data_file WHERE id = $1 FOR UPDATE`,
-      [fileId],
-    );
-    return row ?? null;
-  }
-
   async publish(
     tx: EntityManager,
     file: { districtId: string; id: string },
@@ -151,11 +175,6 @@ export class RecordsRepository {
         [file.districtId, file.id, version, JSON.stringify(rows)],
       );
     }
-    await tx.query(`UPDATE data_file SET version = $3, updated_at = now() WHERE district_id = $1 AND id = $2`, [
-      file.districtId,
-      file.id,
-      version,
-    ]);
   }
 
   /** The rows of the file's current version (as read in this transaction), in order; null when nothing was published. */

@@ -2,11 +2,18 @@ import { Injectable } from '@nestjs/common';
 import canonicalize from 'canonicalize';
 import { DataSource, type EntityManager } from 'typeorm';
 import { grantorIsRecipient, PermissionsService, type AccessPolicy } from '@app/access';
-import { appendAuditEntry, sha256Hex, type AuditEvent } from '@app/audit';
+import { AuditLog, sha256Hex, type AuditEvent } from '@app/audit';
 import { actorName } from '@app/auth';
 import { badInput, requirePurpose, checkPageSize, conflict, DomainError, forbidden, isUuid, notFound } from '@app/common';
-import { FilesRepository, type DataFieldRow, type DataFileRow } from '@app/directory';
-import { ExchangeRepository, RecordsRepository, type ExchangeRow, type ExchangeStatus } from './exchange.repository.js';
+import { DirectoryService, type DataFileRow, type DiscoverableFile } from '@app/directory';
+import {
+  ExchangeRepository,
+  RecordsRepository,
+  type ExchangeKey,
+  type ExchangeRow,
+  type ExchangeStatus,
+  type StoredExchange,
+} from './exchange.repository.js';
 import { project, validateRecords } from './records.js';
 
 export const MAX_ROWS_PER_PUBLICATION = 10_000;
@@ -31,28 +38,44 @@ export const contentHash = (value: unknown): string => sha256Hex(canonicalize(va
 
 @Injectable()
 export class ExchangeService {
-  private readonly exchanges: ExchangeRepository;
-  private readonly records = new RecordsRepository();
-  private readonly files: FilesRepository;
-
   constructor(
     private readonly db: DataSource,
     private readonly permissions: PermissionsService,
-  ) {
-    this.exchanges = new ExchangeRepository(db);
-    this.files = new FilesRepository(db);
+    private readonly directory: DirectoryService,
+    private readonly exchanges: ExchangeRepository,
+    private readonly records: RecordsRepository,
+    private readonly audit: AuditLog,
+  ) {}
+
+  /** Stored exchanges with the codes they are shown by, from the directory's reference data (no query). */
+  private async named(rows: StoredExchange[]): Promise<ExchangeRow[]> {
+    const [districts, departments] = await Promise.all([
+      this.directory.districtsByIds(rows.map((r) => r.districtId)),
+      this.directory.departmentsByIds(rows.flatMap((r) => [r.ownerDepartmentId, r.requesterDepartmentId])),
+    ]);
+    return rows.map((r, i) => ({
+      ...r,
+      districtCode: districts[i]!.code,
+      ownerCode: departments[2 * i]!.code,
+      requesterCode: departments[2 * i + 1]!.code,
+    }));
+  }
+
+  /** One exchange by the id the API was given, read in `tx` (locked when asked), with its codes. */
+  private async exchange(id: string, tx?: EntityManager, lock = false): Promise<ExchangeRow | null> {
+    const row = await this.exchanges.byId(id, tx, lock);
+    return row && (await this.named([row]))[0];
+  }
+
+  /** One exchange by its full key, read in `tx`, with its codes. */
+  private async exchangeByKey(key: ExchangeKey, tx: EntityManager): Promise<ExchangeRow> {
+    return (await this.named([(await this.exchanges.byKey(key, tx))!]))[0];
   }
 
   /** A file the caller may discover with its schema, or NOT_FOUND exactly as for a missing one. */
-  private async visibleFile(
-    caller: AccessPolicy,
-    fileId: string,
-    tx?: EntityManager,
-  ): Promise<{ file: DataFileRow; schema: DataFieldRow[] }> {
-    const file = isUuid(fileId) ? await this.files.findById(fileId, tx) : null;
-    if (!file || !caller.can('DISCOVER', file)) throw notFound(`no file ${fileId}`);
-    const schema = (await this.files.fieldsOf([file], tx)).get(file.id) ?? [];
-    return { file, schema };
+  private async visibleFile(caller: AccessPolicy, fileId: string): Promise<{ file: DiscoverableFile; schema: DiscoverableFile['fields'] }> {
+    const file = await this.directory.discoverableFile(caller, fileId);
+    return { file, schema: file.fields };
   }
 
   /** A steward publishes its department's file's records as a new version; audited. */
@@ -68,19 +91,21 @@ export class ExchangeService {
     const rows = validateRecords(records, schema);
     const hash = contentHash(rows);
     return this.db.transaction(async (tx) => {
-      const locked = await this.records.lockFile(tx, file.id);
-      const version = (locked?.version ?? 0) + 1;
+      const version = (await this.directory.lockFileVersion(tx, file)) + 1;
       await this.records.publish(tx, file, version, rows, hash, actorName(caller.actor));
-      const published = (await this.files.findById(file.id, tx))!;
-      await appendAuditEntry(tx, {
-        ledger: caller.actor.department.districtCode,
-        actor: actorName(caller.actor),
-        action: 'records.published',
-        subjectType: 'DataFile',
-        subjectId: file.id,
-        parties: [caller.actor.department.code],
-        payload: { version, rowCount: rows.length, contentHash: hash },
-      });
+      await this.directory.recordPublishedVersion(tx, file, version);
+      const published = (await this.directory.readFile(tx, file.id))!;
+      await this.audit.append(tx, [
+        {
+          ledger: caller.actor.department.districtCode,
+          actor: actorName(caller.actor),
+          action: 'records.published',
+          subjectType: 'DataFile',
+          subjectId: file.id,
+          parties: [caller.actor.department.code],
+          payload: { version, rowCount: rows.length, contentHash: hash },
+        },
+      ]);
       return published;
     });
   }
@@ -127,12 +152,13 @@ export class ExchangeService {
         fields,
         purpose,
       });
-      const row = (await this.exchanges.byId(id, tx))!;
+      const key = { districtId: file.districtId, id };
+      const row = await this.exchangeByKey(key, tx);
       const events: AuditEvent[] = [this.event(row, who, 'exchange.requested', { fileId: file.id, fields, purpose })];
       if (coveringGrant) {
         await this.exchanges.decide(
           tx,
-          id,
+          key,
           'APPROVED',
           `grant:${coveringGrant.id}`,
           'approved by an active EXCHANGE grant',
@@ -140,8 +166,8 @@ export class ExchangeService {
         );
         events.push(this.event(row, `grant:${coveringGrant.id}`, 'exchange.approved', { permissionId: coveringGrant.id, automatic: true }));
       }
-      const created = coveringGrant ? (await this.exchanges.byId(id, tx))! : row;
-      for (const e of events) await appendAuditEntry(tx, e);
+      const created = coveringGrant ? await this.exchangeByKey(key, tx) : row;
+      await this.audit.append(tx, events);
       return created;
     });
   }
@@ -160,7 +186,7 @@ export class ExchangeService {
 
   /** The exchange if the caller is a party to it; NOT_FOUND otherwise, as for a missing one. */
   private async partyTo(caller: AccessPolicy, id: string, tx?: EntityManager, lock = false): Promise<ExchangeRow> {
-    const x = isUuid(id) ? await this.exchanges.byId(id, tx, lock) : null;
+    const x = isUuid(id) ? await this.exchange(id, tx, lock) : null;
     const dept = caller.actor.department.id;
     if (!x || (x.requesterDepartmentId !== dept && x.ownerDepartmentId !== dept)) throw notFound(`no exchange ${id}`);
     return x;
@@ -202,10 +228,10 @@ export class ExchangeService {
         pending,
       );
       const who = actorName(caller.actor);
-      await this.exchanges.decide(tx, x.id, 'APPROVED', who, note?.trim() || null, permission.id);
-      const approved = (await this.exchanges.byId(x.id, tx))!;
+      await this.exchanges.decide(tx, x, 'APPROVED', who, note?.trim() || null, permission.id);
+      const approved = await this.exchangeByKey(x, tx);
       pending.push(this.event(x, who, 'exchange.approved', { permissionId: permission.id, note: note?.trim() || null }));
-      for (const e of pending) await appendAuditEntry(tx, e);
+      await this.audit.append(tx, pending);
       return approved;
     });
   }
@@ -216,9 +242,9 @@ export class ExchangeService {
     return this.db.transaction(async (tx) => {
       const x = await this.forDecision(caller, tx, id);
       const who = actorName(caller.actor);
-      await this.exchanges.decide(tx, x.id, 'REJECTED', who, why, null);
-      const rejected = (await this.exchanges.byId(x.id, tx))!;
-      await appendAuditEntry(tx, this.event(x, who, 'exchange.rejected', { reason: why }));
+      await this.exchanges.decide(tx, x, 'REJECTED', who, why, null);
+      const rejected = await this.exchangeByKey(x, tx);
+      await this.audit.append(tx, [this.event(x, who, 'exchange.rejected', { reason: why })]);
       return rejected;
     });
   }
@@ -240,8 +266,8 @@ export class ExchangeService {
       if (x.status === 'DELIVERED')
         throw conflict(`exchange ${id} was delivered at ${x.deliveredAt?.toISOString()}; request again for a new copy`);
       if (x.status !== 'APPROVED') throw badInput(`exchange ${id} is ${x.status.toLowerCase()}, not approved`);
-      const file = (await this.files.findById(x.fileId, tx))!;
-      const schema = (await this.files.fieldsOf([file], tx)).get(file.id) ?? [];
+      const file = (await this.directory.readFile(tx, x.fileId))!;
+      const schema = await this.directory.fieldsOf(file, tx);
       const obtainable = new Set(caller.obtainableFields(file, schema).map((f) => f.name));
       const missing = x.fields.filter((f) => !obtainable.has(f));
       if (missing.length)
@@ -250,17 +276,16 @@ export class ExchangeService {
       if (!current) throw badInput('the owner has not published any records of this file yet');
       const records = project(current.rows, x.fields);
       const hash = contentHash(records);
-      await this.exchanges.delivered(tx, x.id, current.version, hash);
-      const delivered = (await this.exchanges.byId(x.id, tx))!;
-      await appendAuditEntry(
-        tx,
+      await this.exchanges.delivered(tx, x, current.version, hash);
+      const delivered = await this.exchangeByKey(x, tx);
+      await this.audit.append(tx, [
         this.event(x, actorName(caller.actor), 'exchange.delivered', {
           version: current.version,
           rowCount: records.length,
           fields: x.fields,
           contentHash: hash,
         }),
-      );
+      ]);
       return { exchange: delivered, records, contentHash: hash };
     });
   }
@@ -274,10 +299,21 @@ export class ExchangeService {
       this.exchanges.list(dept.id, incoming, status, first, after),
       this.exchanges.countList(dept.id, incoming, status),
     ]);
-    return { ...page, totalCount };
+    const named = await this.named(page.items.map((item) => item.node));
+    return { ...page, items: page.items.map((item, i) => ({ ...item, node: named[i] })), totalCount };
   }
 
   byId(caller: AccessPolicy, id: string): Promise<ExchangeRow> {
     return this.partyTo(caller, id);
+  }
+
+  /**
+   * Exchanges by id with no access check, for deciding who is told of them
+   * (the change feed addresses each event by its own rules); missing ids are
+   * left out.
+   */
+  async parties(ids: readonly string[]): Promise<ExchangeRow[]> {
+    const rows = await Promise.all(ids.map((id) => this.exchange(id)));
+    return rows.filter((x): x is ExchangeRow => x !== null);
   }
 }

@@ -1,5 +1,5 @@
 import { Args, Context, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
-import { impliedActions, PermissionsService, type AccessPolicy, type PermissionRow } from '@app/access';
+import { grantInForce, impliedActions, PermissionsService, type AccessPolicy, type PermissionRow } from '@app/access';
 import { Caller } from '../context/auth.guard.js';
 import type { GraphQLContext } from '../context/request-scope.js';
 import { DepartmentModel } from '../districts/district.model.js';
@@ -94,7 +94,6 @@ export class PermissionsResolver {
 
   @ResolveField(() => Boolean, { description: 'in force now: started, not expired, not revoked' })
   active(@Parent() p: PermissionRow): boolean {
-    const now = Date.now();
-    return !p.revokedAt && p.validFrom.getTime() <= now && (!p.expiresAt || p.expiresAt.getTime() > now);
+    return grantInForce(p, new Date());
   }
 }

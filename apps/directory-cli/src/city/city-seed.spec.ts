@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 import { AuditKeys, AuditService } from '@app/audit';
 import { createTestDatabase, type TestDatabase } from '../../../../test/test-database.js';
 import { planCity } from './city-plan.js';
-import { copyRows } from './copy-rows.js';
+import { copyRows } from '@app/database';
 import { seedCity } from './city-seed.js';
 
 let database: TestDatabase;

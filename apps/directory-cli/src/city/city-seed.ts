@@ -1,10 +1,9 @@
-import type pg from 'pg';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
+import { copyGrantHistory } from '@app/access';
 import { appendAuditEntries, type AuditEvent } from '@app/audit';
-import type { NewFile } from '@app/directory';
+import { copyFiles, type NewFile } from '@app/directory';
 import { districtFiles, districtGrants, seederOf, type CityDepartment, type CityGrant } from './city-data.js';
 import { planCity, type DistrictPlan } from './city-plan.js';
-import { copyRows } from './copy-rows.js';
 
 export interface CityOptions {
   /** 1 = the whole city (about 750,000 files and 136,000 grants); tests use a small fraction. */
@@ -27,107 +26,15 @@ export interface CityResult {
 const FILE_BATCH = 5_000;
 const GRANT_BATCH = 5_000;
 
-const FILE_STAGE = `city_file_stage`;
-const GRANT_STAGE = `city_grant_stage`;
-const FILE_COLUMNS = [
-  'district_id',
-  'id',
-  'code',
-  'title',
-  'description',
-  'owner_department_id',
-  'classification',
-  'category',
-  'tags',
-  'format',
-  'update_frequency',
-  'updated_at',
-  'field_names',
-];
-const FIELD_COLUMNS = ['district_id', 'file_id', 'position', 'name', 'type', 'sensitive', 'description'];
-const GRANT_COLUMNS = [
-  'district_id',
-  'id',
-  'file_id',
-  'scope_category',
-  'scope_max_classification',
-  'grantee_department_id',
-  'action',
-  'fields',
-  'purpose',
-  'valid_from',
-  'expires_at',
-  'granted_by',
-  'revoked_at',
-  'revoked_by',
-  'revoke_reason',
-] as const;
-
-/** The open transaction's own connection: COPY must run in it, beside the audit append. */
-async function connectionOf(tx: EntityManager): Promise<pg.PoolClient> {
-  return (await tx.queryRunner!.connect()) as pg.PoolClient;
-}
-
-/** Staging tables live as long as the connection and empty themselves at each commit. */
-async function ensureStages(tx: EntityManager): Promise<void> {
-  await tx.query(`
-    CREATE TEMP TABLE IF NOT EXISTS ${FILE_STAGE} (
-      district_id uuid, id uuid, code text, title text, description text, owner_department_id uuid, classification text,
-      category text, tags text[], format text, update_frequency text, updated_at timestamptz, field_names text[]
-    ) ON COMMIT DELETE ROWS;
-    CREATE TEMP TABLE IF NOT EXISTS ${GRANT_STAGE} (LIKE permission INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`);
-}
-
 /**
- * Loads one batch of a district's files: COPY into staging, insert the ones
- * not there yet (a file already there was audited when it came), COPY the new
- * files' fields, and append their registrations to the district's ledger
- * through audit_append_many, all in one transaction.
+ * Loads one batch of a district's files (the directory's COPY import: a file
+ * already there was audited when it came) and appends the new ones'
+ * registrations to the district's ledger, in one transaction.
  */
 async function loadFiles(db: DataSource, plan: DistrictPlan, batch: NewFile[], ownerCode: Map<string, string>): Promise<number> {
   return db.transaction(async (tx) => {
-    await ensureStages(tx);
-    const client = await connectionOf(tx);
-    await copyRows(
-      client,
-      FILE_STAGE,
-      FILE_COLUMNS,
-      batch.map((f) => [
-        f.districtId,
-        f.id!,
-        f.code,
-        f.title,
-        f.description,
-        f.ownerDepartmentId,
-        f.classification,
-        f.category,
-        f.tags,
-        f.format,
-        f.updateFrequency,
-        f.updatedAt ?? null,
-        f.fields.map((x) => x.name),
-      ]),
-    );
-    const inserted = await tx.query<{ id: string }[]>(
-      `INSERT INTO data_file (district_id, id, code, title, description, owner_department_id, classification,
-                              category, tags, format, update_frequency, created_at, updated_at, search_vector)
-       SELECT district_id, id, code, title, description, owner_department_id, classification, category, tags, format,
-              update_frequency, updated_at, updated_at, data_file_search_vector(title, description, tags, field_names)
-         FROM ${FILE_STAGE}
-       ON CONFLICT (district_id, code) DO NOTHING
-       RETURNING id`,
-    );
-    if (inserted.length === 0) return 0;
-    const fresh = new Set(inserted.map((r) => r.id));
-    const files = batch.filter((f) => fresh.has(f.id!));
-    await copyRows(
-      client,
-      'data_field',
-      FIELD_COLUMNS,
-      files.flatMap((f) =>
-        f.fields.map((x, position) => [f.districtId, f.id!, position, x.name, x.type, x.sensitive, x.description ?? null]),
-      ),
-    );
+    const files = await copyFiles(tx, batch);
+    if (files.length === 0) return 0;
     await appendAuditEntries(
       tx,
       files.map((f) => {
@@ -143,27 +50,14 @@ async function loadFiles(db: DataSource, plan: DistrictPlan, batch: NewFile[], o
         };
       }),
     );
-    return inserted.length;
+    return files.length;
   });
 }
 
-/** One batch of a district's grants, with their entries (a revoked grant has two) in the district's ledger. */
+/** One batch of a district's grants (access's COPY import), with their entries (a revoked grant has two) in the district's ledger. */
 async function loadGrants(db: DataSource, plan: DistrictPlan, batch: CityGrant[]): Promise<number> {
   return db.transaction(async (tx) => {
-    await ensureStages(tx);
-    await copyRows(
-      await connectionOf(tx),
-      GRANT_STAGE,
-      GRANT_COLUMNS,
-      batch.map((g) => GRANT_COLUMNS.map((c) => g[c])),
-    );
-    const inserted = await tx.query<{ id: string }[]>(
-      `INSERT INTO permission (${GRANT_COLUMNS.join(', ')})
-       SELECT ${GRANT_COLUMNS.join(', ')} FROM ${GRANT_STAGE}
-       ON CONFLICT (district_id, id) DO NOTHING
-       RETURNING id`,
-    );
-    const fresh = new Set(inserted.map((r) => r.id));
+    const fresh = await copyGrantHistory(tx, batch);
     const events: AuditEvent[] = batch
       .filter((g) => fresh.has(g.id))
       .flatMap((g) => {
@@ -192,7 +86,7 @@ async function loadGrants(db: DataSource, plan: DistrictPlan, batch: CityGrant[]
           : [granted];
       });
     await appendAuditEntries(tx, events);
-    return inserted.length;
+    return fresh.size;
   });
 }
 

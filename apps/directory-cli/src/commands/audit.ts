@@ -1,7 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import {
-  AuditRepository,
   AuditService,
   generateSigningKeyPair,
   loadAuditKeys,
@@ -10,6 +9,7 @@ import {
   receiptDocument,
   verifyReceipt,
 } from '@app/audit';
+import { createDomainContext } from '@app/domain';
 import { developmentEnv, openDatabase } from '../cli-env.js';
 import { createProgress } from '../progress.js';
 
@@ -21,25 +21,28 @@ export function keygen(): void {
   );
 }
 
-async function withAudit<T>(run: (audit: AuditService, repository: AuditRepository) => Promise<T>): Promise<T> {
+/** Runs on the same modules as the API (createDomainContext), over the CLI's database. */
+async function withAudit<T>(run: (audit: AuditService) => Promise<T>): Promise<T> {
   const keys = loadAuditKeys(developmentEnv());
   const database = await openDatabase();
+  const context = await createDomainContext(database.db, { keys });
   try {
-    return await run(new AuditService(database.db, keys), new AuditRepository(database.db));
+    return await run(context.get(AuditService));
   } finally {
+    await context.close();
     await database.close();
   }
 }
 
 /** Verifies one ledger or all, streaming each with a progress bar; exit code 1 if any fails. */
 export async function verify(options: { ledger?: string }): Promise<number> {
-  return withAudit(async (audit, repository) => {
-    const ledgers = options.ledger ? [options.ledger] : (await repository.ledgers()).map((l) => l.ledger);
-    if (options.ledger && !(await repository.ledgerExists(options.ledger))) throw new Error(`no ledger "${options.ledger}"`);
+  return withAudit(async (audit) => {
+    const ledgers = options.ledger ? [options.ledger] : (await audit.ledgers()).map((l) => l.ledger);
+    if (options.ledger && !(await audit.ledgerExists(options.ledger))) throw new Error(`no ledger "${options.ledger}"`);
     let failed = 0;
     for (const ledger of ledgers) {
       const progress = createProgress();
-      const size = await repository.size(ledger);
+      const size = await audit.size(ledger);
       progress.update(ledger, 0, size);
       const started = Date.now();
       const result = await audit.verifyLedger(ledger, (checked) => progress.update(ledger, checked, size));
@@ -70,8 +73,8 @@ export async function checkpoint(options: { ledger?: string }): Promise<void> {
 export async function receipt(options: { ledger?: string; seq?: string; out?: string }): Promise<void> {
   if (!options.ledger || !options.seq) throw new Error('--ledger and --seq are required');
   const seq = Number(options.seq);
-  await withAudit(async (audit, repository) => {
-    const entry = await repository.entry(options.ledger!, seq);
+  await withAudit(async (audit) => {
+    const entry = await audit.entry(options.ledger!, seq);
     if (!entry) throw new Error(`no entry ${options.seq} in ledger "${options.ledger}"`);
     const json = JSON.stringify(receiptDocument(await audit.receiptFor(entry)), null, 2);
     if (options.out) await writeFile(options.out, json);

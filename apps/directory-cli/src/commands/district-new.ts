@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { districtSpecFrom, renderDistrictMigration } from '@app/directory';
+import { districtSpecFrom, renderDistrictMigration } from '../district-migration.js';
 
 export const MIGRATIONS_DIR = 'migrations';
 const INDEX_LIST_MARKER = '/** Every migration';

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { appendAuditEntries, type AuditEvent } from '@app/audit';
-import type { Action, Classification } from '@app/access';
+import { importGrantHistory, type Action, type Classification } from '@app/access';
 import { FilesRepository, type NewFile } from '../files.repository.js';
 import { CATEGORIES, COMMON_FIELDS, FORMATS, FREQUENCIES, QUALIFIERS, type CategorySpec } from './catalog.js';
 import { Prng, stableUuid } from './prng.js';
@@ -242,20 +242,8 @@ export async function seedPilot(db: DataSource, options: PilotOptions = PILOT_DE
   for (let i = 0; i < grants.length; i += BATCH) {
     grantsInserted += await db.transaction(async (tx) => {
       const batch = grants.slice(i, i + BATCH);
-      const inserted = await tx.query<{ id: string }[]>(
-        `INSERT INTO permission (district_id, id, file_id, scope_category, scope_max_classification, grantee_department_id,
-                                 action, fields, purpose, valid_from, expires_at, granted_by, revoked_at, revoked_by, revoke_reason)
-         SELECT district_id, id, file_id, scope_category, scope_max_classification, grantee_department_id,
-                action, fields, purpose, valid_from, expires_at, granted_by, revoked_at, revoked_by, revoke_reason
-           FROM jsonb_to_recordset($1::jsonb) AS g(district_id uuid, id uuid, file_id uuid, scope_category text,
-                scope_max_classification text, grantee_department_id uuid, action text, fields text[], purpose text,
-                valid_from timestamptz, expires_at timestamptz, granted_by text, revoked_at timestamptz, revoked_by text,
-                revoke_reason text)
-         ON CONFLICT (district_id, id) DO NOTHING
-         RETURNING id`,
-        [JSON.stringify(batch)],
-      );
-      const insertedIds = new Set(inserted.map((r) => r.id));
+      // The permission table is the access library's: it writes the rows, this load audits them.
+      const insertedIds = await importGrantHistory(tx, batch);
       const events: AuditEvent[] = batch
         .filter((g) => insertedIds.has(g.id))
         .flatMap((g) => {
@@ -284,7 +272,7 @@ export async function seedPilot(db: DataSource, options: PilotOptions = PILOT_DE
             : [granted];
         });
       await appendAuditEntries(tx, events);
-      return inserted.length;
+      return insertedIds.size;
     });
     progress('permissions', Math.min(i + BATCH, grants.length), grants.length);
   }

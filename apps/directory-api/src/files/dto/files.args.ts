@@ -1,5 +1,6 @@
 import { ArgsType, Field, ID, InputType, Int } from '@nestjs/graphql';
 import type { Classification as ClassificationName } from '@app/access';
+import type { RegisterFileInput as FileRegistration } from '@app/directory';
 import { Classification } from '../../graphql/enums.js';
 
 @InputType('FileFilter')
@@ -28,8 +29,9 @@ export class DataFieldInput {
   @Field(() => String, { nullable: true }) description?: string | null;
 }
 
+/** The GraphQL shape of the service's RegisterFileInput, held to it by the compiler. */
 @InputType('RegisterFileInput')
-export class RegisterFileInput {
+export class RegisterFileInput implements FileRegistration {
   @Field() code!: string;
   @Field() title!: string;
   @Field(() => String, { nullable: true }) description?: string | null;

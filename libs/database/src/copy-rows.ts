@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
+import type { EntityManager } from 'typeorm';
 import { from as copyFrom } from 'pg-copy-streams';
 
 export type CopyValue = string | number | boolean | null | readonly string[];
@@ -52,4 +53,9 @@ export async function copyRows(
 ): Promise<void> {
   const sink = client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`));
   await pipeline(Readable.from(chunks(rows)), sink);
+}
+
+/** The open transaction's own connection: COPY must run in it, beside the transaction's other statements. */
+export async function transactionConnection(tx: EntityManager): Promise<pg.PoolClient> {
+  return (await tx.queryRunner!.connect()) as pg.PoolClient;
 }

@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { DataSource } from 'typeorm';
+import { createTestDatabase, type TestDatabase } from '../../../test/test-database.js';
+import { grantInForce, grantInForceSql, type GrantPeriod } from './grant-in-force.js';
+
+let database: TestDatabase;
+let db: DataSource;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  db = await database.dataSource();
+});
+
+afterAll(async () => {
+  await db?.destroy();
+  await database?.drop();
+});
+
+const at = (minute: number) => new Date(Date.UTC(2026, 0, 1, 0, minute));
+
+/** Periods around minute 10, with every edge: start, expiry and revocation before, at and after the instants asked. */
+const periods: GrantPeriod[] = [];
+for (const from of [5, 10, 15]) {
+  for (const expires of [null, 8, 10, 12]) {
+    for (const revoked of [null, 7, 10, 11]) {
+      periods.push({
+        validFrom: at(from),
+        expiresAt: expires === null ? null : at(expires),
+        revokedAt: revoked === null ? null : at(revoked),
+      });
+    }
+  }
+}
+const instants = [at(4), at(7), at(10), at(11), at(12), at(20)];
+
+describe('a grant in force: one SQL predicate and one function', () => {
+  it('give the same answer for every period and instant, edges included', async () => {
+    const json = JSON.stringify(periods.map((p, i) => ({ i, valid_from: p.validFrom, expires_at: p.expiresAt, revoked_at: p.revokedAt })));
+    const rows: { i: number; t: number; sql: boolean }[] = [];
+    for (const [t, instant] of instants.entries()) {
+      const answers = await db.query<{ i: number; sql: boolean }[]>(
+        `SELECT p.i, ${grantInForceSql('p', '$2')} AS sql
+           FROM jsonb_to_recordset($1::jsonb) AS p(i int, valid_from timestamptz, expires_at timestamptz, revoked_at timestamptz)`,
+        [json, instant],
+      );
+      rows.push(...answers.map((a) => ({ ...a, t })));
+    }
+    expect(rows).toHaveLength(periods.length * instants.length);
+    const disagreements = rows.filter((r) => r.sql !== grantInForce(periods[r.i], instants[r.t]));
+    expect(disagreements).toEqual([]);
+    // Both sides are exercised: some periods are in force, some are not.
+    expect(rows.some((r) => r.sql)).toBe(true);
+    expect(rows.some((r) => !r.sql)).toBe(true);
+  });
+
+  it('takes the instant as a named or a positional parameter', () => {
+    expect(grantInForceSql('p', 'at')).toContain('p.valid_from <= :at');
+    expect(grantInForceSql('g', '$3')).toContain('g.revoked_at > $3');
+  });
+
+  it('is not in force at the revocation instant, nor at the expiry one', () => {
+    expect(grantInForce({ validFrom: at(0), expiresAt: null, revokedAt: at(10) }, at(10))).toBe(false);
+    expect(grantInForce({ validFrom: at(0), expiresAt: at(10), revokedAt: null }, at(10))).toBe(false);
+    expect(grantInForce({ validFrom: at(10), expiresAt: null, revokedAt: null }, at(10))).toBe(true);
+  });
+});

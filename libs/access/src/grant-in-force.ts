@@ -1,0 +1,32 @@
+/**
+ * "A grant in force at an instant", written once: started (valid_from ≤ t),
+ * not expired (t < expires_at), and not revoked at t (no revocation, or one
+ * after t). As SQL for queries and as a function for rows in memory; a test
+ * holds the two to the same answer.
+ */
+
+/** The grant dates the predicate reads. */
+export interface GrantPeriod {
+  validFrom: Date;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+}
+
+/**
+ * The predicate over the permission row `alias`, at the instant bound to the
+ * named parameter `at` (TypeORM's `:name`), given as a positional one (`$9`),
+ * or read from a column (`t.at`).
+ */
+export function grantInForceSql(alias: string, at: string): string {
+  const t = at.startsWith('$') || at.includes('.') ? at : `:${at}`;
+  return `(${alias}.valid_from <= ${t} AND (${alias}.expires_at IS NULL OR ${alias}.expires_at > ${t}) AND (${alias}.revoked_at IS NULL OR ${alias}.revoked_at > ${t}))`;
+}
+
+export function grantInForce(grant: GrantPeriod, at: Date): boolean {
+  const t = at.getTime();
+  return (
+    grant.validFrom.getTime() <= t &&
+    (grant.expiresAt === null || grant.expiresAt.getTime() > t) &&
+    (grant.revokedAt === null || grant.revokedAt.getTime() > t)
+  );
+}

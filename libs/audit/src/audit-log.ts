@@ -1,0 +1,20 @@
+import { Injectable, Module } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { appendAuditEntries } from './audit-append.js';
+import type { AuditEntryData, AuditEvent } from './hash-chain.js';
+
+/**
+ * How the business libraries record what they did: a batch of events of one
+ * ledger, appended last in their transaction. Injected, so that a service
+ * says in its constructor that it writes to the log.
+ */
+@Injectable()
+export class AuditLog {
+  append(tx: EntityManager, events: AuditEvent[]): Promise<AuditEntryData[]> {
+    return appendAuditEntries(tx, events);
+  }
+}
+
+/** The append alone: what the directory, access and exchange modules import. */
+@Module({ providers: [AuditLog], exports: [AuditLog] })
+export class AuditLogModule {}

@@ -1,0 +1,2 @@
+export * from './domain.module.js';
+export * from './domain-context.js';

@@ -1,0 +1,78 @@
+import { describe, expect, it } from '@jest/globals';
+import { Linter } from 'eslint';
+import tseslint from 'typescript-eslint';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import eslintConfig from '../eslint.config.js';
+import { APPS, boundaryConfigs, LIB_DEPENDENCIES } from '../eslint.boundaries.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Lints one snippet as if it were the file at `path`, with the boundary rules alone. */
+function boundaryErrors(path: string, code: string): string[] {
+  const linter = new Linter({ cwd: root });
+  const config = [{ files: ['**/*.ts', '**/*.tsx'], languageOptions: { parser: tseslint.parser } }, ...boundaryConfigs()];
+  return linter.verify(code, config, { filename: join(root, path) }).map((m) => `${m.ruleId ?? 'parse'}: ${m.message}`);
+}
+
+describe('import boundaries', () => {
+  it('are part of the repository ESLint config', () => {
+    const configs: unknown[] = eslintConfig;
+    for (const block of boundaryConfigs()) expect(configs).toContainEqual(block);
+  });
+
+  it('declare library dependencies that form no cycle', () => {
+    const order: string[] = [];
+    const visiting = new Set<string>();
+    const visit = (lib: string, path: string[]) => {
+      if (order.includes(lib)) return;
+      if (visiting.has(lib)) throw new Error(`cycle: ${[...path, lib].join(' -> ')}`);
+      visiting.add(lib);
+      for (const dep of (LIB_DEPENDENCIES as Record<string, string[]>)[lib]) visit(dep, [...path, lib]);
+      visiting.delete(lib);
+      order.push(lib);
+    };
+    for (const lib of Object.keys(LIB_DEPENDENCIES)) visit(lib, []);
+    expect(order).toHaveLength(Object.keys(LIB_DEPENDENCIES).length);
+    expect(LIB_DEPENDENCIES.audit).toEqual(['common']);
+    expect(LIB_DEPENDENCIES.database).toEqual([]);
+  });
+
+  it('fail on the audit log importing a business library (the access <-> audit cycle)', () => {
+    const errors = boundaryErrors(
+      'libs/audit/src/probe.ts',
+      "import type { AccessPolicy } from '@app/access';\nexport type X = AccessPolicy;\n",
+    );
+    expect(errors).toEqual([expect.stringMatching(/^no-restricted-imports: .*libs\/audit may import only @app\/common/)]);
+  });
+
+  it('fail on an import a library does not declare, in either direction', () => {
+    expect(
+      boundaryErrors('libs/access/src/probe.ts', "import { DirectoryService } from '@app/directory';\nexport { DirectoryService };\n"),
+    ).toHaveLength(1);
+    expect(boundaryErrors('libs/database/src/probe.ts', "import { badInput } from '@app/common';\nexport { badInput };\n")).toHaveLength(1);
+    expect(
+      boundaryErrors('libs/exchange/src/probe.ts', "import { DirectoryService } from '@app/directory';\nexport { DirectoryService };\n"),
+    ).toEqual([]);
+  });
+
+  it('fail on deep imports, libraries reaching into apps, and apps importing each other', () => {
+    expect(boundaryErrors('apps/directory-api/src/probe.ts', "import { x } from '@app/audit/merkle.js';\nexport { x };\n")).toHaveLength(1);
+    expect(
+      boundaryErrors('libs/directory/src/probe.ts', "import { x } from '../../../apps/directory-api/src/config.js';\nexport { x };\n"),
+    ).toHaveLength(1);
+    expect(boundaryErrors('libs/directory/src/probe.ts', "import { x } from '../../access/src/actions.js';\nexport { x };\n")).toHaveLength(
+      1,
+    );
+    expect(
+      boundaryErrors('apps/directory-api/src/probe.ts', "import { x } from '../../directory-cli/src/progress.js';\nexport { x };\n"),
+    ).toHaveLength(1);
+    expect(
+      boundaryErrors('apps/directory-cli/src/probe.ts', "import { x } from '../../directory-api/src/config.js';\nexport { x };\n"),
+    ).toHaveLength(1);
+    expect(boundaryErrors('apps/directory-console/src/probe.tsx', "import { x } from '@app/directory';\nexport { x };\n")).toHaveLength(1);
+    expect(
+      boundaryErrors(`apps/${APPS[0]}/src/probe.ts`, "import { DirectoryService } from '@app/directory';\nexport { DirectoryService };\n"),
+    ).toEqual([]);
+  });
+});
