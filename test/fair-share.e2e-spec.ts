@@ -218,3 +218,37 @@ describe("a department's share of the connection pool", () => {
     }
   });
 });
+
+describe('a heavy query keeps to one database connection', () => {
+  it('runs its parallel statements one at a time, so that it holds one database core at most', async () => {
+    if (database.embedded) return console.log('skipped: the embedded database has one session; holding a lock needs a real server');
+    // Every operation is heavy here; a department may otherwise hold 3 connections.
+    const api = await startTestApp(database, { HEAVY_QUERY_COST: '1', CONNECTIONS_PER_DEPARTMENT: '3' });
+    const db = await database.dataSource();
+    const holder = api.app.get(DataSource).createQueryRunner();
+    const waitingOnLock = async () =>
+      (
+        await db.query<{ n: number }[]>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'directory-api' AND wait_event_type = 'Lock'`,
+        )
+      )[0].n;
+    try {
+      const token = await api.tokenFor(heavy);
+      await holder.connect();
+      await holder.startTransaction();
+      await holder.query('LOCK TABLE exchange IN ACCESS EXCLUSIVE MODE');
+      // The page and its count run in parallel, both reading the locked table.
+      const blocked = api.gql(token, `{ exchanges(first: 1) { totalCount } }`);
+      for (let i = 0; i < 200 && (await waitingOnLock()) === 0; i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await waitingOnLock()).toBe(1);
+      await holder.commitTransaction();
+      const done = await blocked;
+      expect(done.errors).toBeUndefined();
+    } finally {
+      if (holder.isTransactionActive) await holder.rollbackTransaction();
+      await holder.release();
+      await api.close();
+    }
+  });
+});

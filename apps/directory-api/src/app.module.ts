@@ -123,12 +123,12 @@ export class AppModule {
                 const request = reply?.request;
                 const department = request && shareKey(request);
                 // Before any await, so that the execution that follows draws from it.
-                if (department && isQuery(document)) fairShare.drawConnections(department);
+                const draw = department && isQuery(document) ? fairShare.drawConnections(department) : undefined;
                 if (request) request.graphql = { operation: operationLabel(document) };
                 const cost = checkQueryCost(schema, document, variables, await listSizes(directory), config.maxQueryCost);
                 if (department) {
                   await fairShare.spend(department, cost, reply);
-                  request.leaveHeavyLane = await fairShare.enterHeavyLane(department, cost);
+                  request.leaveHeavyLane = await fairShare.enterHeavyLane(department, cost, draw);
                 }
               },
             },

@@ -26,17 +26,25 @@ export class ConnectionShare {
   }
 }
 
-const current = new AsyncLocalStorage<ConnectionShare>();
+/** Which share a flow draws from; it may be changed for the rest of the flow (`share`). */
+export interface ConnectionDraw {
+  share: ConnectionShare;
+}
+
+const current = new AsyncLocalStorage<ConnectionDraw>();
 
 /**
  * From here on in the current asynchronous flow (a request's execution), the
  * database work started holds at most the share's connections at once. Only
  * for work that holds one connection at a time per call (reads outside
  * transactions): a transaction that waited for a second connection of its
- * own share could wait forever.
+ * own share could wait forever. Set it before the flow's first await; the
+ * returned draw can be pointed at a narrower share later.
  */
-export function drawConnectionsFrom(share: ConnectionShare): void {
-  current.enterWith(share);
+export function drawConnectionsFrom(share: ConnectionShare): ConnectionDraw {
+  const draw = { share };
+  current.enterWith(draw);
+  return draw;
 }
 
 interface ConnectionSource {
@@ -53,7 +61,7 @@ export function honourConnectionShares(dataSource: DataSource): void {
   const driver = dataSource.driver as unknown as ConnectionSource;
   const obtain = driver.obtainMasterConnection.bind(driver);
   driver.obtainMasterConnection = async () => {
-    const share = current.getStore();
+    const share = current.getStore()?.share;
     if (!share) return obtain();
     const leave = await share.enter();
     try {

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GraphQLError } from 'graphql';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
-import { ConnectionShare, drawConnectionsFrom } from '@app/database';
+import { ConnectionShare, drawConnectionsFrom, type ConnectionDraw } from '@app/database';
 import { formatError } from '../graphql/error-formatter.js';
 import { isGraphQL } from '../graphql/graphql-auth.hook.js';
 
@@ -67,10 +67,10 @@ export class FairShare {
    * whatever number and with whatever parallel fields, hold the whole pool.
    * Queries only: a mutation's transaction holds its connection throughout.
    */
-  drawConnections(department: string): void {
+  drawConnections(department: string): ConnectionDraw {
     let share = this.connectionShares.get(department);
     if (!share) this.connectionShares.set(department, (share = new ConnectionShare(this.limits.connections)));
-    drawConnectionsFrom(share);
+    return drawConnectionsFrom(share);
   }
 
   /** Connections the department's queries hold and wait for now. */
@@ -82,11 +82,16 @@ export class FairShare {
   /**
    * For a heavy operation, waits for a place in the heavy lane, which the
    * departments waiting take in turn (one each, round and round), so that one
-   * department's heavy queries cannot fill it; the returned function gives
-   * the place back. Light operations pass at once.
+   * department's heavy queries cannot fill it, and holds it to one database
+   * connection at a time; the returned function gives the place back. Light
+   * operations pass at once.
    */
-  async enterHeavyLane(department: string, cost: number): Promise<(() => void) | undefined> {
-    return cost >= this.limits.heavyCost ? this.heavyLane.enter(department) : undefined;
+  async enterHeavyLane(department: string, cost: number, draw?: ConnectionDraw): Promise<(() => void) | undefined> {
+    if (cost < this.limits.heavyCost) return undefined;
+    const leave = await this.heavyLane.enter(department);
+    // One connection at a time, whatever it asks for in parallel: a heavy query keeps to one database core.
+    if (draw) draw.share = new ConnectionShare(1);
+    return leave;
   }
 
   /**
