@@ -139,6 +139,8 @@ describe('values that would fail in a cast are refused before SQL', () => {
     });
     expect(response.statusCode).toBe(400);
     expect(response.json().errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    // Refused by a scan before the body is parsed: the parse of such a body would hold the event loop.
+    expect(response.json().errors[0].message).toMatch(/request body is nested more than 64 deep/);
     void deep;
   });
 });

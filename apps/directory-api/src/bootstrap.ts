@@ -15,6 +15,7 @@ import { serveGraphiql } from './graphql/graphiql.js';
 import { REQUEST_BODY_LIMIT_MIB } from './graphql/input-limits.js';
 import { serveConsole, type ConsoleOptions } from './console/serve-console.js';
 import { FairShare, holdFairShare } from './http/fair-share.js';
+import { parseJsonWithinNesting } from './http/json-body.js';
 import { PinoNestLogger } from './pino-nest-logger.js';
 import { HEALTH_PATHS, HealthChecks, serveHealth } from './operations/health.js';
 import { METRICS_PATH, ServiceMetrics, serveMetrics } from './operations/metrics.js';
@@ -115,6 +116,7 @@ export async function createApp(
   const fastify = adapter.getInstance();
   const metrics = new ServiceMetrics();
   closeConnectionsOnShutdown(fastify);
+  parseJsonWithinNesting(fastify);
   requireBearerToken(fastify, new Tokens(config.auth), GRAPHQL_PATH);
   fastify.addHook('onSend', async (request, reply, payload) => {
     reply.header('x-request-id', request.id);
@@ -143,6 +145,8 @@ export async function createApp(
   });
 
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(options), adapter, {
+    // Bodies are parsed by Fastify's parsers, JSON behind a nesting scan (parseJsonWithinNesting).
+    bodyParser: false,
     logger: quiet ? false : new PinoNestLogger(logger),
   });
   await app.register(rateLimit, {

@@ -39,6 +39,9 @@ export const JSON_ARGUMENTS: ReadonlySet<string> = new Set(['records']);
 /** Deepest JSON value accepted (records are flat rows: 32 is generous). */
 export const MAX_JSON_DEPTH = 32;
 
+/** Deepest bracket nesting of a request body (its envelope and variables around such values), checked before it is parsed. */
+export const MAX_BODY_NESTING = 2 * MAX_JSON_DEPTH;
+
 /** Nesting of brackets and braces in the query text, checked before parsing. */
 export const MAX_QUERY_NESTING = 64;
 /** Tokens in the query text. */
