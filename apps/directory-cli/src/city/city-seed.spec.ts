@@ -18,6 +18,12 @@ beforeAll(async () => {
 
 afterAll(() => database.drop());
 
+/** COPY FROM STDIN needs a PostgreSQL server: the embedded database's socket does not carry it (seed --city says so). */
+function skipOnEmbedded(): boolean {
+  if (database.embedded) console.warn('skipped: COPY needs a PostgreSQL server; the embedded database serves the pilot, not the city');
+  return database.embedded;
+}
+
 /** Files, grants and audit entries of each district, and the city's grants that cross a district line. */
 async function census() {
   const perDistrict = await db.query<{ code: string; files: number; grants: number; revoked: number; entries: number }[]>(
@@ -39,6 +45,7 @@ async function census() {
 
 describe('COPY rows', () => {
   it('carry tabs, newlines, backslashes, quotes, braces and NULLs through unchanged', async () => {
+    if (skipOnEmbedded()) return;
     const runner = db.createQueryRunner();
     try {
       await runner.connect();
@@ -65,6 +72,7 @@ describe('the city data set (seed --city)', () => {
   });
 
   it('loads every district with its files, cross-district grants and audited entries; a second run adds nothing; every ledger verifies', async () => {
+    if (skipOnEmbedded()) return;
     const first = await seedCity(db, { scale: SCALE, jobs: 2 });
     const { perDistrict, crossing } = await census();
     const plans = planCity(

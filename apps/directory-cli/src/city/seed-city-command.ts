@@ -19,6 +19,9 @@ function parseJobs(value: string | undefined): number {
 /** Loads the whole city with a progress bar; running it again adds nothing. */
 export async function seedCityCommand(options: { scale?: string; jobs?: string }): Promise<void> {
   const settings = { scale: parseScale(options.scale), jobs: parseJobs(options.jobs) };
+  // The whole city is loaded by COPY, which the embedded database's socket does not carry (and 4 GB is no demo).
+  if (!process.env.DATABASE_URL)
+    throw new Error('seed --city needs a PostgreSQL server: set DATABASE_URL (the embedded database serves the pilot)');
   const database = await openDatabase();
   const progress = createProgress();
   const started = Date.now();
