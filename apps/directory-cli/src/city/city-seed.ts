@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { copyGrantHistory } from '@app/access';
-import { appendAuditEntries, type AuditEvent } from '@app/audit';
-import { copyFiles, type NewFile } from '@app/directory';
+import { appendAuditEntries } from '@app/audit';
+import { copyFiles, seededGrantEvents, type NewFile } from '@app/directory';
 import { districtFiles, districtGrants, seederOf, type CityDepartment, type CityGrant } from './city-data.js';
 import { planCity, type DistrictPlan } from './city-plan.js';
 
@@ -58,34 +58,13 @@ async function loadFiles(db: DataSource, plan: DistrictPlan, batch: NewFile[], o
 async function loadGrants(db: DataSource, plan: DistrictPlan, batch: CityGrant[]): Promise<number> {
   return db.transaction(async (tx) => {
     const fresh = await copyGrantHistory(tx, batch);
-    const events: AuditEvent[] = batch
-      .filter((g) => fresh.has(g.id))
-      .flatMap((g) => {
-        const common = {
-          ledger: plan.code,
-          actor: g.granted_by,
-          subjectType: 'Permission',
-          subjectId: g.id,
-          parties: [g.owner_code, g.grantee_code],
-        };
-        const granted = {
-          ...common,
-          action: 'permission.granted',
-          payload: {
-            fileId: g.file_id,
-            scope: g.scope_category,
-            action: g.action,
-            fields: g.fields,
-            purpose: g.purpose,
-            expiresAt: g.expires_at,
-            seeded: true,
-          },
-        };
-        return g.revoked_at
-          ? [granted, { ...common, action: 'permission.revoked', payload: { reason: g.revoke_reason, seeded: true } }]
-          : [granted];
-      });
-    await appendAuditEntries(tx, events);
+    await appendAuditEntries(
+      tx,
+      seededGrantEvents(
+        plan.code,
+        batch.filter((g) => fresh.has(g.id)),
+      ),
+    );
     return fresh.size;
   });
 }

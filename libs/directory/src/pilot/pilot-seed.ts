@@ -85,7 +85,7 @@ export function generatePilotFiles(departments: Department[], options: PilotOpti
   return files;
 }
 
-interface NewGrant {
+export interface NewGrant {
   district_id: string;
   id: string;
   file_id: string | null;
@@ -117,6 +117,29 @@ const PURPOSES = [
 ];
 
 /** The pilot's grants: file and scope grants, field-limited ones, some expired, some revoked. */
+/** A seeded grant's audit entries in `ledger`: its granting, and its revocation when it was revoked. */
+export function seededGrantEvents(ledger: string, grants: readonly NewGrant[]): AuditEvent[] {
+  return grants.flatMap((g) => {
+    const common = { ledger, actor: g.granted_by, subjectType: 'Permission', subjectId: g.id, parties: [g.owner_code, g.grantee_code] };
+    const granted = {
+      ...common,
+      action: 'permission.granted',
+      payload: {
+        fileId: g.file_id,
+        scope: g.scope_category,
+        action: g.action,
+        fields: g.fields,
+        purpose: g.purpose,
+        expiresAt: g.expires_at,
+        seeded: true,
+      },
+    };
+    return g.revoked_at
+      ? [granted, { ...common, action: 'permission.revoked', payload: { reason: g.revoke_reason, seeded: true } }]
+      : [granted];
+  });
+}
+
 export function generatePilotGrants(files: NewFile[], departments: Department[], options: PilotOptions): NewGrant[] {
   const rng = new Prng(options.seed ^ 0x5eed);
   const byId = new Map(departments.map((d) => [d.id, d]));
@@ -244,33 +267,10 @@ export async function seedPilot(db: DataSource, options: PilotOptions = PILOT_DE
       const batch = grants.slice(i, i + BATCH);
       // The permission table is the access library's: it writes the rows, this load audits them.
       const insertedIds = await importGrantHistory(tx, batch);
-      const events: AuditEvent[] = batch
-        .filter((g) => insertedIds.has(g.id))
-        .flatMap((g) => {
-          const common = {
-            ledger: options.districtCode,
-            actor: g.granted_by,
-            subjectType: 'Permission',
-            subjectId: g.id,
-            parties: [g.owner_code, g.grantee_code],
-          };
-          const granted = {
-            ...common,
-            action: 'permission.granted',
-            payload: {
-              fileId: g.file_id,
-              scope: g.scope_category,
-              action: g.action,
-              fields: g.fields,
-              purpose: g.purpose,
-              expiresAt: g.expires_at,
-              seeded: true,
-            },
-          };
-          return g.revoked_at
-            ? [granted, { ...common, action: 'permission.revoked', payload: { reason: g.revoke_reason, seeded: true } }]
-            : [granted];
-        });
+      const events = seededGrantEvents(
+        options.districtCode,
+        batch.filter((g) => insertedIds.has(g.id)),
+      );
       await appendAuditEntries(tx, events);
       return insertedIds.size;
     });
