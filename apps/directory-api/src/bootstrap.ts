@@ -5,12 +5,14 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
+import { GraphQLError } from 'graphql';
 import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
 import { AccessService } from '@app/access';
 import { Tokens } from '@app/auth';
 import { DirectoryService } from '@app/directory';
 import { AppModule, GRAPHQL_PATH, type AppOptions } from './app.module.js';
 import { isGraphQL, requireBearerToken, resolveCaller } from './graphql/graphql-auth.hook.js';
+import { sendRefusal } from './graphql/error-formatter.js';
 import { serveGraphiql } from './graphql/graphiql.js';
 import { REQUEST_BODY_LIMIT_MIB } from './graphql/input-limits.js';
 import { serveConsole, type ConsoleOptions } from './console/serve-console.js';
@@ -140,12 +142,7 @@ export async function createApp(
   fastify.addHook('preValidation', async (request, reply) => {
     if (!isGraphQL(request, GRAPHQL_PATH)) return;
     const fault = request.method === 'GET' ? checkRequestBody(searchParams(request.query)) : checkRequestBody(request.body);
-    if (fault) {
-      request.graphql = { outcome: 'BAD_USER_INPUT' };
-      return reply
-        .code(400)
-        .send({ data: null, errors: [{ message: fault, extensions: { code: 'BAD_USER_INPUT', requestId: request.id } }] });
-    }
+    if (fault) return sendRefusal(request, reply, 400, new GraphQLError(fault, { extensions: { code: 'BAD_USER_INPUT' } }));
   });
   // One line per request: who, what, how long, and the outcome code; never the token or the data.
   fastify.addHook('onResponse', async (request, reply) => {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditLog, type AuditEvent } from '@app/audit';
 import { actorName, type Actor } from '@app/auth';
-import { badInput, checkPageSize, requirePurpose, conflict, forbidden, isUuid, notFound, type Page } from '@app/common';
+import { badInput, checkPageSize, convertPage, requirePurpose, conflict, forbidden, isUuid, notFound, type Page } from '@app/common';
 import { AccessPolicy } from './access-policy.js';
 import { ACTIONS, CLASSIFICATIONS, type Action, type Classification } from './actions.js';
 import { grantsHeldAt, grantsHeldByEachAt } from './grants.repository.js';
@@ -291,8 +291,7 @@ export class PermissionsService {
       this.repository.list(visible, query, first, after),
       this.repository.count(visible, query),
     ]);
-    const named = await this.named(page.items.map((i) => i.node));
-    return { ...page, items: page.items.map((item, i) => ({ cursor: item.cursor, node: named[i] })), totalCount };
+    return { ...(await convertPage(page, (rows) => this.named(rows))), totalCount };
   }
 
   /** Grants in force now that expire within the window, soonest first, with their codes (for expiry notices). */
@@ -324,18 +323,20 @@ export class PermissionsService {
       this.catalog.countDepartmentsAllowed(file.id, condition),
     ]);
     // The reasons are CASL's, for the departments of this page only (their grants in one query).
-    const held = await grantsHeldByEachAt(
-      this.db.manager,
-      page.items.map((i) => i.node.id),
-      at,
-    );
-    const items = page.items.map(({ cursor, node: department }) => {
-      const explained = memberPolicy(department, held.get(department.id) ?? [], at)
-        .explain(file)
-        .find((e) => e.action === action)!;
-      return { cursor, node: { department, reasons: explained.reasons } };
+    const withReasons = await convertPage(page, async (departments) => {
+      const held = await grantsHeldByEachAt(
+        this.db.manager,
+        departments.map((d) => d.id),
+        at,
+      );
+      return departments.map((department) => {
+        const explained = memberPolicy(department, held.get(department.id) ?? [], at)
+          .explain(file)
+          .find((e) => e.action === action)!;
+        return { department, reasons: explained.reasons };
+      });
     });
-    return { ...page, items, totalCount };
+    return { ...withReasons, totalCount };
   }
 
   /**

@@ -33,6 +33,12 @@ export interface Page<T> {
   endCursor: string | null;
 }
 
+/** The same page with its nodes converted as a batch (e.g. named by one lookup), cursors kept. */
+export async function convertPage<T, U>(page: Page<T>, convert: (nodes: T[]) => Promise<U[]>): Promise<Page<U>> {
+  const converted = await convert(page.items.map((item) => item.node));
+  return { ...page, items: page.items.map((item, i) => ({ cursor: item.cursor, node: converted[i] })) };
+}
+
 /** Given up to first + 1 rows, the page of `first` and whether more follow. */
 export function toPage<T>(rows: T[], first: number, cursorOf: (row: T) => (string | number)[]): Page<T> {
   const items = rows.slice(0, first).map((node) => ({ cursor: encodeCursor(cursorOf(node)), node }));

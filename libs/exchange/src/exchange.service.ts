@@ -4,7 +4,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { grantorIsRecipient, PermissionsService, type AccessPolicy } from '@app/access';
 import { AuditLog, sha256Hex, type AuditEvent } from '@app/audit';
 import { actorName } from '@app/auth';
-import { badInput, requirePurpose, checkPageSize, conflict, DomainError, forbidden, isUuid, notFound } from '@app/common';
+import { badInput, requirePurpose, checkPageSize, conflict, convertPage, DomainError, forbidden, isUuid, notFound } from '@app/common';
 import { DirectoryService, type DataFileRow, type DiscoverableFile } from '@app/directory';
 import {
   ExchangeRepository,
@@ -299,8 +299,7 @@ export class ExchangeService {
       this.exchanges.list(dept.id, incoming, status, first, after),
       this.exchanges.countList(dept.id, incoming, status),
     ]);
-    const named = await this.named(page.items.map((item) => item.node));
-    return { ...page, items: page.items.map((item, i) => ({ ...item, node: named[i] })), totalCount };
+    return { ...(await convertPage(page, (rows) => this.named(rows))), totalCount };
   }
 
   byId(caller: AccessPolicy, id: string): Promise<ExchangeRow> {

@@ -1,5 +1,5 @@
 import { GraphQLError, type ExecutionResult, type GraphQLFormattedError } from 'graphql';
-import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import { QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
 import { DomainError } from '@app/common';
 import { REQUEST_BODY_LIMIT_MIB } from './input-limits.js';
@@ -84,6 +84,17 @@ export function formatError(error: GraphQLError, log?: FastifyBaseLogger, reques
     message: 'internal error; it has been logged',
     extensions: { code: 'INTERNAL_SERVER_ERROR', ...(requestId ? { requestId } : {}) },
   };
+}
+
+/**
+ * Answers a request refused before GraphQL runs (token, request shape, the
+ * department's turn) as GraphQL would: no data, the one error formatted, its
+ * code the request's outcome.
+ */
+export function sendRefusal(request: FastifyRequest, reply: FastifyReply, status: number, error: GraphQLError): FastifyReply {
+  const formatted = formatError(error, request.log, request.id);
+  request.graphql = { outcome: formatted.extensions?.code as string };
+  return reply.code(status).send({ data: null, errors: [formatted] });
 }
 
 /**

@@ -4,7 +4,7 @@ import { DomainError, unauthenticated } from '@app/common';
 import type { TokenClaims, Tokens } from '@app/auth';
 import type { AccessPolicy, AccessService } from '@app/access';
 import type { DirectoryService } from '@app/directory';
-import { formatError } from './error-formatter.js';
+import { sendRefusal } from './error-formatter.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -23,12 +23,7 @@ export const isGraphQL = (request: FastifyRequest, path: string) =>
 
 async function refuse(request: FastifyRequest, reply: FastifyReply, error: unknown): Promise<FastifyReply> {
   if (!(error instanceof DomainError)) throw error;
-  const formatted = formatError(new GraphQLError(error.message, { originalError: error }), request.log, request.id);
-  request.graphql = { outcome: error.code };
-  return reply
-    .code(401)
-    .header('www-authenticate', 'Bearer')
-    .send({ data: null, errors: [formatted] });
+  return sendRefusal(request, reply.header('www-authenticate', 'Bearer'), 401, new GraphQLError(error.message, { originalError: error }));
 }
 
 /**

@@ -3,7 +3,7 @@ import { GraphQLError } from 'graphql';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { ConnectionShare, drawConnectionsFrom, type ConnectionDraw } from '@app/database';
-import { formatError } from '../graphql/error-formatter.js';
+import { sendRefusal } from '../graphql/error-formatter.js';
 import { isGraphQL } from '../graphql/graphql-auth.hook.js';
 
 export interface FairShareLimits {
@@ -129,17 +129,9 @@ export class FairShare {
     if (slots.activeCount >= this.limits.concurrency && slots.pendingCount >= this.limits.queue) {
       throw new DepartmentBusy(this.limits.concurrency + this.limits.queue);
     }
+    // `leave` resolves the slot's promise: calling it again does nothing.
     return new Promise((entered) => {
-      void slots(
-        () =>
-          new Promise<void>((leave) => {
-            let left = false;
-            entered(() => {
-              if (!left) leave();
-              left = true;
-            });
-          }),
-      );
+      void slots(() => new Promise<void>((leave) => entered(leave)));
     });
   }
 
@@ -218,12 +210,8 @@ export function holdFairShare(fastify: FastifyInstance, share: FairShare, path: 
       request.leaveFairShare = await share.enter(key);
     } catch (error) {
       if (!(error instanceof DepartmentBusy)) throw error;
-      request.graphql = { outcome: RATE_LIMITED };
       const refusal = new GraphQLError(error.message, { extensions: { code: RATE_LIMITED, retryAfterSeconds: 1 } });
-      return reply
-        .code(429)
-        .header('retry-after', '1')
-        .send({ data: null, errors: [formatError(refusal, request.log, request.id)] });
+      return sendRefusal(request, reply.header('retry-after', '1'), 429, refusal);
     }
   });
   // When the answer is ready (the work is done): onSend runs even if the client has gone, onResponse then would not.
