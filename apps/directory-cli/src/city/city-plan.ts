@@ -5,6 +5,14 @@ export const CITY_TOTALS = { files: 750_000, permissions: 136_000 };
 
 type Mix = [classification: 'PUBLIC' | 'INTERNAL' | 'RESTRICTED' | 'CONFIDENTIAL', weight: number][];
 
+/** The two central districts hold the city's own administration: more guarded than the rest. */
+const CENTRAL_MIX: Mix = [
+  ['PUBLIC', 18],
+  ['INTERNAL', 42],
+  ['RESTRICTED', 28],
+  ['CONFIDENTIAL', 12],
+];
+
 /**
  * How much data a district holds relative to the others (roughly its
  * population and administrative load), and how guarded it is. Districts
@@ -28,22 +36,12 @@ const PROFILES: Record<string, { weight: number; mix?: Mix; crossDistrict?: numb
   tongzhou: { weight: 1.1, crossDistrict: 0.45 },
   xicheng: {
     weight: 0.9,
-    mix: [
-      ['PUBLIC', 18],
-      ['INTERNAL', 42],
-      ['RESTRICTED', 28],
-      ['CONFIDENTIAL', 12],
-    ],
+    mix: CENTRAL_MIX,
     crossDistrict: 0.45,
   },
   dongcheng: {
     weight: 0.9,
-    mix: [
-      ['PUBLIC', 18],
-      ['INTERNAL', 42],
-      ['RESTRICTED', 28],
-      ['CONFIDENTIAL', 12],
-    ],
+    mix: CENTRAL_MIX,
     crossDistrict: 0.45,
   },
   shunyi: { weight: 0.9 },
