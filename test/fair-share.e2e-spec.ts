@@ -28,6 +28,33 @@ afterAll(async () => {
   await database?.drop();
 });
 
+/** Polls until `condition` holds (2 s at most), then asserts it. */
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !condition(); i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+  expect(condition()).toBe(true);
+}
+
+/**
+ * A transaction of the app's own pool that locks the exchange table, so that
+ * a request reading it runs, holding its turn and its connection, until
+ * unlock(); release() ends it either way.
+ */
+function exchangeTableHolder(api: TestApp) {
+  const runner = api.app.get(DataSource).createQueryRunner();
+  return {
+    async lock() {
+      await runner.connect();
+      await runner.startTransaction();
+      await runner.query('LOCK TABLE exchange IN ACCESS EXCLUSIVE MODE');
+    },
+    unlock: () => runner.commitTransaction(),
+    async release() {
+      if (runner.isTransactionActive) await runner.rollbackTransaction();
+      await runner.release();
+    },
+  };
+}
+
 const COUNTED_PAGE = `{ files(first: 1) { totalCount } }`;
 
 describe('a budget of query cost per department and minute', () => {
@@ -87,18 +114,12 @@ describe('requests in flight per department', () => {
     if (database.embedded) return console.log('skipped: the embedded database has one session; holding a lock needs a real server');
     const api = await startTestApp(database, { CONCURRENCY_PER_DEPARTMENT: '1', QUEUE_PER_DEPARTMENT: '1' });
     const share = api.app.get(FairShare);
-    const holder = api.app.get(DataSource).createQueryRunner();
+    const holder = exchangeTableHolder(api);
     try {
       const [token, other] = await Promise.all([api.tokenFor(heavy), api.tokenFor(neighbour)]);
       const exchanges = `{ exchanges(first: 1) { totalCount } }`;
       // The exchanges table is locked, so a request reading it runs (holding its turn) until the lock goes.
-      await holder.connect();
-      await holder.startTransaction();
-      await holder.query('LOCK TABLE exchange IN ACCESS EXCLUSIVE MODE');
-      const until = async (condition: () => boolean) => {
-        for (let i = 0; i < 200 && !condition(); i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
-        expect(condition()).toBe(true);
-      };
+      await holder.lock();
       const first = api.gql(token, exchanges);
       await until(() => share.load(heavy.id).running === 1);
       const second = api.gql(token, exchanges);
@@ -119,7 +140,7 @@ describe('requests in flight per department', () => {
       const meanwhile = await api.gql(other, `{ me { subject } }`);
       expect(meanwhile.status).toBe(200);
 
-      await holder.commitTransaction();
+      await holder.unlock();
       const [a, b] = await Promise.all([first, second]);
       expect([a.status, b.status]).toEqual([200, 200]);
       expect(a.data?.exchanges.totalCount).toBe(0);
@@ -128,7 +149,6 @@ describe('requests in flight per department', () => {
       expect(share.load(heavy.id)).toEqual({ running: 0, waiting: 0 });
       expect((await api.gql(token, `{ me { subject } }`)).status).toBe(200);
     } finally {
-      if (holder.isTransactionActive) await holder.rollbackTransaction();
       await holder.release();
       await api.close();
     }
@@ -182,16 +202,10 @@ describe("a department's share of the connection pool", () => {
     if (database.embedded) return console.log('skipped: the embedded database has one session; holding a lock needs a real server');
     const api = await startTestApp(database, { CONNECTIONS_PER_DEPARTMENT: '1' });
     const share = api.app.get(FairShare);
-    const holder = api.app.get(DataSource).createQueryRunner();
+    const holder = exchangeTableHolder(api);
     try {
       const [token, other] = await Promise.all([api.tokenFor(heavy), api.tokenFor(neighbour)]);
-      await holder.connect();
-      await holder.startTransaction();
-      await holder.query('LOCK TABLE exchange IN ACCESS EXCLUSIVE MODE');
-      const until = async (condition: () => boolean) => {
-        for (let i = 0; i < 200 && !condition(); i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
-        expect(condition()).toBe(true);
-      };
+      await holder.lock();
       // A page and its count run in parallel: with one connection to its name, the second statement waits for the first.
       const blocked = api.gql(token, `{ exchanges(first: 1) { totalCount } }`);
       await until(() => share.connectionLoad(heavy.id).held === 1 && share.connectionLoad(heavy.id).waiting >= 1);
@@ -205,14 +219,13 @@ describe("a department's share of the connection pool", () => {
       expect(meanwhile.errors).toBeUndefined();
       expect(share.connectionLoad(neighbour.id)).toEqual({ held: 0, waiting: 0 });
 
-      await holder.commitTransaction();
+      await holder.unlock();
       const [a, b] = await Promise.all([blocked, files]);
       expect(a.errors).toBeUndefined();
       expect(b.errors).toBeUndefined();
       await until(() => share.connectionLoad(heavy.id).held === 0);
       expect(share.connectionLoad(heavy.id)).toEqual({ held: 0, waiting: 0 });
     } finally {
-      if (holder.isTransactionActive) await holder.rollbackTransaction();
       await holder.release();
       await api.close();
     }
@@ -225,7 +238,7 @@ describe('a heavy query keeps to one database connection', () => {
     // Every operation is heavy here; a department may otherwise hold 3 connections.
     const api = await startTestApp(database, { HEAVY_QUERY_COST: '1', CONNECTIONS_PER_DEPARTMENT: '3' });
     const db = await database.dataSource();
-    const holder = api.app.get(DataSource).createQueryRunner();
+    const holder = exchangeTableHolder(api);
     const waitingOnLock = async () =>
       (
         await db.query<{ n: number }[]>(
@@ -234,19 +247,16 @@ describe('a heavy query keeps to one database connection', () => {
       )[0].n;
     try {
       const token = await api.tokenFor(heavy);
-      await holder.connect();
-      await holder.startTransaction();
-      await holder.query('LOCK TABLE exchange IN ACCESS EXCLUSIVE MODE');
+      await holder.lock();
       // The page and its count run in parallel, both reading the locked table.
       const blocked = api.gql(token, `{ exchanges(first: 1) { totalCount } }`);
       for (let i = 0; i < 200 && (await waitingOnLock()) === 0; i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(await waitingOnLock()).toBe(1);
-      await holder.commitTransaction();
+      await holder.unlock();
       const done = await blocked;
       expect(done.errors).toBeUndefined();
     } finally {
-      if (holder.isTransactionActive) await holder.rollbackTransaction();
       await holder.release();
       await api.close();
     }
