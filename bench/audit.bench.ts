@@ -124,7 +124,7 @@ async function main() {
       `Verification on ${availableParallelism()} worker threads: ${fmt(result.checked)} entries in ${verifySeconds.toFixed(1)} s = ${fmt(result.checked / verifySeconds)} entries/s (ok: ${result.ok}, checkpoints: ${result.checkpointsChecked})`,
     );
     const oneStarted = process.hrtime.bigint();
-    const one = await audit.verifyLedger('long', undefined, { workers: 1 });
+    const one = await audit.verifyLedger('long', undefined, { connections: 1 });
     const oneSeconds = seconds(oneStarted);
     console.log(
       `Verification in this thread alone: ${oneSeconds.toFixed(1)} s = ${fmt(one.checked / oneSeconds)} entries/s (ok: ${one.ok})`,
