@@ -27,7 +27,7 @@ import { checkQueryText, queryShapeRule } from './graphql/query-shape.rule.js';
 import { DateTimeScalar } from './graphql/scalars.js';
 import { TextInputPipe } from './graphql/text-input.pipe.js';
 import { FairShare, shareKey } from './http/fair-share.js';
-import { MAX_FIELDS_PER_FILE } from '@app/directory';
+import { MAX_FIELD_CHANGES, MAX_FIELDS_PER_FILE } from '@app/directory';
 import { ViewerResolver } from './viewer/viewer.resolver.js';
 import { EventsResolver } from './events/events.resolver.js';
 import { FeedSubscriptionsResolver } from './events/feed-subscriptions.resolver.js';
@@ -72,6 +72,7 @@ async function listSizes(directory: DirectoryService): Promise<ListSizes> {
     'Query.departments': sizes.departments,
     'District.departments': sizes.largestDistrict,
     'DataFile.fields': MAX_FIELDS_PER_FILE,
+    'SchemaChange.changes': MAX_FIELD_CHANGES,
     'AccessExplanation.permissions': MAX_GRANTS_EXPLAINED,
   };
 }
