@@ -34,6 +34,7 @@ import { FeedSubscriptionsResolver } from './events/feed-subscriptions.resolver.
 import { subscriptionOptions } from './events/subscription-auth.js';
 import { ExpiryNoticeSchedule } from './events/expiry-notice.schedule.js';
 import { checkSubscriptionDocument } from './events/subscription-checks.js';
+import { subscriptionCharges } from './events/subscription-cost.js';
 import { Tokens } from '@app/auth';
 import { OperationsModule } from './operations/operations.module.js';
 import { SupervisedCheckpointScheduler } from './operations/supervised-scheduler.js';
@@ -87,6 +88,9 @@ export class AppModule {
   }: AppOptions): DynamicModule {
     // One per service: the GraphQL hooks spend from it, the HTTP hooks hold its turns (bootstrap).
     const fairShare = new FairShare(config.fairShare);
+    // Subscriptions spend from the same budget: their start, then each event.
+    const subscriptionCost = subscriptionCharges(fairShare, config.maxQueryCost);
+    const checkSubscription = checkSubscriptionDocument(config.maxQueryDepth);
     return {
       module: AppModule,
       imports: [
@@ -117,7 +121,11 @@ export class AppModule {
             validationRules: [queryShapeRule(config.maxQueryDepth)],
             hooks: {
               preParsing: (_schema, source) => Promise.resolve(checkQueryText(source)),
-              preSubscriptionExecution: checkSubscriptionDocument(config.maxQueryDepth),
+              preSubscriptionExecution: async (schema, document, context) => {
+                await checkSubscription(schema, document);
+                await subscriptionCost.start(schema, document, context, await listSizes(directory));
+              },
+              onSubscriptionResolution: (execution, context) => subscriptionCost.event(execution, context),
               // Priced here rather than in validation: only now are the variables (page sizes) known.
               preExecution: async (schema, document, context, variables) => {
                 const reply = (context as { reply?: FastifyReply }).reply;
