@@ -265,6 +265,10 @@ describe('grants tied to a version', () => {
   });
 
   it('delivery of the approved exchange sends the unchanged field and withholds the changed one', async () => {
+    const waiting: any = await api.gql(civilMember, `query ($id: ID!) { exchange(id: $id) { status needsReview fieldsAwaitingReview } }`, {
+      id: approvedExchange,
+    });
+    expect(waiting.data.exchange).toEqual({ status: 'APPROVED', needsReview: true, fieldsAwaitingReview: ['age'] });
     const delivered: any = await api.gql(civilMember, DELIVER, { id: approvedExchange });
     expect(delivered.errors).toBeUndefined();
     expect(delivered.data.deliverExchange).toEqual({
