@@ -27,13 +27,14 @@ import { checkQueryText, queryShapeRule } from './graphql/query-shape.rule.js';
 import { DateTimeScalar } from './graphql/scalars.js';
 import { TextInputPipe } from './graphql/text-input.pipe.js';
 import { FairShare, shareKey } from './http/fair-share.js';
-import { MAX_FIELDS_PER_FILE } from '@app/directory';
+import { MAX_FIELD_CHANGES, MAX_FIELDS_PER_FILE } from '@app/directory';
 import { ViewerResolver } from './viewer/viewer.resolver.js';
 import { EventsResolver } from './events/events.resolver.js';
 import { FeedSubscriptionsResolver } from './events/feed-subscriptions.resolver.js';
 import { subscriptionOptions } from './events/subscription-auth.js';
 import { ExpiryNoticeSchedule } from './events/expiry-notice.schedule.js';
 import { checkSubscriptionDocument } from './events/subscription-checks.js';
+import { subscriptionCharges } from './events/subscription-cost.js';
 import { Tokens } from '@app/auth';
 import { OperationsModule } from './operations/operations.module.js';
 import { SupervisedCheckpointScheduler } from './operations/supervised-scheduler.js';
@@ -72,6 +73,7 @@ async function listSizes(directory: DirectoryService): Promise<ListSizes> {
     'Query.departments': sizes.departments,
     'District.departments': sizes.largestDistrict,
     'DataFile.fields': MAX_FIELDS_PER_FILE,
+    'SchemaChange.changes': MAX_FIELD_CHANGES,
     'AccessExplanation.permissions': MAX_GRANTS_EXPLAINED,
   };
 }
@@ -86,6 +88,9 @@ export class AppModule {
   }: AppOptions): DynamicModule {
     // One per service: the GraphQL hooks spend from it, the HTTP hooks hold its turns (bootstrap).
     const fairShare = new FairShare(config.fairShare);
+    // Subscriptions spend from the same budget: their start, then each event.
+    const subscriptionCost = subscriptionCharges(fairShare, config.maxQueryCost);
+    const checkSubscription = checkSubscriptionDocument(config.maxQueryDepth);
     return {
       module: AppModule,
       imports: [
@@ -116,7 +121,11 @@ export class AppModule {
             validationRules: [queryShapeRule(config.maxQueryDepth)],
             hooks: {
               preParsing: (_schema, source) => Promise.resolve(checkQueryText(source)),
-              preSubscriptionExecution: checkSubscriptionDocument(config.maxQueryDepth),
+              preSubscriptionExecution: async (schema, document, context) => {
+                await checkSubscription(schema, document);
+                await subscriptionCost.start(schema, document, context, await listSizes(directory));
+              },
+              onSubscriptionResolution: (execution, context) => subscriptionCost.event(execution, context),
               // Priced here rather than in validation: only now are the variables (page sizes) known.
               preExecution: async (schema, document, context, variables) => {
                 const reply = (context as { reply?: FastifyReply }).reply;

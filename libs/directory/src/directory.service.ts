@@ -45,7 +45,7 @@ export interface RegisterFileInput {
   fields: { name: string; type: string; sensitive?: boolean | null; description?: string | null }[];
 }
 
-const FIELD_NAME = /^[a-z][a-z0-9_]{0,62}$/;
+export const FIELD_NAME = /^[a-z][a-z0-9_]{0,62}$/;
 
 @Injectable()
 export class DirectoryService implements FileCatalog {
@@ -174,6 +174,27 @@ export class DirectoryService implements FileCatalog {
 
   async recordPublishedVersion(tx: EntityManager, key: FileKey, version: number): Promise<void> {
     await this.files.setVersion(tx, key, version);
+  }
+
+  /**
+   * Locks the file for a schema change and returns its current schema
+   * version; the change is then written with writeSchemaChange, in the same
+   * transaction.
+   */
+  async lockSchemaVersion(tx: EntityManager, key: FileKey): Promise<number> {
+    const version = await this.files.lockSchemaVersion(tx, key);
+    if (version === null) throw notFound(`no file ${key.id}`);
+    return version;
+  }
+
+  async writeSchemaChange(
+    tx: EntityManager,
+    key: FileKey,
+    added: DataFieldRow[],
+    altered: DataFieldRow[],
+    schemaVersion: number,
+  ): Promise<void> {
+    await this.files.changeSchema(tx, key, added, altered, schemaVersion);
   }
 
   /**

@@ -22,7 +22,10 @@ export interface DataFileRow extends FileFacts {
   tags: string[];
   format: string;
   updateFrequency: string | null;
+  /** The number of its latest publication of records (0: none yet). */
   version: number;
+  /** The number of its field set: 1 at registration, one more with each schema change. */
+  schemaVersion: number;
   createdAt: Date;
   updatedAt: Date;
 }

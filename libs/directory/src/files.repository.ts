@@ -8,7 +8,7 @@ const FILE_COLUMNS = `
   f.id AS id, f.district_id AS "districtId", f.owner_department_id AS "ownerDepartmentId",
   f.classification AS classification, f.category AS category, f.code AS code, f.title AS title,
   f.description AS description, f.tags AS tags, f.format AS format,
-  f.update_frequency AS "updateFrequency", f.version AS version,
+  f.update_frequency AS "updateFrequency", f.version AS version, f.schema_version AS "schemaVersion",
   f.created_at AS "createdAt", f.updated_at AS "updatedAt"`;
 
 /** The sort key travels as text so that microseconds survive the round trip. */
@@ -120,6 +120,53 @@ export class FilesRepository {
       key.id,
       version,
     ]);
+  }
+
+  /** Locks a file's row for a schema change and returns its current schema version: two changes of one file take turns. */
+  async lockSchemaVersion(tx: EntityManager, key: FileKey): Promise<number | null> {
+    const [row] = await tx.query<{ schema_version: number }[]>(
+      `SELECT schema_version FROM data_file WHERE district_id = $1 AND id = $2 FOR UPDATE`,
+      [key.districtId, key.id],
+    );
+    return row?.schema_version ?? null;
+  }
+
+  /**
+   * Writes a schema change: fields added after the last, fields altered in
+   * place, the file's schema version and its search terms (field names are
+   * among them).
+   */
+  async changeSchema(
+    tx: EntityManager,
+    key: FileKey,
+    added: DataFieldRow[],
+    altered: DataFieldRow[],
+    schemaVersion: number,
+  ): Promise<void> {
+    if (added.length) {
+      await tx.query(
+        `INSERT INTO data_field (district_id, file_id, position, name, type, sensitive, description)
+         SELECT $1, $2, (SELECT coalesce(max(position), -1) FROM data_field WHERE district_id = $1 AND file_id = $2) + r.n,
+                r.name, r.type, r.sensitive, r.description
+           FROM jsonb_to_recordset($3::jsonb) AS r(n int, name text, type text, sensitive boolean, description text)`,
+        [key.districtId, key.id, JSON.stringify(added.map((f, i) => ({ n: i + 1, ...f })))],
+      );
+    }
+    if (altered.length) {
+      await tx.query(
+        `UPDATE data_field d SET type = r.type, sensitive = r.sensitive, description = r.description
+           FROM jsonb_to_recordset($3::jsonb) AS r(name text, type text, sensitive boolean, description text)
+          WHERE d.district_id = $1 AND d.file_id = $2 AND d.name = r.name`,
+        [key.districtId, key.id, JSON.stringify(altered)],
+      );
+    }
+    await tx.query(
+      `UPDATE data_file f SET schema_version = $3, updated_at = now(),
+              search_vector = data_file_search_vector(f.title, f.description, f.tags,
+                (SELECT array_agg(d.name ORDER BY d.position) FROM data_field d WHERE d.district_id = f.district_id AND d.file_id = f.id))
+        WHERE f.district_id = $1 AND f.id = $2`,
+      [key.districtId, key.id, schemaVersion],
+    );
   }
 
   async findByIds(ids: readonly string[]): Promise<DataFileRow[]> {

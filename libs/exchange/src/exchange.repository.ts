@@ -26,6 +26,11 @@ export interface ExchangeRow {
   deliveredAt: Date | null;
   deliveredVersion: number | null;
   contentHash: string | null;
+  /** The file's published version and schema version when the exchange was approved. */
+  fileVersion: number | null;
+  schemaVersion: number | null;
+  /** Approved fields a delivery left out because the grant holds them for review after a schema change. */
+  withheldFields: string[] | null;
 }
 
 /** An exchange's primary key: the district first, as everywhere. */
@@ -43,6 +48,7 @@ const columns = (ownerSql: string) => `
   x.fields, x.purpose, x.status, x.requested_at AS "requestedAt", x.decided_at AS "decidedAt", x.decided_by AS "decidedBy",
   x.decision_note AS "decisionNote", x.permission_id AS "permissionId", x.delivered_at AS "deliveredAt",
   x.delivered_version AS "deliveredVersion", x.content_hash AS "contentHash",
+  x.file_version AS "fileVersion", x.schema_version AS "schemaVersion", x.withheld_fields AS "withheldFields",
   x.requested_at::text AS "sortKey"`;
 
 @Injectable()
@@ -98,18 +104,27 @@ export class ExchangeRepository {
     by: string,
     note: string | null,
     permissionId: string | null,
+    decidedOn: { version: number; schemaVersion: number } | null = null,
   ): Promise<void> {
     await tx.query(
-      `UPDATE exchange SET status = $3, decided_at = now(), decided_by = $4, decision_note = $5, permission_id = $6
+      `UPDATE exchange SET status = $3, decided_at = now(), decided_by = $4, decision_note = $5, permission_id = $6,
+                           file_version = $7, schema_version = $8
         WHERE district_id = $1 AND id = $2 AND status = 'REQUESTED'`,
-      [key.districtId, key.id, status, by, note, permissionId],
+      [key.districtId, key.id, status, by, note, permissionId, decidedOn?.version ?? null, decidedOn?.schemaVersion ?? null],
     );
   }
 
-  async delivered(tx: EntityManager, key: ExchangeKey, version: number, contentHash: string): Promise<void> {
+  async delivered(
+    tx: EntityManager,
+    key: ExchangeKey,
+    version: number,
+    contentHash: string,
+    withheld: string[] | null = null,
+  ): Promise<void> {
     await tx.query(
-      `UPDATE exchange SET status = 'DELIVERED', delivered_at = now(), delivered_version = $3, content_hash = $4 WHERE district_id = $1 AND id = $2`,
-      [key.districtId, key.id, version, contentHash],
+      `UPDATE exchange SET status = 'DELIVERED', delivered_at = now(), delivered_version = $3, content_hash = $4, withheld_fields = $5
+        WHERE district_id = $1 AND id = $2`,
+      [key.districtId, key.id, version, contentHash, withheld],
     );
   }
 

@@ -31,6 +31,8 @@ export interface Delivery {
   exchange: ExchangeRow;
   records: Record<string, unknown>[];
   contentHash: string;
+  /** Approved fields left out: the grant holds them for a steward's review after a schema change. */
+  withheldFields: string[];
 }
 
 /** SHA-256 over the RFC 8785 encoding: anyone holding the same rows gets the same hash. */
@@ -163,6 +165,7 @@ export class ExchangeService {
           `grant:${coveringGrant.id}`,
           'approved by an active EXCHANGE grant',
           coveringGrant.id,
+          file,
         );
         events.push(this.event(row, `grant:${coveringGrant.id}`, 'exchange.approved', { permissionId: coveringGrant.id, automatic: true }));
       }
@@ -228,7 +231,9 @@ export class ExchangeService {
         pending,
       );
       const who = actorName(caller.actor);
-      await this.exchanges.decide(tx, x, 'APPROVED', who, note?.trim() || null, permission.id);
+      // Decided on the file as it stands now: its published version and its schema version.
+      const file = (await this.directory.readFile(tx, x.fileId))!;
+      await this.exchanges.decide(tx, x, 'APPROVED', who, note?.trim() || null, permission.id, file);
       const approved = await this.exchangeByKey(x, tx);
       pending.push(this.event(x, who, 'exchange.approved', { permissionId: permission.id, note: note?.trim() || null }));
       await this.audit.append(tx, pending);
@@ -269,24 +274,35 @@ export class ExchangeService {
       const file = (await this.directory.readFile(tx, x.fileId))!;
       const schema = await this.directory.fieldsOf(file, tx);
       const obtainable = new Set(caller.obtainableFields(file, schema).map((f) => f.name));
-      const missing = x.fields.filter((f) => !obtainable.has(f));
+      // Fields a grant holds for review after a schema change are withheld, not refused: the others still flow.
+      const awaiting = new Set(caller.fieldsAwaitingReview(file, schema).map((f) => f.name));
+      const missing = x.fields.filter((f) => !obtainable.has(f) && !awaiting.has(f));
       if (missing.length)
         throw forbidden(`no active grant allows exchanging ${missing.join(', ')} now (revoked or expired); request again`);
+      const withheld = x.fields.filter((f) => awaiting.has(f));
+      const fields = x.fields.filter((f) => obtainable.has(f));
+      if (fields.length === 0) {
+        throw forbidden(
+          `every approved field (${withheld.join(', ')}) awaits a steward's review after a change of the file's schema; deliver again once the grant is re-approved`,
+        );
+      }
       const current = await this.records.current(tx, file);
       if (!current) throw badInput('the owner has not published any records of this file yet');
-      const records = project(current.rows, x.fields);
+      const records = project(current.rows, fields);
       const hash = contentHash(records);
-      await this.exchanges.delivered(tx, x, current.version, hash);
+      await this.exchanges.delivered(tx, x, current.version, hash, withheld.length ? withheld : null);
       const delivered = await this.exchangeByKey(x, tx);
       await this.audit.append(tx, [
         this.event(x, actorName(caller.actor), 'exchange.delivered', {
           version: current.version,
+          schemaVersion: file.schemaVersion,
           rowCount: records.length,
-          fields: x.fields,
+          fields,
+          ...(withheld.length ? { withheld } : {}),
           contentHash: hash,
         }),
       ]);
-      return { exchange: delivered, records, contentHash: hash };
+      return { exchange: delivered, records, contentHash: hash, withheldFields: withheld };
     });
   }
 

@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import type { AccessPolicy, AccessService } from '@app/access';
+import type { AccessPolicy, AccessService, HeldFields } from '@app/access';
 import type { DataFieldRow, DataFileRow, DepartmentRow, DirectoryService, DistrictRow } from '@app/directory';
 
 export interface ScopeServices {
@@ -23,6 +23,11 @@ export class RequestScope {
   readonly files = new DataLoader<string, DataFileRow | undefined>(async (ids) => {
     const byId = new Map((await this.services.directory.filesByIds(ids)).map((f) => [f.id, f]));
     return ids.map((id) => byId.get(id));
+  });
+  /** What each grant holds for review now, per file (empty when nothing). */
+  readonly heldForReview = new DataLoader<string, readonly HeldFields[]>(async (ids) => {
+    const held = await this.services.access.heldForReview(ids);
+    return ids.map((id) => held.get(id) ?? []);
   });
   readonly visibleFields = new DataLoader<DataFileRow, DataFieldRow[], string>(
     (files) => this.services.directory.visibleFields(this.policy, files),
