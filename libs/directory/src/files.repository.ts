@@ -30,21 +30,32 @@ export interface NewFile {
   fields: DataFieldRow[];
 }
 
-/** The directory filter as SQL on data_file aliased `f`; the listing and the facet counts share it. */
+/**
+ * The directory filter as SQL on data_file aliased `f`; the listing and the facet counts share it.
+ * A list of one value is written as an equality: PostgreSQL (before 17) reads an index in its order
+ * only under `column = value`, not `= ANY(array)`, so a page of one category (or one owner) is the
+ * first rows of (category, updated_at, id) instead of a walk through every file by time.
+ */
 export function applyFileFilter(qb: SelectQueryBuilder<ObjectLiteral>, filter: FileFilter): void {
   const search = filter.search?.trim();
   if (search) qb.andWhere(`f.search_vector @@ websearch_to_tsquery('english', :search)`, { search });
   if (filter.districtCodes?.length) {
     qb.andWhere('f.district_id IN (SELECT id FROM district WHERE code = ANY(:districtCodes))', { districtCodes: filter.districtCodes });
   }
-  if (filter.ownerDepartmentCodes?.length) {
-    qb.andWhere('f.owner_department_id IN (SELECT id FROM department WHERE code = ANY(:ownerCodes))', {
-      ownerCodes: filter.ownerDepartmentCodes,
-    });
+  const owners = filter.ownerDepartmentCodes;
+  if (owners?.length === 1) {
+    qb.andWhere('f.owner_department_id = (SELECT id FROM department WHERE code = :ownerCode)', { ownerCode: owners[0] });
+  } else if (owners?.length) {
+    qb.andWhere('f.owner_department_id IN (SELECT id FROM department WHERE code = ANY(:ownerCodes))', { ownerCodes: owners });
   }
-  if (filter.classifications?.length) qb.andWhere('f.classification = ANY(:classifications)', { classifications: filter.classifications });
-  if (filter.categories?.length) qb.andWhere('f.category = ANY(:categories)', { categories: filter.categories });
+  anyOf(qb, 'f.classification', 'classification', filter.classifications);
+  anyOf(qb, 'f.category', 'category', filter.categories);
   if (filter.tags?.length) qb.andWhere('f.tags && CAST(:tags AS text[])', { tags: filter.tags });
+}
+
+function anyOf(qb: SelectQueryBuilder<ObjectLiteral>, column: string, name: string, values: readonly string[] | null | undefined): void {
+  if (values?.length === 1) qb.andWhere(`${column} = :${name}`, { [name]: values[0] });
+  else if (values?.length) qb.andWhere(`${column} = ANY(:${name}s)`, { [`${name}s`]: values });
 }
 
 /**
