@@ -30,21 +30,32 @@ export interface NewFile {
   fields: DataFieldRow[];
 }
 
-/** The directory filter as SQL on data_file aliased `f`; the listing and the facet counts share it. */
+/**
+ * The directory filter as SQL on data_file aliased `f`; the listing and the facet counts share it.
+ * A list of one value is written as an equality: PostgreSQL (before 17) reads an index in its order
+ * only under `column = value`, not `= ANY(array)`, so a page of one category (or one owner) is the
+ * first rows of (category, updated_at, id) instead of a walk through every file by time.
+ */
 export function applyFileFilter(qb: SelectQueryBuilder<ObjectLiteral>, filter: FileFilter): void {
   const search = filter.search?.trim();
   if (search) qb.andWhere(`f.search_vector @@ websearch_to_tsquery('english', :search)`, { search });
   if (filter.districtCodes?.length) {
     qb.andWhere('f.district_id IN (SELECT id FROM district WHERE code = ANY(:districtCodes))', { districtCodes: filter.districtCodes });
   }
-  if (filter.ownerDepartmentCodes?.length) {
-    qb.andWhere('f.owner_department_id IN (SELECT id FROM department WHERE code = ANY(:ownerCodes))', {
-      ownerCodes: filter.ownerDepartmentCodes,
-    });
+  const owners = filter.ownerDepartmentCodes;
+  if (owners?.length === 1) {
+    qb.andWhere('f.owner_department_id = (SELECT id FROM department WHERE code = :ownerCode)', { ownerCode: owners[0] });
+  } else if (owners?.length) {
+    qb.andWhere('f.owner_department_id IN (SELECT id FROM department WHERE code = ANY(:ownerCodes))', { ownerCodes: owners });
   }
-  if (filter.classifications?.length) qb.andWhere('f.classification = ANY(:classifications)', { classifications: filter.classifications });
-  if (filter.categories?.length) qb.andWhere('f.category = ANY(:categories)', { categories: filter.categories });
+  anyOf(qb, 'f.classification', 'classification', filter.classifications);
+  anyOf(qb, 'f.category', 'category', filter.categories);
   if (filter.tags?.length) qb.andWhere('f.tags && CAST(:tags AS text[])', { tags: filter.tags });
+}
+
+function anyOf(qb: SelectQueryBuilder<ObjectLiteral>, column: string, name: string, values: readonly string[] | null | undefined): void {
+  if (values?.length === 1) qb.andWhere(`${column} = :${name}`, { [name]: values[0] });
+  else if (values?.length) qb.andWhere(`${column} = ANY(:${name}s)`, { [`${name}s`]: values });
 }
 
 /**
@@ -63,20 +74,26 @@ export const filesOwnedBySql = (department: string): string =>
 export class FilesRepository {
   constructor(private readonly db: DataSource) {}
 
-  /** One page of the files the caller may discover, with the exact total, all in SQL. */
+  /**
+   * One page of the files the caller may discover, with the exact total and,
+   * when asked, the page's schemas (`withSchemas`), all in one statement: one
+   * round trip and one pooled connection per page instead of three (the count
+   * and the page used to run in parallel on two connections, the schemas after
+   * them on a third).
+   */
   async list(
     caller: AccessPolicy,
     filter: FileFilter,
     first: number,
     after: string | null,
     withTotal = true,
-  ): Promise<Page<DataFileRow> & { totalCount: number | null }> {
+    withSchemas = false,
+  ): Promise<Page<DataFileRow> & { totalCount: number | null; schemas: Map<string, DataFieldRow[]> }> {
     const qb = this.db.createQueryBuilder().from('data_file', 'f');
     const access = caller.fileCondition('f');
     qb.where(access.sql, access.params);
     applyFileFilter(qb, filter);
-
-    const count = withTotal ? qb.clone().select('count(*)::int', 'n').getRawOne<{ n: number }>() : Promise.resolve(null);
+    const count = qb.clone().select('count(*)::int', 'n');
 
     const search = filter.search?.trim();
     const sortKey = search ? `ts_rank(f.search_vector, websearch_to_tsquery('english', :search))` : 'f.updated_at';
@@ -91,10 +108,31 @@ export class FilesRepository {
     qb.orderBy(sortKey, 'DESC')
       .addOrderBy('f.id', 'DESC')
       .limit(first + 1);
-    const [rows, countRow] = await Promise.all([qb.getRawMany<ListedRow>(), count]);
-    const page = toPage(rows, first, (r) => [r.sortKey, r.id]);
+    // The total is one row joined to the page's rows, so that an empty page still carries it.
+    const schemas = withSchemas
+      ? `(SELECT json_agg(json_build_object('name', x.name, 'type', x.type, 'sensitive', x.sensitive, 'description', x.description)
+                          ORDER BY x.position)
+            FROM data_field x WHERE x.district_id = page."districtId" AND x.file_id = page.id)`
+      : 'NULL::json';
+    const [sql, params] = this.db.driver.escapeQueryWithParameters(
+      `SELECT page.*, total.n AS "totalCount", ${schemas} AS "schema"
+         FROM (${withTotal ? count.getQuery() : 'SELECT NULL::int AS n'}) total
+         LEFT JOIN (${qb.getQuery()}) page ON TRUE
+        ORDER BY page.${search ? '"sortKey"' : '"updatedAt"'} DESC, page.id DESC`,
+      qb.getParameters(),
+    );
+    const rows = await this.db.query<(ListedRow & { totalCount: number | null; schema: DataFieldRow[] | null })[]>(sql, params);
+    const totalCount = rows[0]?.totalCount ?? null;
+    const listed = rows.filter((r) => r.id !== null);
+    const found = new Map<string, DataFieldRow[]>();
+    for (const row of listed) {
+      if (withSchemas) found.set(row.id, row.schema ?? []);
+      delete (row as Partial<typeof row>).totalCount;
+      delete (row as Partial<typeof row>).schema;
+    }
+    const page = toPage(listed, first, (r) => [r.sortKey, r.id]);
     for (const item of page.items) delete (item.node as Partial<ListedRow>).sortKey;
-    return { ...page, totalCount: withTotal ? (countRow?.n ?? 0) : null };
+    return { ...page, totalCount: withTotal ? (totalCount ?? 0) : null, schemas: found };
   }
 
   async findById(id: string, db: EntityManager = this.db.manager): Promise<DataFileRow | null> {

@@ -29,12 +29,19 @@ export class RequestScope {
     const held = await this.services.access.heldForReview(ids);
     return ids.map((id) => held.get(id) ?? []);
   });
+  /** Schemas a listing already read with its page, by file id: the fields of its files cost no further query. */
+  private readonly schemas = new Map<string, DataFieldRow[]>();
+
   readonly visibleFields = new DataLoader<DataFileRow, DataFieldRow[], string>(
-    (files) => this.services.directory.visibleFields(this.policy, files),
+    (files) => this.services.directory.visibleFields(this.policy, files, this.schemas),
     {
       cacheKeyFn: (f) => f.id,
     },
   );
+
+  knowSchemas(schemas: ReadonlyMap<string, DataFieldRow[]>): void {
+    for (const [id, fields] of schemas) this.schemas.set(id, fields);
+  }
 }
 
 export interface GraphQLContext {

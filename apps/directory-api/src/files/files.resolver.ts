@@ -7,7 +7,7 @@ import type { GraphQLContext } from '../context/request-scope.js';
 import { DepartmentModel, DistrictModel } from '../districts/district.model.js';
 import { Action } from '../graphql/enums.js';
 import { toConnection, type Connection } from '../graphql/connection.js';
-import { selects } from '../graphql/selection.js';
+import { selects, selectsPath } from '../graphql/selection.js';
 import { ChangeFileSchemaInput, FileIdArgs, FilesArgs, RegisterFileInput } from './dto/files.args.js';
 import { DataFieldModel, DataFileConnectionModel, DataFileModel, SchemaChangeModel } from './models/data-file.model.js';
 
@@ -19,14 +19,21 @@ export class FilesResolver {
   ) {}
 
   @Query(() => DataFileConnectionModel)
-  async files(@Caller() caller: AccessPolicy, @Args() args: FilesArgs, @Info() info: GraphQLResolveInfo): Promise<Connection<DataFileRow>> {
+  async files(
+    @Caller() caller: AccessPolicy,
+    @Args() args: FilesArgs,
+    @Info() info: GraphQLResolveInfo,
+    @Context() ctx: GraphQLContext,
+  ): Promise<Connection<DataFileRow>> {
     const page = await this.directory.listFiles(
       caller,
       args.filter ?? {},
       args.first ?? 50,
       args.after ?? null,
       selects(info, 'totalCount'),
+      selectsPath(info, ['edges', 'node', 'fields']),
     );
+    ctx.scope.knowSchemas(page.schemas);
     return toConnection(page, page.totalCount);
   }
 
