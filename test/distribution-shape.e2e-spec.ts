@@ -12,7 +12,7 @@ import { createTestDatabase, type TestDatabase } from './test-database.js';
 /** Small, read everywhere, copied to every node. */
 const REFERENCE = ['district', 'department'];
 /** Split by district_id: each district's rows on one node, joined there. */
-const DISTRIBUTED = ['data_file', 'data_field', 'data_version', 'data_record', 'permission', 'exchange'];
+const DISTRIBUTED = ['data_file', 'data_field', 'data_version', 'data_record', 'permission', 'permission_review', 'exchange'];
 /** Keyed by ledger (a district's code, or `platform`), not yet by district_id: see docs/scaling.md. */
 const BY_LEDGER = ['audit_entry', 'audit_checkpoint', 'audit_merkle_node'];
 /** Stays on the coordinator. */

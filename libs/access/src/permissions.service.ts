@@ -4,6 +4,7 @@ import { AuditLog, type AuditEvent } from '@app/audit';
 import { actorName, type Actor } from '@app/auth';
 import { badInput, checkPageSize, convertPage, requirePurpose, conflict, forbidden, isUuid, notFound, type Page } from '@app/common';
 import { grantInForce } from './grant-in-force.js';
+import { lockFileSchema } from './schema-lock.js';
 import { AccessPolicy } from './access-policy.js';
 import { ACTIONS, CLASSIFICATIONS, type Action, type Classification, type FileFacts } from './actions.js';
 import { grantsHeldAt, grantsHeldByEachAt } from './grants.repository.js';
@@ -140,8 +141,22 @@ export class PermissionsService {
       fileVersion: file.version,
       schemaVersion: file.schemaVersion,
     };
-    const write = (t: EntityManager) =>
-      this.writeGrant(t, caller.actor, permission, { ledger: file.districtCode, parties: [file.ownerCode, grantee.code] }, onSame, pending);
+    const write = async (t: EntityManager) => {
+      // Decided on the schema read above: a schema change of the file waits for this, or this for it (and then refuses).
+      await lockFileSchema(t, file.id, 'decide');
+      const now = await this.visibleFile(caller, file.id, t);
+      if (now.schemaVersion !== file.schemaVersion) {
+        throw conflict(`the file's schema changed (version ${now.schemaVersion}) while this grant was being decided; grant again`);
+      }
+      return this.writeGrant(
+        t,
+        caller.actor,
+        permission,
+        { ledger: file.districtCode, parties: [file.ownerCode, grantee.code] },
+        onSame,
+        pending,
+      );
+    };
     return tx ? write(tx) : this.db.transaction(write);
   }
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { PermissionsService, type AccessPolicy } from '@app/access';
+import { lockFileSchema, PermissionsService, type AccessPolicy } from '@app/access';
 import { AuditLog } from '@app/audit';
 import { actorName } from '@app/auth';
 import { badInput, forbidden } from '@app/common';
@@ -86,6 +86,8 @@ export class FileSchemaService {
     if (!caller.may('register', visible)) throw forbidden("only a steward of the owning department changes a file's schema");
     const request = checkRequest(input);
     return this.db.transaction(async (tx) => {
+      // Grants being decided on the file finish first, on the schema they read; later ones wait for this change.
+      await lockFileSchema(tx, visible.id, 'change');
       // Locked first, then read: two changes of one file take turns, each on the schema the other left.
       const current = await this.directory.lockSchemaVersion(tx, visible);
       const file = { ...visible, fields: await this.directory.fieldsOf(visible, tx) };
