@@ -18,10 +18,12 @@ export function readFromReplicas(): void {
 /**
  * A statement a hot standby can run and that means the same there: a SELECT
  * or WITH that writes nothing, takes no row lock and asks nothing of the
- * primary's transaction state. A false "no" only sends a read to the primary.
+ * primary's transaction state. The audit log's functions are called with
+ * SELECT and write, so none of them is taken for a read. A false "no" only
+ * sends a read to the primary.
  */
 const WRITES_OR_PRIMARY_ONLY =
-  /\b(INSERT|UPDATE|DELETE|MERGE|TRUNCATE|nextval|setval|pg_notify|set_config|pg_advisory\w*|txid_current\w*|pg_current_\w+|FOR\s+SHARE)\b/i;
+  /\b(INSERT|UPDATE|DELETE|MERGE|TRUNCATE|nextval|setval|pg_notify|set_config|pg_advisory\w*|txid_current\w*|pg_current_\w+|FOR\s+SHARE)\b|\baudit_\w+\s*\(/i;
 export function isPlainRead(sql: string): boolean {
   return /^\s*(SELECT|WITH)\b/i.test(sql) && !WRITES_OR_PRIMARY_ONLY.test(sql);
 }
