@@ -35,7 +35,7 @@ import { migrations } from '../migrations/index.js';
 import { PILOT_DEFAULTS, seedPilot } from '@app/directory';
 import { seedCity } from '../apps/directory-cli/src/city/city-seed.js';
 import { fmt, percentile, scratchDatabase } from './bench-database.js';
-import { startServer } from './bench-server.js';
+import { residentMemory, startServer } from './bench-server.js';
 import { PEER_PAGE, startPeer } from './postgraphile-peer.js';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 8);
@@ -153,7 +153,14 @@ interface Phase {
   member: Result;
   admin: Result;
   peer: Result;
+  /** The API process's resident memory (MB) after the phase: its peak since start, and now. */
+  memory?: { peak: number; now: number };
 }
+
+/** The API's memory goal under the city benchmark. */
+const RSS_GOAL_MB = 250;
+/** BENCH_BUILT=1: startServer serves the compiled service (`npm run build` first), as production runs it. */
+const BUILT = process.env.BENCH_BUILT === '1';
 
 /** The holder department gets exactly 200 active grants on guarded files, whatever the seed gave it. */
 async function topUpHolder(db: DataSource, holder: DepartmentRef) {
@@ -354,7 +361,13 @@ async function measure(name: string, url: string, db: DataSource, pool: pg.Pool,
     console.log(
       `\nBuilding one request's policy with ${grants.length} grants: ${fmt(micros, 1)} µs in memory, after ${fmt(loadMs, 2)} ms to load the grants`,
     );
-    return { name, files, rows, member: memberRun, admin: adminRun, peer: peerRun };
+    const memory = await residentMemory(server.pid);
+    console.log(
+      memory
+        ? `API process memory (${BUILT ? 'compiled' : 'run through @swc-node/register, which adds the compiler; BENCH_BUILT=1 for the compiled service'}): peak RSS ${fmt(memory.peak)} MB, now ${fmt(memory.now)} MB (goal ≤ ${RSS_GOAL_MB} MB)`
+        : 'API process memory: not readable on this system (/proc)',
+    );
+    return { name, files, rows, member: memberRun, admin: adminRun, peer: peerRun, memory };
   } finally {
     await stop(server);
     await stop(peer);
@@ -401,6 +414,10 @@ function sideBySide(pilot: Phase, city: Phase) {
       `  ${`(a) ${label}`.padEnd(34)} ${fmt(p.p99, 1).padStart(13)} ${fmt(c.p99, 1).padStart(12)} ${`${(c.p99 / p.p99).toFixed(2)}x`.padStart(7)} | ${fmt(p.rps).padStart(11)} ${fmt(c.rps).padStart(11)} |`,
     );
   }
+  if (pilot.memory && city.memory)
+    console.log(
+      `  API peak RSS: pilot ${fmt(pilot.memory.peak)} MB, city ${fmt(city.memory.peak)} MB (goal ≤ ${RSS_GOAL_MB} MB${city.memory.peak <= RSS_GOAL_MB ? ', met' : ', NOT met'})`,
+    );
   console.log(
     `  service/PostGraphile req/s: pilot member ${(pilot.member.rps / pilot.peer.rps).toFixed(2)}x, admin ${(pilot.admin.rps / pilot.peer.rps).toFixed(2)}x; ` +
       `city member ${(city.member.rps / city.peer.rps).toFixed(2)}x, admin ${(city.admin.rps / city.peer.rps).toFixed(2)}x`,

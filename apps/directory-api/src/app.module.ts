@@ -6,7 +6,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Logger } from 'typeorm';
 import { AccessModule, AccessService, MAX_GRANTS_EXPLAINED } from '@app/access';
 import { CheckpointScheduler } from '@app/audit';
-import { createDataSource } from '@app/database';
+import { createDataSource, readFromReplicas } from '@app/database';
 import { DirectoryModule, DirectoryService } from '@app/directory';
 import { DomainModule } from '@app/domain';
 import { EventsModule } from '@app/events';
@@ -27,6 +27,7 @@ import { checkQueryText, queryShapeRule } from './graphql/query-shape.rule.js';
 import { DateTimeScalar } from './graphql/scalars.js';
 import { TextInputPipe } from './graphql/text-input.pipe.js';
 import { FairShare, shareKey } from './http/fair-share.js';
+import { RecentWriters, WriteNotices } from './http/read-your-writes.js';
 import { MAX_FIELD_CHANGES, MAX_FIELDS_PER_FILE } from '@app/directory';
 import { ViewerResolver } from './viewer/viewer.resolver.js';
 import { EventsResolver } from './events/events.resolver.js';
@@ -65,6 +66,10 @@ const isQuery = (document: DocumentNode): boolean =>
     (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && d.operation === OperationTypeNode.QUERY,
   );
 
+/** Only queries: a document that also holds a mutation or subscription is not read from a replica. */
+const onlyQueries = (document: DocumentNode): boolean =>
+  document.definitions.every((d) => d.kind !== Kind.OPERATION_DEFINITION || d.operation === OperationTypeNode.QUERY);
+
 /** The real length of every unpaged list of objects, for pricing a query. */
 async function listSizes(directory: DirectoryService): Promise<ListSizes> {
   const sizes = await directory.referenceSizes();
@@ -91,6 +96,10 @@ export class AppModule {
     // Subscriptions spend from the same budget: their start, then each event.
     const subscriptionCost = subscriptionCharges(fairShare, config.maxQueryCost);
     const checkSubscription = checkSubscriptionDocument(config.maxQueryDepth);
+    // With read replicas: a department's reads stay on the primary while its own writes may not have reached them.
+    const replicated = config.replicas.urls.length > 0;
+    const recentWriters = new RecentWriters(config.replicas.readYourWritesMs);
+    const writing = new WeakSet<FastifyRequest>();
     return {
       module: AppModule,
       imports: [
@@ -102,6 +111,7 @@ export class AppModule {
               applicationName: 'directory-api',
               statementTimeoutMs: config.statementTimeoutMs,
               acquireTimeoutMs: config.acquireTimeoutMs,
+              replicaUrls: config.replicas.urls,
             }).initialize(),
         }),
         DomainModule.forRoot({ keys: config.auditKeys, checkpoints: config.checkpoints }),
@@ -129,6 +139,12 @@ export class AppModule {
                 await subscriptionCost.start(schema, document, context, await listSizes(directory));
               },
               onSubscriptionResolution: (execution, context) => subscriptionCost.event(execution, context),
+              // The read-your-writes window counts from the end of a mutation, i.e. after its commit.
+              onResolution: async (_execution, context) => {
+                const request = (context as { reply?: FastifyReply }).reply?.request;
+                const department = replicated && request && shareKey(request);
+                if (department && writing.has(request)) await recentWriters.wrote(department);
+              },
               // Priced here rather than in validation: only now are the variables (page sizes) known.
               preExecution: async (schema, document, context, variables) => {
                 const reply = (context as { reply?: FastifyReply }).reply;
@@ -136,6 +152,12 @@ export class AppModule {
                 const department = request && shareKey(request);
                 // Before any await, so that the execution that follows draws from it.
                 const draw = department && isQuery(document) ? fairShare.drawConnections(department) : undefined;
+                if (replicated && department) {
+                  if (!onlyQueries(document)) {
+                    recentWriters.mark(department);
+                    writing.add(request);
+                  } else if (!recentWriters.wroteRecently(department)) readFromReplicas();
+                }
                 if (request) request.graphql = { operation: operationLabel(document) };
                 const cost = checkQueryCost(schema, document, variables, await listSizes(directory), config.maxQueryCost);
                 if (department) {
@@ -156,6 +178,7 @@ export class AppModule {
       providers: [
         { provide: APP_PIPE, useClass: TextInputPipe },
         { provide: FairShare, useValue: fairShare },
+        ...(replicated ? [{ provide: RecentWriters, useValue: recentWriters }, WriteNotices] : []),
         ViewerResolver,
         DistrictsResolver,
         DepartmentsResolver,
