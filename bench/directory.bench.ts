@@ -161,6 +161,7 @@ interface Phase {
 const RSS_GOAL_MB = 250;
 /** BENCH_BUILT=1: startServer serves the compiled service (`npm run build` first), as production runs it. */
 const BUILT = process.env.BENCH_BUILT === '1';
+const printedMemory = new Set<string>();
 
 /** The holder department gets exactly 200 active grants on guarded files, whatever the seed gave it. */
 async function topUpHolder(db: DataSource, holder: DepartmentRef) {
@@ -367,8 +368,13 @@ async function measure(name: string, url: string, db: DataSource, pool: pg.Pool,
         ? `API process memory (${BUILT ? 'compiled' : 'run through @swc-node/register, which adds the compiler; BENCH_BUILT=1 for the compiled service'}): peak RSS ${fmt(memory.peak)} MB, now ${fmt(memory.now)} MB (goal ≤ ${RSS_GOAL_MB} MB)`
         : 'API process memory: not readable on this system (/proc)',
     );
+    printedMemory.add(name);
     return { name, files, rows, member: memberRun, admin: adminRun, peer: peerRun, memory };
   } finally {
+    // A phase that failed still tells how much memory the service had taken by then.
+    const reached = server?.exitCode === null ? await residentMemory(server.pid) : undefined;
+    if (reached && !printedMemory.has(name))
+      console.log(`API process memory when the ${name} phase stopped: peak RSS ${fmt(reached.peak)} MB (goal ≤ ${RSS_GOAL_MB} MB)`);
     await stop(server);
     await stop(peer);
   }
