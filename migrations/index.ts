@@ -26,6 +26,7 @@ import { AuditMerkleNodes1795962800000 } from './1795962800000-AuditMerkleNodes.
 import { AuditEntryNotify1796000000000 } from './1796000000000-AuditEntryNotify.js';
 import { AuditEntryFeedIndex1796000000100 } from './1796000000100-AuditEntryFeedIndex.js';
 import { CoveringListingIndexes1796000000200 } from './1796000000200-CoveringListingIndexes.js';
+import { ApprovalGrantGate1796300000000 } from './1796300000000-ApprovalGrantGate.js';
 
 /** Every migration, in the order they run. `district:new` registers new ones here. */
 export const migrations = [
@@ -57,4 +58,5 @@ export const migrations = [
   AuditEntryNotify1796000000000,
   AuditEntryFeedIndex1796000000100,
   CoveringListingIndexes1796000000200,
+  ApprovalGrantGate1796300000000,
 ];

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { decodeTimeCursor, toPage, type Page } from '@app/common';
-import { DirectoryService } from '@app/directory';
+import { decodeTimeCursor, SqlParams, toPage, type Page } from '@app/common';
+import { DirectoryService, type FileFactsJson } from '@app/directory';
 
 export type ExchangeStatus = 'REQUESTED' | 'APPROVED' | 'REJECTED' | 'DELIVERED';
 
@@ -45,11 +45,35 @@ const columns = (ownerSql: string) => `
   x.delivered_version AS "deliveredVersion", x.content_hash AS "contentHash",
   x.requested_at::text AS "sortKey"`;
 
+/** A new exchange as a request writes it: requested, or approved at once by a grant that covers it. */
+export interface NewExchange {
+  districtId: string;
+  id: string;
+  fileId: string;
+  requesterDepartmentId: string;
+  requestedBy: string;
+  fields: string[];
+  purpose: string;
+  approvedBy: { by: string; note: string; permissionId: string } | null;
+}
+
+/** The audit append of a step, as a FROM item bound in the step's statement (AuditLog.inStatement). */
+export type AuditCall = (params: SqlParams) => string;
+
+/** What a delivery decides on, read in one statement: the exchange, its file, and the rows of the file's current version. */
+export interface DeliveryFacts {
+  exchange: StoredExchange;
+  file: FileFactsJson | null;
+  /** Only for an approved exchange read by its requester (empty when the file's version is 0: nothing published); else null. */
+  records: Record<string, unknown>[] | null;
+}
+
 @Injectable()
 export class ExchangeRepository {
   private readonly columns: string;
   /** The exchanges on files of the department $2: the directory writes the sub-query over its table. */
   private readonly onOwnedFiles: string;
+  private readonly fileFacts: string;
 
   constructor(
     private readonly db: DataSource,
@@ -57,6 +81,117 @@ export class ExchangeRepository {
   ) {
     this.columns = columns(directory.fileOwnerSql('x'));
     this.onOwnedFiles = `(x.district_id, x.file_id) IN ${directory.filesOwnedBySql('$2')}`;
+    this.fileFacts = directory.fileFactsJsonSql('x');
+  }
+
+  /**
+   * A step's write and its audit entries in one statement: `writes` are the
+   * step's data-modifying CTEs, the last of which (`written`) returns the
+   * exchange row. The append is called only if that row was written
+   * (`written` is also what the audit's WHERE waits for), and the statement
+   * commits or fails whole. Null when nothing was written.
+   */
+  private async writeAudited(params: SqlParams, writes: string, audit: AuditCall): Promise<StoredExchange | null> {
+    const append = audit(params);
+    const [row] = await this.db.query<(StoredExchange & { appended: number })[]>(
+      `WITH ${writes},
+       audited AS (SELECT a.seq FROM ${append} a WHERE EXISTS (SELECT 1 FROM written))
+       SELECT ${this.columns}, (SELECT count(*)::int FROM audited) AS appended FROM written x`,
+      params.values,
+    );
+    if (!row) return null;
+    const { appended, ...exchange } = row;
+    if (appended < 1) throw new Error('an exchange step was written without its audit entries');
+    return exchange;
+  }
+
+  /** A request (approved at once when `approvedBy` is given) and its audit entries, in one statement. */
+  async insertAudited(x: NewExchange, audit: AuditCall): Promise<StoredExchange> {
+    const p = new SqlParams();
+    const approved = x.approvedBy;
+    const written = await this.writeAudited(
+      p,
+      `written AS (
+         INSERT INTO exchange (district_id, id, file_id, requester_department_id, requested_by, fields, purpose,
+                               status, decided_at, decided_by, decision_note, permission_id)
+         VALUES (${p.bind(x.districtId)}, ${p.bind(x.id)}, ${p.bind(x.fileId)}, ${p.bind(x.requesterDepartmentId)}, ${p.bind(x.requestedBy)},
+                 ${p.bind(x.fields)}::text[], ${p.bind(x.purpose)}, ${p.bind(approved ? 'APPROVED' : 'REQUESTED')},
+                 ${approved ? 'now()' : 'NULL'}, ${p.bind(approved?.by ?? null)}, ${p.bind(approved?.note ?? null)},
+                 ${p.bind(approved?.permissionId ?? null)}::uuid)
+         RETURNING *)`,
+      audit,
+    );
+    return written!;
+  }
+
+  /**
+   * Approves a requested exchange with the grant it makes, and their audit
+   * entries, in one statement: the exchange row is locked first, then the
+   * grant's gate (`grantGate`: no identical grant in force) is asked, then the
+   * exchange, the grant (`grantInsert`, once per approved row) and the entries
+   * are written. Null, writing nothing, when the exchange is no longer
+   * requested or the gate is closed.
+   */
+  async approveAudited(
+    key: ExchangeKey,
+    decision: { by: string; note: string | null; permissionId: string },
+    grant: { gate: (params: SqlParams) => string; insert: (params: SqlParams, from: string) => string },
+    audit: AuditCall,
+  ): Promise<StoredExchange | null> {
+    const p = new SqlParams();
+    return this.writeAudited(
+      p,
+      `locked AS MATERIALIZED (
+         SELECT x.district_id, x.id FROM exchange x
+          WHERE x.district_id = ${p.bind(key.districtId)} AND x.id = ${p.bind(key.id)} AND x.status = 'REQUESTED' FOR UPDATE
+       ),
+       gate AS MATERIALIZED (SELECT l.district_id, l.id FROM locked l WHERE ${grant.gate(p)}),
+       decided AS (
+         UPDATE exchange x SET status = 'APPROVED', decided_at = now(), decided_by = ${p.bind(decision.by)},
+                decision_note = ${p.bind(decision.note)}, permission_id = ${p.bind(decision.permissionId)}::uuid
+           FROM gate g WHERE x.district_id = g.district_id AND x.id = g.id
+         RETURNING x.*
+       ),
+       granted AS (${grant.insert(p, 'decided')}),
+       written AS (SELECT d.* FROM decided d WHERE EXISTS (SELECT 1 FROM granted))`,
+      audit,
+    );
+  }
+
+  /** Marks an approved exchange delivered, with its audit entry, in one statement; null when it was no longer approved. */
+  async deliveredAudited(key: ExchangeKey, version: number, contentHash: string, audit: AuditCall): Promise<StoredExchange | null> {
+    const p = new SqlParams();
+    return this.writeAudited(
+      p,
+      `written AS (
+         UPDATE exchange x SET status = 'DELIVERED', delivered_at = now(), delivered_version = ${p.bind(version)}, content_hash = ${p.bind(contentHash)}
+          WHERE x.district_id = ${p.bind(key.districtId)} AND x.id = ${p.bind(key.id)} AND x.status = 'APPROVED'
+         RETURNING x.*)`,
+      audit,
+    );
+  }
+
+  /**
+   * Everything a delivery decides on, in one statement, by the id the API was
+   * given: the exchange, its file (facts, version, schema) and, when the
+   * exchange is approved and `requesterId` requested it, the rows of the
+   * file's current version in order.
+   */
+  async forDelivery(id: string, requesterId: string): Promise<DeliveryFacts | null> {
+    const [row] = await this.db.query<(StoredExchange & { file: FileFactsJson | null; records: Record<string, unknown>[] | null })[]>(
+      `SELECT ${this.columns}, ff.file,
+              CASE WHEN x.status = 'APPROVED' AND x.requester_department_id = $2 THEN
+                coalesce((SELECT json_agg(r.row ORDER BY r.row_no) FROM data_record r
+                           WHERE r.district_id = x.district_id AND r.file_id = x.file_id AND r.version = (ff.file->>'version')::int),
+                         '[]'::json)
+              END AS records
+         FROM exchange x CROSS JOIN LATERAL (SELECT ${this.fileFacts} AS file) ff
+        WHERE x.id = $1`,
+      [id, requesterId],
+    );
+    if (!row) return null;
+    const { file, records, ...exchange } = row;
+    return { exchange, file, records };
   }
 
   /**
@@ -79,18 +214,6 @@ export class ExchangeRepository {
     return row ?? null;
   }
 
-  async insert(
-    tx: EntityManager,
-    x: { districtId: string; fileId: string; requesterDepartmentId: string; requestedBy: string; fields: string[]; purpose: string },
-  ): Promise<string> {
-    const [row] = await tx.query<{ id: string }[]>(
-      `INSERT INTO exchange (district_id, file_id, requester_department_id, requested_by, fields, purpose, status)
-       VALUES ($1, $2, $3, $4, $5, $6, 'REQUESTED') RETURNING id`,
-      [x.districtId, x.fileId, x.requesterDepartmentId, x.requestedBy, x.fields, x.purpose],
-    );
-    return row.id;
-  }
-
   async decide(
     tx: EntityManager,
     key: ExchangeKey,
@@ -103,13 +226,6 @@ export class ExchangeRepository {
       `UPDATE exchange SET status = $3, decided_at = now(), decided_by = $4, decision_note = $5, permission_id = $6
         WHERE district_id = $1 AND id = $2 AND status = 'REQUESTED'`,
       [key.districtId, key.id, status, by, note, permissionId],
-    );
-  }
-
-  async delivered(tx: EntityManager, key: ExchangeKey, version: number, contentHash: string): Promise<void> {
-    await tx.query(
-      `UPDATE exchange SET status = 'DELIVERED', delivered_at = now(), delivered_version = $3, content_hash = $4 WHERE district_id = $1 AND id = $2`,
-      [key.districtId, key.id, version, contentHash],
     );
   }
 
@@ -175,18 +291,5 @@ export class RecordsRepository {
         [file.districtId, file.id, version, JSON.stringify(rows)],
       );
     }
-  }
-
-  /** The rows of the file's current version (as read in this transaction), in order; null when nothing was published. */
-  async current(
-    tx: EntityManager,
-    file: { districtId: string; id: string; version: number },
-  ): Promise<{ version: number; rows: Record<string, unknown>[] } | null> {
-    if (file.version === 0) return null;
-    const rows = await tx.query<{ row: Record<string, unknown> }[]>(
-      `SELECT row FROM data_record WHERE district_id = $1 AND file_id = $2 AND version = $3 ORDER BY row_no`,
-      [file.districtId, file.id, file.version],
-    );
-    return { version: file.version, rows: rows.map((r) => r.row) };
   }
 }
