@@ -4,7 +4,8 @@
  * every onboarded district (17), through the services on a real PostgreSQL (no
  * HTTP): cycles per second, p99 per step, the statements each cycle sends
  * (counted at the driver: every query the pg client is given, BEGIN and COMMIT
- * included), and the share of the time spent in the audit append. Each cycle
+ * included), and the share of the time spent in the statements that append to
+ * the audit log (each step's write, which appends in the same statement). Each cycle
  * ends with the owner revoking the grant its approval made, so that every
  * request is decided by a steward rather than by an earlier grant. Each step
  * decides its caller's policy first, as the API does once per request; those
@@ -220,7 +221,9 @@ async function main() {
     const perStep = Object.entries(spent)
       .map(([step, clock]) => `${step} ${share(clock)}`)
       .join(', ');
-    console.log(`  audit append statements (lock wait included): ${share(all)} of the time in the four steps (${perStep})`);
+    console.log(
+      `  the writes that append (row and audit entry in one statement, lock wait included): ${share(all)} of the time in the four steps (${perStep})`,
+    );
   } finally {
     await db.destroy();
     await scratch.drop();
