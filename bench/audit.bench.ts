@@ -67,9 +67,9 @@ async function main() {
       return { label, perSecond: total / seconds };
     };
 
-    const plainInsert = (db: { query: DataSource['query'] }, c: number, n: number) => {
+    const plainInsert = (db: { query: DataSource['query'] }, prefix: string, c: number, n: number) => {
       // A real entry's fields and sizes; a random predecessor keeps UNIQUE (ledger, prev_hash) satisfied.
-      const e = sealEntry(event(`plain-${c % 16}`, n), n + 1, randomBytes(32).toString('hex'), new Date());
+      const e = sealEntry(event(`${prefix}-${c % 16}`, n), n + 1, randomBytes(32).toString('hex'), new Date());
       return db.query(
         `INSERT INTO plain_entry (ledger, seq, occurred_at, actor, action, subject_type, subject_id, parties, payload, prev_hash, hash)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
@@ -88,7 +88,7 @@ async function main() {
         ],
       );
     };
-    const plain = (c: number, n: number) => db.transaction((tx) => plainInsert(tx, c, n));
+    const plain = (c: number, n: number) => db.transaction((tx) => plainInsert(tx, 'plain', c, n));
     // As the exchange steps append: the entry in the statement that writes the step, no BEGIN/COMMIT.
     const log = new AuditLog();
     const inStatement = (c: number, n: number) => {
@@ -101,7 +101,7 @@ async function main() {
     const floor = await run('plain INSERT, no chain', plain);
     const oneLedger = await run('chained, 1 ledger', (_c, n) => db.transaction((tx) => appendAuditEntry(tx, event('one', n))));
     const sixteen = await run('chained, 16 ledgers', (c, n) => db.transaction((tx) => appendAuditEntry(tx, event(`spread-${c % 16}`, n))));
-    const floorOne = await run('plain INSERT, 1 statement', (c, n) => plainInsert(db, c, n));
+    const floorOne = await run('plain INSERT, 1 statement', (c, n) => plainInsert(db, 'plain-statement', c, n));
     const sixteenOne = await run('chained, 16, 1 statement', inStatement);
 
     console.log(`\nAudit appends: ${CLIENTS} concurrent clients, ${fmt(total)} transactions each run, one entry per transaction`);
