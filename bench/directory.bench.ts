@@ -16,6 +16,10 @@
  * `--city` then loads the whole city on top of the pilot (17 districts,
  * about 750,000 files: `seed --city`), measures everything again and prints
  * pilot and city side by side with the p99 growth of each query.
+ *
+ * BENCH_PILOT_DATABASE_URL and BENCH_CITY_DATABASE_URL name databases seeded
+ * once beforehand (`npm run cli -- seed`, and `seed --city` for the city) to
+ * measure instead of scratch ones: they are migrated, measured and kept.
  */
 import 'reflect-metadata';
 import type { ChildProcess } from 'node:child_process';
@@ -26,11 +30,12 @@ import type { DataSource } from 'typeorm';
 import { AccessPolicy } from '@app/access';
 import { grantsHeldAt } from '../libs/access/src/grants.repository.js';
 import { loadAuthConfig, Tokens, type DepartmentRef } from '@app/auth';
-import { createDataSource } from '@app/database';
+import { createDataSource, migrateDatabase } from '@app/database';
+import { migrations } from '../migrations/index.js';
 import { PILOT_DEFAULTS, seedPilot } from '@app/directory';
 import { seedCity } from '../apps/directory-cli/src/city/city-seed.js';
 import { fmt, percentile, scratchDatabase } from './bench-database.js';
-import { startServer } from './bench-server.js';
+import { residentMemory, startServer } from './bench-server.js';
 import { PEER_PAGE, startPeer } from './postgraphile-peer.js';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 8);
@@ -148,7 +153,14 @@ interface Phase {
   member: Result;
   admin: Result;
   peer: Result;
+  /** The API process's resident memory (MB) after the phase: its peak since start, and now. */
+  memory?: { peak: number; now: number };
 }
+
+/** The API's memory goal under the city benchmark. */
+const RSS_GOAL_MB = 250;
+/** BENCH_BUILT=1: startServer serves the compiled service (`npm run build` first), as production runs it. */
+const BUILT = process.env.BENCH_BUILT === '1';
 
 /** The holder department gets exactly 200 active grants on guarded files, whatever the seed gave it. */
 async function topUpHolder(db: DataSource, holder: DepartmentRef) {
@@ -192,6 +204,12 @@ async function measure(name: string, url: string, db: DataSource, pool: pg.Pool,
       DATABASE_POOL_SIZE: '10',
       // The load generator is one department sending thousands of requests a minute: not what the limit is for.
       RATE_LIMIT_PER_MINUTE: '1000000',
+      // Nor the fair share: one department here stands for the whole city's traffic, so it may use the
+      // whole pool at once, as PostGraphile does with its pool of the same size (the read path is measured,
+      // not a department's share of it). BENCH_FAIR_SHARE=true keeps the service's defaults.
+      ...(process.env.BENCH_FAIR_SHARE === 'true'
+        ? {}
+        : { CONCURRENCY_PER_DEPARTMENT: String(CONNECTIONS), CONNECTIONS_PER_DEPARTMENT: '10', COST_PER_MINUTE: '1000000000' }),
     });
     peer = await startPeer(url, port + 50, 10);
     const tokens = new Tokens(loadAuthConfig({ JWT_SECRET: secret }));
@@ -200,6 +218,11 @@ async function measure(name: string, url: string, db: DataSource, pool: pg.Pool,
     const adminToken = await tokens.mint({ subject: 'bench', departmentCode: member.code, roles: ['PLATFORM_ADMIN'] });
 
     console.log(`\n== ${name}: ${fmt(files)} files ==`);
+    console.log(
+      process.env.BENCH_FAIR_SHARE === 'true'
+        ? 'The service keeps its fair share: one department runs 4 requests at once on 3 pooled connections.'
+        : `One department may use the whole pool: ${CONNECTIONS} requests at once on 10 pooled connections (BENCH_FAIR_SHARE=true to keep the share).`,
+    );
     const firstPage = await graphql(memberToken, { filter: { categories: ['medical records'] } });
     const cursor: string = firstPage.data.files.pageInfo.endCursor;
     const [cursorTime, cursorId] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as [string, string];
@@ -338,7 +361,13 @@ async function measure(name: string, url: string, db: DataSource, pool: pg.Pool,
     console.log(
       `\nBuilding one request's policy with ${grants.length} grants: ${fmt(micros, 1)} µs in memory, after ${fmt(loadMs, 2)} ms to load the grants`,
     );
-    return { name, files, rows, member: memberRun, admin: adminRun, peer: peerRun };
+    const memory = await residentMemory(server.pid);
+    console.log(
+      memory
+        ? `API process memory (${BUILT ? 'compiled' : 'run through @swc-node/register, which adds the compiler; BENCH_BUILT=1 for the compiled service'}): peak RSS ${fmt(memory.peak)} MB, now ${fmt(memory.now)} MB (goal ≤ ${RSS_GOAL_MB} MB)`
+        : 'API process memory: not readable on this system (/proc)',
+    );
+    return { name, files, rows, member: memberRun, admin: adminRun, peer: peerRun, memory };
   } finally {
     await stop(server);
     await stop(peer);
@@ -385,34 +414,85 @@ function sideBySide(pilot: Phase, city: Phase) {
       `  ${`(a) ${label}`.padEnd(34)} ${fmt(p.p99, 1).padStart(13)} ${fmt(c.p99, 1).padStart(12)} ${`${(c.p99 / p.p99).toFixed(2)}x`.padStart(7)} | ${fmt(p.rps).padStart(11)} ${fmt(c.rps).padStart(11)} |`,
     );
   }
+  if (pilot.memory && city.memory)
+    console.log(
+      `  API peak RSS: pilot ${fmt(pilot.memory.peak)} MB, city ${fmt(city.memory.peak)} MB (goal ≤ ${RSS_GOAL_MB} MB${city.memory.peak <= RSS_GOAL_MB ? ', met' : ', NOT met'})`,
+    );
   console.log(
     `  service/PostGraphile req/s: pilot member ${(pilot.member.rps / pilot.peer.rps).toFixed(2)}x, admin ${(pilot.admin.rps / pilot.peer.rps).toFixed(2)}x; ` +
       `city member ${(city.member.rps / city.peer.rps).toFixed(2)}x, admin ${(city.admin.rps / city.peer.rps).toFixed(2)}x`,
   );
 }
 
+/**
+ * A database to measure: a scratch one (seeded here, dropped afterwards), or one
+ * named by BENCH_PILOT_DATABASE_URL / BENCH_CITY_DATABASE_URL, seeded once
+ * beforehand (`npm run cli -- seed`, then `seed --city` for the city) and kept:
+ * the city takes minutes to load. A kept database is migrated, not seeded.
+ */
+interface BenchDatabase {
+  url: string;
+  db: DataSource;
+  pool: pg.Pool;
+  close(): Promise<void>;
+}
+
+async function openDatabase(url: string, drop?: () => Promise<void>): Promise<BenchDatabase> {
+  if (!drop) await migrateDatabase(url, migrations);
+  const db = await createDataSource({ url, poolSize: 4, applicationName: 'bench' }).initialize();
+  const pool = new pg.Pool({ connectionString: url, max: CONNECTIONS });
+  return {
+    url,
+    db,
+    pool,
+    async close() {
+      await pool.end();
+      await db.destroy();
+      await drop?.();
+    },
+  };
+}
+
+/** A scratch database with the pilot seeded, dropped on close. */
+async function scratchPilot(): Promise<BenchDatabase> {
+  const made = await scratchDatabase('bench_directory');
+  const scratch = await openDatabase(made.url, () => made.drop());
+  process.stdout.write('Seeding the pilot (44,000 files, 8,000 permissions)... ');
+  const started = Date.now();
+  await seedPilot(scratch.db, PILOT_DEFAULTS);
+  console.log(`${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return scratch;
+}
+
 async function main() {
-  const scratch = await scratchDatabase('bench_directory');
-  const db = await createDataSource({ url: scratch.url, poolSize: 4, applicationName: 'bench' }).initialize();
-  const pool = new pg.Pool({ connectionString: scratch.url, max: CONNECTIONS });
+  const keptPilot = process.env.BENCH_PILOT_DATABASE_URL;
+  const keptCity = process.env.BENCH_CITY_DATABASE_URL;
+  const opened: BenchDatabase[] = [];
   try {
-    process.stdout.write('Seeding the pilot (44,000 files, 8,000 permissions)... ');
-    const started = Date.now();
-    await seedPilot(db, PILOT_DEFAULTS);
-    console.log(`${((Date.now() - started) / 1000).toFixed(1)} s`);
-    const pilot = await measure('pilot', scratch.url, db, pool, BASE_PORT);
+    const pilotDb = keptPilot ? await openDatabase(keptPilot) : await scratchPilot();
+    opened.push(pilotDb);
+    const pilot = await measure('pilot', pilotDb.url, pilotDb.db, pilotDb.pool, BASE_PORT);
     if (CITY) {
-      process.stdout.write('\nLoading the rest of the city (seed --city: 16 more districts, about 750,000 files, 136,000 permissions)... ');
-      const cityStarted = Date.now();
-      await seedCity(db, { scale: 1, jobs: 2 });
-      console.log(`${((Date.now() - cityStarted) / 1000).toFixed(1)} s`);
-      const city = await measure('city', scratch.url, db, pool, BASE_PORT + 1);
+      let cityDb: BenchDatabase;
+      if (keptCity) {
+        cityDb = await openDatabase(keptCity);
+        opened.push(cityDb);
+      } else {
+        // The city is the pilot plus the rest: loaded on top of the scratch pilot, or of a fresh one.
+        cityDb = keptPilot ? await scratchPilot() : pilotDb;
+        if (cityDb !== pilotDb) opened.push(cityDb);
+        process.stdout.write(
+          '\nLoading the rest of the city (seed --city: 16 more districts, about 750,000 files, 136,000 permissions)... ',
+        );
+        const cityStarted = Date.now();
+        await seedCity(cityDb.db, { scale: 1, jobs: 2 });
+        console.log(`${((Date.now() - cityStarted) / 1000).toFixed(1)} s`);
+      }
+      const city = await measure('city', cityDb.url, cityDb.db, cityDb.pool, BASE_PORT + 1);
       sideBySide(pilot, city);
     }
   } finally {
-    await pool.end();
-    await db.destroy();
-    await scratch.drop();
+    for (const d of opened) await d.close();
   }
 }
 

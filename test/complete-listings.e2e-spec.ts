@@ -175,6 +175,7 @@ const BOUNDED_LISTS: Record<string, string> = {
   'Query.departments': 'the departments of the city, reference data',
   'District.departments': "a district's departments, reference data",
   'DataFile.fields': 'at most 200 fields per file',
+  'SchemaChange.changes': 'the changes of one schema change: at most three per field of one file',
   'AccessExplanation.permissions': 'the grants one department holds in force on one file',
   'Query.auditPublicKeys': 'the signing keys the service trusts',
   'CheckpointBundle.ledgers': "one signed head per district's ledger",

@@ -212,6 +212,46 @@ describe('files', () => {
     expect(queries).toBe(await count(2));
   });
 
+  it("answers a page with its total, owner, district and fields in two statements: the caller's grants, then one for the page", async () => {
+    await api.gql(memberToken, PAGE, { first: 5 }); // districts and departments are read once, then kept
+    api.queries.reset();
+    const res: any = await api.gql(memberToken, PAGE, { first: 5 });
+    expect(res.errors).toBeUndefined();
+    expect(res.data.files.edges.some((e: any) => e.node.fields.length > 0)).toBe(true);
+    expect(api.queries.statements).toHaveLength(2);
+    expect(api.queries.statements[0]).toMatch(/FROM "permission" "p"/);
+    expect(api.queries.statements[1]).toMatch(/count\(\*\)/);
+    expect(api.queries.statements[1]).toMatch(/data_field/);
+  });
+
+  it('gives the exact total with an empty page, whether nothing matches or the cursor is past the last file', async () => {
+    const none: any = await api.gql(memberToken, PAGE, { first: 5, filter: { categories: ['no such category'] } });
+    expect(none.data.files).toEqual({ totalCount: 0, pageInfo: { hasNextPage: false, endCursor: null }, edges: [] });
+    const { ids, totalCount } = await walk(memberToken, {}, 200);
+    const last: any = await api.gql(memberToken, PAGE, { first: 200 });
+    const end: any = await api.gql(memberToken, PAGE, { first: 5, after: last.data.files.pageInfo.endCursor });
+    expect(ids).toHaveLength(totalCount);
+    expect(last.data.files.pageInfo.hasNextPage).toBe(false);
+    expect(end.data.files).toEqual({ totalCount, pageInfo: { hasNextPage: false, endCursor: null }, edges: [] });
+  });
+
+  it('reads no schema when fields are not selected, and the same fields either way', async () => {
+    const withFields: any = await api.gql(memberToken, PAGE, { first: 50 });
+    api.queries.reset();
+    const noFields: any = await api.gql(memberToken, PAGE.replace('fields { name sensitive }', ''), { first: 50 });
+    expect(noFields.errors).toBeUndefined();
+    expect(api.queries.statements.some((sql) => /data_field/.test(sql))).toBe(false);
+    expect(noFields.data.files.edges.map((e: any) => e.node.id)).toEqual(withFields.data.files.edges.map((e: any) => e.node.id));
+    // Fields asked for through a fragment are read with the page too.
+    api.queries.reset();
+    const fragment: any = await api.gql(
+      memberToken,
+      `query { files(first: 50) { ...Listing } } fragment Listing on DataFileConnection { edges { node { id fields { name sensitive } } } }`,
+    );
+    expect(api.queries.statements.filter((sql) => /data_field/.test(sql))).toHaveLength(1);
+    expect(fragment.data.files.edges.map((e: any) => e.node.fields)).toEqual(withFields.data.files.edges.map((e: any) => e.node.fields));
+  });
+
   it('shows a non-owner the whole field catalogue, sensitive names included, and tells what the caller may do', async () => {
     const res: any = await api.gql(memberToken, PAGE, { first: 1, filter: { districtCodes: ['dir-a'] } });
     const node = res.data.files.edges[0].node;

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { AccessService, PermissionsService } from '@app/access';
+import { AccessService, lockFileSchema, PermissionsService } from '@app/access';
 import { AuditKeys } from '@app/audit';
 import type { DepartmentRef, Role } from '@app/auth';
 import { QueryCounter } from '@app/database';
@@ -75,10 +75,15 @@ describe('statements per exchange step', () => {
     steps.request = requested.statements.length;
     const approved = await counted(async () => exchanges.approve(await policy(owner, ['STEWARD']), requested.result!.id, null));
     expect(approved.error).toBeUndefined();
+    // Decided on the file's versions as the approval's statement locked them, the exchange and its new grant alike.
+    expect(approved.result).toMatchObject({ status: 'APPROVED', fileVersion: 1, schemaVersion: 1 });
+    const [grant] = await db.query(`SELECT file_version, schema_version FROM permission WHERE id = $1`, [approved.result!.permissionId]);
+    expect(grant).toEqual({ file_version: 1, schema_version: 1 });
     steps.approve = approved.statements.length;
     const delivered = await counted(async () => exchanges.deliver(await policy(requester, ['MEMBER']), requested.result!.id));
     expect(delivered.error).toBeUndefined();
     expect(delivered.result!.records).toEqual([{ age: '40', visit_date: '2026-05-01' }]);
+    expect(delivered.result!.withheldFields).toEqual([]);
     steps.deliver = delivered.statements.length;
     const revoked = await counted(async () =>
       permissions.revoke(await policy(owner, ['STEWARD']), approved.result!.permissionId!, 'delivered'),
@@ -139,6 +144,36 @@ describe('one statement per step, and the rules it keeps', () => {
     const grants = await grantsOfShape('at once');
     expect(grants).toHaveLength(1);
     expect(approved.map((x) => x.permissionId)).toEqual([grants[0].id, grants[0].id]);
+  });
+
+  it("an approval while the file's schema changes waits for the change, then is decided on the new schema", async () => {
+    if (database.embedded) {
+      console.warn('skipped: holding a schema change open needs a second session (the embedded database has one)');
+      return;
+    }
+    const x = await exchanges.request(await policy(requester, ['MEMBER']), { fileId: file.id, fields: ['age'], purpose: 'mid-change' });
+    const [{ schema_version: before }] = await db.query(`SELECT schema_version FROM data_file WHERE id = $1`, [file.id]);
+    const runner = db.createQueryRunner();
+    await runner.connect();
+    await runner.startTransaction();
+    let settled = false;
+    try {
+      // A schema change in flight, as the directory makes it: its lock, the file row locked, the new version written.
+      await lockFileSchema(runner.manager, file.id, 'change');
+      await runner.query(`SELECT schema_version FROM data_file WHERE id = $1 FOR UPDATE`, [file.id]);
+      await runner.query(`UPDATE data_file SET schema_version = schema_version + 1 WHERE id = $1`, [file.id]);
+      const approving = (async () => exchanges.approve(await policy(owner, ['STEWARD']), x.id, null))().finally(() => (settled = true));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(settled).toBe(false);
+      await runner.commitTransaction();
+      const approved = await approving;
+      expect(approved.schemaVersion).toBe(before + 1);
+      const [grant] = await db.query(`SELECT schema_version FROM permission WHERE id = $1`, [approved.permissionId]);
+      expect(grant.schema_version).toBe(before + 1);
+    } finally {
+      if (runner.isTransactionActive) await runner.rollbackTransaction();
+      await runner.release();
+    }
   });
 
   it('a step that fails leaves neither its row nor an audit entry', async () => {

@@ -15,6 +15,7 @@ const OWNERS: Record<string, string> = {
   data_file: 'directory',
   data_field: 'directory',
   permission: 'access',
+  permission_review: 'access',
   exchange: 'exchange',
   data_version: 'exchange',
   data_record: 'exchange',

@@ -6,7 +6,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Logger } from 'typeorm';
 import { AccessModule, AccessService, MAX_GRANTS_EXPLAINED } from '@app/access';
 import { CheckpointScheduler } from '@app/audit';
-import { createDataSource } from '@app/database';
+import { createDataSource, readFromReplicas } from '@app/database';
 import { DirectoryModule, DirectoryService } from '@app/directory';
 import { DomainModule } from '@app/domain';
 import { EventsModule } from '@app/events';
@@ -27,13 +27,15 @@ import { checkQueryText, queryShapeRule } from './graphql/query-shape.rule.js';
 import { DateTimeScalar } from './graphql/scalars.js';
 import { TextInputPipe } from './graphql/text-input.pipe.js';
 import { FairShare, shareKey } from './http/fair-share.js';
-import { MAX_FIELDS_PER_FILE } from '@app/directory';
+import { RecentWriters, WriteNotices } from './http/read-your-writes.js';
+import { MAX_FIELD_CHANGES, MAX_FIELDS_PER_FILE } from '@app/directory';
 import { ViewerResolver } from './viewer/viewer.resolver.js';
 import { EventsResolver } from './events/events.resolver.js';
 import { FeedSubscriptionsResolver } from './events/feed-subscriptions.resolver.js';
 import { subscriptionOptions } from './events/subscription-auth.js';
 import { ExpiryNoticeSchedule } from './events/expiry-notice.schedule.js';
 import { checkSubscriptionDocument } from './events/subscription-checks.js';
+import { subscriptionCharges } from './events/subscription-cost.js';
 import { Tokens } from '@app/auth';
 import { OperationsModule } from './operations/operations.module.js';
 import { SupervisedCheckpointScheduler } from './operations/supervised-scheduler.js';
@@ -64,6 +66,10 @@ const isQuery = (document: DocumentNode): boolean =>
     (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION && d.operation === OperationTypeNode.QUERY,
   );
 
+/** Only queries: a document that also holds a mutation or subscription is not read from a replica. */
+const onlyQueries = (document: DocumentNode): boolean =>
+  document.definitions.every((d) => d.kind !== Kind.OPERATION_DEFINITION || d.operation === OperationTypeNode.QUERY);
+
 /** The real length of every unpaged list of objects, for pricing a query. */
 async function listSizes(directory: DirectoryService): Promise<ListSizes> {
   const sizes = await directory.referenceSizes();
@@ -72,6 +78,7 @@ async function listSizes(directory: DirectoryService): Promise<ListSizes> {
     'Query.departments': sizes.departments,
     'District.departments': sizes.largestDistrict,
     'DataFile.fields': MAX_FIELDS_PER_FILE,
+    'SchemaChange.changes': MAX_FIELD_CHANGES,
     'AccessExplanation.permissions': MAX_GRANTS_EXPLAINED,
   };
 }
@@ -86,6 +93,13 @@ export class AppModule {
   }: AppOptions): DynamicModule {
     // One per service: the GraphQL hooks spend from it, the HTTP hooks hold its turns (bootstrap).
     const fairShare = new FairShare(config.fairShare);
+    // Subscriptions spend from the same budget: their start, then each event.
+    const subscriptionCost = subscriptionCharges(fairShare, config.maxQueryCost);
+    const checkSubscription = checkSubscriptionDocument(config.maxQueryDepth);
+    // With read replicas: a department's reads stay on the primary while its own writes may not have reached them.
+    const replicated = config.replicas.urls.length > 0;
+    const recentWriters = new RecentWriters(config.replicas.readYourWritesMs);
+    const writing = new WeakSet<FastifyRequest>();
     return {
       module: AppModule,
       imports: [
@@ -97,6 +111,7 @@ export class AppModule {
               applicationName: 'directory-api',
               statementTimeoutMs: config.statementTimeoutMs,
               acquireTimeoutMs: config.acquireTimeoutMs,
+              replicaUrls: config.replicas.urls,
             }).initialize(),
         }),
         DomainModule.forRoot({ keys: config.auditKeys, checkpoints: config.checkpoints }),
@@ -112,11 +127,24 @@ export class AppModule {
             sortSchema: true,
             buildSchemaOptions: { scalarsMap: [{ type: Date, scalar: DateTimeScalar }] },
             graphiql: false,
+            // A query seen once is compiled by graphql-jit on its second run: the directory's pages are a few
+            // shapes asked for again and again, and compiled execution allocates far less per field.
+            jit: 1,
             graphql: { parseOptions: { maxTokens: MAX_QUERY_TOKENS } },
             validationRules: [queryShapeRule(config.maxQueryDepth)],
             hooks: {
               preParsing: (_schema, source) => Promise.resolve(checkQueryText(source)),
-              preSubscriptionExecution: checkSubscriptionDocument(config.maxQueryDepth),
+              preSubscriptionExecution: async (schema, document, context) => {
+                await checkSubscription(schema, document);
+                await subscriptionCost.start(schema, document, context, await listSizes(directory));
+              },
+              onSubscriptionResolution: (execution, context) => subscriptionCost.event(execution, context),
+              // The read-your-writes window counts from the end of a mutation, i.e. after its commit.
+              onResolution: async (_execution, context) => {
+                const request = (context as { reply?: FastifyReply }).reply?.request;
+                const department = replicated && request && shareKey(request);
+                if (department && writing.has(request)) await recentWriters.wrote(department);
+              },
               // Priced here rather than in validation: only now are the variables (page sizes) known.
               preExecution: async (schema, document, context, variables) => {
                 const reply = (context as { reply?: FastifyReply }).reply;
@@ -124,6 +152,12 @@ export class AppModule {
                 const department = request && shareKey(request);
                 // Before any await, so that the execution that follows draws from it.
                 const draw = department && isQuery(document) ? fairShare.drawConnections(department) : undefined;
+                if (replicated && department) {
+                  if (!onlyQueries(document)) {
+                    recentWriters.mark(department);
+                    writing.add(request);
+                  } else if (!recentWriters.wroteRecently(department)) readFromReplicas();
+                }
                 if (request) request.graphql = { operation: operationLabel(document) };
                 const cost = checkQueryCost(schema, document, variables, await listSizes(directory), config.maxQueryCost);
                 if (department) {
@@ -144,6 +178,7 @@ export class AppModule {
       providers: [
         { provide: APP_PIPE, useClass: TextInputPipe },
         { provide: FairShare, useValue: fairShare },
+        ...(replicated ? [{ provide: RecentWriters, useValue: recentWriters }, WriteNotices] : []),
         ViewerResolver,
         DistrictsResolver,
         DepartmentsResolver,

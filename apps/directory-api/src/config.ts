@@ -29,6 +29,8 @@ export interface ApiConfig {
   metricsToken?: string;
   /** NODE_ENV is production: no pretty logs, no open /metrics. */
   production: boolean;
+  /** Read replicas of the database, and how long a department's reads stay on the primary after its mutation. */
+  replicas: { urls: string[]; readYourWritesMs: number };
   /** Longest a shutdown waits for requests in flight before it gives up. */
   shutdownGraceMs: number;
   /** Where the process finds its database; see main.ts. */
@@ -61,6 +63,17 @@ export function loadApiConfig(env: NodeJS.ProcessEnv): ApiConfig {
   }
 }
 
+/** DATABASE_REPLICA_URLS: comma-separated PostgreSQL URLs. */
+function replicaUrls(raw: string | undefined): string[] {
+  const urls = (raw ?? '')
+    .split(',')
+    .map((url) => url.trim())
+    .filter(Boolean);
+  for (const url of urls)
+    if (!/^postgres(ql)?:\/\//.test(url)) throw new ConfigError(`DATABASE_REPLICA_URLS must be postgres:// URLs separated by commas`);
+  return urls;
+}
+
 function toApiConfig(e: Environment): ApiConfig {
   // The libraries parse key material from the values the schema checked, never from the process's environment.
   const checked = asEnvironmentStrings(e);
@@ -88,6 +101,7 @@ function toApiConfig(e: Environment): ApiConfig {
     metricsToken: e.METRICS_TOKEN,
     production: e.NODE_ENV === 'production',
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    replicas: { urls: replicaUrls(e.DATABASE_REPLICA_URLS), readYourWritesMs: e.READ_YOUR_WRITES_MS },
     startup: {
       dataDir: e.DATA_DIR,
       databaseUrl: e.DATABASE_URL,

@@ -49,6 +49,8 @@ async function main(): Promise<void> {
   const { startup } = config;
   const dataDir = startup.dataDir;
 
+  if (!startup.databaseUrl && config.replicas.urls.length)
+    throw new ConfigError('DATABASE_REPLICA_URLS needs DATABASE_URL (the embedded database has no replicas)');
   const database = await resolveDatabase({ url: startup.databaseUrl, poolSize: startup.poolSize }, join(dataDir, 'pglite'));
   // In production the service's own role may not alter the schema: migrations then
   // run as MIGRATION_DATABASE_URL's owner role, or separately (MIGRATE_ON_START=false).

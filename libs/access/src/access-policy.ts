@@ -25,6 +25,20 @@ export interface FieldFacts {
 /** A field of a file's catalogue, and whether the caller could obtain its values. */
 export type CatalogueField<F extends FieldFacts = FieldFacts> = F & { obtainable: boolean };
 
+/** The fields a grant holds for review on one file. */
+function heldOn(grant: GrantFacts | undefined, fileId: string): Set<string> {
+  return new Set((grant?.held ?? []).filter((h) => h.fileId === fileId).flatMap((h) => h.fields));
+}
+
+/** How an explanation says that a grant awaits review on this file: which fields, since which schema version. */
+function reviewNote(grant: GrantFacts | undefined, fileId: string): string {
+  const reviews = (grant?.held ?? []).filter((h) => h.fileId === fileId);
+  if (reviews.length === 0) return '';
+  const fields = [...new Set(reviews.flatMap((h) => h.fields))].sort();
+  const since = Math.min(...reviews.map((h) => h.schemaVersion));
+  return `; awaits review for fields ${fields.join(', ')} (the file's schema changed in version ${since}): their values are not delivered until a steward re-approves the grant`;
+}
+
 /** The file columns that default rules may name, for an alias of data_file. */
 const fileColumns = (alias: string): Record<string, string> => ({
   id: `${alias}.id`,
@@ -118,17 +132,37 @@ export class AccessPolicy implements LedgerReader {
   /**
    * The fields of `file` whose values the caller may obtain: every field under
    * a rule that gives EXCHANGE on all fields (the owner, a grant of all
-   * fields), else the fields that its EXCHANGE grants name. Without EXCHANGE,
-   * none. A sensitive field is thus only ever obtained under a grant that names
-   * it or all fields.
+   * fields), else the fields that its EXCHANGE grants name; in both cases but
+   * the fields a grant holds for review on this file (a schema change touched
+   * them since it was decided), unless another rule gives them. Without
+   * EXCHANGE, none. A sensitive field is thus only ever obtained under a grant
+   * that names it or all fields.
    */
   obtainableFields<F extends FieldFacts>(file: FileFacts, fields: F[]): F[] {
-    const named = new Set<string>();
+    const given = new Set<string>();
     for (const r of this.matchingRules('EXCHANGE', file)) {
-      if (r.fieldScope === 'all') return fields;
-      if (r.fieldScope === 'named') for (const f of (r.fields as string[] | undefined) ?? []) named.add(f);
+      if (r.fieldScope === 'none') continue;
+      const held = heldOn(r.grant, file.id);
+      const covered = r.fieldScope === 'all' ? fields.map((f) => f.name) : ((r.fields as string[] | undefined) ?? []);
+      for (const name of covered) if (!held.has(name)) given.add(name);
     }
-    return fields.filter((f) => named.has(f.name));
+    return fields.filter((f) => given.has(f.name));
+  }
+
+  /**
+   * The fields of `file` that the caller's EXCHANGE grants would give but
+   * hold for a steward's review, and no other rule gives: what delivery
+   * withholds (rather than refuses) until the grant is re-approved.
+   */
+  fieldsAwaitingReview<F extends FieldFacts>(file: FileFacts, fields: F[]): F[] {
+    const obtainable = new Set(this.obtainableFields(file, fields).map((f) => f.name));
+    const held = new Set<string>();
+    for (const r of this.matchingRules('EXCHANGE', file)) {
+      if (r.fieldScope === 'none') continue;
+      const covered = new Set(r.fieldScope === 'all' ? fields.map((f) => f.name) : ((r.fields as string[] | undefined) ?? []));
+      for (const name of heldOn(r.grant, file.id)) if (covered.has(name)) held.add(name);
+    }
+    return fields.filter((f) => held.has(f.name) && !obtainable.has(f.name));
   }
 
   /**
@@ -142,11 +176,19 @@ export class AccessPolicy implements LedgerReader {
     return fields.map((f) => ({ ...f, obtainable: obtainable.has(f.name) }));
   }
 
-  /** Why each action is allowed: the default rules and grants that give it. */
+  /**
+   * Why each action is allowed: the default rules and grants that give it. A
+   * grant that holds fields of this file for review says which, and since
+   * which schema version, where it gives EXCHANGE.
+   */
   explain(file: FileFacts): { action: Action; reasons: string[]; grants: GrantFacts[] }[] {
     return ACTIONS.map((action) => {
       const rules = this.matchingRules(action, file);
-      return { action, reasons: rules.map((r) => r.reason), grants: rules.flatMap((r) => (r.grant ? [r.grant] : [])) };
+      const reasons = rules.map((r) => {
+        const review = action === 'EXCHANGE' && r.fieldScope !== 'none' ? reviewNote(r.grant, file.id) : '';
+        return r.reason + review;
+      });
+      return { action, reasons, grants: rules.flatMap((r) => (r.grant ? [r.grant] : [])) };
     });
   }
 

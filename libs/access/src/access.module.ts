@@ -3,6 +3,7 @@ import { AuditLogModule } from '@app/audit';
 import { AccessService } from './access.service.js';
 import { PermissionsRepository } from './permissions.repository.js';
 import { PermissionsService } from './permissions.service.js';
+import { ReviewsRepository } from './reviews.repository.js';
 
 /**
  * Callers' policies and the grants (the permission table). Needs a
@@ -10,7 +11,7 @@ import { PermissionsService } from './permissions.service.js';
  */
 @Module({
   imports: [AuditLogModule],
-  providers: [PermissionsRepository, PermissionsService, AccessService],
+  providers: [PermissionsRepository, ReviewsRepository, PermissionsService, AccessService],
   exports: [AccessService, PermissionsService],
 })
 export class AccessModule {}

@@ -3,11 +3,20 @@ import { DataSource } from 'typeorm';
 import type { Actor } from '@app/auth';
 import { AccessPolicy } from './access-policy.js';
 import { grantsHeldAt, grantsHeldAtEach, grantsHeldByEachAt } from './grants.repository.js';
-import type { GrantFacts } from './actions.js';
+import type { GrantFacts, HeldFields } from './actions.js';
+import { ReviewsRepository } from './reviews.repository.js';
 
 @Injectable()
 export class AccessService {
-  constructor(private readonly db: DataSource) {}
+  constructor(
+    private readonly db: DataSource,
+    private readonly reviews: ReviewsRepository,
+  ) {}
+
+  /** The fields each grant holds for review now, per file, in one query (for listing grants); grants holding none are absent. */
+  heldForReview(permissionIds: readonly string[]): Promise<Map<string, HeldFields[]>> {
+    return this.reviews.heldNow(permissionIds);
+  }
 
   /** The caller's policy: its roles plus the grants its department holds now. One query. */
   async policyFor(actor: Actor, at = new Date()): Promise<AccessPolicy> {

@@ -33,4 +33,19 @@ export interface GrantFacts {
   grantedBy: string;
   validFrom: Date;
   expiresAt: Date | null;
+  /**
+   * Fields whose delivery the grant holds, per file, until a steward
+   * re-approves it: a schema change touched them after the grant was decided
+   * (a type changed, a field marked sensitive, a field added to a file the
+   * grant gives whole). Absent or empty: nothing is held.
+   */
+  held?: readonly HeldFields[];
+}
+
+/** What one open review holds of a grant on one file. */
+export interface HeldFields {
+  fileId: string;
+  fields: string[];
+  /** The file's schema version whose change opened the review. */
+  schemaVersion: number;
 }

@@ -6,7 +6,15 @@ import type { SqlFragment } from './rules-to-sql.js';
 import type { Page } from '@app/common';
 
 /** A file as granting needs it: its facts, schema, and the codes its audit entries name. */
-export type CatalogFile = FileFacts & { districtCode: string; ownerCode: string; fields: FieldFacts[] };
+export type CatalogFile = FileFacts & {
+  districtCode: string;
+  ownerCode: string;
+  fields: FieldFacts[];
+  /** The number of its latest publication of records (0: none yet). */
+  version: number;
+  /** The number of its field set: 1 at registration, one more with each schema change. */
+  schemaVersion: number;
+};
 
 /**
  * What granting needs from the directory, which owns files, departments and

@@ -21,6 +21,13 @@ export interface GrantHistoryRow {
 }
 
 /**
+ * A loaded history comes with its files, as they were registered: a grant on
+ * a file was decided on its first schema (a scope grant names no file, and
+ * no version). The published version at the time is not known: left null.
+ */
+const DECIDED_ON_FIRST_SCHEMA = 'CASE WHEN file_id IS NOT NULL THEN 1 END';
+
+/**
  * Loads grants with their history in one statement (the pilot data set):
  * rows whose key exists are left alone, so a load can be re-run. Returns the
  * ids inserted now; the caller audits those, in the same transaction.
@@ -28,9 +35,11 @@ export interface GrantHistoryRow {
 export async function importGrantHistory(tx: EntityManager, grants: readonly GrantHistoryRow[]): Promise<Set<string>> {
   const inserted = await tx.query<{ id: string }[]>(
     `INSERT INTO permission (district_id, id, file_id, scope_category, scope_max_classification, grantee_department_id,
-                             action, fields, purpose, valid_from, expires_at, granted_by, revoked_at, revoked_by, revoke_reason)
+                             action, fields, purpose, valid_from, expires_at, granted_by, revoked_at, revoked_by, revoke_reason,
+                             schema_version)
      SELECT district_id, id, file_id, scope_category, scope_max_classification, grantee_department_id,
-            action, fields, purpose, valid_from, expires_at, granted_by, revoked_at, revoked_by, revoke_reason
+            action, fields, purpose, valid_from, expires_at, granted_by, revoked_at, revoked_by, revoke_reason,
+            ${DECIDED_ON_FIRST_SCHEMA}
        FROM jsonb_to_recordset($1::jsonb) AS g(district_id uuid, id uuid, file_id uuid, scope_category text,
             scope_max_classification text, grantee_department_id uuid, action text, fields text[], purpose text,
             valid_from timestamptz, expires_at timestamptz, granted_by text, revoked_at timestamptz, revoked_by text,
@@ -75,8 +84,8 @@ export async function copyGrantHistory(tx: EntityManager, grants: readonly Grant
     grants.map((g) => GRANT_COLUMNS.map((c) => g[c])),
   );
   const inserted = await tx.query<{ id: string }[]>(
-    `INSERT INTO permission (${GRANT_COLUMNS.join(', ')})
-     SELECT ${GRANT_COLUMNS.join(', ')} FROM ${GRANT_STAGE}
+    `INSERT INTO permission (${GRANT_COLUMNS.join(', ')}, schema_version)
+     SELECT ${GRANT_COLUMNS.join(', ')}, ${DECIDED_ON_FIRST_SCHEMA} FROM ${GRANT_STAGE}
      ON CONFLICT (district_id, id) DO NOTHING
      RETURNING id`,
   );

@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
-import type { Action, Classification, GrantFacts } from './actions.js';
+import type { Action, Classification, GrantFacts, HeldFields } from './actions.js';
 import { grantInForceSql } from './grant-in-force.js';
+import { heldAtSql } from './reviews.repository.js';
 
 interface GrantRow {
   id: string;
@@ -14,6 +15,7 @@ interface GrantRow {
   granted_by: string;
   valid_from: Date;
   expires_at: Date | null;
+  held: HeldFields[] | null;
 }
 
 export const toGrantFacts = (r: GrantRow): GrantFacts => ({
@@ -28,6 +30,7 @@ export const toGrantFacts = (r: GrantRow): GrantFacts => ({
   grantedBy: r.granted_by,
   validFrom: r.valid_from,
   expiresAt: r.expires_at,
+  held: r.held ?? [],
 });
 
 /** The grants a department holds at an instant. */
@@ -48,6 +51,7 @@ export async function grantsHeldByEachAt(
     .select(
       'p.id, p.district_id, p.file_id, p.scope_category, p.scope_max_classification, p.action, p.fields, p.purpose, p.granted_by, p.valid_from, p.expires_at',
     )
+    .addSelect(heldAtSql('p', 'at'), 'held')
     .addSelect('p.grantee_department_id', 'grantee')
     .from('permission', 'p')
     .where('p.grantee_department_id = ANY(:departments)', { departments: [...departmentIds] })
@@ -71,7 +75,7 @@ export async function grantsHeldAtEach(
   if (instants.length === 0) return held;
   const rows = await db.query<(GrantRow & { held_at: Date })[]>(
     `SELECT t.at AS held_at, p.id, p.district_id, p.file_id, p.scope_category, p.scope_max_classification, p.action, p.fields, p.purpose,
-            p.granted_by, p.valid_from, p.expires_at
+            p.granted_by, p.valid_from, p.expires_at, ${heldAtSql('p', 't.at')} AS held
        FROM unnest($2::timestamptz[]) AS t(at)
        JOIN permission p ON p.grantee_department_id = $1 AND ${grantInForceSql('p', 't.at')}`,
     [departmentId, [...held.keys()].map((ms) => new Date(ms).toISOString())],

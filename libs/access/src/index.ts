@@ -10,4 +10,5 @@ export type { StoredPermission, NewPermission } from './permissions.repository.j
 export * from './file-catalog.js';
 export * from './grant-history.js';
 export * from './grant-in-force.js';
+export { lockFileSchema } from './schema-lock.js';
 export * from './access.module.js';

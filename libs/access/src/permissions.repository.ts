@@ -31,6 +31,9 @@ export interface StoredPermission {
   revokedBy: string | null;
   revokeReason: string | null;
   ownerDepartmentId: string | null;
+  /** For a grant on a file: the file's published version and schema version when it was decided (or last re-approved). */
+  fileVersion: number | null;
+  schemaVersion: number | null;
 }
 
 const columns = (ownerSql: string) => `
@@ -39,6 +42,7 @@ const columns = (ownerSql: string) => `
   p.grantee_department_id AS "granteeDepartmentId", p.action, p.fields, p.purpose,
   p.valid_from AS "validFrom", p.expires_at AS "expiresAt", p.granted_by AS "grantedBy", p.granted_at AS "grantedAt",
   p.revoked_at AS "revokedAt", p.revoked_by AS "revokedBy", p.revoke_reason AS "revokeReason",
+  p.file_version AS "fileVersion", p.schema_version AS "schemaVersion",
   ${ownerSql} AS "ownerDepartmentId"`;
 
 export interface NewPermission {
@@ -52,6 +56,9 @@ export interface NewPermission {
   purpose: string;
   expiresAt: Date | null;
   grantedBy: string;
+  /** The file's versions the grant is decided on (null for a scope grant, which covers many files). */
+  fileVersion: number | null;
+  schemaVersion: number | null;
 }
 
 export interface PermissionQuery {
@@ -168,8 +175,8 @@ export class PermissionsRepository {
   async insert(tx: EntityManager, p: NewPermission): Promise<string> {
     const [row] = await tx.query<{ id: string }[]>(
       `INSERT INTO permission (district_id, file_id, scope_category, scope_max_classification, grantee_department_id,
-                               action, fields, purpose, expires_at, granted_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+                               action, fields, purpose, expires_at, granted_by, file_version, schema_version)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
       [
         p.districtId,
         p.fileId,
@@ -181,9 +188,21 @@ export class PermissionsRepository {
         p.purpose,
         p.expiresAt,
         p.grantedBy,
+        p.fileVersion,
+        p.schemaVersion,
       ],
     );
     return row.id;
+  }
+
+  /** Records that the grant is now decided on these versions of its file (a re-approval, an extension). */
+  async decidedOn(tx: EntityManager, key: PermissionKey, fileVersion: number, schemaVersion: number): Promise<void> {
+    await tx.query(`UPDATE permission SET file_version = $3, schema_version = $4 WHERE district_id = $1 AND id = $2`, [
+      key.districtId,
+      key.id,
+      fileVersion,
+      schemaVersion,
+    ]);
   }
 
   async extend(tx: EntityManager, key: PermissionKey, expiresAt: Date | null): Promise<void> {
@@ -260,13 +279,18 @@ export const grantInStatementSql = {
     )}::uuid, ${params.bind(p.action)}, ${params.bind(p.fields)}::text[], ${params.bind(p.purpose)})`;
   },
 
-  /** The INSERT of grant `id`, one row per row of `from` (none when it has none), as a data-modifying CTE's body. */
-  insert(id: string, p: NewPermission, params: SqlParams, from: string): string {
+  /**
+   * The INSERT of grant `id`, one row per row of `from` (none when it has none), as a data-modifying CTE's body.
+   * `decidedOn` are SQL expressions over `from` for the file's version and schema version the grant is decided
+   * on: the approval's statement reads them from the file row it locked, so no schema change slips in between.
+   */
+  insert(id: string, p: NewPermission, params: SqlParams, from: string, decidedOn: { fileVersion: string; schemaVersion: string }): string {
     return `INSERT INTO permission (district_id, id, file_id, scope_category, scope_max_classification, grantee_department_id,
-                                    action, fields, purpose, expires_at, granted_by)
+                                    action, fields, purpose, expires_at, granted_by, file_version, schema_version)
             SELECT ${params.bind(p.districtId)}::uuid, ${params.bind(id)}::uuid, ${params.bind(p.fileId)}::uuid, NULL, NULL,
                    ${params.bind(p.granteeDepartmentId)}::uuid, ${params.bind(p.action)}, ${params.bind(p.fields)}::text[],
-                   ${params.bind(p.purpose)}, ${params.bind(p.expiresAt)}::timestamptz, ${params.bind(p.grantedBy)}
+                   ${params.bind(p.purpose)}, ${params.bind(p.expiresAt)}::timestamptz, ${params.bind(p.grantedBy)},
+                   ${decidedOn.fileVersion}, ${decidedOn.schemaVersion}
               FROM ${from}
             RETURNING id`;
   },

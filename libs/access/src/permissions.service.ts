@@ -15,12 +15,15 @@ import {
   type Page,
   type SqlParams,
 } from '@app/common';
+import { grantInForce } from './grant-in-force.js';
+import { lockFileSchema } from './schema-lock.js';
 import { AccessPolicy } from './access-policy.js';
-import { ACTIONS, CLASSIFICATIONS, type Action, type Classification } from './actions.js';
+import { ACTIONS, CLASSIFICATIONS, type Action, type Classification, type FileFacts } from './actions.js';
 import { grantsHeldAt, grantsHeldByEachAt } from './grants.repository.js';
 import { audienceCondition, memberPolicy } from './audience.js';
 import { FileCatalog, type CatalogFile } from './file-catalog.js';
 import { grantInStatementSql, PermissionsRepository, type NewPermission, type StoredPermission } from './permissions.repository.js';
+import { ReviewsRepository, type GrantOnFile } from './reviews.repository.js';
 
 /** A grant with the codes of its district, grantee and file owner, as callers show it. */
 export type PermissionRow = StoredPermission & { districtCode: string; granteeCode: string; ownerCode: string | null };
@@ -70,8 +73,11 @@ export interface ApprovalGrant {
   event: AuditEvent;
   /** SQL, true when no identical grant is in force (after taking the lock grants of the shape take). */
   noSameInForce(params: SqlParams): string;
-  /** The INSERT of the grant, once per row of `from`, as a data-modifying CTE's body. */
-  insert(params: SqlParams, from: string): string;
+  /**
+   * The INSERT of the grant, once per row of `from`, as a data-modifying CTE's body; `decidedOn` are SQL
+   * expressions over `from` for the file's version and schema version, read from the file row the statement locked.
+   */
+  insert(params: SqlParams, from: string, decidedOn: { fileVersion: string; schemaVersion: string }): string;
 }
 
 /** What a grant records and what the result is: a new grant, or an existing one extended. */
@@ -86,6 +92,7 @@ export class PermissionsService {
     private readonly db: DataSource,
     private readonly catalog: FileCatalog,
     private readonly repository: PermissionsRepository,
+    private readonly reviews: ReviewsRepository,
     private readonly audit: AuditLog,
   ) {}
 
@@ -158,9 +165,25 @@ export class PermissionsService {
       purpose: requirePurpose(input.purpose),
       expiresAt: checkExpiry(input.expiresAt),
       grantedBy: actorName(caller.actor),
+      fileVersion: file.version,
+      schemaVersion: file.schemaVersion,
     };
-    const write = (t: EntityManager) =>
-      this.writeGrant(t, caller.actor, permission, { ledger: file.districtCode, parties: [file.ownerCode, grantee.code] }, onSame, pending);
+    const write = async (t: EntityManager) => {
+      // Decided on the schema read above: a schema change of the file waits for this, or this for it (and then refuses).
+      await lockFileSchema(t, file.id, 'decide');
+      const now = await this.visibleFile(caller, file.id, t);
+      if (now.schemaVersion !== file.schemaVersion) {
+        throw conflict(`the file's schema changed (version ${now.schemaVersion}) while this grant was being decided; grant again`);
+      }
+      return this.writeGrant(
+        t,
+        caller.actor,
+        permission,
+        { ledger: file.districtCode, parties: [file.ownerCode, grantee.code] },
+        onSame,
+        pending,
+      );
+    };
     return tx ? write(tx) : this.db.transaction(write);
   }
 
@@ -187,6 +210,9 @@ export class PermissionsService {
       purpose: requirePurpose(input.purpose),
       expiresAt: checkExpiry(input.expiresAt),
       grantedBy: actorName(caller.actor),
+      // A scope covers many files, each with its own versions: reviews record them per file.
+      fileVersion: null,
+      schemaVersion: null,
     };
     return this.db.transaction((tx) => this.writeGrant(tx, caller.actor, permission, { ledger: district.code, parties: [grantee.code] }));
   }
@@ -215,7 +241,14 @@ export class PermissionsService {
     if (same) {
       const longer =
         permission.expiresAt === null ? same.expiresAt !== null : same.expiresAt !== null && permission.expiresAt > same.expiresAt;
-      if (!longer && onSame === 'reuse') return { permission: await this.namedOne(same), extended: false };
+      if (!longer && onSame === 'reuse') {
+        // Approving a request with exactly this grant is a decision on the file as it is now: it ends the grant's reviews.
+        const settled = await this.settleReviews(tx, actor, same, permission, audit, 'approved again by an exchange decision');
+        const outcome = { permission: await this.namedOne((await this.repository.byKey(same, tx))!), extended: false };
+        if (pending) pending.push(...settled);
+        else if (settled.length) await this.audit.append(tx, settled);
+        return outcome;
+      }
       if (!longer) {
         throw conflict(
           `grant ${same.id} already gives this${same.expiresAt ? ` until ${same.expiresAt.toISOString()}` : ''}; revoke it or grant with a later expiry`,
@@ -227,15 +260,171 @@ export class PermissionsService {
     } else {
       id = await this.repository.insert(tx, permission);
     }
+    // Extending is deciding again, on the file as it is now: it ends the grant's reviews too.
+    const settled = same ? await this.settleReviews(tx, actor, same, permission, audit, 'extended') : [];
     const event = grantedEvent(id, permission, extended, actor, audit);
     // Read before appending: the append takes the ledger's lock, held until commit.
     const outcome = {
       permission: await this.namedOne((await this.repository.byKey({ districtId: permission.districtId, id }, tx))!),
       extended,
     };
-    if (pending) pending.push(event);
-    else await this.audit.append(tx, [event]);
+    if (pending) pending.push(event, ...settled);
+    else await this.audit.append(tx, [event, ...settled]);
     return outcome;
+  }
+
+  /**
+   * Ends the open reviews of a grant on a file that is being decided again
+   * (an approval citing it, an extension), and records the versions it is now
+   * decided on; the audit events to append, one if any review was open.
+   */
+  private async settleReviews(
+    tx: EntityManager,
+    actor: Actor,
+    grant: StoredPermission,
+    decision: NewPermission,
+    audit: { ledger: string; parties: string[] },
+    why: string,
+  ): Promise<AuditEvent[]> {
+    if (!grant.fileId || decision.fileVersion === null || decision.schemaVersion === null) return [];
+    const open = await this.reviews.openOf(tx, grant, grant.fileId);
+    await this.repository.decidedOn(tx, grant, decision.fileVersion, decision.schemaVersion);
+    if (open.length === 0) return [];
+    await this.reviews.resolve(
+      tx,
+      grant.districtId,
+      open.map((r) => r.id),
+      actorName(actor),
+      why,
+    );
+    return [
+      {
+        ledger: audit.ledger,
+        actor: actorName(actor),
+        action: 'permission.reapproved',
+        subjectType: 'Permission',
+        subjectId: grant.id,
+        parties: audit.parties,
+        payload: {
+          fileId: grant.fileId,
+          fields: [...new Set(open.flatMap((r) => r.fields))].sort(),
+          schemaVersion: decision.schemaVersion,
+          fileVersion: decision.fileVersion,
+          note: why,
+        },
+      },
+    ];
+  }
+
+  /**
+   * A schema change of a file, as it reaches the grants: every EXCHANGE grant
+   * in force that gives values of the file (on it or by scope) and whose
+   * fields the change touched gets an open review holding those fields (a
+   * changed type or a field marked sensitive among the fields it gives; an
+   * added field, for a grant of all fields). A grant that names fields never
+   * gains one. Runs in the change's transaction; returns the audit events
+   * (one `permission.review_required` per grant held), for the caller to
+   * append with its own, last.
+   */
+  async holdForSchemaChange(
+    tx: EntityManager,
+    actor: Actor,
+    file: FileFacts & { districtCode: string; ownerCode: string },
+    change: { schemaVersion: number; fieldsBefore: string[]; touched: string[]; added: string[]; summary: string },
+  ): Promise<AuditEvent[]> {
+    const grants = await this.reviews.exchangeGrantsOn(tx, file, new Date());
+    const held = grants.flatMap((grant: GrantOnFile) => {
+      const gives = new Set(grant.fields ?? change.fieldsBefore);
+      const fields = [...change.touched.filter((f) => gives.has(f)), ...(grant.fields === null ? change.added : [])].sort();
+      return fields.length ? [{ grant, fields, changes: change.summary }] : [];
+    });
+    await this.reviews.open(tx, file.id, change.schemaVersion, actorName(actor), held);
+    const grantees = await this.catalog.departmentsByIds(held.map((h) => h.grant.granteeDepartmentId));
+    return held.map(({ grant, fields }, i) => ({
+      ledger: file.districtCode,
+      actor: actorName(actor),
+      action: 'permission.review_required',
+      subjectType: 'Permission',
+      subjectId: grant.id,
+      parties: [file.ownerCode, grantees[i]!.code],
+      payload: { fileId: file.id, schemaVersion: change.schemaVersion, fields, changes: change.summary },
+    }));
+  }
+
+  /**
+   * A steward of the owning department (or an administrator who may grant on
+   * the file) re-approves a grant whose fields a schema change held: its
+   * open reviews on the file (on every file it holds fields of, for a scope
+   * grant without `fileId`) end, the held fields flow again, and the grant is
+   * decided on the file's current versions. Whoever grants never receives:
+   * nobody re-approves a grant to its own department. Audited.
+   */
+  async reapprove(caller: AccessPolicy, id: string, fileId: string | null, note: string | null): Promise<PermissionRow> {
+    const said = note?.trim() || null;
+    return this.db.transaction(async (tx) => {
+      const stored = isUuid(id) ? await this.repository.byId(id, tx, true) : null;
+      const permission = stored && (await this.namedOne(stored));
+      if (!permission || !(await this.isVisible(caller, permission, tx))) throw notFound(`no permission ${id}`);
+      // Not an id of any file: as for a missing one (and never cast to uuid in SQL).
+      if (fileId !== null && !isUuid(fileId)) throw notFound('no such file');
+      if (permission.fileId && fileId !== null && fileId !== permission.fileId)
+        throw badInput(`permission ${id} is not a grant on file ${fileId}`);
+      const open = await this.reviews.openOf(tx, permission, fileId ?? permission.fileId);
+      const files = await Promise.all([...new Set(open.map((r) => r.fileId))].map((f) => this.visibleFile(caller, f, tx)));
+      if (fileId !== null && files.length === 0) await this.visibleFile(caller, fileId, tx);
+      const mayDecide = (file: CatalogFile) => caller.may('grant', file);
+      if (files.some((f) => !mayDecide(f)) || (files.length === 0 && !(await this.mayDecideOn(caller, permission, tx)))) {
+        throw forbidden('only a steward of the owning department or an administrator who may grant on the file re-approves this grant');
+      }
+      if (files.some((f) => !caller.may('grant', { ...f, granteeDepartmentId: permission.granteeDepartmentId })))
+        throw forbidden(SELF_GRANT);
+      if (!grantInForce(permission, new Date()))
+        throw conflict(`permission ${id} is not in force (revoked or expired); grant again instead`);
+      if (open.length === 0) throw conflict(`permission ${id} has nothing awaiting review${fileId ? ` on file ${fileId}` : ''}`);
+      const who = actorName(caller.actor);
+      await this.reviews.resolve(
+        tx,
+        permission.districtId,
+        open.map((r) => r.id),
+        who,
+        said,
+      );
+      const file = permission.fileId ? files[0] : null;
+      if (file) await this.repository.decidedOn(tx, permission, file.version, file.schemaVersion);
+      const reapproved = await this.namedOne((await this.repository.byKey(permission, tx))!);
+      await this.audit.append(
+        tx,
+        files.map((f) => ({
+          ledger: permission.districtCode,
+          actor: who,
+          action: 'permission.reapproved',
+          subjectType: 'Permission',
+          subjectId: permission.id,
+          parties: [f.ownerCode, permission.granteeCode],
+          payload: {
+            fileId: f.id,
+            fields: [...new Set(open.filter((r) => r.fileId === f.id).flatMap((r) => r.fields))].sort(),
+            schemaVersion: f.schemaVersion,
+            fileVersion: f.version,
+            note: said,
+          },
+        })),
+      );
+      return reapproved;
+    });
+  }
+
+  /** Whether the caller may see the grant (read in `tx`, after it was locked). */
+  private async isVisible(caller: AccessPolicy, permission: PermissionRow, tx: EntityManager): Promise<boolean> {
+    const visible = caller.grantVisibility(this.catalog.fileOwnerSql('p'));
+    const only = { sql: `${visible.sql} AND p.id = :only`, params: { ...visible.params, only: permission.id } };
+    return (await this.repository.count(only, { activeAt: null }, tx)) === 1;
+  }
+
+  /** Whether the caller decides for the grant's file or scope (for a refusal that names no file). */
+  private async mayDecideOn(caller: AccessPolicy, permission: PermissionRow, tx: EntityManager): Promise<boolean> {
+    if (!permission.fileId) return caller.mayGrantScope(permission.districtId);
+    return caller.may('grant', await this.visibleFile(caller, permission.fileId, tx));
   }
 
   /**
@@ -278,7 +467,9 @@ export class PermissionsService {
    * checked as grant() checks it (who may grant on the file, to whom), for
    * the approval to write in its own statement: the new grant's id, its audit
    * event, and its SQL. An identical grant already in force is not this path's
-   * business: the SQL then writes nothing and the approval goes through grant().
+   * business: the SQL then writes nothing and the approval goes through grant(),
+   * which reuses or extends it and settles its reviews. The file's versions the
+   * new grant is decided on are written from the file row the statement locks.
    */
   approvalGrant(
     caller: AccessPolicy,
@@ -303,13 +494,16 @@ export class PermissionsService {
       purpose: requirePurpose(input.purpose),
       expiresAt: checkExpiry(input.expiresAt),
       grantedBy: actorName(caller.actor),
+      // Decided on the file as the approval's statement locks it: the versions are written from that row (insert).
+      fileVersion: null,
+      schemaVersion: null,
     };
     const id = randomUUID();
     return {
       id,
       event: grantedEvent(id, permission, false, caller.actor, { ledger: file.districtCode, parties: [file.ownerCode, grantee.code] }),
       noSameInForce: (params) => grantInStatementSql.noSameInForce(permission, params),
-      insert: (params, from) => grantInStatementSql.insert(id, permission, params, from),
+      insert: (params, from, decidedOn) => grantInStatementSql.insert(id, permission, params, from, decidedOn),
     };
   }
 

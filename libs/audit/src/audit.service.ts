@@ -14,15 +14,15 @@ import { frontierRoot, MerkleAccumulator } from './merkle.js';
 import { MerkleStore } from './merkle-store.js';
 import type { ReceiptData } from './receipt.js';
 import { PLATFORM_LEDGER } from './ledgers.js';
-import { runRanges } from './range-pool.js';
-import { verifyRange, type RangeJob } from './range-verifier.js';
+import { verifyRange, type RangeJob, type RangeResult } from './range-verifier.js';
 
-/** From this many entries a ledger is verified on worker threads (below, starting them costs more than it saves). */
+/** From this many entries a ledger is verified on several connections at once. */
 const PARALLEL_FROM = 100_000;
+const RANGES_PER_CONNECTION = 4;
 
 export interface VerifyOptions {
-  /** Threads to verify on; by default one per core for a long ledger, else none. */
-  workers?: number;
+  /** Connections to verify on; by default one per core for a long ledger, else one. */
+  connections?: number;
   /** Entries per range, a power of two; by default the ledger split evenly among the workers. */
   rangeSize?: number;
 }
@@ -126,9 +126,10 @@ export class AuditService {
 
   /**
    * Verifies a ledger in ranges of seq, each checked on its own (links,
-   * hashes, its Merkle subtrees) and joined in order by LedgerVerifier: on
-   * worker threads with their own connections for a long ledger, in this
-   * thread otherwise. Either way the first fault found is the same.
+   * hashes, its Merkle subtrees; the hashing done by PostgreSQL, see
+   * verifyRange) and joined in order by LedgerVerifier. A long ledger is
+   * checked on several connections at once, each taking the next range; the
+   * first fault found is the same either way.
    */
   async verifyLedger(
     ledger: string,
@@ -138,9 +139,14 @@ export class AuditService {
     const total = await this.repository.size(ledger);
     const checkpoints = await this.repository.checkpoints(ledger);
     const verifier = new LedgerVerifier(ledger, checkpoints, this.keys.trustedPublicKeys);
-    const workers = options.workers ?? (total >= PARALLEL_FROM ? availableParallelism() : 1);
-    // Ranges are a power of two long, so that each is a perfect subtree of the ledger's tree.
-    const rangeSize = options.rangeSize ?? 2 ** Math.ceil(Math.log2(Math.max(1, Math.ceil(total / Math.max(1, workers)))));
+    // A pool of one is the embedded database's single session.
+    const { poolSize } = this.db.options as { poolSize?: number };
+    const wanted = options.connections ?? (total >= PARALLEL_FROM ? availableParallelism() : 1);
+    const connections = poolSize === 1 ? 1 : Math.max(1, wanted);
+    // Ranges are a power of two long, so that each is a perfect subtree of the ledger's tree;
+    // a few per connection, so that connections finish together.
+    const share = connections === 1 ? total : Math.ceil(total / (connections * RANGES_PER_CONNECTION));
+    const rangeSize = options.rangeSize ?? 2 ** Math.ceil(Math.log2(Math.max(1, share)));
     if (!Number.isSafeInteger(rangeSize) || rangeSize < 1 || (rangeSize & (rangeSize - 1)) !== 0)
       throw new RangeError('rangeSize must be a power of two');
     if (!verifier.ok || total === 0) return verifier.finish();
@@ -149,33 +155,35 @@ export class AuditService {
       const to = Math.min(total, from + rangeSize - 1);
       jobs.push({ ledger, from, to, checkpointSizes: checkpoints.map((c) => c.size).filter((size) => size >= from && size <= to) });
     }
-    const progress = (checked: number) => onProgress?.(checked, total);
-    // A pool of one is the embedded database's single session: no worker could connect alongside.
-    const { url, poolSize } = this.db.options as { url?: string; poolSize?: number };
-    if (workers > 1 && jobs.length > 1 && url && poolSize !== 1) {
-      const ranges = await runRanges(url, jobs, workers, progress).catch((error: Error) => {
-        // Workers that cannot start or connect leave the work to this thread, which reports any real fault.
-        this.logger.warn(`verifying ${ledger} on worker threads failed (${error.message}); verifying in this thread`);
-        return null;
-      });
-      if (ranges) {
-        for (const range of ranges) if (!verifier.pushRange(range)) break;
-        return verifier.finish();
-      }
-    }
-    const runner = this.db.createQueryRunner();
-    try {
-      const client = (await runner.connect()) as pg.PoolClient;
-      let before = 0;
-      for (const job of jobs) {
-        const range = await verifyRange(client, job, (checked) => progress(before + checked));
-        before += range.count;
-        if (!verifier.pushRange(range)) break;
-      }
-    } finally {
-      await runner.release();
-    }
+    const ranges = await this.verifyRanges(jobs, connections, (checked) => onProgress?.(checked, total));
+    for (const range of ranges) if (!range || !verifier.pushRange(range)) break;
     return verifier.finish();
+  }
+
+  /** Ranges in the order given, each connection taking the next; none is started after one finds a fault. */
+  private async verifyRanges(jobs: RangeJob[], connections: number, onProgress: (checked: number) => void): Promise<RangeResult[]> {
+    const results = new Array<RangeResult>(jobs.length);
+    const checked = new Array<number>(jobs.length).fill(0);
+    let next = 0;
+    let faulted = false;
+    const lane = async () => {
+      const runner = this.db.createQueryRunner();
+      try {
+        const client = (await runner.connect()) as pg.PoolClient;
+        while (next < jobs.length && !faulted) {
+          const i = next++;
+          results[i] = await verifyRange(client, jobs[i], (n) => {
+            checked[i] = n;
+            onProgress(checked.reduce((a, b) => a + b, 0));
+          });
+          faulted ||= results[i].fault !== null;
+        }
+      } finally {
+        await runner.release();
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(connections, jobs.length) }, lane));
+    return results;
   }
 
   /** The largest stored checkpoint that can be trusted (see checkpointFault); forged or broken rows are passed over. */

@@ -16,13 +16,28 @@ export function leafHash(entryHashHex: string): Buffer {
   return hash('sha256', data, 'buffer');
 }
 
+/** One buffer for every leaf's input: hashing is synchronous, so no two calls share it at once. */
+const leafInput = Buffer.alloc(33, LEAF_PREFIX);
+
+/** The leaf of a 32-byte entry hash. */
+export function leafHashOf(entryHash: Buffer): Buffer {
+  entryHash.copy(leafInput, 1);
+  return hash('sha256', leafInput, 'buffer');
+}
+
 /** RFC 6962's leaf hash of arbitrary data (an entry's leaf is this over its 32-byte hash). */
 export function leafHashOfData(data: Uint8Array): Buffer {
   return hash('sha256', Buffer.concat([LEAF_PREFIX, data]), 'buffer');
 }
 
+/** One buffer for every node's input: hashing is synchronous, so no two calls share it at once. */
+const nodeInput = Buffer.alloc(65, NODE_PREFIX);
+
 export function nodeHash(left: Buffer, right: Buffer): Buffer {
-  return hash('sha256', Buffer.concat([NODE_PREFIX, left, right]), 'buffer');
+  if (left.length !== 32 || right.length !== 32) return hash('sha256', Buffer.concat([NODE_PREFIX, left, right]), 'buffer');
+  left.copy(nodeInput, 1);
+  right.copy(nodeInput, 33);
+  return hash('sha256', nodeInput, 'buffer');
 }
 
 /** The largest power of two strictly below n (n >= 2). */
@@ -257,6 +272,11 @@ export class MerkleAccumulator {
 
   push(entryHashHex: string): void {
     this.pushSubtree(leafHash(entryHashHex), 1);
+  }
+
+  /** Appends a leaf whose hash (SHA-256 of 0x00 || entry hash) was computed elsewhere. */
+  pushLeaf(leaf: Buffer): void {
+    this.pushSubtree(leaf, 1);
   }
 
   /**

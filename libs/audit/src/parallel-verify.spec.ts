@@ -1,16 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { Logger } from '@nestjs/common';
-import { createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createHash, createPublicKey, generateKeyPairSync } from 'node:crypto';
+import type pg from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from '../../../test/test-database.js';
 import { appendAuditEntry } from './audit-append.js';
 import { AuditRepository } from './audit.repository.js';
 import { AuditKeys, AuditService } from './audit.service.js';
-import { entryHash, type AuditEvent } from './hash-chain.js';
+import { canonicalEntry, entryHash, type AuditEvent } from './hash-chain.js';
 import { LedgerVerifier, type VerificationResult } from './ledger-verifier.js';
+import { verifyRange } from './range-verifier.js';
 
 /**
- * Verification in ranges (joined in order, on worker threads or in this one)
+ * Verification in ranges (joined in order, on one connection or several)
  * must find the same first fault as the entry-by-entry LedgerVerifier.push,
  * whichever range the tampering falls in and wherever it meets a range's edge.
  */
@@ -94,6 +95,31 @@ async function rewriteFrom(ledger: string, from: number): Promise<void> {
   });
 }
 
+/** Rewrites one entry's cached payload text and seals the entry over that text, as only the owner could (no later hash recomputed). */
+async function hashOverCache(ledger: string, seq: number, cached: string): Promise<void> {
+  await tamper(async (tx) => {
+    const [row] = await tx.query<any[]>(`SELECT * FROM audit_entry WHERE ledger = $1 AND seq = $2`, [ledger, seq]);
+    const canonical = canonicalEntry({
+      ledger,
+      seq,
+      occurredAt: row.occurred_at.toISOString(),
+      actor: row.actor,
+      action: row.action,
+      subjectType: row.subject_type,
+      subjectId: row.subject_id,
+      parties: row.parties,
+      payload: { placeholder: true },
+      prevHash: row.prev_hash,
+    }).replace('{"placeholder":true}', cached);
+    await tx.query(`UPDATE audit_entry SET payload_jcs = $3, hash = $4 WHERE ledger = $1 AND seq = $2`, [
+      ledger,
+      seq,
+      cached,
+      createHash('sha256').update(canonical).digest('hex'),
+    ]);
+  });
+}
+
 beforeAll(async () => {
   database = await createTestDatabase();
   db = await database.dataSource();
@@ -115,45 +141,56 @@ describe('verification in ranges', () => {
     ['the tail truncated after a checkpoint', 39, update(`DELETE FROM audit_entry WHERE ledger = $1 AND seq >= 39`)],
     ['history rewritten mid-range, later hashes recomputed', 25, (l: string) => rewriteFrom(l, 30)],
     ['history rewritten at a range edge, later hashes recomputed', 13, (l: string) => rewriteFrom(l, 14)],
-  ])('%s: the same first bad seq (%p) sequentially, in ranges, and on worker threads', async (_name, firstBadSeq, change) => {
+    // The payload's cached canonical text is not part of the entry: the entries decide.
+    ['a cached payload text missing', null, update(`UPDATE audit_entry SET payload_jcs = NULL WHERE ledger = $1 AND seq IN (3, 10)`)],
+    ['a cached payload text changed alone', null, update(`UPDATE audit_entry SET payload_jcs = '{"n":0}' WHERE ledger = $1 AND seq = 20`)],
+    [
+      'a payload and its cached text changed together',
+      21,
+      update(`UPDATE audit_entry SET payload = '{"n":0}', payload_jcs = '{"n":0}' WHERE ledger = $1 AND seq = 21`),
+    ],
+    ['a cached text that is not JSON, the hash recomputed over it', 7, (l: string) => hashOverCache(l, 7, '{"n":')],
+    [
+      'a cached text that describes the payload but is not canonical, the hash recomputed over it',
+      26,
+      (l: string) => hashOverCache(l, 26, '{ "n": 26, "note": null }'),
+    ],
+  ])('%s: the same first bad seq (%p) in one range, in ranges, and on several connections', async (_name, firstBadSeq, change) => {
     const ledger = await fresh();
     await change(ledger);
     const reference = await entryByEntry(ledger);
     expect(reference.firstBadSeq).toBe(firstBadSeq);
     expect(reference.ok).toBe(firstBadSeq === null);
-    const oneRange = await audit.verifyLedger(ledger, undefined, { workers: 1 });
-    const rangesHere = await audit.verifyLedger(ledger, undefined, { workers: 1, rangeSize: 8 });
-    const onWorkers = await audit.verifyLedger(ledger, undefined, { workers: database.embedded ? 1 : 2, rangeSize: 8 });
+    const oneRange = await audit.verifyLedger(ledger, undefined, { connections: 1 });
+    const rangesHere = await audit.verifyLedger(ledger, undefined, { connections: 1, rangeSize: 8 });
+    const atOnce = await audit.verifyLedger(ledger, undefined, { connections: 3, rangeSize: 8 });
     expect(oneRange).toEqual(reference);
     expect(rangesHere).toEqual(reference);
-    expect(onWorkers).toEqual(reference);
+    expect(atOnce).toEqual(reference);
   });
 
-  it('falls back to this thread when the workers cannot connect, with the same finding', async () => {
-    if (database.embedded) return;
+  it('hashes in PostgreSQL, and encodes in JavaScript only the pages it could not confirm', async () => {
     const ledger = await fresh();
-    await tamper((tx) => tx.query(`UPDATE audit_entry SET payload = '{"n": 1300}' WHERE ledger = $1 AND seq = 13`, [ledger]));
-    // The same database, but the address the workers are given refuses connections.
-    const unreachable = new Proxy(db, {
-      get: (target, key) =>
-        key === 'options' ? { ...target.options, url: 'postgres://postgres@127.0.0.1:1/none' } : Reflect.get(target, key),
-    });
-    const fallback = new AuditService(unreachable, new AuditKeys(privateKey, [publicKey]));
-    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-    try {
-      const result = await fallback.verifyLedger(ledger, undefined, { workers: 2, rangeSize: 8 });
-      expect(warn).toHaveBeenCalledWith(expect.stringMatching(/on worker threads failed .*; verifying in this thread/));
-      expect(result).toEqual(await entryByEntry(ledger));
-      expect(result).toMatchObject({ ok: false, firstBadSeq: 13, reason: expect.stringMatching(/hash-mismatch/) });
-    } finally {
-      warn.mockRestore();
-    }
+    // A connection of its own for each run (the embedded database has one session, which tamper needs in between).
+    const range = async (batch: number) => {
+      const runner = db.createQueryRunner();
+      try {
+        const client = (await runner.connect()) as pg.PoolClient;
+        return await verifyRange(client, { ledger, from: 1, to: SIZE, checkpointSizes: [], batch });
+      } finally {
+        await runner.release();
+      }
+    };
+    expect(await range(16)).toMatchObject({ count: SIZE, fault: null, checkedInJavaScript: 0 });
+    await tamper((tx) => tx.query(`UPDATE audit_entry SET payload_jcs = NULL WHERE ledger = $1 AND seq = 20`, [ledger]));
+    // Seq 20 is in the second page of 16 (17..32): that page alone is encoded here, and still holds.
+    expect(await range(16)).toMatchObject({ count: SIZE, fault: null, checkedInJavaScript: 16 });
   });
 
   it('reports progress over all ranges, and refuses a range size that is not a power of two', async () => {
     const ledger = await fresh();
     const seen: number[] = [];
-    expect(await audit.verifyLedger(ledger, (checked) => seen.push(checked), { workers: 1, rangeSize: 16 })).toMatchObject({
+    expect(await audit.verifyLedger(ledger, (checked) => seen.push(checked), { connections: 1, rangeSize: 16 })).toMatchObject({
       ok: true,
       checked: SIZE,
     });

@@ -1,9 +1,9 @@
 import { hash } from 'node:crypto';
 import type pg from 'pg';
 import { canonicalPayload, type ChainFault } from './hash-chain.js';
-import { MerkleAccumulator } from './merkle.js';
+import { leafHashOf, MerkleAccumulator } from './merkle.js';
 
-/** Entries seq from..to of a ledger, checked on their own (one worker's share). */
+/** Entries seq from..to of a ledger, checked on their own (one connection's share). */
 export interface RangeJob {
   ledger: string;
   from: number;
@@ -13,7 +13,7 @@ export interface RangeJob {
   batch?: number;
 }
 
-/** What the join needs of a range; hashes as hex so that it crosses threads as is. */
+/** What the join needs of a range. */
 export interface RangeResult {
   from: number;
   /** Entries that verified, from `from` on without a gap. */
@@ -26,27 +26,68 @@ export interface RangeResult {
   frontiers: { size: number; frontier: string[] }[];
   /** The range's subtrees after its last verified entry. */
   frontier: string[];
+  /** Entries PostgreSQL could not confirm, checked one by one in JavaScript (pages of them). */
+  checkedInJavaScript: number;
 }
 
-/**
- * The row as verification reads it (rowMode 'array'): the canonical text
- * around the payload comes written by PostgreSQL (to_json escapes exactly as
- * JSON.stringify does, which RFC 8785 uses for strings; the time as the hash
- * covers it), so JavaScript only encodes the payload, and builds no object per
- * row. Tests hold it to canonicalEntry. (The number is renamed so that ORDER
- * BY names the column, and the key serves it.)
- */
-const RANGE_SELECT = `SELECT seq::float8 AS position,
-  '{"action":' || to_json(action)::text || ',"actor":' || to_json(actor)::text || ',"ledger":' || to_json(ledger)::text ||
+/** The canonical text of an entry around its payload, written by PostgreSQL (to_json escapes as JSON.stringify does). */
+const HEAD = `'{"action":' || to_json(action)::text || ',"actor":' || to_json(actor)::text || ',"ledger":' || to_json(ledger)::text ||
     ',"occurredAt":"' || to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') ||
-    '","parties":' || array_to_json(parties)::text || ',"payload":',
-  payload,
-  ',"prevHash":' || to_json(prev_hash)::text || ',"seq":' || seq::text || ',"subjectId":' || to_json(subject_id)::text ||
-    ',"subjectType":' || to_json(subject_type)::text || '}',
-  prev_hash, hash
-  FROM audit_entry WHERE ledger = $1 AND seq > $2 AND seq <= $3 ORDER BY ledger, seq LIMIT $4`;
+    '","parties":' || array_to_json(parties)::text || ',"payload":'`;
+const TAIL = `',"prevHash":' || to_json(prev_hash)::text || ',"seq":' || seq::text || ',"subjectId":' || to_json(subject_id)::text ||
+    ',"subjectType":' || to_json(subject_type)::text || '}'`;
+/** One page of a range: entries after $2 up to $3, at most $4 (ORDER BY names the key's columns, so the key serves it). */
+const PAGE = `FROM audit_entry WHERE ledger = $1 AND seq > $2 AND seq <= $3 ORDER BY ledger, seq LIMIT $4`;
+
+/**
+ * A page confirmed inside PostgreSQL: each entry's hash is the SHA-256 of its
+ * canonical text, built from its columns and the payload's cached RFC 8785
+ * text (payload_jcs), which must still describe the payload; and each entry
+ * links to the one before it in the page. PostgreSQL answers with one row:
+ * whether the whole page holds, the first entry's prev_hash, and every entry
+ * as 8 bytes of seq and 32 of hash, in seq order (JavaScript checks the seqs
+ * follow on, which also proves the order, and builds the Merkle tree). A page
+ * that does not hold is checked again entry by entry (checkInJavaScript),
+ * which decides.
+ */
+const CONFIRM_PAGE = `
+  WITH page AS (
+    SELECT seq, prev_hash, hash,
+      CASE WHEN encode(sha256(convert_to(${HEAD} || payload_jcs || ${TAIL}, 'UTF8')), 'hex') = hash
+           THEN payload_jcs::jsonb = payload ELSE false END AS sealed
+    ${PAGE}
+  ), walked AS (
+    SELECT seq, prev_hash, hash, sealed, lag(hash) OVER (ORDER BY seq) AS before FROM page
+  )
+  SELECT count(*)::int AS n,
+    coalesce(bool_and(sealed AND (before IS NULL OR prev_hash = before)), true) AS holds,
+    max(prev_hash) FILTER (WHERE before IS NULL) AS "firstPrevHash",
+    string_agg(CASE WHEN sealed THEN int8send(seq) || decode(hash, 'hex') END, ''::bytea) AS entries
+  FROM walked`;
+const ENTRY_BYTES = 40;
+
+/** The same page as rows (rowMode 'array'), for JavaScript to check entry by entry. */
+const PAGE_ROWS = `SELECT seq::float8 AS position, ${HEAD}, payload, ${TAIL}, prev_hash, hash ${PAGE}`;
 
 type Row = [number, string, unknown, string, string, string];
+interface ConfirmedPage {
+  n: number;
+  holds: boolean;
+  firstPrevHash: string | null;
+  entries: Buffer | null;
+}
+
+/** The page's entries as confirmed, if their seqs follow on from `expected` (else null). */
+function inOrder(page: ConfirmedPage, expected: number): Buffer[] | null {
+  if (!page.holds || page.entries?.length !== page.n * ENTRY_BYTES) return null;
+  const hashes: Buffer[] = [];
+  for (let i = 0; i < page.n; i++) {
+    const at = i * ENTRY_BYTES;
+    if (Number(page.entries.readBigInt64BE(at)) !== expected + i) return null;
+    hashes.push(page.entries.subarray(at + 8, at + ENTRY_BYTES));
+  }
+  return hashes;
+}
 
 /**
  * Checks one range's links and hashes and builds its Merkle subtrees. The
@@ -55,37 +96,79 @@ type Row = [number, string, unknown, string, string, string];
  * seen as a gap, as the entry-by-entry check sees it.
  */
 export async function verifyRange(client: pg.ClientBase, job: RangeJob, onProgress?: (checked: number) => void): Promise<RangeResult> {
-  const batch = job.batch ?? 20_000;
+  const batch = job.batch ?? 16_384;
   const wanted = new Set(job.checkpointSizes);
   const tree = new MerkleAccumulator();
-  const result: RangeResult = { from: job.from, count: 0, firstPrevHash: null, lastHash: null, fault: null, frontiers: [], frontier: [] };
-  const fetch = (after: number) => client.query<Row>({ text: RANGE_SELECT, values: [job.ledger, after, job.to, batch], rowMode: 'array' });
+  const result: RangeResult = {
+    from: job.from,
+    count: 0,
+    firstPrevHash: null,
+    lastHash: null,
+    fault: null,
+    frontiers: [],
+    frontier: [],
+    checkedInJavaScript: 0,
+  };
   let expected = job.from;
   let previous: string | null = null;
-  // The next page is asked for before this one is checked, so PostgreSQL reads while JavaScript hashes.
-  let next: Promise<pg.QueryArrayResult<Row>> | null = fetch(job.from === 1 ? Number.MIN_SAFE_INTEGER : job.from - 1);
-  while (next) {
-    const { rows }: pg.QueryArrayResult<Row> = await next;
-    next = rows.length === batch ? fetch(rows[rows.length - 1][0]) : null;
+  let after = job.from === 1 ? Number.MIN_SAFE_INTEGER : job.from - 1;
+
+  const keepFrontier = (seq: number) => {
+    if (wanted.has(seq)) result.frontiers.push({ size: seq, frontier: tree.frontier() });
+  };
+  /** The rule of the entry-by-entry check: the first fault in seq order wins. */
+  const checkInJavaScript = (rows: Row[]) => {
     for (const [seq, head, payload, tail, prevHash, entryHash] of rows) {
       if (seq !== expected) result.fault = { seq: Math.min(seq, expected), reason: 'gap', expectedSeq: expected };
       // The first link is the join's to check, before this range's own faults.
       else if (previous === null) result.firstPrevHash = prevHash;
       else if (prevHash !== previous) result.fault = { seq, reason: 'broken-link' };
-      const text: string = result.fault ? '' : head + canonicalPayload(payload) + tail;
-      if (!result.fault && hash('sha256', text, 'hex') !== entryHash) result.fault = { seq, reason: 'hash-mismatch' };
-      if (result.fault) break;
+      if (!result.fault && hash('sha256', head + canonicalPayload(payload) + tail, 'hex') !== entryHash)
+        result.fault = { seq, reason: 'hash-mismatch' };
+      if (result.fault) return;
       previous = entryHash;
       expected += 1;
       tree.push(entryHash);
-      if (wanted.has(seq)) result.frontiers.push({ size: seq, frontier: tree.frontier() });
+      keepFrontier(seq);
+    }
+  };
+  const confirmInDatabase = async (): Promise<ConfirmedPage | null> => {
+    try {
+      const { rows } = await client.query<ConfirmedPage>(CONFIRM_PAGE, [job.ledger, after, job.to, batch]);
+      return rows[0];
+    } catch (error) {
+      // A cached text that is not JSON any more (written around the triggers): the entries decide.
+      if (String((error as { code?: unknown }).code).startsWith('22')) return null;
+      throw error;
+    }
+  };
+
+  for (;;) {
+    const page = await confirmInDatabase();
+    if (page?.n === 0) break;
+    // The page's first link is checked here, against the page before (or left to the join).
+    const hashes: Buffer[] | null = page && (previous === null || page.firstPrevHash === previous) ? inOrder(page, expected) : null;
+    let n: number;
+    if (hashes) {
+      n = hashes.length;
+      if (previous === null) result.firstPrevHash = page!.firstPrevHash;
+      for (const entryHash of hashes) {
+        tree.pushLeaf(leafHashOf(entryHash));
+        keepFrontier(expected++);
+      }
+      previous = hashes[n - 1].toString('hex');
+      after = expected - 1;
+    } else {
+      const { rows } = await client.query<Row>({ text: PAGE_ROWS, values: [job.ledger, after, job.to, batch], rowMode: 'array' });
+      n = rows.length;
+      result.checkedInJavaScript += n;
+      checkInJavaScript(rows);
+      if (n) after = rows[n - 1][0];
     }
     result.count = expected - job.from;
     onProgress?.(result.count);
-    if (result.fault) break;
+    if (result.fault || n < batch) break;
   }
-  // A page asked for ahead is drained before the connection is given back.
-  await next?.catch(() => undefined);
   result.lastHash = previous;
   result.frontier = tree.frontier();
   return result;

@@ -65,6 +65,8 @@ export const environmentSchema = z.object({
   MIGRATE_ON_START: flag(true),
   SEED_PILOT: flag(false),
   DATABASE_POOL_SIZE: integer(10, 1, 1_000),
+  DATABASE_REPLICA_URLS: optional(),
+  READ_YOUR_WRITES_MS: integer(5_000, 0, 3_600_000),
   DATABASE_STATEMENT_TIMEOUT_MS: integer(10_000, 100, 3_600_000),
   DATABASE_ACQUIRE_TIMEOUT_MS: integer(3_000, 100, 600_000),
   DATA_DIR: text(DEFAULT_DATA_DIR),

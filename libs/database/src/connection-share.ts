@@ -47,20 +47,28 @@ export function drawConnectionsFrom(share: ConnectionShare): ConnectionDraw {
   return draw;
 }
 
+type Obtain = () => Promise<[unknown, (error?: unknown) => unknown]>;
+
 interface ConnectionSource {
-  obtainMasterConnection(): Promise<[unknown, (error?: unknown) => unknown]>;
+  obtainMasterConnection: Obtain;
+  obtainSlaveConnection: Obtain;
 }
 
 /**
  * Makes the data source's pool honour connection shares: every pooled
  * connection taken inside a flow that draws from a share waits for a place
  * in it first, and gives it back with the connection. (TypeORM takes every
- * connection through its driver's obtainMasterConnection.)
+ * connection through its driver's obtainMasterConnection, or
+ * obtainSlaveConnection for a read replica's.)
  */
 export function honourConnectionShares(dataSource: DataSource): void {
   const driver = dataSource.driver as unknown as ConnectionSource;
-  const obtain = driver.obtainMasterConnection.bind(driver);
-  driver.obtainMasterConnection = async () => {
+  driver.obtainMasterConnection = withinShare(driver.obtainMasterConnection.bind(driver));
+  driver.obtainSlaveConnection = withinShare(driver.obtainSlaveConnection.bind(driver));
+}
+
+function withinShare(obtain: Obtain): Obtain {
+  return async () => {
     const share = current.getStore()?.share;
     if (!share) return obtain();
     const leave = await share.enter();

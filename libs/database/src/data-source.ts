@@ -1,8 +1,13 @@
 import { DataSource, type Logger, type MixedList, type EntitySchema } from 'typeorm';
 import { honourConnectionShares } from './connection-share.js';
+import { routeReadsToReplicas, type ReplicaFallback } from './read-replicas.js';
 
 export interface DataSourceSettings {
   url: string;
+  /** Streaming replicas of `url`: plain reads of read-only requests may go there (see readFromReplicas). */
+  replicaUrls?: string[];
+  /** Told when a replica refused a connection and a read went to the primary instead. */
+  onReplicaFallback?: ReplicaFallback;
   poolSize: number;
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
   entities?: MixedList<Function | string | EntitySchema>;
@@ -21,6 +26,16 @@ export function createDataSource(settings: DataSourceSettings): DataSource {
   const dataSource = new DataSource({
     type: 'postgres',
     url: settings.url,
+    // Each replica gets a pool of poolSize too. Runners start on the primary; routeReadsToReplicas moves reads.
+    ...(settings.replicaUrls?.length
+      ? {
+          replication: {
+            master: { url: settings.url },
+            slaves: settings.replicaUrls.map((url) => ({ url })),
+            defaultMode: 'master' as const,
+          },
+        }
+      : {}),
     entities: settings.entities ?? [],
     migrations: settings.migrations ?? [],
     migrationsTableName: 'schema_migration',
@@ -36,6 +51,8 @@ export function createDataSource(settings: DataSourceSettings): DataSource {
       ...(settings.statementTimeoutMs ? { statement_timeout: settings.statementTimeoutMs } : {}),
     },
   });
+  // In this order: a replica's fallback to the primary must not enter a connection share twice.
+  routeReadsToReplicas(dataSource, settings.onReplicaFallback);
   honourConnectionShares(dataSource);
   return dataSource;
 }

@@ -4,3 +4,4 @@ export * from './connection.js';
 export * from './connection-share.js';
 export * from './database.module.js';
 export * from './copy-rows.js';
+export * from './read-replicas.js';

@@ -13,7 +13,7 @@ import { AudienceRepository } from './audience.repository.js';
 import { actorName, type DepartmentRef } from '@app/auth';
 import { AuditLog } from '@app/audit';
 import { DirectoryRepository } from './directory.repository.js';
-import { fileFactsJsonSql, fileOwnerSql, FilesRepository, filesOwnedBySql } from './files.repository.js';
+import { fileFactsJsonSql, fileOwnerSql, FilesRepository, filesOwnedBySql, fileVersionsLockedSql } from './files.repository.js';
 import { FileFacetsRepository, type FileFacetCounts } from './file-facets.repository.js';
 import { ReferenceData, type ReferenceSizes } from './reference-data.js';
 import {
@@ -45,7 +45,7 @@ export interface RegisterFileInput {
   fields: { name: string; type: string; sensitive?: boolean | null; description?: string | null }[];
 }
 
-const FIELD_NAME = /^[a-z][a-z0-9_]{0,62}$/;
+export const FIELD_NAME = /^[a-z][a-z0-9_]{0,62}$/;
 
 @Injectable()
 export class DirectoryService implements FileCatalog {
@@ -119,16 +119,29 @@ export class DirectoryService implements FileCatalog {
     return fileFactsJsonSql(alias);
   }
 
+  /**
+   * SQL for other libraries' statements: the version and schema version of the
+   * file a row of `alias` names, its row locked FOR SHARE (see
+   * fileVersionsLockedSql), for a LATERAL join; a step that records the
+   * versions it decided on writes them from here.
+   */
+  fileVersionsLockedSql(alias: string): string {
+    return fileVersionsLockedSql(alias);
+  }
+
   /** SQL for other libraries' queries: the (district_id, id) keys of the files of `department` (a parameter). */
   filesOwnedBySql(department: string): string {
     return filesOwnedBySql(department);
   }
 
-  /** A page of the files the caller may discover; the exact total only when asked for, since it costs a count. */
-  listFiles(caller: AccessPolicy, filter: FileFilter, first: number, after: string | null, withTotal = true) {
+  /**
+   * A page of the files the caller may discover; the exact total only when asked for, since it costs a count.
+   * `withSchemas` reads the page's schemas in the same statement, for visibleFields to be given as `known`.
+   */
+  listFiles(caller: AccessPolicy, filter: FileFilter, first: number, after: string | null, withTotal = true, withSchemas = false) {
     checkPageSize(first);
     checkFilter(filter);
-    return this.files.list(caller, filter, first, after, withTotal);
+    return this.files.list(caller, filter, first, after, withTotal, withSchemas);
   }
 
   /** Facet counts over what the caller may discover under the filter (each facet ignoring its own). */
@@ -185,14 +198,40 @@ export class DirectoryService implements FileCatalog {
   }
 
   /**
+   * Locks the file for a schema change and returns its current schema
+   * version; the change is then written with writeSchemaChange, in the same
+   * transaction.
+   */
+  async lockSchemaVersion(tx: EntityManager, key: FileKey): Promise<number> {
+    const version = await this.files.lockSchemaVersion(tx, key);
+    if (version === null) throw notFound(`no file ${key.id}`);
+    return version;
+  }
+
+  async writeSchemaChange(
+    tx: EntityManager,
+    key: FileKey,
+    added: DataFieldRow[],
+    altered: DataFieldRow[],
+    schemaVersion: number,
+  ): Promise<void> {
+    await this.files.changeSchema(tx, key, added, altered, schemaVersion);
+  }
+
+  /**
    * Each file's field catalogue as the caller sees it: every field of a file it
    * may READ (sensitive ones included; sensitivity protects values, not names),
    * each marked obtainable or not; nothing of the others. One query for all.
    */
-  async visibleFields(caller: AccessPolicy, files: readonly DataFileRow[]): Promise<CatalogueField<DataFieldRow>[][]> {
-    const readable = files.filter((f) => caller.can('READ', f));
-    const schemas = readable.length ? await this.files.fieldsOf(readable) : new Map<string, DataFieldRow[]>();
-    return files.map((f) => caller.fieldCatalogue(f, schemas.get(f.id) ?? []));
+  async visibleFields(
+    caller: AccessPolicy,
+    files: readonly DataFileRow[],
+    /** Schemas already read (by listFiles), by file id: only the others are queried. */
+    known: ReadonlyMap<string, DataFieldRow[]> = new Map(),
+  ): Promise<CatalogueField<DataFieldRow>[][]> {
+    const missing = files.filter((f) => !known.has(f.id) && caller.can('READ', f));
+    const schemas = missing.length ? await this.files.fieldsOf(missing) : new Map<string, DataFieldRow[]>();
+    return files.map((f) => caller.fieldCatalogue(f, known.get(f.id) ?? schemas.get(f.id) ?? []));
   }
 
   /** A steward registers a file owned by its own department; the registration is audited. */

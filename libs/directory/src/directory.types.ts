@@ -22,7 +22,10 @@ export interface DataFileRow extends FileFacts {
   tags: string[];
   format: string;
   updateFrequency: string | null;
+  /** The number of its latest publication of records (0: none yet). */
   version: number;
+  /** The number of its field set: 1 at registration, one more with each schema change. */
+  schemaVersion: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -57,5 +60,6 @@ export const fileKeyString = (k: FileKey): string => `${k.districtId}/${k.id}`;
 /** A file as `DirectoryService.fileFactsJsonSql` gives it inside another library's statement. */
 export interface FileFactsJson extends FileFacts {
   version: number;
+  schemaVersion: number;
   fields: DataFieldRow[];
 }

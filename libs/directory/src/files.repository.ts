@@ -8,7 +8,7 @@ const FILE_COLUMNS = `
   f.id AS id, f.district_id AS "districtId", f.owner_department_id AS "ownerDepartmentId",
   f.classification AS classification, f.category AS category, f.code AS code, f.title AS title,
   f.description AS description, f.tags AS tags, f.format AS format,
-  f.update_frequency AS "updateFrequency", f.version AS version,
+  f.update_frequency AS "updateFrequency", f.version AS version, f.schema_version AS "schemaVersion",
   f.created_at AS "createdAt", f.updated_at AS "updatedAt"`;
 
 /** The sort key travels as text so that microseconds survive the round trip. */
@@ -30,21 +30,32 @@ export interface NewFile {
   fields: DataFieldRow[];
 }
 
-/** The directory filter as SQL on data_file aliased `f`; the listing and the facet counts share it. */
+/**
+ * The directory filter as SQL on data_file aliased `f`; the listing and the facet counts share it.
+ * A list of one value is written as an equality: PostgreSQL (before 17) reads an index in its order
+ * only under `column = value`, not `= ANY(array)`, so a page of one category (or one owner) is the
+ * first rows of (category, updated_at, id) instead of a walk through every file by time.
+ */
 export function applyFileFilter(qb: SelectQueryBuilder<ObjectLiteral>, filter: FileFilter): void {
   const search = filter.search?.trim();
   if (search) qb.andWhere(`f.search_vector @@ websearch_to_tsquery('english', :search)`, { search });
   if (filter.districtCodes?.length) {
     qb.andWhere('f.district_id IN (SELECT id FROM district WHERE code = ANY(:districtCodes))', { districtCodes: filter.districtCodes });
   }
-  if (filter.ownerDepartmentCodes?.length) {
-    qb.andWhere('f.owner_department_id IN (SELECT id FROM department WHERE code = ANY(:ownerCodes))', {
-      ownerCodes: filter.ownerDepartmentCodes,
-    });
+  const owners = filter.ownerDepartmentCodes;
+  if (owners?.length === 1) {
+    qb.andWhere('f.owner_department_id = (SELECT id FROM department WHERE code = :ownerCode)', { ownerCode: owners[0] });
+  } else if (owners?.length) {
+    qb.andWhere('f.owner_department_id IN (SELECT id FROM department WHERE code = ANY(:ownerCodes))', { ownerCodes: owners });
   }
-  if (filter.classifications?.length) qb.andWhere('f.classification = ANY(:classifications)', { classifications: filter.classifications });
-  if (filter.categories?.length) qb.andWhere('f.category = ANY(:categories)', { categories: filter.categories });
+  anyOf(qb, 'f.classification', 'classification', filter.classifications);
+  anyOf(qb, 'f.category', 'category', filter.categories);
   if (filter.tags?.length) qb.andWhere('f.tags && CAST(:tags AS text[])', { tags: filter.tags });
+}
+
+function anyOf(qb: SelectQueryBuilder<ObjectLiteral>, column: string, name: string, values: readonly string[] | null | undefined): void {
+  if (values?.length === 1) qb.andWhere(`${column} = :${name}`, { [name]: values[0] });
+  else if (values?.length) qb.andWhere(`${column} = ANY(:${name}s)`, { [`${name}s`]: values });
 }
 
 /**
@@ -75,27 +86,48 @@ const fieldsJsonSql = (alias: string): string =>
 export const fileFactsJsonSql = (alias: string): string =>
   `(SELECT json_build_object('id', ff.id, 'districtId', ff.district_id, 'ownerDepartmentId', ff.owner_department_id,
                              'classification', ff.classification, 'category', ff.category, 'version', ff.version,
+                             'schemaVersion', ff.schema_version,
                              'fields', ${fieldsJsonSql('ff')})
       FROM data_file ff WHERE ff.district_id = ${alias}.district_id AND ff.id = ${alias}.file_id)`;
+
+/**
+ * The versions of the file that a row of `alias` names by (district_id,
+ * file_id), read with the row locked FOR SHARE, as a sub-query for a LATERAL
+ * join in another library's statement (`version`, `schema_version`). A schema
+ * change locks the row FOR UPDATE before it writes: it waits for the
+ * statement's transaction, or the statement waits for it and reads the row as
+ * the change left it (READ COMMITTED re-reads a row updated meanwhile), so
+ * what is decided in the statement is never decided on a schema that changed
+ * under it. Publications wait only for the statement's own duration.
+ */
+export const fileVersionsLockedSql = (alias: string): string =>
+  `SELECT fl.version, fl.schema_version FROM data_file fl
+    WHERE fl.district_id = ${alias}.district_id AND fl.id = ${alias}.file_id FOR SHARE`;
 
 @Injectable()
 export class FilesRepository {
   constructor(private readonly db: DataSource) {}
 
-  /** One page of the files the caller may discover, with the exact total, all in SQL. */
+  /**
+   * One page of the files the caller may discover, with the exact total and,
+   * when asked, the page's schemas (`withSchemas`), all in one statement: one
+   * round trip and one pooled connection per page instead of three (the count
+   * and the page used to run in parallel on two connections, the schemas after
+   * them on a third).
+   */
   async list(
     caller: AccessPolicy,
     filter: FileFilter,
     first: number,
     after: string | null,
     withTotal = true,
-  ): Promise<Page<DataFileRow> & { totalCount: number | null }> {
+    withSchemas = false,
+  ): Promise<Page<DataFileRow> & { totalCount: number | null; schemas: Map<string, DataFieldRow[]> }> {
     const qb = this.db.createQueryBuilder().from('data_file', 'f');
     const access = caller.fileCondition('f');
     qb.where(access.sql, access.params);
     applyFileFilter(qb, filter);
-
-    const count = withTotal ? qb.clone().select('count(*)::int', 'n').getRawOne<{ n: number }>() : Promise.resolve(null);
+    const count = qb.clone().select('count(*)::int', 'n');
 
     const search = filter.search?.trim();
     const sortKey = search ? `ts_rank(f.search_vector, websearch_to_tsquery('english', :search))` : 'f.updated_at';
@@ -110,10 +142,31 @@ export class FilesRepository {
     qb.orderBy(sortKey, 'DESC')
       .addOrderBy('f.id', 'DESC')
       .limit(first + 1);
-    const [rows, countRow] = await Promise.all([qb.getRawMany<ListedRow>(), count]);
-    const page = toPage(rows, first, (r) => [r.sortKey, r.id]);
+    // The total is one row joined to the page's rows, so that an empty page still carries it.
+    const schemas = withSchemas
+      ? `(SELECT json_agg(json_build_object('name', x.name, 'type', x.type, 'sensitive', x.sensitive, 'description', x.description)
+                          ORDER BY x.position)
+            FROM data_field x WHERE x.district_id = page."districtId" AND x.file_id = page.id)`
+      : 'NULL::json';
+    const [sql, params] = this.db.driver.escapeQueryWithParameters(
+      `SELECT page.*, total.n AS "totalCount", ${schemas} AS "schema"
+         FROM (${withTotal ? count.getQuery() : 'SELECT NULL::int AS n'}) total
+         LEFT JOIN (${qb.getQuery()}) page ON TRUE
+        ORDER BY page.${search ? '"sortKey"' : '"updatedAt"'} DESC, page.id DESC`,
+      qb.getParameters(),
+    );
+    const rows = await this.db.query<(ListedRow & { totalCount: number | null; schema: DataFieldRow[] | null })[]>(sql, params);
+    const totalCount = rows[0]?.totalCount ?? null;
+    const listed = rows.filter((r) => r.id !== null);
+    const found = new Map<string, DataFieldRow[]>();
+    for (const row of listed) {
+      if (withSchemas) found.set(row.id, row.schema ?? []);
+      delete (row as Partial<typeof row>).totalCount;
+      delete (row as Partial<typeof row>).schema;
+    }
+    const page = toPage(listed, first, (r) => [r.sortKey, r.id]);
     for (const item of page.items) delete (item.node as Partial<ListedRow>).sortKey;
-    return { ...page, totalCount: withTotal ? (countRow?.n ?? 0) : null };
+    return { ...page, totalCount: withTotal ? (totalCount ?? 0) : null, schemas: found };
   }
 
   /** A file with its schema (in field order), in one statement. */
@@ -148,6 +201,53 @@ export class FilesRepository {
       key.id,
       version,
     ]);
+  }
+
+  /** Locks a file's row for a schema change and returns its current schema version: two changes of one file take turns. */
+  async lockSchemaVersion(tx: EntityManager, key: FileKey): Promise<number | null> {
+    const [row] = await tx.query<{ schema_version: number }[]>(
+      `SELECT schema_version FROM data_file WHERE district_id = $1 AND id = $2 FOR UPDATE`,
+      [key.districtId, key.id],
+    );
+    return row?.schema_version ?? null;
+  }
+
+  /**
+   * Writes a schema change: fields added after the last, fields altered in
+   * place, the file's schema version and its search terms (field names are
+   * among them).
+   */
+  async changeSchema(
+    tx: EntityManager,
+    key: FileKey,
+    added: DataFieldRow[],
+    altered: DataFieldRow[],
+    schemaVersion: number,
+  ): Promise<void> {
+    if (added.length) {
+      await tx.query(
+        `INSERT INTO data_field (district_id, file_id, position, name, type, sensitive, description)
+         SELECT $1, $2, (SELECT coalesce(max(position), -1) FROM data_field WHERE district_id = $1 AND file_id = $2) + r.n,
+                r.name, r.type, r.sensitive, r.description
+           FROM jsonb_to_recordset($3::jsonb) AS r(n int, name text, type text, sensitive boolean, description text)`,
+        [key.districtId, key.id, JSON.stringify(added.map((f, i) => ({ n: i + 1, ...f })))],
+      );
+    }
+    if (altered.length) {
+      await tx.query(
+        `UPDATE data_field d SET type = r.type, sensitive = r.sensitive, description = r.description
+           FROM jsonb_to_recordset($3::jsonb) AS r(name text, type text, sensitive boolean, description text)
+          WHERE d.district_id = $1 AND d.file_id = $2 AND d.name = r.name`,
+        [key.districtId, key.id, JSON.stringify(altered)],
+      );
+    }
+    await tx.query(
+      `UPDATE data_file f SET schema_version = $3, updated_at = now(),
+              search_vector = data_file_search_vector(f.title, f.description, f.tags,
+                (SELECT array_agg(d.name ORDER BY d.position) FROM data_field d WHERE d.district_id = f.district_id AND d.file_id = f.id))
+        WHERE f.district_id = $1 AND f.id = $2`,
+      [key.districtId, key.id, schemaVersion],
+    );
   }
 
   async findByIds(ids: readonly string[]): Promise<DataFileRow[]> {

@@ -5,6 +5,8 @@ export * from './directory.types.js';
 export * from './directory.service.js';
 export * from './district-ledgers.js';
 export * from './directory.module.js';
+export * from './file-schema.service.js';
+export * from './file-schema.module.js';
 export type { NewFile } from './files.repository.js';
 export type { FacetCount, FileFacetCounts } from './file-facets.repository.js';
 export * from './pilot/pilot-seed.js';

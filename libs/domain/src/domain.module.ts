@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { AccessModule } from '@app/access';
 import { AuditModule, type AuditModuleOptions } from '@app/audit';
-import { DirectoryModule } from '@app/directory';
+import { DirectoryModule, FileSchemaModule } from '@app/directory';
 import { ExchangeModule } from '@app/exchange';
 
 /**
@@ -11,7 +11,7 @@ import { ExchangeModule } from '@app/exchange';
 @Module({})
 export class DomainModule {
   static forRoot(audit: AuditModuleOptions): DynamicModule {
-    const modules = [DirectoryModule, AccessModule, ExchangeModule, AuditModule.forRoot(audit)];
+    const modules = [DirectoryModule, AccessModule, FileSchemaModule, ExchangeModule, AuditModule.forRoot(audit)];
     return { module: DomainModule, imports: modules, exports: modules };
   }
 }

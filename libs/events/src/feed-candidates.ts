@@ -48,7 +48,7 @@ export class FeedCandidates {
       const fileId = fileIdOf(e);
       const grant = e.subjectType === 'Permission' ? grantById.get(e.subjectId) : undefined;
       const exchange = e.subjectType === 'Exchange' ? exchangeById.get(e.subjectId) : undefined;
-      const version = (e.payload as { version?: unknown } | null)?.version;
+      const { version, schemaVersion } = (e.payload as { version?: unknown; schemaVersion?: unknown } | null) ?? {};
       return {
         event: {
           kind: FEED_ACTIONS[e.action],
@@ -59,6 +59,7 @@ export class FeedCandidates {
           exchangeId: e.subjectType === 'Exchange' ? e.subjectId : null,
           permissionId: e.subjectType === 'Permission' ? e.subjectId : text(e.payload, 'permissionId'),
           version: e.subjectType === 'DataFile' && typeof version === 'number' ? version : null,
+          schemaVersion: e.action === 'file.schema_changed' && typeof schemaVersion === 'number' ? schemaVersion : null,
           actor: e.actor,
           note: text(e.payload, 'reason') ?? text(e.payload, 'note'),
         },

@@ -12,9 +12,7 @@ export type FeedEventKind = FileEventKind | ExchangeEventKind;
 
 /**
  * The audit actions the feed reads, and the event each becomes. Only these:
- * every event is an entry that was recorded and committed. A schema change and
- * an expiry warning have no audit action yet; their kinds are in the contract
- * so that the feed carries them as soon as their entries are written.
+ * every event is an entry that was recorded and committed.
  */
 export const FEED_ACTIONS: Readonly<Record<string, FeedEventKind>> = {
   'records.published': 'VERSION_PUBLISHED',
@@ -44,6 +42,8 @@ export interface FeedEvent {
   permissionId: string | null;
   /** The file's version, for VERSION_PUBLISHED. */
   version: number | null;
+  /** The file's new schema version, for SCHEMA_CHANGED. */
+  schemaVersion: number | null;
   /** Who did it, as the audit entry names them (`subject@department`, or `grant:<id>`). */
   actor: string;
   /** The reason or note given, if any (a revocation's reason, a rejection's reason, an approval's note). */

@@ -26,6 +26,11 @@ export interface ExchangeRow {
   deliveredAt: Date | null;
   deliveredVersion: number | null;
   contentHash: string | null;
+  /** The file's published version and schema version when the exchange was approved. */
+  fileVersion: number | null;
+  schemaVersion: number | null;
+  /** Approved fields a delivery left out because the grant holds them for review after a schema change. */
+  withheldFields: string[] | null;
 }
 
 /** An exchange's primary key: the district first, as everywhere. */
@@ -43,6 +48,7 @@ const columns = (ownerSql: string) => `
   x.fields, x.purpose, x.status, x.requested_at AS "requestedAt", x.decided_at AS "decidedAt", x.decided_by AS "decidedBy",
   x.decision_note AS "decisionNote", x.permission_id AS "permissionId", x.delivered_at AS "deliveredAt",
   x.delivered_version AS "deliveredVersion", x.content_hash AS "contentHash",
+  x.file_version AS "fileVersion", x.schema_version AS "schemaVersion", x.withheld_fields AS "withheldFields",
   x.requested_at::text AS "sortKey"`;
 
 /** A new exchange as a request writes it: requested, or approved at once by a grant that covers it. */
@@ -54,7 +60,8 @@ export interface NewExchange {
   requestedBy: string;
   fields: string[];
   purpose: string;
-  approvedBy: { by: string; note: string; permissionId: string } | null;
+  /** With the file's versions the covering grant approves it on (as the request read them). */
+  approvedBy: { by: string; note: string; permissionId: string; fileVersion: number; schemaVersion: number } | null;
 }
 
 /** The audit append of a step, as a FROM item bound in the step's statement (AuditLog.inStatement). */
@@ -74,6 +81,7 @@ export class ExchangeRepository {
   /** The exchanges on files of the department $2: the directory writes the sub-query over its table. */
   private readonly onOwnedFiles: string;
   private readonly fileFacts: string;
+  private readonly fileVersionsLocked: string;
 
   constructor(
     private readonly db: DataSource,
@@ -82,6 +90,7 @@ export class ExchangeRepository {
     this.columns = columns(directory.fileOwnerSql('x'));
     this.onOwnedFiles = `(x.district_id, x.file_id) IN ${directory.filesOwnedBySql('$2')}`;
     this.fileFacts = directory.fileFactsJsonSql('x');
+    this.fileVersionsLocked = directory.fileVersionsLockedSql('x');
   }
 
   /**
@@ -113,11 +122,12 @@ export class ExchangeRepository {
       p,
       `written AS (
          INSERT INTO exchange (district_id, id, file_id, requester_department_id, requested_by, fields, purpose,
-                               status, decided_at, decided_by, decision_note, permission_id)
+                               status, decided_at, decided_by, decision_note, permission_id, file_version, schema_version)
          VALUES (${p.bind(x.districtId)}, ${p.bind(x.id)}, ${p.bind(x.fileId)}, ${p.bind(x.requesterDepartmentId)}, ${p.bind(x.requestedBy)},
                  ${p.bind(x.fields)}::text[], ${p.bind(x.purpose)}, ${p.bind(approved ? 'APPROVED' : 'REQUESTED')},
                  ${approved ? 'now()' : 'NULL'}, ${p.bind(approved?.by ?? null)}, ${p.bind(approved?.note ?? null)},
-                 ${p.bind(approved?.permissionId ?? null)}::uuid)
+                 ${p.bind(approved?.permissionId ?? null)}::uuid, ${p.bind(approved?.fileVersion ?? null)}::int,
+                 ${p.bind(approved?.schemaVersion ?? null)}::int)
          RETURNING *)`,
       audit,
     );
@@ -126,45 +136,62 @@ export class ExchangeRepository {
 
   /**
    * Approves a requested exchange with the grant it makes, and their audit
-   * entries, in one statement: the exchange row is locked first, then the
-   * grant's gate (`grantGate`: no identical grant in force) is asked, then the
-   * exchange, the grant (`grantInsert`, once per approved row) and the entries
-   * are written. Null, writing nothing, when the exchange is no longer
-   * requested or the gate is closed.
+   * entries, in one statement: the exchange row is locked first, with its
+   * file's row (FOR SHARE, through the directory's fileVersionsLockedSql:
+   * a schema change of the file waits for this statement's transaction, or
+   * this statement for it and then reads the schema it left), then the
+   * grant's gate (no identical grant in force) is asked, then the exchange
+   * and the grant are written, both decided on the file's versions as
+   * locked, with the entries. Null, writing nothing, when the exchange is no
+   * longer requested or the gate is closed.
    */
   async approveAudited(
     key: ExchangeKey,
     decision: { by: string; note: string | null; permissionId: string },
-    grant: { gate: (params: SqlParams) => string; insert: (params: SqlParams, from: string) => string },
+    grant: {
+      gate: (params: SqlParams) => string;
+      insert: (params: SqlParams, from: string, decidedOn: { fileVersion: string; schemaVersion: string }) => string;
+    },
     audit: AuditCall,
   ): Promise<StoredExchange | null> {
     const p = new SqlParams();
     return this.writeAudited(
       p,
       `locked AS MATERIALIZED (
-         SELECT x.district_id, x.id FROM exchange x
-          WHERE x.district_id = ${p.bind(key.districtId)} AND x.id = ${p.bind(key.id)} AND x.status = 'REQUESTED' FOR UPDATE
+         SELECT x.district_id, x.id, fv.version, fv.schema_version FROM exchange x
+          CROSS JOIN LATERAL (${this.fileVersionsLocked}) fv
+          WHERE x.district_id = ${p.bind(key.districtId)} AND x.id = ${p.bind(key.id)} AND x.status = 'REQUESTED' FOR UPDATE OF x
        ),
-       gate AS MATERIALIZED (SELECT l.district_id, l.id FROM locked l WHERE ${grant.gate(p)}),
+       gate AS MATERIALIZED (SELECT l.* FROM locked l WHERE ${grant.gate(p)}),
        decided AS (
          UPDATE exchange x SET status = 'APPROVED', decided_at = now(), decided_by = ${p.bind(decision.by)},
-                decision_note = ${p.bind(decision.note)}, permission_id = ${p.bind(decision.permissionId)}::uuid
-           FROM gate g WHERE x.district_id = g.district_id AND x.id = g.id
+                decision_note = ${p.bind(decision.note)}, permission_id = ${p.bind(decision.permissionId)}::uuid,
+                file_version = g.version, schema_version = g.schema_version
+           FROM gate g WHERE x.district_id = ${p.bind(key.districtId)} AND x.district_id = g.district_id AND x.id = g.id
          RETURNING x.*
        ),
-       granted AS (${grant.insert(p, 'decided')}),
+       granted AS (${grant.insert(p, 'decided', { fileVersion: 'decided.file_version', schemaVersion: 'decided.schema_version' })}),
        written AS (SELECT d.* FROM decided d WHERE EXISTS (SELECT 1 FROM granted))`,
       audit,
     );
   }
 
-  /** Marks an approved exchange delivered, with its audit entry, in one statement; null when it was no longer approved. */
-  async deliveredAudited(key: ExchangeKey, version: number, contentHash: string, audit: AuditCall): Promise<StoredExchange | null> {
+  /**
+   * Marks an approved exchange delivered (with the approved fields it
+   * withheld, if any), with its audit entry, in one statement; null when it
+   * was no longer approved.
+   */
+  async deliveredAudited(
+    key: ExchangeKey,
+    delivery: { version: number; contentHash: string; withheld: string[] | null },
+    audit: AuditCall,
+  ): Promise<StoredExchange | null> {
     const p = new SqlParams();
     return this.writeAudited(
       p,
       `written AS (
-         UPDATE exchange x SET status = 'DELIVERED', delivered_at = now(), delivered_version = ${p.bind(version)}, content_hash = ${p.bind(contentHash)}
+         UPDATE exchange x SET status = 'DELIVERED', delivered_at = now(), delivered_version = ${p.bind(delivery.version)},
+                content_hash = ${p.bind(delivery.contentHash)}, withheld_fields = ${p.bind(delivery.withheld)}::text[]
           WHERE x.district_id = ${p.bind(key.districtId)} AND x.id = ${p.bind(key.id)} AND x.status = 'APPROVED'
          RETURNING x.*)`,
       audit,
@@ -221,11 +248,13 @@ export class ExchangeRepository {
     by: string,
     note: string | null,
     permissionId: string | null,
+    decidedOn: { version: number; schemaVersion: number } | null = null,
   ): Promise<void> {
     await tx.query(
-      `UPDATE exchange SET status = $3, decided_at = now(), decided_by = $4, decision_note = $5, permission_id = $6
+      `UPDATE exchange SET status = $3, decided_at = now(), decided_by = $4, decision_note = $5, permission_id = $6,
+                           file_version = $7, schema_version = $8
         WHERE district_id = $1 AND id = $2 AND status = 'REQUESTED'`,
-      [key.districtId, key.id, status, by, note, permissionId],
+      [key.districtId, key.id, status, by, note, permissionId, decidedOn?.version ?? null, decidedOn?.schemaVersion ?? null],
     );
   }
 

@@ -34,6 +34,8 @@ export interface Delivery {
   exchange: ExchangeRow;
   records: Record<string, unknown>[];
   contentHash: string;
+  /** Approved fields left out: the grant holds them for a steward's review after a schema change. */
+  withheldFields: string[];
 }
 
 /** SHA-256 over the RFC 8785 encoding: anyone holding the same rows gets the same hash. */
@@ -169,7 +171,14 @@ export class ExchangeService {
         fields,
         purpose,
         approvedBy: coveringGrant
-          ? { by: `grant:${coveringGrant.id}`, note: 'approved by an active EXCHANGE grant', permissionId: coveringGrant.id }
+          ? {
+              by: `grant:${coveringGrant.id}`,
+              note: 'approved by an active EXCHANGE grant',
+              permissionId: coveringGrant.id,
+              // Decided on the file as the request read it: its published version and its schema version.
+              fileVersion: file.version,
+              schemaVersion: file.schemaVersion,
+            }
           : null,
       },
       (params) => this.audit.inStatement(events, params),
@@ -251,7 +260,10 @@ export class ExchangeService {
     const approved = await this.exchanges.approveAudited(
       x,
       { by: who, note: why, permissionId: grant.id },
-      { gate: (params) => grant.noSameInForce(params), insert: (params, from) => grant.insert(params, from) },
+      {
+        gate: (params) => grant.noSameInForce(params),
+        insert: (params, from, decidedOn) => grant.insert(params, from, decidedOn),
+      },
       (params) => this.audit.inStatement(events, params),
     );
     return approved ? (await this.named([approved]))[0] : this.approveInTransaction(caller, id, why);
@@ -278,7 +290,9 @@ export class ExchangeService {
         pending,
       );
       const who = actorName(caller.actor);
-      await this.exchanges.decide(tx, x, 'APPROVED', who, note, permission.id);
+      // Decided on the file as it stands now: its published version and its schema version.
+      const file = (await this.directory.readFile(tx, x.fileId))!;
+      await this.exchanges.decide(tx, x, 'APPROVED', who, note, permission.id, file);
       const approved = await this.exchangeByKey(x, tx);
       pending.push(this.event(x, who, 'exchange.approved', { permissionId: permission.id, note }));
       await this.audit.append(tx, pending);
@@ -321,21 +335,37 @@ export class ExchangeService {
     if (x.status !== 'APPROVED') throw badInput(`exchange ${id} is ${x.status.toLowerCase()}, not approved`);
     const file = facts.file!;
     const obtainable = new Set(caller.obtainableFields(file, file.fields).map((f) => f.name));
-    const missing = x.fields.filter((f) => !obtainable.has(f));
+    // Fields a grant holds for review after a schema change are withheld, not refused: the others still flow.
+    // The caller's policy carries its grants' open reviews, so this costs no statement.
+    const awaiting = new Set(caller.fieldsAwaitingReview(file, file.fields).map((f) => f.name));
+    const missing = x.fields.filter((f) => !obtainable.has(f) && !awaiting.has(f));
     if (missing.length) throw forbidden(`no active grant allows exchanging ${missing.join(', ')} now (revoked or expired); request again`);
+    const withheld = x.fields.filter((f) => awaiting.has(f));
+    const fields = x.fields.filter((f) => obtainable.has(f));
+    if (fields.length === 0) {
+      throw forbidden(
+        `every approved field (${withheld.join(', ')}) awaits a steward's review after a change of the file's schema; deliver again once the grant is re-approved`,
+      );
+    }
     if (file.version === 0 || !facts.records) throw badInput('the owner has not published any records of this file yet');
-    const records = project(facts.records, x.fields);
+    const records = project(facts.records, fields);
     const hash = contentHash(records);
     const event = this.event(x, actorName(caller.actor), 'exchange.delivered', {
       version: file.version,
+      schemaVersion: file.schemaVersion,
       rowCount: records.length,
-      fields: x.fields,
+      fields,
+      ...(withheld.length ? { withheld } : {}),
       contentHash: hash,
     });
     // Written only if still approved: of two deliveries at once, one is recorded.
-    const stored = await this.exchanges.deliveredAudited(x, file.version, hash, (params) => this.audit.inStatement([event], params));
+    const stored = await this.exchanges.deliveredAudited(
+      x,
+      { version: file.version, contentHash: hash, withheld: withheld.length ? withheld : null },
+      (params) => this.audit.inStatement([event], params),
+    );
     if (!stored) throw delivered((await this.exchange(id))?.deliveredAt ?? null);
-    return { exchange: (await this.named([stored]))[0], records, contentHash: hash };
+    return { exchange: (await this.named([stored]))[0], records, contentHash: hash, withheldFields: withheld };
   }
 
   /** Outgoing requests of the caller's department; incoming ones too for the stewards who decide them. */

@@ -20,6 +20,7 @@ export class FeedEventModel {
   @Field(() => ID, { nullable: true, description: 'the grant revoked or expiring, or the grant an approval rests on' }) permissionId!:
     string | null;
   @Field(() => Int, { nullable: true, description: 'the version published' }) version!: number | null;
+  @Field(() => Int, { nullable: true, description: 'the schema version a schema change made' }) schemaVersion!: number | null;
   @Field({ description: 'who did it, as the audit entry names them' }) actor!: string;
   @Field(() => String, { nullable: true, description: 'the reason or note given' }) note!: string | null;
 }

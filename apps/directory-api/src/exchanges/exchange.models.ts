@@ -19,6 +19,15 @@ export class ExchangeModel {
   @Field(() => Int, { nullable: true, description: 'the records version that was delivered' }) deliveredVersion!: number | null;
   @Field(() => String, { nullable: true, description: 'SHA-256 of exactly what was delivered' }) contentHash!: string | null;
   @Field(() => ID, { nullable: true, description: 'the EXCHANGE grant behind the approval' }) permissionId!: string | null;
+  @Field(() => Int, { nullable: true, description: "the file's published version when the exchange was approved" })
+  fileVersion!: number | null;
+  @Field(() => Int, { nullable: true, description: "the file's schema version when the exchange was approved" })
+  schemaVersion!: number | null;
+  @Field(() => [String], {
+    nullable: true,
+    description: "approved fields the delivery left out: the grant holds them for a steward's review after a schema change",
+  })
+  withheldFields!: string[] | null;
 }
 
 export const ExchangeConnectionModel = connectionOf(ExchangeModel, 'Exchange', { totalCount: true });
@@ -28,6 +37,10 @@ export class DeliveryModel {
   @Field(() => ExchangeModel) exchange!: ExchangeModel;
   @Field(() => [JsonScalar]) records!: Record<string, unknown>[];
   @Field() contentHash!: string;
+  @Field(() => [String], {
+    description: "approved fields left out of these records: the grant holds them for a steward's review after a schema change",
+  })
+  withheldFields!: string[];
 }
 
 @InputType('RequestExchangeInput')

@@ -70,6 +70,23 @@ export class ExchangesResolver {
     return ctx.scope.files.load(x.fileId);
   }
 
+  @ResolveField(() => [String], {
+    description:
+      "for an approved exchange not yet delivered: the approved fields that the grant it rests on holds for a steward's review after a change of the file's schema (a delivery now would leave them out)",
+  })
+  async fieldsAwaitingReview(@Parent() x: ExchangeRow, @Context() ctx: GraphQLContext): Promise<string[]> {
+    if (x.status !== 'APPROVED' || !x.permissionId) return [];
+    const held = new Set(
+      (await ctx.scope.heldForReview.load(x.permissionId)).filter((h) => h.fileId === x.fileId).flatMap((h) => h.fields),
+    );
+    return x.fields.filter((f) => held.has(f));
+  }
+
+  @ResolveField(() => Boolean, { description: 'whether fieldsAwaitingReview names any field' })
+  async needsReview(@Parent() x: ExchangeRow, @Context() ctx: GraphQLContext): Promise<boolean> {
+    return (await this.fieldsAwaitingReview(x, ctx)).length > 0;
+  }
+
   @ResolveField(() => DepartmentModel)
   requester(@Parent() x: ExchangeRow, @Context() ctx: GraphQLContext) {
     return ctx.scope.departments.load(x.requesterDepartmentId);

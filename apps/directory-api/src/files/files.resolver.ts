@@ -1,29 +1,39 @@
 import { Args, Context, Info, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import type { GraphQLResolveInfo } from 'graphql';
 import type { AccessPolicy, Action as ActionName } from '@app/access';
-import { DirectoryService, type DataFileRow } from '@app/directory';
+import { DirectoryService, FileSchemaService, type DataFileRow } from '@app/directory';
 import { Caller } from '../context/auth.guard.js';
 import type { GraphQLContext } from '../context/request-scope.js';
 import { DepartmentModel, DistrictModel } from '../districts/district.model.js';
 import { Action } from '../graphql/enums.js';
 import { toConnection, type Connection } from '../graphql/connection.js';
-import { selects } from '../graphql/selection.js';
-import { FileIdArgs, FilesArgs, RegisterFileInput } from './dto/files.args.js';
-import { DataFieldModel, DataFileConnectionModel, DataFileModel } from './models/data-file.model.js';
+import { selects, selectsPath } from '../graphql/selection.js';
+import { ChangeFileSchemaInput, FileIdArgs, FilesArgs, RegisterFileInput } from './dto/files.args.js';
+import { DataFieldModel, DataFileConnectionModel, DataFileModel, SchemaChangeModel } from './models/data-file.model.js';
 
 @Resolver(() => DataFileModel)
 export class FilesResolver {
-  constructor(private readonly directory: DirectoryService) {}
+  constructor(
+    private readonly directory: DirectoryService,
+    private readonly schemas: FileSchemaService,
+  ) {}
 
   @Query(() => DataFileConnectionModel)
-  async files(@Caller() caller: AccessPolicy, @Args() args: FilesArgs, @Info() info: GraphQLResolveInfo): Promise<Connection<DataFileRow>> {
+  async files(
+    @Caller() caller: AccessPolicy,
+    @Args() args: FilesArgs,
+    @Info() info: GraphQLResolveInfo,
+    @Context() ctx: GraphQLContext,
+  ): Promise<Connection<DataFileRow>> {
     const page = await this.directory.listFiles(
       caller,
       args.filter ?? {},
       args.first ?? 50,
       args.after ?? null,
       selects(info, 'totalCount'),
+      selectsPath(info, ['edges', 'node', 'fields']),
     );
+    ctx.scope.knowSchemas(page.schemas);
     return toConnection(page, page.totalCount);
   }
 
@@ -35,6 +45,16 @@ export class FilesResolver {
   @Mutation(() => DataFileModel, { description: 'a steward registers a file owned by its own department' })
   registerFile(@Caller() caller: AccessPolicy, @Args('input') input: RegisterFileInput) {
     return this.directory.registerFile(caller, input);
+  }
+
+  @Mutation(() => SchemaChangeModel, {
+    description:
+      "a steward of the owning department changes the file's schema: adds fields, changes a type, marks a field sensitive (or not), rewords a description; grants whose fields it touched hold them for review",
+  })
+  async changeFileSchema(@Caller() caller: AccessPolicy, @Args('input') input: ChangeFileSchemaInput) {
+    const outcome = await this.schemas.change(caller, input);
+    const text = (v: string | boolean | null) => (v === null ? null : String(v));
+    return { ...outcome, changes: outcome.changes.map((c) => ({ ...c, from: text(c.from), to: text(c.to) })) };
   }
 
   @ResolveField(() => DistrictModel)

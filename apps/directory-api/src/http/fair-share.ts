@@ -119,6 +119,21 @@ export class FairShare {
   }
 
   /**
+   * Charges `cost` to the department's budget without refusing: for work it
+   * did not ask for at that moment (a subscription's events), which must not
+   * be dropped. It may take the budget past its end; the next operation that
+   * spends then waits for the window to refill.
+   */
+  async charge(department: string, cost: number): Promise<void> {
+    if (cost > 0) await this.budget.penalty(department, Math.ceil(cost));
+  }
+
+  /** What is left of the department's budget in the current window (negative once charged past it). */
+  async remaining(department: string): Promise<number> {
+    return this.windowBudget - ((await this.budget.get(department))?.consumedPoints ?? 0);
+  }
+
+  /**
    * Waits for one of the department's slots; the returned function gives it
    * back (once, however often it is called). Refuses at once, with a
    * DepartmentBusy error, when the department's queue is full.

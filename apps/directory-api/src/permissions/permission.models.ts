@@ -21,6 +21,16 @@ export class PermissionModel {
   @Field(() => Classification, { nullable: true, description: 'for a scope grant: the highest classification it covers' })
   scopeMaxClassification!: ClassificationName | null;
   @Field(() => String, { description: 'the district of the file or scope' }) districtCode!: string;
+  @Field(() => Int, {
+    nullable: true,
+    description: "for a grant on a file: the file's published version when the grant was decided (or last re-approved)",
+  })
+  fileVersion!: number | null;
+  @Field(() => Int, {
+    nullable: true,
+    description: "for a grant on a file: the file's schema version the grant was decided (or last re-approved) on",
+  })
+  schemaVersion!: number | null;
 }
 
 @InputType('GrantPermissionInput')
@@ -61,6 +71,14 @@ export class PermissionsArgs {
 export class ExplainAccessArgs {
   @Field(() => ID) fileId!: string;
   @Field() departmentCode!: string;
+}
+
+@ArgsType()
+export class ReapprovePermissionArgs {
+  @Field(() => ID) id!: string;
+  @Field(() => ID, { nullable: true, description: 'for a scope grant: the file whose review ends; without it, every file' })
+  fileId?: string | null;
+  @Field(() => String, { nullable: true }) note?: string | null;
 }
 
 @ArgsType()

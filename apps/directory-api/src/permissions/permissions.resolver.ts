@@ -18,6 +18,7 @@ import {
   PermissionConnectionModel,
   PermissionModel,
   PermissionsArgs,
+  ReapprovePermissionArgs,
   RevokePermissionArgs,
 } from './permission.models.js';
 
@@ -73,6 +74,28 @@ export class PermissionsResolver {
   @Mutation(() => PermissionModel)
   revokePermission(@Caller() caller: AccessPolicy, @Args() { id, reason }: RevokePermissionArgs) {
     return this.grants.revoke(caller, id, reason);
+  }
+
+  @Mutation(() => PermissionModel, {
+    description:
+      "a steward of the owning department (or an administrator who may grant on the file) re-approves a grant that a schema change held for review: its held fields flow again, and it is decided on the file's current versions",
+  })
+  reapprovePermission(@Caller() caller: AccessPolicy, @Args() { id, fileId, note }: ReapprovePermissionArgs) {
+    return this.grants.reapprove(caller, id, fileId ?? null, note ?? null);
+  }
+
+  @ResolveField(() => [String], {
+    description:
+      "fields whose values the grant holds until a steward re-approves it, because the file's schema changed since it was decided (for a scope grant: on any file it covers)",
+  })
+  async fieldsAwaitingReview(@Parent() p: PermissionRow, @Context() ctx: GraphQLContext): Promise<string[]> {
+    const held = await ctx.scope.heldForReview.load(p.id);
+    return [...new Set(held.flatMap((h) => h.fields))].sort();
+  }
+
+  @ResolveField(() => Boolean, { description: 'whether a schema change holds some of its fields for a steward to re-approve' })
+  async needsReview(@Parent() p: PermissionRow, @Context() ctx: GraphQLContext): Promise<boolean> {
+    return (await ctx.scope.heldForReview.load(p.id)).length > 0;
   }
 
   @ResolveField(() => DataFileModel, { nullable: true, description: 'null for a scope grant, or a file the caller may not discover' })

@@ -66,6 +66,14 @@ describe('the pilot data set', () => {
               count(*) FILTER (WHERE expires_at < now())::int AS expired FROM permission`,
     );
     expect([scopes > 0, limited > 0, expired > 0, revoked > 0]).toEqual([true, true, true, true]);
+    // Loaded with their files: every grant on a file was decided on its first schema; a scope grant names no version.
+    const versions = await db.query(
+      `SELECT file_id IS NULL AS scope, schema_version, count(*)::int AS n FROM permission GROUP BY 1, 2 ORDER BY 1, 2`,
+    );
+    expect(versions).toEqual([
+      { scope: false, schema_version: 1, n: 120 - scopes },
+      { scope: true, schema_version: null, n: scopes },
+    ]);
 
     const again = await seedPilot(db, small);
     expect(again).toMatchObject({ filesInserted: 0, grantsInserted: 0 });

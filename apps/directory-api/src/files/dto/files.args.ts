@@ -1,6 +1,6 @@
 import { ArgsType, Field, ID, InputType, Int } from '@nestjs/graphql';
 import type { Classification as ClassificationName } from '@app/access';
-import type { RegisterFileInput as FileRegistration } from '@app/directory';
+import type { FieldAlterationInput, RegisterFileInput as FileRegistration, SchemaChangeInput } from '@app/directory';
 import { Classification } from '../../graphql/enums.js';
 
 @InputType('FileFilter')
@@ -46,4 +46,22 @@ export class RegisterFileInput implements FileRegistration {
 @ArgsType()
 export class FileIdArgs {
   @Field(() => ID) id!: string;
+}
+
+/** The GraphQL shape of the service's FieldAlterationInput: what is left out stays as it is. */
+@InputType('AlterFieldInput')
+export class AlterFieldInput implements FieldAlterationInput {
+  @Field({ description: 'an existing field of the file' }) name!: string;
+  @Field(() => String, { nullable: true, description: 'a new type: string, integer, number, boolean, date or datetime' }) type?:
+    string | null;
+  @Field(() => Boolean, { nullable: true, description: 'true marks the field sensitive, false no longer' }) sensitive?: boolean | null;
+  @Field(() => String, { nullable: true, description: 'a new description; null clears it' }) description?: string | null;
+}
+
+@InputType('ChangeFileSchemaInput')
+export class ChangeFileSchemaInput implements SchemaChangeInput {
+  @Field(() => ID) fileId!: string;
+  @Field(() => [DataFieldInput], { nullable: true, description: 'fields to add, after the last' }) addFields?: DataFieldInput[] | null;
+  @Field(() => [AlterFieldInput], { nullable: true, description: 'fields to alter' }) alterFields?: AlterFieldInput[] | null;
+  @Field(() => String, { nullable: true, description: 'why: told to the grant holders with the change, and audited' }) note?: string | null;
 }

@@ -28,6 +28,8 @@ export class DataFileModel {
   @Field() format!: string;
   @Field(() => String, { nullable: true }) updateFrequency!: string | null;
   @Field(() => Int, { description: 'the published records version; 0 before the first publication' }) version!: number;
+  @Field(() => Int, { description: "the version of the file's field set: 1 at registration, one more with each schema change" })
+  schemaVersion!: number;
   @Field() updatedAt!: Date;
   districtId!: string;
   ownerDepartmentId!: string;
@@ -35,3 +37,20 @@ export class DataFileModel {
 }
 
 export const DataFileConnectionModel = connectionOf(DataFileModel, 'DataFile', { totalCount: true });
+
+@ObjectType('FieldChange', { description: 'one change of a field in a schema change, as the audit entry records it' })
+export class FieldChangeModel {
+  @Field() field!: string;
+  @Field({ description: 'added, type, sensitive or description' }) change!: string;
+  @Field(() => String, { nullable: true, description: 'before (null for an added field)' }) from!: string | null;
+  @Field(() => String, { nullable: true, description: 'after' }) to!: string | null;
+}
+
+@ObjectType('SchemaChange')
+export class SchemaChangeModel {
+  @Field(() => DataFileModel) file!: DataFileModel;
+  @Field(() => Int, { description: 'the schema version this change made' }) schemaVersion!: number;
+  @Field(() => [FieldChangeModel]) changes!: FieldChangeModel[];
+  @Field(() => Int, { description: "grants that now hold fields for a steward's review (re-approve them with reapprovePermission)" })
+  grantsHeld!: number;
+}
