@@ -1,8 +1,9 @@
 /**
  * npm run bench:audit — appends per second under 32 concurrent clients on one
  * ledger and spread over 16, next to the floor (the same rows into a table with
- * the same indexes and constraints, with no chain; same clients, same run); then
- * verification speed over a long ledger.
+ * the same indexes and constraints, with no chain; same clients, same run),
+ * each in a transaction and then, spread over 16 ledgers, in one statement as
+ * the exchange steps append; then verification speed over a long ledger.
  */
 import 'reflect-metadata';
 import { generateKeyPairSync, createPublicKey, randomBytes } from 'node:crypto';
@@ -16,6 +17,7 @@ import {
   appendAuditEntries,
   appendAuditEntry,
   AuditKeys,
+  AuditLog,
   AuditRepository,
   AuditService,
   canonicalEntry,
@@ -24,6 +26,8 @@ import {
   verifyReceipt,
   type AuditEvent,
 } from '@app/audit';
+import type { DataSource } from 'typeorm';
+import { SqlParams } from '@app/common';
 import { createDataSource } from '@app/database';
 import { fmt, scratchDatabase } from './bench-database.js';
 
@@ -63,28 +67,33 @@ async function main() {
       return { label, perSecond: total / seconds };
     };
 
-    const plain = (c: number, n: number) => {
+    const plainInsert = (db: { query: DataSource['query'] }, prefix: string, c: number, n: number) => {
       // A real entry's fields and sizes; a random predecessor keeps UNIQUE (ledger, prev_hash) satisfied.
-      const e = sealEntry(event(`plain-${c % 16}`, n), n + 1, randomBytes(32).toString('hex'), new Date());
-      return db.transaction((tx) =>
-        tx.query(
-          `INSERT INTO plain_entry (ledger, seq, occurred_at, actor, action, subject_type, subject_id, parties, payload, prev_hash, hash)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-          [
-            e.ledger,
-            e.seq,
-            e.occurredAt,
-            e.actor,
-            e.action,
-            e.subjectType,
-            e.subjectId,
-            e.parties,
-            JSON.stringify(e.payload),
-            e.prevHash,
-            e.hash,
-          ],
-        ),
+      const e = sealEntry(event(`${prefix}-${c % 16}`, n), n + 1, randomBytes(32).toString('hex'), new Date());
+      return db.query(
+        `INSERT INTO plain_entry (ledger, seq, occurred_at, actor, action, subject_type, subject_id, parties, payload, prev_hash, hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+        [
+          e.ledger,
+          e.seq,
+          e.occurredAt,
+          e.actor,
+          e.action,
+          e.subjectType,
+          e.subjectId,
+          e.parties,
+          JSON.stringify(e.payload),
+          e.prevHash,
+          e.hash,
+        ],
       );
+    };
+    const plain = (c: number, n: number) => db.transaction((tx) => plainInsert(tx, 'plain', c, n));
+    // As the exchange steps append: the entry in the statement that writes the step, no BEGIN/COMMIT.
+    const log = new AuditLog();
+    const inStatement = (c: number, n: number) => {
+      const params = new SqlParams();
+      return db.query(`SELECT a.seq FROM ${log.inStatement([event(`statement-${c % 16}`, n)], params)} a`, params.values);
     };
     // Warm the pool and the plans before measuring.
     await run('warm-up', (c, n) => db.transaction((tx) => appendAuditEntry(tx, event(`warm-${c % 4}`, n))));
@@ -92,11 +101,18 @@ async function main() {
     const floor = await run('plain INSERT, no chain', plain);
     const oneLedger = await run('chained, 1 ledger', (_c, n) => db.transaction((tx) => appendAuditEntry(tx, event('one', n))));
     const sixteen = await run('chained, 16 ledgers', (c, n) => db.transaction((tx) => appendAuditEntry(tx, event(`spread-${c % 16}`, n))));
+    const floorOne = await run('plain INSERT, 1 statement', (c, n) => plainInsert(db, 'plain-statement', c, n));
+    const sixteenOne = await run('chained, 16, 1 statement', inStatement);
 
     console.log(`\nAudit appends: ${CLIENTS} concurrent clients, ${fmt(total)} transactions each run, one entry per transaction`);
+    console.log(`  in a transaction (BEGIN, the statement, COMMIT):`);
     console.log(`  ${'mode'.padEnd(26)} ${'appends/s'.padStart(10)}   vs floor`);
     for (const r of [floor, oneLedger, sixteen]) {
       console.log(`  ${r.label.padEnd(26)} ${fmt(r.perSecond).padStart(10)}   ${(r.perSecond / floor.perSecond).toFixed(2)}x`);
+    }
+    console.log(`  in one statement, as an exchange step appends (audit_append_many in the step's own statement):`);
+    for (const r of [floorOne, sixteenOne]) {
+      console.log(`  ${r.label.padEnd(26)} ${fmt(r.perSecond).padStart(10)}   ${(r.perSecond / floorOne.perSecond).toFixed(2)}x`);
     }
 
     // A long ledger, written in large batches (the same append, many entries per call).

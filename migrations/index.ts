@@ -27,6 +27,7 @@ import { AuditEntryNotify1796000000000 } from './1796000000000-AuditEntryNotify.
 import { AuditEntryFeedIndex1796000000100 } from './1796000000100-AuditEntryFeedIndex.js';
 import { CoveringListingIndexes1796000000200 } from './1796000000200-CoveringListingIndexes.js';
 import { GrantsTiedToVersions1796100000000 } from './1796100000000-GrantsTiedToVersions.js';
+import { ApprovalGrantGate1796300000000 } from './1796300000000-ApprovalGrantGate.js';
 import { AuditCanonicalPayload1796600000000 } from './1796600000000-AuditCanonicalPayload.js';
 
 /** Every migration, in the order they run. `district:new` registers new ones here. */
@@ -60,5 +61,6 @@ export const migrations = [
   AuditEntryFeedIndex1796000000100,
   CoveringListingIndexes1796000000200,
   GrantsTiedToVersions1796100000000,
+  ApprovalGrantGate1796300000000,
   AuditCanonicalPayload1796600000000,
 ];

@@ -129,11 +129,11 @@ const FANS_OUT: Record<string, string[]> = {
   'a page of files in one district': ['data_file', 'permission'],
   'file by id': ['data_field', 'data_file'],
   'register a file': ['data_file'],
-  'publish records': ['data_field', 'data_file'],
-  grant: ['data_field', 'data_file'],
-  'request an exchange': ['data_field', 'data_file'],
-  'approve an exchange': ['data_field', 'data_file', 'exchange'],
-  'deliver an exchange': ['data_field', 'data_file', 'exchange'],
+  'publish records': ['data_file'],
+  grant: ['data_file'],
+  'request an exchange': ['data_file'],
+  'approve an exchange': ['exchange'],
+  'deliver an exchange': ['exchange'],
   'revoke a grant': ['permission'],
 };
 
@@ -199,6 +199,12 @@ describe('hot-path statements stay on one district', () => {
       await explainer.query('BEGIN');
       let plan: unknown;
       try {
+        // An exchange step writes its row in a statement of CTEs, under an id the service made (a parameter): that
+        // row is removed first, in this transaction that is rolled back, so that the statement runs again whole.
+        const inserted = /^\s*WITH\b/i.test(sql) ? [...sql.matchAll(/\bINSERT\s+INTO\s+(\w+)/gi)].map((m) => m[1]) : [];
+        for (const table of inserted.filter((t) => DISTRIBUTED.includes(t))) {
+          await explainer.query(`DELETE FROM ${table} WHERE id::text = ANY($1::text[])`, [params.filter((p) => typeof p === 'string')]);
+        }
         const { rows } = await explainer.query(`EXPLAIN (${analyze ? 'ANALYZE, ' : ''}VERBOSE, FORMAT JSON) ${sql}`, params);
         plan = rows[0]['QUERY PLAN'];
       } finally {
@@ -315,12 +321,15 @@ describe('hot-path statements stay on one district', () => {
     const rows = statements.filter(({ sql }) => /\bFROM data_record\b/.test(sql));
     expect(writes.length).toBeGreaterThanOrEqual(8);
     expect(rows.length).toBeGreaterThanOrEqual(1);
-    expect([...writes, ...rows].filter((s) => districtsRead(s) > 1).map((s) => s.sql)).toEqual([]);
-    // Citus takes a row lock (FOR UPDATE) on one shard only: these must learn the district before they lock.
+    expect(writes.filter((s) => districtsRead(s) > 1).map((s) => s.sql)).toEqual([]);
+    // Published rows are read in one district, even where the statement finds the exchange by id alone first.
+    expect(rows.filter((s) => (s.tables.get('data_record')?.size ?? 0) > 1).map((s) => s.sql)).toEqual([]);
+    // Citus takes a row lock (FOR UPDATE) on one shard only: every lock learns the district before it locks (the
+    // exchange steps read by id in a plain read, then lock and write by the full key in their one statement).
     const locks = statements.filter(({ sql }) => /\bFOR UPDATE\b/i.test(sql));
-    expect(locks.length).toBeGreaterThanOrEqual(4);
+    expect(locks.length).toBeGreaterThanOrEqual(3);
     expect(
       locks.filter((s) => districtsRead(s) > 1).map((s) => `${s.operation}: ${[...s.tables].find(([, d]) => d.size > 1)![0]} by id`),
-    ).toEqual(['approve an exchange: exchange by id', 'deliver an exchange: exchange by id', 'revoke a grant: permission by id']);
+    ).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { decodeTimeCursor, toPage, type Page } from '@app/common';
+import { decodeTimeCursor, SqlParams, toPage, type Page } from '@app/common';
 import type { Action, Classification } from './actions.js';
 import { FileCatalog } from './file-catalog.js';
 import { grantInForceSql } from './grant-in-force.js';
@@ -99,6 +99,49 @@ export class PermissionsRepository {
       key.id,
     ]);
     return row ?? null;
+  }
+
+  /** By id, with whether `visible` (the caller's view of grants) admits it: the one read of a revocation. */
+  async byIdSeenBy(id: string, visible: SqlFragment): Promise<{ permission: StoredPermission; visible: boolean } | null> {
+    const row = await this.db
+      .createQueryBuilder()
+      .from('permission', 'p')
+      .select(this.columns)
+      .addSelect(`(${visible.sql})`, 'visible')
+      .where('p.id = :only', { only: id })
+      .setParameters(visible.params)
+      .getRawOne<StoredPermission & { visible: boolean }>();
+    if (!row) return null;
+    const { visible: seen, ...permission } = row;
+    return { permission, visible: seen };
+  }
+
+  /**
+   * Revokes unless already revoked and appends its audit entry (`audit`, a
+   * FROM item bound in the same parameters), in one statement: the entry is
+   * appended only if the row was revoked, and both commit together. Returns the
+   * grant as revoked, or null when it already was.
+   */
+  async revokeAudited(
+    key: PermissionKey,
+    by: string,
+    reason: string,
+    audit: (params: SqlParams) => string,
+  ): Promise<StoredPermission | null> {
+    const params = new SqlParams();
+    const [row] = await this.db.query<(StoredPermission & { appended: number })[]>(
+      `WITH revoked AS (
+         UPDATE permission SET revoked_at = now(), revoked_by = ${params.bind(by)}, revoke_reason = ${params.bind(reason)}
+          WHERE district_id = ${params.bind(key.districtId)} AND id = ${params.bind(key.id)} AND revoked_at IS NULL
+          RETURNING *
+       ), audited AS (SELECT a.seq FROM ${audit(params)} a WHERE EXISTS (SELECT 1 FROM revoked))
+       SELECT ${this.columns}, (SELECT count(*)::int FROM audited) AS appended FROM revoked p`,
+      params.values,
+    );
+    if (!row) return null;
+    const { appended, ...permission } = row;
+    if (appended !== 1) throw new Error('a revocation was written without its audit entry');
+    return permission;
   }
 
   async byIds(ids: readonly string[]): Promise<StoredPermission[]> {
@@ -217,3 +260,38 @@ export class PermissionsRepository {
     );
   }
 }
+
+/**
+ * The SQL of a grant that another library's statement writes (an approval:
+ * its exchange, this grant and their audit entries in one statement), bound
+ * in that statement's parameters.
+ */
+export const grantInStatementSql = {
+  /**
+   * True when no grant of this shape is in force, looked up after taking the
+   * lock that grants of the shape take (permission_same_in_force), so that two
+   * at once still make one row.
+   */
+  noSameInForce(p: NewPermission, params: SqlParams): string {
+    if (!p.fileId) throw new Error('an approval grants on a file');
+    return `NOT permission_same_in_force(${params.bind(p.districtId)}::uuid, ${params.bind(p.fileId)}::uuid, ${params.bind(
+      p.granteeDepartmentId,
+    )}::uuid, ${params.bind(p.action)}, ${params.bind(p.fields)}::text[], ${params.bind(p.purpose)})`;
+  },
+
+  /**
+   * The INSERT of grant `id`, one row per row of `from` (none when it has none), as a data-modifying CTE's body.
+   * `decidedOn` are SQL expressions over `from` for the file's version and schema version the grant is decided
+   * on: the approval's statement reads them from the file row it locked, so no schema change slips in between.
+   */
+  insert(id: string, p: NewPermission, params: SqlParams, from: string, decidedOn: { fileVersion: string; schemaVersion: string }): string {
+    return `INSERT INTO permission (district_id, id, file_id, scope_category, scope_max_classification, grantee_department_id,
+                                    action, fields, purpose, expires_at, granted_by, file_version, schema_version)
+            SELECT ${params.bind(p.districtId)}::uuid, ${params.bind(id)}::uuid, ${params.bind(p.fileId)}::uuid, NULL, NULL,
+                   ${params.bind(p.granteeDepartmentId)}::uuid, ${params.bind(p.action)}, ${params.bind(p.fields)}::text[],
+                   ${params.bind(p.purpose)}, ${params.bind(p.expiresAt)}::timestamptz, ${params.bind(p.grantedBy)},
+                   ${decidedOn.fileVersion}, ${decidedOn.schemaVersion}
+              FROM ${from}
+            RETURNING id`;
+  },
+};

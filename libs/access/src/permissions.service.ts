@@ -2,7 +2,19 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditLog, type AuditEvent } from '@app/audit';
 import { actorName, type Actor } from '@app/auth';
-import { badInput, checkPageSize, convertPage, requirePurpose, conflict, forbidden, isUuid, notFound, type Page } from '@app/common';
+import { randomUUID } from 'node:crypto';
+import {
+  badInput,
+  checkPageSize,
+  convertPage,
+  requirePurpose,
+  conflict,
+  forbidden,
+  isUuid,
+  notFound,
+  type Page,
+  type SqlParams,
+} from '@app/common';
 import { grantInForce } from './grant-in-force.js';
 import { lockFileSchema } from './schema-lock.js';
 import { AccessPolicy } from './access-policy.js';
@@ -10,7 +22,7 @@ import { ACTIONS, CLASSIFICATIONS, type Action, type Classification, type FileFa
 import { grantsHeldAt, grantsHeldByEachAt } from './grants.repository.js';
 import { audienceCondition, memberPolicy } from './audience.js';
 import { FileCatalog, type CatalogFile } from './file-catalog.js';
-import { PermissionsRepository, type NewPermission, type StoredPermission } from './permissions.repository.js';
+import { grantInStatementSql, PermissionsRepository, type NewPermission, type StoredPermission } from './permissions.repository.js';
 import { ReviewsRepository, type GrantOnFile } from './reviews.repository.js';
 
 /** A grant with the codes of its district, grantee and file owner, as callers show it. */
@@ -52,6 +64,21 @@ export const MAX_GRANTS_EXPLAINED = 1000;
 /** Separation of duties: whoever grants is never who receives. */
 const SELF_GRANT =
   "separation of duties: an administrator's power to grant does not extend to its own department; a steward of the owning department or an administrator of another department must grant it";
+
+/** A grant that an approval writes in its own statement: see PermissionsService.approvalGrant. */
+export interface ApprovalGrant {
+  /** The new grant's id. */
+  id: string;
+  /** Its audit entry, to append in the same statement. */
+  event: AuditEvent;
+  /** SQL, true when no identical grant is in force (after taking the lock grants of the shape take). */
+  noSameInForce(params: SqlParams): string;
+  /**
+   * The INSERT of the grant, once per row of `from`, as a data-modifying CTE's body; `decidedOn` are SQL
+   * expressions over `from` for the file's version and schema version, read from the file row the statement locked.
+   */
+  insert(params: SqlParams, from: string, decidedOn: { fileVersion: string; schemaVersion: string }): string;
+}
 
 /** What a grant records and what the result is: a new grant, or an existing one extended. */
 export interface GrantOutcome {
@@ -235,22 +262,7 @@ export class PermissionsService {
     }
     // Extending is deciding again, on the file as it is now: it ends the grant's reviews too.
     const settled = same ? await this.settleReviews(tx, actor, same, permission, audit, 'extended') : [];
-    const event: AuditEvent = {
-      ledger: audit.ledger,
-      actor: actorName(actor),
-      action: extended ? 'permission.extended' : 'permission.granted',
-      subjectType: 'Permission',
-      subjectId: id,
-      parties: audit.parties,
-      payload: {
-        fileId: permission.fileId,
-        scope: permission.fileId ? null : { category: permission.scopeCategory, maxClassification: permission.scopeMaxClassification },
-        action: permission.action,
-        fields: permission.fields,
-        purpose: permission.purpose,
-        expiresAt: permission.expiresAt?.toISOString() ?? null,
-      },
-    };
+    const event = grantedEvent(id, permission, extended, actor, audit);
     // Read before appending: the append takes the ledger's lock, held until commit.
     const outcome = {
       permission: await this.namedOne((await this.repository.byKey({ districtId: permission.districtId, id }, tx))!),
@@ -402,46 +414,97 @@ export class PermissionsService {
     });
   }
 
+  /** Whether the caller may see the grant (read in `tx`, after it was locked). */
+  private async isVisible(caller: AccessPolicy, permission: PermissionRow, tx: EntityManager): Promise<boolean> {
+    const visible = caller.grantVisibility(this.catalog.fileOwnerSql('p'));
+    const only = { sql: `${visible.sql} AND p.id = :only`, params: { ...visible.params, only: permission.id } };
+    return (await this.repository.count(only, { activeAt: null }, tx)) === 1;
+  }
+
   /** Whether the caller decides for the grant's file or scope (for a refusal that names no file). */
   private async mayDecideOn(caller: AccessPolicy, permission: PermissionRow, tx: EntityManager): Promise<boolean> {
     if (!permission.fileId) return caller.mayGrantScope(permission.districtId);
     return caller.may('grant', await this.visibleFile(caller, permission.fileId, tx));
   }
 
+  /**
+   * Two statements: the grant with whether the caller may see it, then the
+   * revocation and its audit entry in one statement (nothing is written unless
+   * the grant was still in force when it ran).
+   */
   async revoke(caller: AccessPolicy, id: string, reason: string): Promise<PermissionRow> {
     const why = reason?.trim();
     if (!why) throw badInput('a revocation needs a reason');
-    return this.db.transaction(async (tx) => {
-      const stored = isUuid(id) ? await this.repository.byId(id, tx, true) : null;
-      const permission = stored && (await this.namedOne(stored));
-      if (!permission || !(await this.isVisible(caller, permission, tx))) throw notFound(`no permission ${id}`);
-      const authorized = permission.fileId
-        ? caller.may('grant', { districtId: permission.districtId, ownerDepartmentId: permission.ownerDepartmentId ?? '' })
-        : caller.mayGrantScope(permission.districtId);
-      if (!authorized) throw forbidden("only the owning department's stewards or the district's administrators revoke this grant");
-      if (!(await this.repository.revoke(tx, permission, actorName(caller.actor), why))) {
-        throw conflict(`permission ${id} was already revoked at ${permission.revokedAt?.toISOString()} by ${permission.revokedBy}`);
-      }
-      const revoked = await this.namedOne((await this.repository.byKey(permission, tx))!);
-      await this.audit.append(tx, [
-        {
-          ledger: permission.districtCode,
-          actor: actorName(caller.actor),
-          action: 'permission.revoked',
-          subjectType: 'Permission',
-          subjectId: permission.id,
-          parties: [permission.ownerCode, permission.granteeCode].filter((c): c is string => c !== null),
-          payload: { reason: why },
-        },
-      ]);
-      return revoked;
-    });
+    const found = isUuid(id) ? await this.repository.byIdSeenBy(id, caller.grantVisibility(this.catalog.fileOwnerSql('p'))) : null;
+    if (!found?.visible) throw notFound(`no permission ${id}`);
+    const permission = await this.namedOne(found.permission);
+    const authorized = permission.fileId
+      ? caller.may('grant', { districtId: permission.districtId, ownerDepartmentId: permission.ownerDepartmentId ?? '' })
+      : caller.mayGrantScope(permission.districtId);
+    if (!authorized) throw forbidden("only the owning department's stewards or the district's administrators revoke this grant");
+    const alreadyRevoked = (p: StoredPermission) =>
+      conflict(`permission ${id} was already revoked at ${p.revokedAt?.toISOString()} by ${p.revokedBy}`);
+    if (permission.revokedAt) throw alreadyRevoked(permission);
+    const event: AuditEvent = {
+      ledger: permission.districtCode,
+      actor: actorName(caller.actor),
+      action: 'permission.revoked',
+      subjectType: 'Permission',
+      subjectId: permission.id,
+      parties: [permission.ownerCode, permission.granteeCode].filter((c): c is string => c !== null),
+      payload: { reason: why },
+    };
+    const revoked = await this.repository.revokeAudited(permission, actorName(caller.actor), why, (params) =>
+      this.audit.inStatement([event], params),
+    );
+    // Revoked by someone else between the two statements: say by whom (a third read, on this path only).
+    if (!revoked) throw alreadyRevoked((await this.repository.byKey(permission)) ?? permission);
+    return this.namedOne(revoked);
   }
 
-  private async isVisible(caller: AccessPolicy, permission: PermissionRow, tx: EntityManager): Promise<boolean> {
-    const visible = caller.grantVisibility(this.catalog.fileOwnerSql('p'));
-    const only = { sql: `${visible.sql} AND p.id = :only`, params: { ...visible.params, only: permission.id } };
-    return (await this.repository.count(only, { activeAt: null }, tx)) === 1;
+  /**
+   * The EXCHANGE grant an approval makes on exactly the requested fields,
+   * checked as grant() checks it (who may grant on the file, to whom), for
+   * the approval to write in its own statement: the new grant's id, its audit
+   * event, and its SQL. An identical grant already in force is not this path's
+   * business: the SQL then writes nothing and the approval goes through grant(),
+   * which reuses or extends it and settles its reviews. The file's versions the
+   * new grant is decided on are written from the file row the statement locks.
+   */
+  approvalGrant(
+    caller: AccessPolicy,
+    file: { districtId: string; id: string; ownerDepartmentId: string; districtCode: string; ownerCode: string },
+    grantee: { id: string; code: string },
+    input: { fields: string[]; purpose: string; expiresAt: Date },
+  ): ApprovalGrant {
+    if (!caller.may('grant', file))
+      throw forbidden('only a steward of the owning department or an administrator of its district grants on this file');
+    if (grantee.id === file.ownerDepartmentId)
+      throw badInput('the owning department already has every right on its files; grant to another department');
+    if (!caller.may('grant', { ...file, granteeDepartmentId: grantee.id })) throw forbidden(SELF_GRANT);
+    if (input.fields.length === 0) throw badInput('fields, when given, must name at least one field; omit it to grant all fields');
+    const permission: NewPermission = {
+      districtId: file.districtId,
+      fileId: file.id,
+      scopeCategory: null,
+      scopeMaxClassification: null,
+      granteeDepartmentId: grantee.id,
+      action: 'EXCHANGE',
+      fields: [...new Set(input.fields)].sort(),
+      purpose: requirePurpose(input.purpose),
+      expiresAt: checkExpiry(input.expiresAt),
+      grantedBy: actorName(caller.actor),
+      // Decided on the file as the approval's statement locks it: the versions are written from that row (insert).
+      fileVersion: null,
+      schemaVersion: null,
+    };
+    const id = randomUUID();
+    return {
+      id,
+      event: grantedEvent(id, permission, false, caller.actor, { ledger: file.districtCode, parties: [file.ownerCode, grantee.code] }),
+      noSameInForce: (params) => grantInStatementSql.noSameInForce(permission, params),
+      insert: (params, from, decidedOn) => grantInStatementSql.insert(id, permission, params, from, decidedOn),
+    };
   }
 
   /**
@@ -562,6 +625,32 @@ export class PermissionsService {
     const grantIds = [...new Set(explained.flatMap((e) => e.grants.map((g) => g.id)))];
     return { allowed, reasons, permissions: grantIds.length ? await this.byIds(grantIds) : [] };
   }
+}
+
+/** The audit event of a grant made or extended. */
+function grantedEvent(
+  id: string,
+  permission: NewPermission,
+  extended: boolean,
+  actor: Actor,
+  audit: { ledger: string; parties: string[] },
+): AuditEvent {
+  return {
+    ledger: audit.ledger,
+    actor: actorName(actor),
+    action: extended ? 'permission.extended' : 'permission.granted',
+    subjectType: 'Permission',
+    subjectId: id,
+    parties: audit.parties,
+    payload: {
+      fileId: permission.fileId,
+      scope: permission.fileId ? null : { category: permission.scopeCategory, maxClassification: permission.scopeMaxClassification },
+      action: permission.action,
+      fields: permission.fields,
+      purpose: permission.purpose,
+      expiresAt: permission.expiresAt?.toISOString() ?? null,
+    },
+  };
 }
 
 function highestAction(actions: Action[]): Action {

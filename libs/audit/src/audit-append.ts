@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import type { SqlParams } from '@app/common';
 import { canonicalEntry, entryHash, sealEntry, type AuditEntryData, type AuditEvent } from './hash-chain.js';
 
 export interface AuditEntryRow {
@@ -78,30 +79,49 @@ function sealed(draft: AuditEntryData, row: { seq: string; prev_hash: string; ha
 export async function appendAuditEntries(tx: EntityManager, events: AuditEvent[]): Promise<AuditEntryData[]> {
   if (events.length === 0) return [];
   requireTransaction(tx);
+  const { ledger, drafts, entries } = batchOf(events);
+  const rows = await tx.query<{ seq: string; prev_hash: string; hash: string }[]>(
+    `SELECT seq, prev_hash, hash FROM audit_append_many($1, $2::jsonb)`,
+    [ledger, entries],
+  );
+  return rows.map((row, i) => sealed(drafts[i].draft, row));
+}
+
+/** A batch of one ledger as audit_append_many takes it: the drafts, and their JSON. */
+function batchOf(events: AuditEvent[]) {
   const ledger = events[0].ledger;
   if (events.some((e) => e.ledger !== ledger)) throw new Error('one call appends to one ledger');
   const occurredAt = new Date();
   const drafts = events.map((e) => draftOf(e, occurredAt));
-  const rows = await tx.query<{ seq: string; prev_hash: string; hash: string }[]>(
-    `SELECT seq, prev_hash, hash FROM audit_append_many($1, $2::jsonb)`,
-    [
-      ledger,
-      JSON.stringify(
-        drafts.map(({ draft: d, head, tail }) => ({
-          occurred_at: d.occurredAt,
-          actor: d.actor,
-          action: d.action,
-          subject_type: d.subjectType,
-          subject_id: d.subjectId,
-          parties: d.parties,
-          payload: d.payload,
-          head,
-          tail,
-        })),
-      ),
-    ],
+  const entries = JSON.stringify(
+    drafts.map(({ draft: d, head, tail }) => ({
+      occurred_at: d.occurredAt,
+      actor: d.actor,
+      action: d.action,
+      subject_type: d.subjectType,
+      subject_id: d.subjectId,
+      parties: d.parties,
+      payload: d.payload,
+      head,
+      tail,
+    })),
   );
-  return rows.map((row, i) => sealed(drafts[i].draft, row));
+  return { ledger, drafts, entries };
+}
+
+/**
+ * The same append as a FROM item (rows seq, prev_hash, hash) for a step that
+ * writes its row and its entries in one statement, its values bound in
+ * `params`. A single statement commits or rolls back whole, so the entries go
+ * with the row they record; the caller makes the call depend on that row being
+ * written (see docs/architecture.md, "The audit log"). The database seals the
+ * entries: its link trigger refuses any whose hash is not the SHA-256 of the
+ * canonical text sent here or whose text does not describe it.
+ */
+export function auditAppendSql(events: AuditEvent[], params: SqlParams): string {
+  if (events.length === 0) throw new Error('nothing to append');
+  const { ledger, entries } = batchOf(events);
+  return `audit_append_many(${params.bind(ledger)}, ${params.bind(entries)}::jsonb)`;
 }
 
 /**

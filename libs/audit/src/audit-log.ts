@@ -1,6 +1,7 @@
 import { Injectable, Module } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { appendAuditEntries } from './audit-append.js';
+import type { SqlParams } from '@app/common';
+import { appendAuditEntries, auditAppendSql } from './audit-append.js';
 import type { AuditEntryData, AuditEvent } from './hash-chain.js';
 
 /**
@@ -12,6 +13,15 @@ import type { AuditEntryData, AuditEvent } from './hash-chain.js';
 export class AuditLog {
   append(tx: EntityManager, events: AuditEvent[]): Promise<AuditEntryData[]> {
     return appendAuditEntries(tx, events);
+  }
+
+  /**
+   * The append as a FROM item of the caller's own statement (rows seq,
+   * prev_hash, hash), for a step that checks, writes and audits in one
+   * statement; see auditAppendSql.
+   */
+  inStatement(events: AuditEvent[], params: SqlParams): string {
+    return auditAppendSql(events, params);
   }
 }
 

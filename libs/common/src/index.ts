@@ -2,3 +2,4 @@ export * from './errors.js';
 export * from './pagination.js';
 export * from './dev-secrets.js';
 export * from './environment.js';
+export * from './sql-params.js';

@@ -13,7 +13,7 @@ import { AudienceRepository } from './audience.repository.js';
 import { actorName, type DepartmentRef } from '@app/auth';
 import { AuditLog } from '@app/audit';
 import { DirectoryRepository } from './directory.repository.js';
-import { fileOwnerSql, FilesRepository, filesOwnedBySql } from './files.repository.js';
+import { fileFactsJsonSql, fileOwnerSql, FilesRepository, filesOwnedBySql, fileVersionsLockedSql } from './files.repository.js';
 import { FileFacetsRepository, type FileFacetCounts } from './file-facets.repository.js';
 import { ReferenceData, type ReferenceSizes } from './reference-data.js';
 import {
@@ -110,6 +110,25 @@ export class DirectoryService implements FileCatalog {
     return this.audience.countFiles(condition);
   }
 
+  /**
+   * SQL for other libraries' statements: the file a row of `alias` names by
+   * (district_id, file_id), as JSON (`FileFactsJson`), with its version and
+   * schema; a step reads it in the statement that reads its own row.
+   */
+  fileFactsJsonSql(alias: string): string {
+    return fileFactsJsonSql(alias);
+  }
+
+  /**
+   * SQL for other libraries' statements: the version and schema version of the
+   * file a row of `alias` names, its row locked FOR SHARE (see
+   * fileVersionsLockedSql), for a LATERAL join; a step that records the
+   * versions it decided on writes them from here.
+   */
+  fileVersionsLockedSql(alias: string): string {
+    return fileVersionsLockedSql(alias);
+  }
+
   /** SQL for other libraries' queries: the (district_id, id) keys of the files of `department` (a parameter). */
   filesOwnedBySql(department: string): string {
     return filesOwnedBySql(department);
@@ -144,14 +163,13 @@ export class DirectoryService implements FileCatalog {
    * requesting all start here; `tx` reads it inside the caller's transaction.
    */
   async discoverableFile(caller: AccessPolicy, id: string, tx?: EntityManager): Promise<DiscoverableFile> {
-    const file = isUuid(id) ? await this.files.findById(id, tx) : null;
+    const file = isUuid(id) ? await this.files.findWithFields(id, tx) : null;
     if (!file || !caller.can('DISCOVER', file)) throw notFound(`no file ${id}`);
-    const [fields, [district], [owner]] = await Promise.all([
-      this.files.fieldsOf([file], tx),
+    const [[district], [owner]] = await Promise.all([
       this.reference.districtsByIds([file.districtId]),
       this.reference.departmentsByIds([file.ownerDepartmentId]),
     ]);
-    return { ...file, districtCode: district!.code, ownerCode: owner!.code, fields: fields.get(file.id) ?? [] };
+    return { ...file, districtCode: district!.code, ownerCode: owner!.code };
   }
 
   /** A file's row, read in the caller's transaction (no access check: for a step already authorized on it). */

@@ -56,3 +56,10 @@ export interface FileKey {
 }
 
 export const fileKeyString = (k: FileKey): string => `${k.districtId}/${k.id}`;
+
+/** A file as `DirectoryService.fileFactsJsonSql` gives it inside another library's statement. */
+export interface FileFactsJson extends FileFacts {
+  version: number;
+  schemaVersion: number;
+  fields: DataFieldRow[];
+}

@@ -70,6 +70,40 @@ export const fileOwnerSql = (alias: string): string =>
 export const filesOwnedBySql = (department: string): string =>
   `(SELECT owned.district_id, owned.id FROM data_file owned WHERE owned.owner_department_id = ${department})`;
 
+/** The schema of the file `alias` (a data_file alias) as a JSON array in field order: for one-statement reads. */
+const fieldsJsonSql = (alias: string): string =>
+  `coalesce((SELECT json_agg(json_build_object('name', fd.name, 'type', fd.type, 'sensitive', fd.sensitive, 'description', fd.description)
+                               ORDER BY fd.position)
+               FROM data_field fd WHERE fd.district_id = ${alias}.district_id AND fd.file_id = ${alias}.id), '[]'::json)`;
+
+/**
+ * What a step decides on about the file that a row of `alias` names by
+ * (district_id, file_id), as one JSON value (null when there is no such file):
+ * its facts for the access rules, its current version and its schema. For
+ * other libraries' statements, so that only this library writes SQL over
+ * data_file and data_field.
+ */
+export const fileFactsJsonSql = (alias: string): string =>
+  `(SELECT json_build_object('id', ff.id, 'districtId', ff.district_id, 'ownerDepartmentId', ff.owner_department_id,
+                             'classification', ff.classification, 'category', ff.category, 'version', ff.version,
+                             'schemaVersion', ff.schema_version,
+                             'fields', ${fieldsJsonSql('ff')})
+      FROM data_file ff WHERE ff.district_id = ${alias}.district_id AND ff.id = ${alias}.file_id)`;
+
+/**
+ * The versions of the file that a row of `alias` names by (district_id,
+ * file_id), read with the row locked FOR SHARE, as a sub-query for a LATERAL
+ * join in another library's statement (`version`, `schema_version`). A schema
+ * change locks the row FOR UPDATE before it writes: it waits for the
+ * statement's transaction, or the statement waits for it and reads the row as
+ * the change left it (READ COMMITTED re-reads a row updated meanwhile), so
+ * what is decided in the statement is never decided on a schema that changed
+ * under it. Publications wait only for the statement's own duration.
+ */
+export const fileVersionsLockedSql = (alias: string): string =>
+  `SELECT fl.version, fl.schema_version FROM data_file fl
+    WHERE fl.district_id = ${alias}.district_id AND fl.id = ${alias}.file_id FOR SHARE`;
+
 @Injectable()
 export class FilesRepository {
   constructor(private readonly db: DataSource) {}
@@ -133,6 +167,15 @@ export class FilesRepository {
     const page = toPage(listed, first, (r) => [r.sortKey, r.id]);
     for (const item of page.items) delete (item.node as Partial<ListedRow>).sortKey;
     return { ...page, totalCount: withTotal ? (totalCount ?? 0) : null, schemas: found };
+  }
+
+  /** A file with its schema (in field order), in one statement. */
+  async findWithFields(id: string, db: EntityManager = this.db.manager): Promise<(DataFileRow & { fields: DataFieldRow[] }) | null> {
+    const rows = await db.query<(DataFileRow & { fields: DataFieldRow[] })[]>(
+      `SELECT ${FILE_COLUMNS}, ${fieldsJsonSql('f')} AS fields FROM data_file f WHERE f.id = $1`,
+      [id],
+    );
+    return rows[0] ?? null;
   }
 
   async findById(id: string, db: EntityManager = this.db.manager): Promise<DataFileRow | null> {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { decodeTimeCursor, toPage, type Page } from '@app/common';
-import { DirectoryService } from '@app/directory';
+import { decodeTimeCursor, SqlParams, toPage, type Page } from '@app/common';
+import { DirectoryService, type FileFactsJson } from '@app/directory';
 
 export type ExchangeStatus = 'REQUESTED' | 'APPROVED' | 'REJECTED' | 'DELIVERED';
 
@@ -51,11 +51,37 @@ const columns = (ownerSql: string) => `
   x.file_version AS "fileVersion", x.schema_version AS "schemaVersion", x.withheld_fields AS "withheldFields",
   x.requested_at::text AS "sortKey"`;
 
+/** A new exchange as a request writes it: requested, or approved at once by a grant that covers it. */
+export interface NewExchange {
+  districtId: string;
+  id: string;
+  fileId: string;
+  requesterDepartmentId: string;
+  requestedBy: string;
+  fields: string[];
+  purpose: string;
+  /** With the file's versions the covering grant approves it on (as the request read them). */
+  approvedBy: { by: string; note: string; permissionId: string; fileVersion: number; schemaVersion: number } | null;
+}
+
+/** The audit append of a step, as a FROM item bound in the step's statement (AuditLog.inStatement). */
+export type AuditCall = (params: SqlParams) => string;
+
+/** What a delivery decides on, read in one statement: the exchange, its file, and the rows of the file's current version. */
+export interface DeliveryFacts {
+  exchange: StoredExchange;
+  file: FileFactsJson | null;
+  /** Only for an approved exchange read by its requester (empty when the file's version is 0: nothing published); else null. */
+  records: Record<string, unknown>[] | null;
+}
+
 @Injectable()
 export class ExchangeRepository {
   private readonly columns: string;
   /** The exchanges on files of the department $2: the directory writes the sub-query over its table. */
   private readonly onOwnedFiles: string;
+  private readonly fileFacts: string;
+  private readonly fileVersionsLocked: string;
 
   constructor(
     private readonly db: DataSource,
@@ -63,6 +89,136 @@ export class ExchangeRepository {
   ) {
     this.columns = columns(directory.fileOwnerSql('x'));
     this.onOwnedFiles = `(x.district_id, x.file_id) IN ${directory.filesOwnedBySql('$2')}`;
+    this.fileFacts = directory.fileFactsJsonSql('x');
+    this.fileVersionsLocked = directory.fileVersionsLockedSql('x');
+  }
+
+  /**
+   * A step's write and its audit entries in one statement: `writes` are the
+   * step's data-modifying CTEs, the last of which (`written`) returns the
+   * exchange row. The append is called only if that row was written
+   * (`written` is also what the audit's WHERE waits for), and the statement
+   * commits or fails whole. Null when nothing was written.
+   */
+  private async writeAudited(params: SqlParams, writes: string, audit: AuditCall): Promise<StoredExchange | null> {
+    const append = audit(params);
+    const [row] = await this.db.query<(StoredExchange & { appended: number })[]>(
+      `WITH ${writes},
+       audited AS (SELECT a.seq FROM ${append} a WHERE EXISTS (SELECT 1 FROM written))
+       SELECT ${this.columns}, (SELECT count(*)::int FROM audited) AS appended FROM written x`,
+      params.values,
+    );
+    if (!row) return null;
+    const { appended, ...exchange } = row;
+    if (appended < 1) throw new Error('an exchange step was written without its audit entries');
+    return exchange;
+  }
+
+  /** A request (approved at once when `approvedBy` is given) and its audit entries, in one statement. */
+  async insertAudited(x: NewExchange, audit: AuditCall): Promise<StoredExchange> {
+    const p = new SqlParams();
+    const approved = x.approvedBy;
+    const written = await this.writeAudited(
+      p,
+      `written AS (
+         INSERT INTO exchange (district_id, id, file_id, requester_department_id, requested_by, fields, purpose,
+                               status, decided_at, decided_by, decision_note, permission_id, file_version, schema_version)
+         VALUES (${p.bind(x.districtId)}, ${p.bind(x.id)}, ${p.bind(x.fileId)}, ${p.bind(x.requesterDepartmentId)}, ${p.bind(x.requestedBy)},
+                 ${p.bind(x.fields)}::text[], ${p.bind(x.purpose)}, ${p.bind(approved ? 'APPROVED' : 'REQUESTED')},
+                 ${approved ? 'now()' : 'NULL'}, ${p.bind(approved?.by ?? null)}, ${p.bind(approved?.note ?? null)},
+                 ${p.bind(approved?.permissionId ?? null)}::uuid, ${p.bind(approved?.fileVersion ?? null)}::int,
+                 ${p.bind(approved?.schemaVersion ?? null)}::int)
+         RETURNING *)`,
+      audit,
+    );
+    return written!;
+  }
+
+  /**
+   * Approves a requested exchange with the grant it makes, and their audit
+   * entries, in one statement: the exchange row is locked first, with its
+   * file's row (FOR SHARE, through the directory's fileVersionsLockedSql:
+   * a schema change of the file waits for this statement's transaction, or
+   * this statement for it and then reads the schema it left), then the
+   * grant's gate (no identical grant in force) is asked, then the exchange
+   * and the grant are written, both decided on the file's versions as
+   * locked, with the entries. Null, writing nothing, when the exchange is no
+   * longer requested or the gate is closed.
+   */
+  async approveAudited(
+    key: ExchangeKey,
+    decision: { by: string; note: string | null; permissionId: string },
+    grant: {
+      gate: (params: SqlParams) => string;
+      insert: (params: SqlParams, from: string, decidedOn: { fileVersion: string; schemaVersion: string }) => string;
+    },
+    audit: AuditCall,
+  ): Promise<StoredExchange | null> {
+    const p = new SqlParams();
+    return this.writeAudited(
+      p,
+      `locked AS MATERIALIZED (
+         SELECT x.district_id, x.id, fv.version, fv.schema_version FROM exchange x
+          CROSS JOIN LATERAL (${this.fileVersionsLocked}) fv
+          WHERE x.district_id = ${p.bind(key.districtId)} AND x.id = ${p.bind(key.id)} AND x.status = 'REQUESTED' FOR UPDATE OF x
+       ),
+       gate AS MATERIALIZED (SELECT l.* FROM locked l WHERE ${grant.gate(p)}),
+       decided AS (
+         UPDATE exchange x SET status = 'APPROVED', decided_at = now(), decided_by = ${p.bind(decision.by)},
+                decision_note = ${p.bind(decision.note)}, permission_id = ${p.bind(decision.permissionId)}::uuid,
+                file_version = g.version, schema_version = g.schema_version
+           FROM gate g WHERE x.district_id = ${p.bind(key.districtId)} AND x.district_id = g.district_id AND x.id = g.id
+         RETURNING x.*
+       ),
+       granted AS (${grant.insert(p, 'decided', { fileVersion: 'decided.file_version', schemaVersion: 'decided.schema_version' })}),
+       written AS (SELECT d.* FROM decided d WHERE EXISTS (SELECT 1 FROM granted))`,
+      audit,
+    );
+  }
+
+  /**
+   * Marks an approved exchange delivered (with the approved fields it
+   * withheld, if any), with its audit entry, in one statement; null when it
+   * was no longer approved.
+   */
+  async deliveredAudited(
+    key: ExchangeKey,
+    delivery: { version: number; contentHash: string; withheld: string[] | null },
+    audit: AuditCall,
+  ): Promise<StoredExchange | null> {
+    const p = new SqlParams();
+    return this.writeAudited(
+      p,
+      `written AS (
+         UPDATE exchange x SET status = 'DELIVERED', delivered_at = now(), delivered_version = ${p.bind(delivery.version)},
+                content_hash = ${p.bind(delivery.contentHash)}, withheld_fields = ${p.bind(delivery.withheld)}::text[]
+          WHERE x.district_id = ${p.bind(key.districtId)} AND x.id = ${p.bind(key.id)} AND x.status = 'APPROVED'
+         RETURNING x.*)`,
+      audit,
+    );
+  }
+
+  /**
+   * Everything a delivery decides on, in one statement, by the id the API was
+   * given: the exchange, its file (facts, version, schema) and, when the
+   * exchange is approved and `requesterId` requested it, the rows of the
+   * file's current version in order.
+   */
+  async forDelivery(id: string, requesterId: string): Promise<DeliveryFacts | null> {
+    const [row] = await this.db.query<(StoredExchange & { file: FileFactsJson | null; records: Record<string, unknown>[] | null })[]>(
+      `SELECT ${this.columns}, ff.file,
+              CASE WHEN x.status = 'APPROVED' AND x.requester_department_id = $2 THEN
+                coalesce((SELECT json_agg(r.row ORDER BY r.row_no) FROM data_record r
+                           WHERE r.district_id = x.district_id AND r.file_id = x.file_id AND r.version = (ff.file->>'version')::int),
+                         '[]'::json)
+              END AS records
+         FROM exchange x CROSS JOIN LATERAL (SELECT ${this.fileFacts} AS file) ff
+        WHERE x.id = $1`,
+      [id, requesterId],
+    );
+    if (!row) return null;
+    const { file, records, ...exchange } = row;
+    return { exchange, file, records };
   }
 
   /**
@@ -85,18 +241,6 @@ export class ExchangeRepository {
     return row ?? null;
   }
 
-  async insert(
-    tx: EntityManager,
-    x: { districtId: string; fileId: string; requesterDepartmentId: string; requestedBy: string; fields: string[]; purpose: string },
-  ): Promise<string> {
-    const [row] = await tx.query<{ id: string }[]>(
-      `INSERT INTO exchange (district_id, file_id, requester_department_id, requested_by, fields, purpose, status)
-       VALUES ($1, $2, $3, $4, $5, $6, 'REQUESTED') RETURNING id`,
-      [x.districtId, x.fileId, x.requesterDepartmentId, x.requestedBy, x.fields, x.purpose],
-    );
-    return row.id;
-  }
-
   async decide(
     tx: EntityManager,
     key: ExchangeKey,
@@ -111,20 +255,6 @@ export class ExchangeRepository {
                            file_version = $7, schema_version = $8
         WHERE district_id = $1 AND id = $2 AND status = 'REQUESTED'`,
       [key.districtId, key.id, status, by, note, permissionId, decidedOn?.version ?? null, decidedOn?.schemaVersion ?? null],
-    );
-  }
-
-  async delivered(
-    tx: EntityManager,
-    key: ExchangeKey,
-    version: number,
-    contentHash: string,
-    withheld: string[] | null = null,
-  ): Promise<void> {
-    await tx.query(
-      `UPDATE exchange SET status = 'DELIVERED', delivered_at = now(), delivered_version = $3, content_hash = $4, withheld_fields = $5
-        WHERE district_id = $1 AND id = $2`,
-      [key.districtId, key.id, version, contentHash, withheld],
     );
   }
 
@@ -190,18 +320,5 @@ export class RecordsRepository {
         [file.districtId, file.id, version, JSON.stringify(rows)],
       );
     }
-  }
-
-  /** The rows of the file's current version (as read in this transaction), in order; null when nothing was published. */
-  async current(
-    tx: EntityManager,
-    file: { districtId: string; id: string; version: number },
-  ): Promise<{ version: number; rows: Record<string, unknown>[] } | null> {
-    if (file.version === 0) return null;
-    const rows = await tx.query<{ row: Record<string, unknown> }[]>(
-      `SELECT row FROM data_record WHERE district_id = $1 AND file_id = $2 AND version = $3 ORDER BY row_no`,
-      [file.districtId, file.id, file.version],
-    );
-    return { version: file.version, rows: rows.map((r) => r.row) };
   }
 }

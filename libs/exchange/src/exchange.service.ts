@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import { DataSource, type EntityManager } from 'typeorm';
 import { grantorIsRecipient, PermissionsService, type AccessPolicy } from '@app/access';
@@ -20,6 +21,8 @@ export const MAX_ROWS_PER_PUBLICATION = 10_000;
 export const MAX_PUBLICATION_BYTES = 5 * 1024 * 1024;
 /** How long the EXCHANGE grant made by an approval lasts. */
 export const APPROVAL_GRANT_DAYS = 90;
+
+const approvalExpiry = () => new Date(Date.now() + APPROVAL_GRANT_DAYS * 86_400_000);
 
 export interface RequestInput {
   fileId: string;
@@ -145,37 +148,50 @@ export class ExchangeService {
           ?.grants.find((g) => (g.fields === null || fields.every((f) => g.fields!.includes(f))) && !grantorIsRecipient(g, caller.actor))
       : undefined;
     const who = actorName(caller.actor);
-    return this.db.transaction(async (tx) => {
-      const id = await this.exchanges.insert(tx, {
+    // Checked above on what one read returned; written with its audit entries in one statement.
+    const exchange = {
+      id: randomUUID(),
+      districtCode: file.districtCode,
+      ownerCode: file.ownerCode,
+      requesterCode: caller.actor.department.code,
+    };
+    const events = [this.event(exchange, who, 'exchange.requested', { fileId: file.id, fields, purpose })];
+    if (coveringGrant) {
+      events.push(
+        this.event(exchange, `grant:${coveringGrant.id}`, 'exchange.approved', { permissionId: coveringGrant.id, automatic: true }),
+      );
+    }
+    const stored = await this.exchanges.insertAudited(
+      {
         districtId: file.districtId,
+        id: exchange.id,
         fileId: file.id,
         requesterDepartmentId: caller.actor.department.id,
         requestedBy: who,
         fields,
         purpose,
-      });
-      const key = { districtId: file.districtId, id };
-      const row = await this.exchangeByKey(key, tx);
-      const events: AuditEvent[] = [this.event(row, who, 'exchange.requested', { fileId: file.id, fields, purpose })];
-      if (coveringGrant) {
-        await this.exchanges.decide(
-          tx,
-          key,
-          'APPROVED',
-          `grant:${coveringGrant.id}`,
-          'approved by an active EXCHANGE grant',
-          coveringGrant.id,
-          file,
-        );
-        events.push(this.event(row, `grant:${coveringGrant.id}`, 'exchange.approved', { permissionId: coveringGrant.id, automatic: true }));
-      }
-      const created = coveringGrant ? await this.exchangeByKey(key, tx) : row;
-      await this.audit.append(tx, events);
-      return created;
-    });
+        approvedBy: coveringGrant
+          ? {
+              by: `grant:${coveringGrant.id}`,
+              note: 'approved by an active EXCHANGE grant',
+              permissionId: coveringGrant.id,
+              // Decided on the file as the request read it: its published version and its schema version.
+              fileVersion: file.version,
+              schemaVersion: file.schemaVersion,
+            }
+          : null,
+      },
+      (params) => this.audit.inStatement(events, params),
+    );
+    return (await this.named([stored]))[0];
   }
 
-  private event(x: ExchangeRow, actor: string, action: string, payload: Record<string, unknown>): AuditEvent {
+  private event(
+    x: Pick<ExchangeRow, 'id' | 'districtCode' | 'ownerCode' | 'requesterCode'>,
+    actor: string,
+    action: string,
+    payload: Record<string, unknown>,
+  ): AuditEvent {
     return {
       ledger: x.districtCode,
       actor,
@@ -201,17 +217,60 @@ export class ExchangeService {
    */
   private async forDecision(caller: AccessPolicy, tx: EntityManager, id: string): Promise<ExchangeRow> {
     const x = await this.partyTo(caller, id, tx, true);
+    this.checkDecision(caller, x);
+    return x;
+  }
+
+  /** The checks of a decision on `x` as read: the caller decides for the owner, and it is still undecided. */
+  private checkDecision(caller: AccessPolicy, x: ExchangeRow): void {
     if (x.requesterDepartmentId === caller.actor.department.id) throw badInput('a department does not decide its own request');
     if (!caller.may('decide', { ownerDepartmentId: x.ownerDepartmentId, districtId: x.districtId })) {
       throw forbidden('only a steward of the owning department decides this request');
     }
     if (x.status !== 'REQUESTED')
-      throw conflict(`exchange ${id} was already ${x.status.toLowerCase()} by ${x.decidedBy} at ${x.decidedAt?.toISOString()}`);
-    return x;
+      throw conflict(`exchange ${x.id} was already ${x.status.toLowerCase()} by ${x.decidedBy} at ${x.decidedAt?.toISOString()}`);
   }
 
-  /** Approves, and grants (or extends) EXCHANGE on exactly the requested fields for the stated purpose. */
+  /**
+   * Approves, and grants EXCHANGE on exactly the requested fields for the
+   * stated purpose: one read, then one statement that locks the exchange,
+   * checks that no identical grant is in force, and writes the decision, the
+   * grant and both audit entries. When that statement writes nothing (decided
+   * meanwhile, or an identical grant exists to reuse or extend), the
+   * transaction below decides again and says which.
+   */
   async approve(caller: AccessPolicy, id: string, note: string | null): Promise<ExchangeRow> {
+    const x = await this.partyTo(caller, id);
+    this.checkDecision(caller, x);
+    const why = note?.trim() || null;
+    const who = actorName(caller.actor);
+    const grant = this.permissions.approvalGrant(
+      caller,
+      {
+        districtId: x.districtId,
+        id: x.fileId,
+        ownerDepartmentId: x.ownerDepartmentId,
+        districtCode: x.districtCode,
+        ownerCode: x.ownerCode,
+      },
+      { id: x.requesterDepartmentId, code: x.requesterCode },
+      { fields: x.fields, purpose: x.purpose, expiresAt: approvalExpiry() },
+    );
+    const events = [grant.event, this.event(x, who, 'exchange.approved', { permissionId: grant.id, note: why })];
+    const approved = await this.exchanges.approveAudited(
+      x,
+      { by: who, note: why, permissionId: grant.id },
+      {
+        gate: (params) => grant.noSameInForce(params),
+        insert: (params, from, decidedOn) => grant.insert(params, from, decidedOn),
+      },
+      (params) => this.audit.inStatement(events, params),
+    );
+    return approved ? (await this.named([approved]))[0] : this.approveInTransaction(caller, id, why);
+  }
+
+  /** The approval as one transaction: the exchange locked, then grant() (which reuses or extends an identical grant). */
+  private approveInTransaction(caller: AccessPolicy, id: string, note: string | null): Promise<ExchangeRow> {
     return this.db.transaction(async (tx) => {
       const x = await this.forDecision(caller, tx, id);
       // Audit entries go last, after every read: the first append takes the ledger's lock until commit.
@@ -224,7 +283,7 @@ export class ExchangeService {
           actions: ['EXCHANGE'],
           fields: x.fields,
           purpose: x.purpose,
-          expiresAt: new Date(Date.now() + APPROVAL_GRANT_DAYS * 86_400_000),
+          expiresAt: approvalExpiry(),
         },
         tx,
         'reuse',
@@ -233,9 +292,9 @@ export class ExchangeService {
       const who = actorName(caller.actor);
       // Decided on the file as it stands now: its published version and its schema version.
       const file = (await this.directory.readFile(tx, x.fileId))!;
-      await this.exchanges.decide(tx, x, 'APPROVED', who, note?.trim() || null, permission.id, file);
+      await this.exchanges.decide(tx, x, 'APPROVED', who, note, permission.id, file);
       const approved = await this.exchangeByKey(x, tx);
-      pending.push(this.event(x, who, 'exchange.approved', { permissionId: permission.id, note: note?.trim() || null }));
+      pending.push(this.event(x, who, 'exchange.approved', { permissionId: permission.id, note }));
       await this.audit.append(tx, pending);
       return approved;
     });
@@ -260,50 +319,53 @@ export class ExchangeService {
    * was delivered is recorded and audited.
    */
   async deliver(caller: AccessPolicy, id: string): Promise<Delivery> {
-    return this.db.transaction(async (tx) => {
-      const x = await this.partyTo(caller, id, tx, true);
-      if (x.requesterDepartmentId !== caller.actor.department.id) throw forbidden('only the requesting department receives a delivery');
-      if (!caller.mayActAsDataUser('receive')) {
-        throw forbidden(
-          'separation of duties: administrators and auditors do not receive records; a member or steward of the department receives',
-        );
-      }
-      if (x.status === 'DELIVERED')
-        throw conflict(`exchange ${id} was delivered at ${x.deliveredAt?.toISOString()}; request again for a new copy`);
-      if (x.status !== 'APPROVED') throw badInput(`exchange ${id} is ${x.status.toLowerCase()}, not approved`);
-      const file = (await this.directory.readFile(tx, x.fileId))!;
-      const schema = await this.directory.fieldsOf(file, tx);
-      const obtainable = new Set(caller.obtainableFields(file, schema).map((f) => f.name));
-      // Fields a grant holds for review after a schema change are withheld, not refused: the others still flow.
-      const awaiting = new Set(caller.fieldsAwaitingReview(file, schema).map((f) => f.name));
-      const missing = x.fields.filter((f) => !obtainable.has(f) && !awaiting.has(f));
-      if (missing.length)
-        throw forbidden(`no active grant allows exchanging ${missing.join(', ')} now (revoked or expired); request again`);
-      const withheld = x.fields.filter((f) => awaiting.has(f));
-      const fields = x.fields.filter((f) => obtainable.has(f));
-      if (fields.length === 0) {
-        throw forbidden(
-          `every approved field (${withheld.join(', ')}) awaits a steward's review after a change of the file's schema; deliver again once the grant is re-approved`,
-        );
-      }
-      const current = await this.records.current(tx, file);
-      if (!current) throw badInput('the owner has not published any records of this file yet');
-      const records = project(current.rows, fields);
-      const hash = contentHash(records);
-      await this.exchanges.delivered(tx, x, current.version, hash, withheld.length ? withheld : null);
-      const delivered = await this.exchangeByKey(x, tx);
-      await this.audit.append(tx, [
-        this.event(x, actorName(caller.actor), 'exchange.delivered', {
-          version: current.version,
-          schemaVersion: file.schemaVersion,
-          rowCount: records.length,
-          fields,
-          ...(withheld.length ? { withheld } : {}),
-          contentHash: hash,
-        }),
-      ]);
-      return { exchange: delivered, records, contentHash: hash, withheldFields: withheld };
+    // One read: the exchange, its file and schema, and the current version's rows.
+    const facts = isUuid(id) ? await this.exchanges.forDelivery(id, caller.actor.department.id) : null;
+    const x = facts && (await this.named([facts.exchange]))[0];
+    const dept = caller.actor.department.id;
+    if (!x || (x.requesterDepartmentId !== dept && x.ownerDepartmentId !== dept)) throw notFound(`no exchange ${id}`);
+    if (x.requesterDepartmentId !== dept) throw forbidden('only the requesting department receives a delivery');
+    if (!caller.mayActAsDataUser('receive')) {
+      throw forbidden(
+        'separation of duties: administrators and auditors do not receive records; a member or steward of the department receives',
+      );
+    }
+    const delivered = (at: Date | null) => conflict(`exchange ${id} was delivered at ${at?.toISOString()}; request again for a new copy`);
+    if (x.status === 'DELIVERED') throw delivered(x.deliveredAt);
+    if (x.status !== 'APPROVED') throw badInput(`exchange ${id} is ${x.status.toLowerCase()}, not approved`);
+    const file = facts.file!;
+    const obtainable = new Set(caller.obtainableFields(file, file.fields).map((f) => f.name));
+    // Fields a grant holds for review after a schema change are withheld, not refused: the others still flow.
+    // The caller's policy carries its grants' open reviews, so this costs no statement.
+    const awaiting = new Set(caller.fieldsAwaitingReview(file, file.fields).map((f) => f.name));
+    const missing = x.fields.filter((f) => !obtainable.has(f) && !awaiting.has(f));
+    if (missing.length) throw forbidden(`no active grant allows exchanging ${missing.join(', ')} now (revoked or expired); request again`);
+    const withheld = x.fields.filter((f) => awaiting.has(f));
+    const fields = x.fields.filter((f) => obtainable.has(f));
+    if (fields.length === 0) {
+      throw forbidden(
+        `every approved field (${withheld.join(', ')}) awaits a steward's review after a change of the file's schema; deliver again once the grant is re-approved`,
+      );
+    }
+    if (file.version === 0 || !facts.records) throw badInput('the owner has not published any records of this file yet');
+    const records = project(facts.records, fields);
+    const hash = contentHash(records);
+    const event = this.event(x, actorName(caller.actor), 'exchange.delivered', {
+      version: file.version,
+      schemaVersion: file.schemaVersion,
+      rowCount: records.length,
+      fields,
+      ...(withheld.length ? { withheld } : {}),
+      contentHash: hash,
     });
+    // Written only if still approved: of two deliveries at once, one is recorded.
+    const stored = await this.exchanges.deliveredAudited(
+      x,
+      { version: file.version, contentHash: hash, withheld: withheld.length ? withheld : null },
+      (params) => this.audit.inStatement([event], params),
+    );
+    if (!stored) throw delivered((await this.exchange(id))?.deliveredAt ?? null);
+    return { exchange: (await this.named([stored]))[0], records, contentHash: hash, withheldFields: withheld };
   }
 
   /** Outgoing requests of the caller's department; incoming ones too for the stewards who decide them. */
