@@ -10,24 +10,17 @@ const LEAF_PREFIX = Buffer.from([0]);
 const NODE_PREFIX = Buffer.from([1]);
 
 export function leafHash(entryHashHex: string): Buffer {
-  const data = Buffer.allocUnsafe(33);
-  data[0] = LEAF_PREFIX[0];
-  data.write(entryHashHex, 1, 'hex');
-  return hash('sha256', data, 'buffer');
+  return leafHashOfData(Buffer.from(entryHashHex, 'hex'));
 }
 
-/** One buffer for every leaf's input: hashing is synchronous, so no two calls share it at once. */
+/** One buffer for every entry leaf's input: hashing is synchronous, so no two calls share it at once. */
 const leafInput = Buffer.alloc(33, LEAF_PREFIX);
-
-/** The leaf of a 32-byte entry hash. */
-export function leafHashOf(entryHash: Buffer): Buffer {
-  entryHash.copy(leafInput, 1);
-  return hash('sha256', leafInput, 'buffer');
-}
 
 /** RFC 6962's leaf hash of arbitrary data (an entry's leaf is this over its 32-byte hash). */
 export function leafHashOfData(data: Uint8Array): Buffer {
-  return hash('sha256', Buffer.concat([LEAF_PREFIX, data]), 'buffer');
+  if (data.length !== 32) return hash('sha256', Buffer.concat([LEAF_PREFIX, data]), 'buffer');
+  leafInput.set(data, 1);
+  return hash('sha256', leafInput, 'buffer');
 }
 
 /** One buffer for every node's input: hashing is synchronous, so no two calls share it at once. */
@@ -272,11 +265,6 @@ export class MerkleAccumulator {
 
   push(entryHashHex: string): void {
     this.pushSubtree(leafHash(entryHashHex), 1);
-  }
-
-  /** Appends a leaf whose hash (SHA-256 of 0x00 || entry hash) was computed elsewhere. */
-  pushLeaf(leaf: Buffer): void {
-    this.pushSubtree(leaf, 1);
   }
 
   /**

@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
 import type pg from 'pg';
 import { canonicalPayload, type ChainFault } from './hash-chain.js';
-import { leafHashOf, MerkleAccumulator } from './merkle.js';
+import { leafHashOfData, MerkleAccumulator } from './merkle.js';
 
 /** Entries seq from..to of a ledger, checked on their own (one connection's share). */
 export interface RangeJob {
@@ -153,7 +153,7 @@ export async function verifyRange(client: pg.ClientBase, job: RangeJob, onProgre
       n = hashes.length;
       if (previous === null) result.firstPrevHash = page!.firstPrevHash;
       for (const entryHash of hashes) {
-        tree.pushLeaf(leafHashOf(entryHash));
+        tree.pushSubtree(leafHashOfData(entryHash), 1);
         keepFrontier(expected++);
       }
       previous = hashes[n - 1].toString('hex');
