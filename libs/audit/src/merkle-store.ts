@@ -59,10 +59,13 @@ export class MerkleStore {
     const fromLeaves = [...pieces.values()].filter((p) => !nodes.has(key(p)));
     const leafOf = new Map<number, Buffer>();
     if (fromLeaves.length) {
+      // The seqs themselves, not ranges: the planner cannot estimate a join on ranges and
+      // reads the whole ledger for it; a list of a few hundred keys it reads through the key.
+      const seqs: number[] = [];
+      for (const [from, to] of fromLeaves) for (let i = from; i < to; i++) seqs.push(i + 1);
       const rows = await this.db.query<{ seq: string; hash: string }[]>(
-        `SELECT e.seq, e.hash FROM audit_entry e JOIN unnest($2::bigint[], $3::bigint[]) AS r(after, upto) ON e.seq > r.after AND e.seq <= r.upto
-          WHERE e.ledger = $1`,
-        [ledger, fromLeaves.map(([f]) => f), fromLeaves.map(([, t]) => t)],
+        `SELECT seq, hash FROM audit_entry WHERE ledger = $1 AND seq = ANY($2::bigint[])`,
+        [ledger, seqs],
       );
       for (const r of rows) leafOf.set(Number(r.seq) - 1, leafHash(r.hash));
     }
