@@ -43,6 +43,7 @@ const append = (n: number) =>
 async function rewriteFrom(seq: number): Promise<void> {
   await db.transaction(async (tx: EntityManager) => {
     await tx.query('SET LOCAL session_replication_role = replica');
+    await tx.query('ALTER TABLE audit_entry DROP CONSTRAINT IF EXISTS audit_entry_payload_cached');
     const rows = await tx.query<any[]>(`SELECT * FROM audit_entry WHERE ledger = 'rw' AND seq >= $1 ORDER BY seq`, [seq]);
     let prev = (await tx.query<{ hash: string }[]>(`SELECT hash FROM audit_entry WHERE ledger = 'rw' AND seq = $1`, [seq - 1]))[0].hash;
     for (const row of rows) {

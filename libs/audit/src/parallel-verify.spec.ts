@@ -8,7 +8,7 @@ import { AuditRepository } from './audit.repository.js';
 import { AuditKeys, AuditService } from './audit.service.js';
 import { canonicalEntry, entryHash, type AuditEvent } from './hash-chain.js';
 import { LedgerVerifier, type VerificationResult } from './ledger-verifier.js';
-import { verifyRange } from './range-verifier.js';
+import { CACHE_BOUND, verifyRange } from './range-verifier.js';
 
 /**
  * Verification in ranges (joined in order, on one connection or several)
@@ -44,10 +44,16 @@ async function fresh(): Promise<string> {
   return ledger;
 }
 
+const PAYLOAD_CACHED = 'payload_jcs IS NULL OR payload_jcs::jsonb = payload';
+
 async function tamper(sql: (tx: EntityManager) => Promise<unknown>): Promise<void> {
   await db.transaction(async (tx) => {
     await tx.query(`SET LOCAL session_replication_role = replica`);
+    // The constraint that binds the cached payload text holds with triggers off: the owner drops it first,
+    // and puts it back without validating the rows, so that it looks in place (verification then compares).
+    await tx.query(`ALTER TABLE audit_entry DROP CONSTRAINT audit_entry_payload_cached`);
     await sql(tx);
+    await tx.query(`ALTER TABLE audit_entry ADD CONSTRAINT audit_entry_payload_cached CHECK (${PAYLOAD_CACHED}) NOT VALID`);
   });
 }
 
@@ -130,6 +136,10 @@ afterAll(() => database.drop());
 
 describe('verification in ranges', () => {
   const update = (sql: string) => (l: string) => tamper((tx) => tx.query(sql, [l]));
+  it('sees the constraint that binds cached payload texts on a migrated database, so that it need not compare them', async () => {
+    expect(await db.query(`SELECT ${CACHE_BOUND} AS bound`)).toEqual([{ bound: true }]);
+  });
+
   it.each([
     ['nothing changed', null, () => Promise.resolve()],
     ['a payload changed mid-range', 11, update(`UPDATE audit_entry SET payload = '{"n": 1100}' WHERE ledger = $1 AND seq = 11`)],
@@ -167,6 +177,27 @@ describe('verification in ranges', () => {
     expect(oneRange).toEqual(reference);
     expect(rangesHere).toEqual(reference);
     expect(atOnce).toEqual(reference);
+  });
+
+  it('cannot meet a payload that its cached text does not describe while the constraint stands, triggers off or not', async () => {
+    const ledger = await fresh();
+    const change = (sql: string) =>
+      db.transaction(async (tx) => {
+        await tx.query(`SET LOCAL session_replication_role = replica`);
+        await tx.query(sql, [ledger]);
+      });
+    await expect(change(`UPDATE audit_entry SET payload = '{"n": 0}' WHERE ledger = $1 AND seq = 5`)).rejects.toThrow(
+      /audit_entry_payload_cached/,
+    );
+    await expect(change(`UPDATE audit_entry SET payload_jcs = '{"n":0}' WHERE ledger = $1 AND seq = 5`)).rejects.toThrow(
+      /audit_entry_payload_cached/,
+    );
+    // Once the owner tampered (the cases above put it back NOT VALID), the verifier compares again,
+    // and the constraint cannot be validated over a changed payload.
+    expect(await db.query(`SELECT ${CACHE_BOUND} AS bound`)).toEqual([{ bound: false }]);
+    await expect(db.query(`ALTER TABLE audit_entry VALIDATE CONSTRAINT audit_entry_payload_cached`)).rejects.toThrow(
+      /audit_entry_payload_cached/,
+    );
   });
 
   it('hashes in PostgreSQL, and encodes in JavaScript only the pages it could not confirm', async () => {

@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
 import type pg from 'pg';
 import { canonicalPayload, type ChainFault } from './hash-chain.js';
-import { leafHashOfData, MerkleAccumulator } from './merkle.js';
+import { MerkleAccumulator } from './merkle.js';
 
 /** Entries seq from..to of a ledger, checked on their own (one connection's share). */
 export interface RangeJob {
@@ -36,6 +36,15 @@ const HEAD = `'{"action":' || to_json(action)::text || ',"actor":' || to_json(ac
     '","parties":' || array_to_json(parties)::text || ',"payload":'`;
 const TAIL = `',"prevHash":' || to_json(prev_hash)::text || ',"seq":' || seq::text || ',"subjectId":' || to_json(subject_id)::text ||
     ',"subjectType":' || to_json(subject_type)::text || '}'`;
+/**
+ * Whether the table's CHECK constraint binds every cached text to its payload
+ * (migration AuditPayloadCacheBound): it holds even with triggers disabled, so
+ * while it is there and validated, each entry's cache need not be parsed and
+ * compared again. Asked in each page's statement (once, as an InitPlan): the
+ * constraint cannot be dropped while the statement reads the table.
+ */
+export const CACHE_BOUND = `(SELECT EXISTS (SELECT FROM pg_constraint WHERE conrelid = 'audit_entry'::regclass AND contype = 'c' AND convalidated
+    AND pg_get_constraintdef(oid) = 'CHECK (((payload_jcs IS NULL) OR ((payload_jcs)::jsonb = payload)))'))`;
 /** One page of a range: entries after $2 up to $3, at most $4 (ORDER BY names the key's columns, so the key serves it). */
 const PAGE = `FROM audit_entry WHERE ledger = $1 AND seq > $2 AND seq <= $3 ORDER BY ledger, seq LIMIT $4`;
 
@@ -44,25 +53,28 @@ const PAGE = `FROM audit_entry WHERE ledger = $1 AND seq > $2 AND seq <= $3 ORDE
  * canonical text, built from its columns and the payload's cached RFC 8785
  * text (payload_jcs), which must still describe the payload; and each entry
  * links to the one before it in the page. PostgreSQL answers with one row:
- * whether the whole page holds, the first entry's prev_hash, and every entry
- * as 8 bytes of seq and 32 of hash, in seq order (JavaScript checks the seqs
- * follow on, which also proves the order, and builds the Merkle tree). A page
+ * whether the whole page holds, the first entry's prev_hash, the last one's
+ * hash, and every entry as 8 bytes of seq and 32 of its Merkle leaf hash, in
+ * seq order (JavaScript checks the seqs follow on, which also proves the
+ * order, and builds the tree above the leaves). A page
  * that does not hold is checked again entry by entry (checkInJavaScript),
  * which decides.
  */
 const CONFIRM_PAGE = `
   WITH page AS (
     SELECT seq, prev_hash, hash,
-      CASE WHEN encode(sha256(convert_to(${HEAD} || payload_jcs || ${TAIL}, 'UTF8')), 'hex') = hash
-           THEN payload_jcs::jsonb = payload ELSE false END AS sealed
+      CASE WHEN sha256(convert_to(${HEAD} || payload_jcs || ${TAIL}, 'UTF8')) = decode(hash, 'hex')
+           THEN ${CACHE_BOUND} OR payload_jcs::jsonb = payload ELSE false END AS sealed
     ${PAGE}
   ), walked AS (
-    SELECT seq, prev_hash, hash, sealed, lag(hash) OVER (ORDER BY seq) AS before FROM page
+    SELECT seq, prev_hash, hash, sealed, lag(hash) OVER w AS before, lead(seq) OVER w IS NULL AS last
+      FROM page WINDOW w AS (ORDER BY seq)
   )
   SELECT count(*)::int AS n,
     coalesce(bool_and(sealed AND (before IS NULL OR prev_hash = before)), true) AS holds,
     max(prev_hash) FILTER (WHERE before IS NULL) AS "firstPrevHash",
-    string_agg(CASE WHEN sealed THEN int8send(seq) || decode(hash, 'hex') END, ''::bytea) AS entries
+    max(hash) FILTER (WHERE last) AS "lastHash",
+    string_agg(CASE WHEN sealed THEN int8send(seq) || sha256('\\x00'::bytea || decode(hash, 'hex')) END, ''::bytea) AS leaves
   FROM walked`;
 const ENTRY_BYTES = 40;
 
@@ -74,19 +86,20 @@ interface ConfirmedPage {
   n: number;
   holds: boolean;
   firstPrevHash: string | null;
-  entries: Buffer | null;
+  lastHash: string | null;
+  leaves: Buffer | null;
 }
 
-/** The page's entries as confirmed, if their seqs follow on from `expected` (else null). */
+/** The page's leaf hashes as confirmed, if their seqs follow on from `expected` (else null). */
 function inOrder(page: ConfirmedPage, expected: number): Buffer[] | null {
-  if (!page.holds || page.entries?.length !== page.n * ENTRY_BYTES) return null;
-  const hashes: Buffer[] = [];
+  if (!page.holds || page.lastHash === null || page.leaves?.length !== page.n * ENTRY_BYTES) return null;
+  const leaves: Buffer[] = [];
   for (let i = 0; i < page.n; i++) {
     const at = i * ENTRY_BYTES;
-    if (Number(page.entries.readBigInt64BE(at)) !== expected + i) return null;
-    hashes.push(page.entries.subarray(at + 8, at + ENTRY_BYTES));
+    if (Number(page.leaves.readBigInt64BE(at)) !== expected + i) return null;
+    leaves.push(page.leaves.subarray(at + 8, at + ENTRY_BYTES));
   }
-  return hashes;
+  return leaves;
 }
 
 /**
@@ -132,7 +145,7 @@ export async function verifyRange(client: pg.ClientBase, job: RangeJob, onProgre
       keepFrontier(seq);
     }
   };
-  const confirmInDatabase = async (): Promise<ConfirmedPage | null> => {
+  const confirmInDatabase = async (after: number): Promise<ConfirmedPage | null> => {
     try {
       const { rows } = await client.query<ConfirmedPage>(CONFIRM_PAGE, [job.ledger, after, job.to, batch]);
       return rows[0];
@@ -143,20 +156,23 @@ export async function verifyRange(client: pg.ClientBase, job: RangeJob, onProgre
     }
   };
 
+  let next = confirmInDatabase(after);
   for (;;) {
-    const page = await confirmInDatabase();
+    const page = await next;
     if (page?.n === 0) break;
     // The page's first link is checked here, against the page before (or left to the join).
-    const hashes: Buffer[] | null = page && (previous === null || page.firstPrevHash === previous) ? inOrder(page, expected) : null;
+    const leaves: Buffer[] | null = page && (previous === null || page.firstPrevHash === previous) ? inOrder(page, expected) : null;
     let n: number;
-    if (hashes) {
-      n = hashes.length;
+    if (leaves) {
+      n = leaves.length;
+      // A whole page that holds is followed by another: PostgreSQL confirms it while this one's tree is built.
+      if (n === batch) next = confirmInDatabase(expected + n - 1);
       if (previous === null) result.firstPrevHash = page!.firstPrevHash;
-      for (const entryHash of hashes) {
-        tree.pushSubtree(leafHashOfData(entryHash), 1);
+      for (const leaf of leaves) {
+        tree.pushSubtree(leaf, 1);
         keepFrontier(expected++);
       }
-      previous = hashes[n - 1].toString('hex');
+      previous = page!.lastHash;
       after = expected - 1;
     } else {
       const { rows } = await client.query<Row>({ text: PAGE_ROWS, values: [job.ledger, after, job.to, batch], rowMode: 'array' });
@@ -164,6 +180,7 @@ export async function verifyRange(client: pg.ClientBase, job: RangeJob, onProgre
       result.checkedInJavaScript += n;
       checkInJavaScript(rows);
       if (n) after = rows[n - 1][0];
+      if (!result.fault && n === batch) next = confirmInDatabase(after);
     }
     result.count = expected - job.from;
     onProgress?.(result.count);
