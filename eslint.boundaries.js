@@ -72,7 +72,30 @@ function forApp(app) {
   };
 }
 
-/** ESLint flat-config blocks, one per library (code and specs) and one per app. */
+/**
+ * A migration keeps doing what it did when it was applied, so it imports
+ * nothing that can change later: TypeORM's types and, at most, a migration
+ * beside it. data-source.ts is not a migration but TypeORM's entry point.
+ */
+const migrationImports = {
+  files: ['migrations/**/*.ts'],
+  ignores: ['migrations/data-source.ts'],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          {
+            regex: '^(?!typeorm$|\\./[^/.][^/]*$)',
+            message: "a migration imports only 'typeorm' (and files beside it in migrations/): its SQL is written out, never library code",
+          },
+        ],
+      },
+    ],
+  },
+};
+
+/** ESLint flat-config blocks, one per library (code and specs), one per app, and one for migrations. */
 export function boundaryConfigs() {
   return [
     ...libs.flatMap((lib) => [
@@ -97,5 +120,6 @@ export function boundaryConfigs() {
         ],
       },
     },
+    migrationImports,
   ];
 }

@@ -15,7 +15,6 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   appendAuditEntries,
-  appendAuditEntry,
   AuditKeys,
   AuditLog,
   AuditRepository,
@@ -96,11 +95,13 @@ async function main() {
       return db.query(`SELECT a.seq FROM ${log.inStatement([event(`statement-${c % 16}`, n)], params)} a`, params.values);
     };
     // Warm the pool and the plans before measuring.
-    await run('warm-up', (c, n) => db.transaction((tx) => appendAuditEntry(tx, event(`warm-${c % 4}`, n))));
+    await run('warm-up', (c, n) => db.transaction((tx) => appendAuditEntries(tx, [event(`warm-${c % 4}`, n)])));
 
     const floor = await run('plain INSERT, no chain', plain);
-    const oneLedger = await run('chained, 1 ledger', (_c, n) => db.transaction((tx) => appendAuditEntry(tx, event('one', n))));
-    const sixteen = await run('chained, 16 ledgers', (c, n) => db.transaction((tx) => appendAuditEntry(tx, event(`spread-${c % 16}`, n))));
+    const oneLedger = await run('chained, 1 ledger', (_c, n) => db.transaction((tx) => appendAuditEntries(tx, [event('one', n)])));
+    const sixteen = await run('chained, 16 ledgers', (c, n) =>
+      db.transaction((tx) => appendAuditEntries(tx, [event(`spread-${c % 16}`, n)])),
+    );
     const floorOne = await run('plain INSERT, 1 statement', (c, n) => plainInsert(db, 'plain-statement', c, n));
     const sixteenOne = await run('chained, 16, 1 statement', inStatement);
 

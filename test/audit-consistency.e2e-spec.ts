@@ -7,7 +7,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { DataSource, EntityManager } from 'typeorm';
-import { appendAuditEntry, checkExtends, entryHash, graphqlLogSource, keptCheckpoint, verifyConsistency, type LogSource } from '@app/audit';
+import {
+  appendAuditEntries,
+  checkExtends,
+  entryHash,
+  graphqlLogSource,
+  keptCheckpoint,
+  verifyConsistency,
+  type LogSource,
+} from '@app/audit';
 import type { DepartmentRef } from '@app/auth';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 import { startTestApp, type TestApp } from './test-app.js';
@@ -29,15 +37,17 @@ let source: LogSource;
 
 const append = (n: number) =>
   db.transaction((tx) =>
-    appendAuditEntry(tx, {
-      ledger: 'rw',
-      actor: 'test',
-      action: 'test.step',
-      subjectType: 'Test',
-      subjectId: String(n),
-      parties: [dept.code],
-      payload: { n },
-    }),
+    appendAuditEntries(tx, [
+      {
+        ledger: 'rw',
+        actor: 'test',
+        action: 'test.step',
+        subjectType: 'Test',
+        subjectId: String(n),
+        parties: [dept.code],
+        payload: { n },
+      },
+    ]),
   );
 
 async function rewriteFrom(seq: number): Promise<void> {

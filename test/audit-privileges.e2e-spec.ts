@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import type { DataSource } from 'typeorm';
-import { appendAuditEntry } from '@app/audit';
+import { appendAuditEntries } from '@app/audit';
 import { createTestDatabase, withAdminClient, type TestDatabase } from './test-database.js';
 
 /**
@@ -21,15 +21,17 @@ beforeAll(async () => {
   database = await createTestDatabase();
   db = await database.dataSource();
   await db.transaction((tx) =>
-    appendAuditEntry(tx, {
-      ledger: 'priv',
-      actor: 'test',
-      action: 'test.step',
-      subjectType: 'Test',
-      subjectId: '1',
-      parties: [],
-      payload: {},
-    }),
+    appendAuditEntries(tx, [
+      {
+        ledger: 'priv',
+        actor: 'test',
+        action: 'test.step',
+        subjectType: 'Test',
+        subjectId: '1',
+        parties: [],
+        payload: {},
+      },
+    ]),
   );
   if (database.embedded) return;
   await withAdminClient(process.env.TEST_SERVER_URL!, (c) => c.query(`CREATE ROLE ${login} LOGIN IN ROLE exchange_app`));

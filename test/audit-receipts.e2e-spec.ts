@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { DataSource } from 'typeorm';
-import { appendAuditEntry, parsePublicKey, parseReceipt, verifyReceipt } from '@app/audit';
+import { appendAuditEntries, parsePublicKey, parseReceipt, verifyReceipt } from '@app/audit';
 import type { DepartmentRef } from '@app/auth';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 import { startTestApp, type TestApp } from './test-app.js';
@@ -24,15 +24,17 @@ beforeAll(async () => {
   member = await world.department('rct-alpha', district);
   for (let n = 1; n <= 6; n++) {
     await db.transaction((tx) =>
-      appendAuditEntry(tx, {
-        ledger: 'rct',
-        actor: 'test',
-        action: 'test.step',
-        subjectType: 'Test',
-        subjectId: String(n),
-        parties: [member.code],
-        payload: { n },
-      }),
+      appendAuditEntries(tx, [
+        {
+          ledger: 'rct',
+          actor: 'test',
+          action: 'test.step',
+          subjectType: 'Test',
+          subjectId: String(n),
+          parties: [member.code],
+          payload: { n },
+        },
+      ]),
     );
   }
   api = await startTestApp(database);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { DataSource } from 'typeorm';
 import {
-  appendAuditEntry,
+  appendAuditEntries,
   checkpointDocument,
   entryHash,
   keyIdOf,
@@ -38,15 +38,17 @@ let post: GraphqlPost;
 
 const append = (ledger: string, n: number) =>
   db.transaction((tx) =>
-    appendAuditEntry(tx, {
-      ledger,
-      actor: 'test',
-      action: 'test.step',
-      subjectType: 'Test',
-      subjectId: String(n),
-      parties: [dept.code],
-      payload: { n },
-    }),
+    appendAuditEntries(tx, [
+      {
+        ledger,
+        actor: 'test',
+        action: 'test.step',
+        subjectType: 'Test',
+        subjectId: String(n),
+        parties: [dept.code],
+        payload: { n },
+      },
+    ]),
   );
 const sign = (ledger: string) => api.gql(auditor, `mutation { signCheckpoint(ledger: "${ledger}") { size rootHash } }`);
 

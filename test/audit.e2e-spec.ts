@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { DataSource } from 'typeorm';
-import { appendAuditEntry, parsePublicKey, verifyConsistency, verifyReceipt, parseReceipt } from '@app/audit';
+import { appendAuditEntries, parsePublicKey, verifyConsistency, verifyReceipt, parseReceipt } from '@app/audit';
 import type { DepartmentRef } from '@app/auth';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 import { startTestApp, type TestApp } from './test-app.js';
@@ -22,15 +22,17 @@ beforeAll(async () => {
   beta = await world.department('aud-beta', district);
   for (let n = 1; n <= 12; n++) {
     await db.transaction((tx) =>
-      appendAuditEntry(tx, {
-        ledger: 'aud',
-        actor: 'test',
-        action: 'test.step',
-        subjectType: 'Test',
-        subjectId: String(n),
-        parties: [n % 3 === 0 ? beta.code : alpha.code],
-        payload: { n },
-      }),
+      appendAuditEntries(tx, [
+        {
+          ledger: 'aud',
+          actor: 'test',
+          action: 'test.step',
+          subjectType: 'Test',
+          subjectId: String(n),
+          parties: [n % 3 === 0 ? beta.code : alpha.code],
+          payload: { n },
+        },
+      ]),
     );
   }
   api = await startTestApp(database);
@@ -68,15 +70,17 @@ describe('checkpoints, receipts and consistency', () => {
     const first: any = await api.gql(auditor, `mutation { signCheckpoint(ledger: "aud") { size rootHash keyId } }`);
     expect(first.data.signCheckpoint.size).toBe('12');
     await db.transaction((tx) =>
-      appendAuditEntry(tx, {
-        ledger: 'aud',
-        actor: 'test',
-        action: 'test.step',
-        subjectType: 'Test',
-        subjectId: '13',
-        parties: [alpha.code],
-        payload: {},
-      }),
+      appendAuditEntries(tx, [
+        {
+          ledger: 'aud',
+          actor: 'test',
+          action: 'test.step',
+          subjectType: 'Test',
+          subjectId: '13',
+          parties: [alpha.code],
+          payload: {},
+        },
+      ]),
     );
     const second: any = await api.gql(auditor, `mutation { signCheckpoint(ledger: "aud") { size rootHash } }`);
     expect(second.data.signCheckpoint.size).toBe('13');

@@ -56,6 +56,20 @@ describe('import boundaries', () => {
     ).toEqual([]);
   });
 
+  it('fail on a migration importing anything but typeorm and the migrations beside it', () => {
+    const migration = 'migrations/1799999999999-OnboardDistrictProbe.ts';
+    const errorsOf = (from: string) => boundaryErrors(migration, `import { x } from '${from}';\nexport { x };\n`);
+    for (const forbidden of ['@app/audit', '@app/directory', '../libs/audit/src/audit-append.js', './../libs/audit/src/index.js', 'pg']) {
+      expect(errorsOf(forbidden)).toEqual([expect.stringMatching(/^no-restricted-imports: .*a migration imports only 'typeorm'/)]);
+    }
+    expect(boundaryErrors(migration, "import type { MigrationInterface } from 'typeorm';\nexport type X = MigrationInterface;\n")).toEqual(
+      [],
+    );
+    expect(errorsOf('./1795962600000-AuditCheckpointGuard.js')).toEqual([]);
+    // TypeORM's entry point is not a migration: it opens the database through @app/database.
+    expect(boundaryErrors('migrations/data-source.ts', "import { x } from '@app/database';\nexport { x };\n")).toEqual([]);
+  });
+
   it('fail on deep imports, libraries reaching into apps, and apps importing each other', () => {
     expect(boundaryErrors('apps/directory-api/src/probe.ts', "import { x } from '@app/audit/merkle.js';\nexport { x };\n")).toHaveLength(1);
     expect(

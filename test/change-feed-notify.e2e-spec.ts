@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import type { DataSource } from 'typeorm';
-import { appendAuditEntry, AuditRepository } from '@app/audit';
+import { appendAuditEntries, AuditRepository } from '@app/audit';
 import { AUDIT_ENTRY_CHANNEL } from '../migrations/1796000000000-AuditEntryNotify.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 
@@ -27,7 +27,7 @@ const entry = (ledger: string, n: number) => ({
 
 describe('every committed audit entry announces itself', () => {
   it('appends still work with the trigger in place (also on the embedded database)', async () => {
-    const appended = await db.transaction((tx) => appendAuditEntry(tx, entry('platform', 0)));
+    const [appended] = await db.transaction((tx) => appendAuditEntries(tx, [entry('platform', 0)]));
     expect(appended.seq).toBeGreaterThan(0);
   });
 
@@ -44,14 +44,14 @@ describe('every committed audit entry announces itself', () => {
     });
     await listener.query(`LISTEN ${AUDIT_ENTRY_CHANNEL}`);
     try {
-      const first = await db.transaction((tx) => appendAuditEntry(tx, entry('platform', 1)));
+      const [first] = await db.transaction((tx) => appendAuditEntries(tx, [entry('platform', 1)]));
       await expect(
         db.transaction(async (tx) => {
-          await appendAuditEntry(tx, entry('platform', 2));
+          await appendAuditEntries(tx, [entry('platform', 2)]);
           throw new Error('rolled back');
         }),
       ).rejects.toThrow('rolled back');
-      const second = await db.transaction((tx) => appendAuditEntry(tx, entry('platform', 3)));
+      const [second] = await db.transaction((tx) => appendAuditEntries(tx, [entry('platform', 3)]));
       await listener.query('SELECT 1'); // notifications queued before this round trip have been delivered
       expect(heard).toEqual([
         { ledger: 'platform', seq: first.seq },
@@ -68,7 +68,7 @@ describe('every committed audit entry announces itself', () => {
       ['feed-b', 1],
       ['feed-c', 2],
     ] as const) {
-      for (let i = 0; i < n; i++) await db.transaction((tx) => appendAuditEntry(tx, entry(ledger, i)));
+      for (let i = 0; i < n; i++) await db.transaction((tx) => appendAuditEntries(tx, [entry(ledger, i)]));
     }
     const repository = new AuditRepository(db);
     const tails = await repository.tails();

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from '../../../test/test-database.js';
-import { appendAuditEntries, appendAuditEntry } from './audit-append.js';
+import { appendAuditEntries } from './audit-append.js';
 import { AuditKeys, AuditService } from './audit.service.js';
 import { canonicalEntry, sealEntry, type AuditEvent } from './hash-chain.js';
 
@@ -58,7 +58,7 @@ beforeAll(async () => {
   database = await createTestDatabase();
   db = await database.dataSource();
   audit = new AuditService(db, new AuditKeys(privateKey, [createPublicKey(privateKey)]));
-  for (let n = 1; n <= 3; n++) await db.transaction((tx) => appendAuditEntry(tx, event('path', n)));
+  for (let n = 1; n <= 3; n++) await db.transaction((tx) => appendAuditEntries(tx, [event('path', n)]));
 });
 
 afterAll(() => database.drop());

@@ -53,7 +53,9 @@ function requireTransaction(tx: EntityManager): void {
 /**
  * An event sealed with placeholders, and its canonical text cut around the two
  * values only the ledger's tail decides (prev_hash and seq): the database fills
- * them in under the ledger's lock and hashes the whole (audit_append_many, audit_append).
+ * them in under the ledger's lock and hashes the whole (audit_append_many). The
+ * district onboarding migrations write the same cut out in their own text and
+ * call audit_append, its one-entry form; nothing else appends but through here.
  */
 function draftOf(event: AuditEvent, occurredAt: Date): { draft: AuditEntryData; head: string; tail: string } {
   const draft = sealEntry(event, 0, PREV_PLACEHOLDER, occurredAt);
@@ -122,33 +124,6 @@ export function auditAppendSql(events: AuditEvent[], params: SqlParams): string 
   if (events.length === 0) throw new Error('nothing to append');
   const { ledger, entries } = batchOf(events);
   return `audit_append_many(${params.bind(ledger)}, ${params.bind(entries)}::jsonb)`;
-}
-
-/**
- * One entry through audit_append: the path of migrations only. The applied
- * district onboardings append through it (via onboardDistrict) before the
- * migration that adds audit_append_many, so it must keep doing exactly this.
- * Everything else appends batches through AuditLog.
- */
-export async function appendAuditEntry(tx: EntityManager, event: AuditEvent): Promise<AuditEntryData> {
-  requireTransaction(tx);
-  const { draft, head, tail } = draftOf(event, new Date());
-  const [row] = await tx.query<{ seq: string; prev_hash: string; hash: string }[]>(
-    `SELECT seq, prev_hash, hash FROM audit_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-    [
-      draft.ledger,
-      draft.occurredAt,
-      draft.actor,
-      draft.action,
-      draft.subjectType,
-      draft.subjectId,
-      draft.parties,
-      JSON.stringify(draft.payload),
-      head,
-      tail,
-    ],
-  );
-  return sealed(draft, row);
 }
 
 /** Stands where prev_hash goes while the canonical text is made; never a real hash (not hex). */

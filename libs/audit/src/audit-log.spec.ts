@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from '../../../test/test-database.js';
-import { appendAuditEntry } from './audit-append.js';
+import { appendAuditEntries } from './audit-append.js';
 import { AuditRepository } from './audit.repository.js';
 import { AuditKeys, AuditService } from './audit.service.js';
 import { entryHash, sealEntry, type AuditEvent } from './hash-chain.js';
@@ -27,7 +27,7 @@ const event = (ledger: string, n: number, payload: Record<string, unknown> = {})
 
 async function appendMany(ledger: string, count: number, checkpointEach = false): Promise<void> {
   for (let n = 1; n <= count; n++) {
-    await db.transaction((tx) => appendAuditEntry(tx, event(ledger, n)));
+    await db.transaction((tx) => appendAuditEntries(tx, [event(ledger, n)]));
     if (checkpointEach) await audit.checkpoint(ledger);
   }
 }
@@ -61,7 +61,7 @@ afterAll(() => database.drop());
 describe('append', () => {
   it('computes at insert the hash recomputed from the row as read back', async () => {
     const payload = { nested: { z: 1, a: [1.5, 'x', null, true] }, text: '医疗 "records" \n', big: 2 ** 52, tiny: 1e-7 };
-    const written = await db.transaction((tx) => appendAuditEntry(tx, event('roundtrip', 1, payload)));
+    const [written] = await db.transaction((tx) => appendAuditEntries(tx, [event('roundtrip', 1, payload)]));
     const [read] = await audit
       .log({ mayReadWholeLedgers: () => true } as never, 'roundtrip', 0, 10)
       .then((p) => p.items.map((i) => i.node));
@@ -72,7 +72,7 @@ describe('append', () => {
   it('leaves no entry when the business transaction rolls back', async () => {
     await expect(
       db.transaction(async (tx) => {
-        await appendAuditEntry(tx, event('rollback', 1));
+        await appendAuditEntries(tx, [event('rollback', 1)]);
         throw new Error('business write failed');
       }),
     ).rejects.toThrow('business write failed');
@@ -80,7 +80,7 @@ describe('append', () => {
   });
 
   it('refuses to append outside a transaction', async () => {
-    await expect(appendAuditEntry(db.manager, event('outside', 1))).rejects.toThrow(/inside the transaction/);
+    await expect(appendAuditEntries(db.manager, [event('outside', 1)])).rejects.toThrow(/inside the transaction/);
   });
 
   it('refuses, in the database, an entry that does not extend the chain', async () => {
@@ -140,7 +140,7 @@ describe('immutability, enforced by PostgreSQL', () => {
   it('the application role may append and read', async () => {
     await db.transaction(async (tx) => {
       await tx.query('SET LOCAL ROLE exchange_app');
-      await appendAuditEntry(tx, event('immutable', 4));
+      await appendAuditEntries(tx, [event('immutable', 4)]);
       expect((await tx.query(`SELECT count(*)::int AS n FROM audit_entry WHERE ledger = 'immutable'`))[0].n).toBe(4);
     });
   });
@@ -273,7 +273,7 @@ describe('tampering, as a superuser with triggers disabled', () => {
   it('a checkpoint signed by an unknown key is refused', async () => {
     const ledger = await fresh();
     const stranger = new AuditService(db, new AuditKeys(generateKeyPairSync('ed25519').privateKey, []));
-    await db.transaction((tx) => appendAuditEntry(tx, event(ledger, 21)));
+    await db.transaction((tx) => appendAuditEntries(tx, [event(ledger, 21)]));
     await stranger.checkpoint(ledger);
     expect(await audit.verifyLedger(ledger)).toMatchObject({ ok: false, reason: expect.stringMatching(/not signed by a known key/) });
   });
@@ -292,7 +292,7 @@ describe('concurrent appends', () => {
     const run = (ledgerOf: (client: number) => string) =>
       Promise.all(
         Array.from({ length: CLIENTS }, async (_, c) => {
-          for (let i = 0; i < APPENDS; i++) await pool.transaction((tx) => appendAuditEntry(tx, event(ledgerOf(c), c * 1000 + i)));
+          for (let i = 0; i < APPENDS; i++) await pool.transaction((tx) => appendAuditEntries(tx, [event(ledgerOf(c), c * 1000 + i)]));
         }),
       );
     await run(() => 'busy');

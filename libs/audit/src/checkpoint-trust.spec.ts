@@ -3,7 +3,7 @@ import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { createDataSource } from '@app/database';
 import { createTestDatabase, type TestDatabase } from '../../../test/test-database.js';
-import { appendAuditEntry } from './audit-append.js';
+import { appendAuditEntries } from './audit-append.js';
 import { AuditKeys, AuditService } from './audit.service.js';
 import type { AuditEvent } from './hash-chain.js';
 import { verifyReceipt } from './receipt.js';
@@ -31,7 +31,7 @@ const event = (ledger: string, n: number): AuditEvent => ({
 });
 
 async function append(ledger: string, count: number): Promise<void> {
-  for (let n = 1; n <= count; n++) await db.transaction((tx) => appendAuditEntry(tx, event(ledger, n)));
+  for (let n = 1; n <= count; n++) await db.transaction((tx) => appendAuditEntries(tx, [event(ledger, n)]));
 }
 
 const asApp = <T>(run: (tx: EntityManager) => Promise<T>): Promise<T> =>
@@ -131,7 +131,7 @@ describe('forged and broken rows are skipped by the signer and reported by verif
       await tx.query(`UPDATE audit_checkpoint SET frontier = ARRAY[repeat('c', 64)] WHERE ledger = 'frontier'`);
     });
     expect(await audit.latestCheckpoint('frontier')).toBeNull();
-    await db.transaction((tx) => appendAuditEntry(tx, event('frontier', 5)));
+    await db.transaction((tx) => appendAuditEntries(tx, [event('frontier', 5)]));
     // Rebuilt from the first entry: the altered frontier would have given a wrong root, refused by the database.
     expect(await audit.checkpoint('frontier')).toMatchObject({ size: 5 });
     expect(await audit.latestCheckpoint('frontier')).toMatchObject({ size: 5 });

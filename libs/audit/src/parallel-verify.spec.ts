@@ -3,7 +3,7 @@ import { createHash, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import type pg from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from '../../../test/test-database.js';
-import { appendAuditEntry } from './audit-append.js';
+import { appendAuditEntries } from './audit-append.js';
 import { AuditRepository } from './audit.repository.js';
 import { AuditKeys, AuditService } from './audit.service.js';
 import { canonicalEntry, entryHash, type AuditEvent } from './hash-chain.js';
@@ -38,7 +38,7 @@ let count = 0;
 async function fresh(): Promise<string> {
   const ledger = `ranges-${++count}`;
   for (let n = 1; n <= SIZE; n++) {
-    await db.transaction((tx) => appendAuditEntry(tx, event(ledger, n)));
+    await db.transaction((tx) => appendAuditEntries(tx, [event(ledger, n)]));
     if (CHECKPOINTS.has(n)) await audit.checkpoint(ledger);
   }
   return ledger;

@@ -3,7 +3,7 @@ import canonicalize from 'canonicalize';
 import fc from 'fast-check';
 import type { DataSource } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from '../../../test/test-database.js';
-import { appendAuditEntry } from './audit-append.js';
+import { appendAuditEntries } from './audit-append.js';
 
 /**
  * audit_jcs writes a payload's RFC 8785 text inside PostgreSQL, for the
@@ -85,7 +85,7 @@ describe('audit_jcs', () => {
   it('is stored with every entry by the database, from the payload as stored, whatever the writer sends', async () => {
     const payload = { b: [2, 1], a: 'é' };
     await db.transaction((tx) =>
-      appendAuditEntry(tx, { ledger: 'cache', actor: 'a', action: 'x', subjectType: 'T', subjectId: '1', parties: [], payload }),
+      appendAuditEntries(tx, [{ ledger: 'cache', actor: 'a', action: 'x', subjectType: 'T', subjectId: '1', parties: [], payload }]),
     );
     const [row] = await db.query<{ payload_jcs: string }[]>(`SELECT payload_jcs FROM audit_entry WHERE ledger = 'cache'`);
     expect(row.payload_jcs).toBe(canonicalize(payload));

@@ -1,6 +1,5 @@
-// The directory's public surface: its service and module, types, onboarding and the pilot data set.
+// The directory's public surface: its service and module, types and the pilot data set.
 // Repositories and their SQL stay inside.
-export * from './onboarding.js';
 export * from './directory.types.js';
 export * from './directory.service.js';
 export * from './district-ledgers.js';
