@@ -30,6 +30,7 @@ import { GrantsTiedToVersions1796100000000 } from './1796100000000-GrantsTiedToV
 import { ApprovalGrantGate1796300000000 } from './1796300000000-ApprovalGrantGate.js';
 import { AuditCanonicalPayload1796600000000 } from './1796600000000-AuditCanonicalPayload.js';
 import { AuditPayloadCacheBound1796650000000 } from './1796650000000-AuditPayloadCacheBound.js';
+import { AuditFeedPollsHeads1796660000000 } from './1796660000000-AuditFeedPollsHeads.js';
 
 /** Every migration, in the order they run. `district:new` registers new ones here. */
 export const migrations = [
@@ -65,4 +66,5 @@ export const migrations = [
   ApprovalGrantGate1796300000000,
   AuditCanonicalPayload1796600000000,
   AuditPayloadCacheBound1796650000000,
+  AuditFeedPollsHeads1796660000000,
 ];

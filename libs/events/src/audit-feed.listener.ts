@@ -1,18 +1,13 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import DataLoader from 'dataloader';
-import pg from 'pg';
-import { DataSource } from 'typeorm';
 import { AccessService, type GrantFacts } from '@app/access';
 import { AuditService } from '@app/audit';
 import { FeedCandidates } from './feed-candidates.js';
 import { FEED_ACTION_NAMES, type Candidate } from './feed-event.js';
 import type { Inbox } from './inbox.js';
 
-/** The channel the audit_entry trigger notifies (migration AuditEntryNotify). */
-export const AUDIT_ENTRY_CHANNEL = 'audit_entry_appended';
-/** How often the embedded database, which cannot notify another session, is polled. */
-export const POLL_INTERVAL_MS = 500;
-const RECONNECT_DELAY_MS = 1000;
+/** How often the ledgers' heads are read while someone subscribes: the feed's latency at most. */
+export const POLL_INTERVAL_MS = 100;
 
 /** Entries afterSeq+1..upTo of one ledger as read once by this process, the feed's among them as candidates. */
 export interface LedgerBatch {
@@ -27,16 +22,19 @@ export interface LedgerBatch {
 }
 
 /**
- * One per process: a single connection that LISTENs for committed audit
- * entries; on a notification it reads the new entries of that ledger once and
- * hands them to every subscriber of this process. Replicas each have their
- * own, so N replicas need no broker: PostgreSQL tells each of them.
+ * One per process: every POLL_INTERVAL_MS it reads the head of each ledger
+ * (one index probe a ledger), reads the entries committed since it last
+ * looked once, and hands them to every subscriber of this process. Replicas
+ * each poll for themselves, so N replicas need no broker.
  *
- * The embedded database has one session (the pool's), which cannot also
- * listen: there the ledgers' sizes are polled instead.
+ * Polling, not LISTEN: a notification from every audited write made
+ * PostgreSQL commit the service's writes one at a time (migration
+ * AuditFeedPollsHeads), and polling cannot miss what a lost connection would
+ * have been told. A ledger's entries become visible in seq order (its append
+ * takes the ledger's lock), so reading up to a head never skips one.
  *
  * Started by the first subscriber, so that a process nobody subscribes to
- * holds no extra connection.
+ * does not poll.
  */
 @Injectable()
 export class AuditFeedListener implements OnApplicationShutdown {
@@ -44,25 +42,15 @@ export class AuditFeedListener implements OnApplicationShutdown {
   private readonly inboxes = new Set<Inbox<LedgerBatch>>();
   /** The last seq this process has read of each ledger. */
   private readonly read = new Map<string, number>();
-  /** Notified, not yet read: the lowest and highest seq per ledger. */
-  private readonly pending = new Map<string, { from: number; to: number }>();
   private started: Promise<void> | null = null;
-  private client: pg.Client | null = null;
   private timer: NodeJS.Timeout | null = null;
-  private chain: Promise<void> = Promise.resolve();
   private stopped = false;
 
   constructor(
-    private readonly db: DataSource,
     private readonly audit: AuditService,
     private readonly candidates: FeedCandidates,
     private readonly access: AccessService,
   ) {}
-
-  /** Whether this process polls instead of listening (the embedded database: a pool of one session). */
-  get polling(): boolean {
-    return (this.db.options as { poolSize?: number }).poolSize === 1;
-  }
 
   /** Registers a subscriber's inbox; resolves once every entry committed from now on will reach it. */
   async attach(inbox: Inbox<LedgerBatch>): Promise<void> {
@@ -78,70 +66,21 @@ export class AuditFeedListener implements OnApplicationShutdown {
   private async start(): Promise<void> {
     // What has been committed so far is the subscribers' to read from the log; this process reads on from here.
     for (const { ledger, size } of await this.audit.ledgerSizes()) this.read.set(ledger, size);
-    if (this.polling) {
-      this.timer = setInterval(() => this.serialize(() => this.sweep()), POLL_INTERVAL_MS);
-      this.timer.unref();
-      return;
-    }
-    await this.listen();
+    this.schedule();
   }
 
-  private async listen(): Promise<void> {
-    const { url } = this.db.options as { url?: string };
-    const client = new pg.Client({ connectionString: url, application_name: 'directory-api-feed' });
-    client.on('notification', (n) => this.notified(n.payload));
-    client.on('error', (error) => this.lost(client, error));
-    client.on('end', () => this.lost(client));
-    await client.connect();
-    await client.query(`LISTEN ${AUDIT_ENTRY_CHANNEL}`);
-    this.client = client;
+  /** The next sweep starts a tick after the last one ended: a slow read never piles sweeps up. */
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.sweep()
+        .catch((error: Error) => this.logger.error(`reading new audit entries failed: ${error.message}`))
+        .finally(() => this.schedule());
+    }, POLL_INTERVAL_MS);
+    this.timer.unref();
   }
 
-  /** The listening connection dropped: listen again, then catch up on whatever was committed meanwhile. */
-  private lost(client: pg.Client, error?: Error): void {
-    if (this.client !== client || this.stopped) return;
-    this.client = null;
-    this.logger.warn(`the audit feed's listening connection was lost${error ? ` (${error.message})` : ''}; reconnecting`);
-    client.end().catch(() => undefined);
-    const retry = () => {
-      if (this.stopped) return;
-      this.listen()
-        .then(() => this.serialize(() => this.sweep()))
-        .catch((e: Error) => {
-          this.logger.warn(`listening for audit entries failed (${e.message}); retrying`);
-          setTimeout(retry, RECONNECT_DELAY_MS).unref();
-        });
-    };
-    setTimeout(retry, RECONNECT_DELAY_MS).unref();
-  }
-
-  private notified(payload: string | undefined): void {
-    let note: { ledger?: unknown; seq?: unknown };
-    try {
-      note = JSON.parse(payload ?? '') as typeof note;
-    } catch {
-      return;
-    }
-    if (typeof note.ledger !== 'string' || typeof note.seq !== 'number') return;
-    const range = this.pending.get(note.ledger);
-    if (range) range.to = Math.max(range.to, note.seq);
-    else this.pending.set(note.ledger, { from: note.seq, to: note.seq });
-    // A burst of notifications is read in one query per ledger.
-    if (range === undefined && this.pending.size === 1) setImmediate(() => this.serialize(() => this.flush()));
-  }
-
-  /** One read at a time, in order: batches of a ledger reach subscribers in seq order. */
-  private serialize(step: () => Promise<void>): void {
-    this.chain = this.chain.then(step).catch((error: Error) => this.logger.error(`reading new audit entries failed: ${error.message}`));
-  }
-
-  private async flush(): Promise<void> {
-    const ranges = [...this.pending];
-    this.pending.clear();
-    for (const [ledger, { from, to }] of ranges) await this.publish(ledger, this.read.get(ledger) ?? from - 1, to);
-  }
-
-  /** Compares every ledger's size with what this process has read (polling, and after a reconnect). */
+  /** Compares every ledger's head with what this process has read, and publishes what is new. */
   private async sweep(): Promise<void> {
     if (this.inboxes.size === 0) return;
     for (const { ledger, size } of await this.audit.ledgerSizes()) await this.publish(ledger, this.read.get(ledger) ?? 0, size);
@@ -167,11 +106,8 @@ export class AuditFeedListener implements OnApplicationShutdown {
     for (const inbox of this.inboxes) inbox.push(batch);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  onApplicationShutdown(): void {
     this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    const client = this.client;
-    this.client = null;
-    await client?.end().catch(() => undefined);
+    if (this.timer) clearTimeout(this.timer);
   }
 }

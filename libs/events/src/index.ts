@@ -2,6 +2,5 @@ export * from './feed-event.js';
 export * from './feed-cursor.js';
 export { verdict, holdsReadGrant, type Verdict } from './recipients.js';
 export { MAX_EVENTS_PAGE, MAX_ENTRIES_SCANNED, EventsService, type FeedStream } from './events.service.js';
-export { AUDIT_ENTRY_CHANNEL } from './audit-feed.listener.js';
 export { EXPIRY_NOTICE_DAYS } from './expiry-notices.js';
 export * from './events.module.js';

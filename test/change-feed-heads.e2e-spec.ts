@@ -25,43 +25,32 @@ const entry = (ledger: string, n: number) => ({
   payload: { n },
 });
 
-describe('every committed audit entry announces itself', () => {
-  it('appends still work with the trigger in place (also on the embedded database)', async () => {
-    const [appended] = await db.transaction((tx) => appendAuditEntries(tx, [entry('platform', 0)]));
-    expect(appended.seq).toBeGreaterThan(0);
-  });
-
-  it('a listener hears (ledger, seq) of each committed entry, in commit order, and nothing of a rolled-back one', async () => {
+/**
+ * The change feed reads the ledgers' heads (AuditFeedListener); no audited
+ * write notifies, since PostgreSQL commits notifying transactions one at a
+ * time (migration AuditFeedPollsHeads).
+ */
+describe("the change feed reads the ledgers' heads", () => {
+  it('an audited write notifies no one: a listener on the old channel hears nothing', async () => {
     if (database.embedded) {
       console.warn('skipped: the embedded database has one session, so no second connection can LISTEN');
       return;
     }
     const listener = new pg.Client({ connectionString: database.url });
     await listener.connect();
-    const heard: { ledger: string; seq: number }[] = [];
-    listener.on('notification', (n) => {
-      if (n.channel === AUDIT_ENTRY_CHANNEL) heard.push(JSON.parse(n.payload!));
-    });
+    const heard: string[] = [];
+    listener.on('notification', (n) => heard.push(n.channel));
     await listener.query(`LISTEN ${AUDIT_ENTRY_CHANNEL}`);
     try {
-      const [first] = await db.transaction((tx) => appendAuditEntries(tx, [entry('platform', 1)]));
-      await expect(
-        db.transaction(async (tx) => {
-          await appendAuditEntries(tx, [entry('platform', 2)]);
-          throw new Error('rolled back');
-        }),
-      ).rejects.toThrow('rolled back');
-      const [second] = await db.transaction((tx) => appendAuditEntries(tx, [entry('platform', 3)]));
-      await listener.query('SELECT 1'); // notifications queued before this round trip have been delivered
-      expect(heard).toEqual([
-        { ledger: 'platform', seq: first.seq },
-        { ledger: 'platform', seq: second.seq },
-      ]);
-      expect(second.seq).toBe(first.seq + 1);
+      const [appended] = await db.transaction((tx) => appendAuditEntries(tx, [entry('platform', 1)]));
+      expect(appended.seq).toBeGreaterThan(0);
+      await listener.query('SELECT 1'); // a notification sent before this round trip would have arrived
+      expect(heard).toEqual([]);
     } finally {
       await listener.end();
     }
   });
+
   it("the ledgers' sizes by skip scan are those counted by reading every entry", async () => {
     for (const [ledger, n] of [
       ['feed-a', 3],
