@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import type { DataSource, EntityManager } from 'typeorm';
 import { appendAuditEntry, checkExtends, entryHash, graphqlLogSource, keptCheckpoint, verifyConsistency, type LogSource } from '@app/audit';
 import type { DepartmentRef } from '@app/auth';
-import { createTestDatabase, type TestDatabase } from './test-database.js';
+import { createTestDatabase, type TestDatabase } from '@app/testing';
 import { startTestApp, type TestApp } from './test-app.js';
 import { World } from './world.js';
 
