@@ -2,11 +2,17 @@ import 'reflect-metadata';
 import { CommandFactory } from 'nest-commander';
 import { CliModule } from './cli.module.js';
 
+/**
+ * The command line: nest-commander over CliModule. Each command imports its
+ * implementation when it runs (the list and the help load quickly), and only
+ * the commands that need the database open it (DatabaseOnDemand), so the
+ * others run with none reachable.
+ */
 const USAGE = 'npm run cli -- <command> [options]';
 
 /** Exit codes: 0 done (help too), 1 a failure or a bad option value, 2 an unknown command. */
 function exitCodeOf(error: unknown, argv: string[]): number {
-  const code = (error as { code?: unknown }).code;
+  const code = (error as { code?: unknown } | null)?.code;
   if (code === 'commander.helpDisplayed' || code === 'commander.help' || code === 'commander.version') return 0;
   const notACommand = code === 'commander.unknownCommand' || (code === 'commander.unknownOption' && argv[0]?.startsWith('-'));
   const message = (error instanceof Error ? error.message : String(error)).replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
