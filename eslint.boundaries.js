@@ -21,7 +21,12 @@ export const LIB_DEPENDENCIES = {
   events: ['common', 'auth', 'audit', 'access', 'directory', 'exchange'],
   // The composition of every library's Nest module, which the API and the CLI share.
   domain: ['database', 'audit', 'access', 'directory', 'exchange'],
+  // Test support: a database migrated by the real migrations, per test file. Only specs and test/ import it.
+  testing: ['database'],
 };
+
+/** Libraries for specs and test/ alone: no library's or app's code may import them. */
+export const TEST_LIBS = ['testing'];
 
 export const APPS = ['directory-api', 'directory-cli'];
 
@@ -30,16 +35,25 @@ const libs = Object.keys(LIB_DEPENDENCIES);
 /** Deep imports (`@app/audit/merkle.js`) bypass the barrel, which is the library's public surface. */
 const deepImport = { regex: '^@app/[^/]+/', message: 'import a library through its barrel (@app/<lib>), not a file inside it' };
 
-/** Relative paths that leave a library or an app: into apps, other libraries, tests, benchmarks, migrations. */
-const escape = (what) => ({
-  regex: '^(\\.\\./)+(apps|libs|bench|migrations|test|[a-z-]+/src)(/|$)',
+/**
+ * Relative paths that leave a library or an app: into apps, other libraries, tests, benchmarks, migrations.
+ * The test support library alone reaches the migrations, which every test database runs through.
+ */
+const escape = (what, into = ['apps', 'libs', 'bench', 'migrations', 'test', '[a-z-]+/src']) => ({
+  regex: `^(\\.\\./)+(${into.join('|')})(/|$)`,
   message: `${what} reaches other code only through @app/<lib> barrels`,
 });
 
+/** Code (not specs) importing test support. */
+const testSupport = (what) => ({
+  regex: `^@app/(${TEST_LIBS.join('|')})$`,
+  message: `${what}: only specs and test/ may import ${TEST_LIBS.map((l) => `@app/${l}`).join(', ')}`,
+});
+
 function forLib(lib, { inSpec }) {
-  // Specs also open test databases through @app/database.
-  const allowed = inSpec ? [...new Set([...LIB_DEPENDENCIES[lib], 'database'])] : LIB_DEPENDENCIES[lib];
-  const forbidden = libs.filter((other) => other !== lib && !allowed.includes(other));
+  // Specs also open test databases, through @app/testing and @app/database.
+  const allowed = inSpec ? [...new Set([...LIB_DEPENDENCIES[lib], 'database', ...TEST_LIBS])] : LIB_DEPENDENCIES[lib];
+  const forbidden = libs.filter((other) => other !== lib && !allowed.includes(other) && !TEST_LIBS.includes(other));
   const patterns = [deepImport];
   if (forbidden.length) {
     patterns.push({
@@ -47,29 +61,27 @@ function forLib(lib, { inSpec }) {
       message: `libs/${lib} may import only ${allowed.length ? allowed.map((l) => `@app/${l}`).join(', ') : 'no other library'} (eslint.boundaries.js)`,
     });
   }
+  if (!inSpec && lib !== 'testing') patterns.push(testSupport(`libs/${lib}`));
   // A library's own barrel from inside it would be a cycle through index.ts.
   patterns.push({ regex: `^@app/${lib}$`, message: `inside libs/${lib}, import its files relatively, not its own barrel` });
-  // Specs may use the shared test helpers; the library's code may not.
-  if (!inSpec) patterns.push(escape(`libs/${lib}`));
+  // Specs too: their shared helpers are @app/testing, not files under test/.
+  patterns.push(lib === 'testing' ? escape(`libs/${lib}`, ['apps', 'libs', 'bench', 'test', '[a-z-]+/src']) : escape(`libs/${lib}`));
   return { 'no-restricted-imports': ['error', { patterns }] };
 }
 
-function forApp(app) {
+function forApp(app, { inSpec }) {
   const others = APPS.filter((a) => a !== app);
-  return {
-    'no-restricted-imports': [
-      'error',
-      {
-        patterns: [
-          deepImport,
-          {
-            regex: `(^|/)(libs|${others.join('|')})(/|$)`,
-            message: `apps/${app} uses libraries through @app/<lib> barrels and never imports another app`,
-          },
-        ],
-      },
-    ],
-  };
+  const patterns = [
+    deepImport,
+    {
+      regex: `(^|/)(libs|${others.join('|')})(/|$)`,
+      message: `apps/${app} uses libraries through @app/<lib> barrels and never imports another app`,
+    },
+    // The API runs the migrations; nothing in an app reaches into the tests or the benchmarks.
+    escape(`apps/${app}`, ['test', 'bench']),
+  ];
+  if (!inSpec) patterns.push(testSupport(`apps/${app}`));
+  return { 'no-restricted-imports': ['error', { patterns }] };
 }
 
 /**
@@ -95,14 +107,17 @@ const migrationImports = {
   },
 };
 
-/** ESLint flat-config blocks, one per library (code and specs), one per app, and one for migrations. */
+/** ESLint flat-config blocks, one per library and one per app (code, then specs), and one for migrations. */
 export function boundaryConfigs() {
   return [
     ...libs.flatMap((lib) => [
       { files: [`libs/${lib}/**/*.ts`], rules: forLib(lib, { inSpec: false }) },
       { files: [`libs/${lib}/**/*.spec.ts`], rules: forLib(lib, { inSpec: true }) },
     ]),
-    ...APPS.map((app) => ({ files: [`apps/${app}/**/*.ts`], rules: forApp(app) })),
+    ...APPS.flatMap((app) => [
+      { files: [`apps/${app}/**/*.ts`], rules: forApp(app, { inSpec: false }) },
+      { files: [`apps/${app}/**/*.spec.ts`], rules: forApp(app, { inSpec: true }) },
+    ]),
     {
       // The console is a separate app that speaks only the public GraphQL API.
       files: ['apps/directory-console/**/*.ts', 'apps/directory-console/**/*.tsx'],

@@ -17,7 +17,7 @@ import {
   type LogSource,
 } from '@app/audit';
 import type { DepartmentRef } from '@app/auth';
-import { createTestDatabase, type TestDatabase } from './test-database.js';
+import { createTestDatabase, type TestDatabase } from '@app/testing';
 import { startTestApp, type TestApp } from './test-app.js';
 import { World } from './world.js';
 

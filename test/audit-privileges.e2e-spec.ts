@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import type { DataSource } from 'typeorm';
 import { appendAuditEntries } from '@app/audit';
-import { createTestDatabase, withAdminClient, type TestDatabase } from './test-database.js';
+import { createTestDatabase, withAdminClient, type TestDatabase } from '@app/testing';
 
 /**
  * The API's database role (exchange_app, as docker-compose.yml runs it) can

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { DataSource } from 'typeorm';
 import { appendAuditEntries, parsePublicKey, parseReceipt, verifyReceipt } from '@app/audit';
 import type { DepartmentRef } from '@app/auth';
-import { createTestDatabase, type TestDatabase } from './test-database.js';
+import { createTestDatabase, type TestDatabase } from '@app/testing';
 import { startTestApp, type TestApp } from './test-app.js';
 import { World } from './world.js';
 

@@ -19,7 +19,7 @@ import {
 } from '@app/audit';
 import type { DepartmentRef } from '@app/auth';
 import { cosignatureMessage, witnessOnce } from '../apps/directory-cli/src/commands/audit-witness.js';
-import { createTestDatabase, type TestDatabase } from './test-database.js';
+import { createTestDatabase, type TestDatabase } from '@app/testing';
 import { startTestApp, type TestApp } from './test-app.js';
 import { World } from './world.js';
 

@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import eslintConfig from '../eslint.config.js';
-import { APPS, boundaryConfigs, LIB_DEPENDENCIES } from '../eslint.boundaries.js';
+import { APPS, boundaryConfigs, LIB_DEPENDENCIES, TEST_LIBS } from '../eslint.boundaries.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -68,6 +68,28 @@ describe('import boundaries', () => {
     expect(errorsOf('./1795962600000-AuditCheckpointGuard.js')).toEqual([]);
     // TypeORM's entry point is not a migration: it opens the database through @app/database.
     expect(boundaryErrors('migrations/data-source.ts', "import { x } from '@app/database';\nexport { x };\n")).toEqual([]);
+  });
+
+  it('keep test support (@app/testing) to specs and test/, and specs out of test/', () => {
+    const useTesting = "import { createTestDatabase } from '@app/testing';\nexport { createTestDatabase };\n";
+    expect(boundaryErrors('libs/audit/src/probe.ts', useTesting)).toEqual([
+      expect.stringMatching(/^no-restricted-imports: .*libs\/audit: only specs and test\/ may import @app\/testing/),
+    ]);
+    expect(boundaryErrors('apps/directory-cli/src/probe.ts', useTesting)).toEqual([
+      expect.stringMatching(/apps\/directory-cli: only specs and test\/ may import @app\/testing/),
+    ]);
+    expect(boundaryErrors('libs/audit/src/probe.spec.ts', useTesting)).toEqual([]);
+    expect(boundaryErrors('apps/directory-cli/src/probe.spec.ts', useTesting)).toEqual([]);
+    for (const [lib, deps] of Object.entries(LIB_DEPENDENCIES)) expect([lib, deps.filter((d) => TEST_LIBS.includes(d))]).toEqual([lib, []]);
+
+    const intoTest = (depth: number) => `import { World } from '${'../'.repeat(depth)}test/world.js';\nexport { World };\n`;
+    expect(boundaryErrors('libs/access/src/probe.spec.ts', intoTest(3))).toHaveLength(1);
+    expect(boundaryErrors('apps/directory-cli/src/city/probe.spec.ts', intoTest(4))).toHaveLength(1);
+    // The test database runs the real migrations; no other library reaches them.
+    const migrations = (depth: number) =>
+      `import { migrations } from '${'../'.repeat(depth)}migrations/index.js';\nexport { migrations };\n`;
+    expect(boundaryErrors('libs/testing/src/probe.ts', migrations(3))).toEqual([]);
+    expect(boundaryErrors('libs/directory/src/probe.ts', migrations(3))).toHaveLength(1);
   });
 
   it('fail on deep imports, libraries reaching into apps, and apps importing each other', () => {

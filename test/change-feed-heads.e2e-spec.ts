@@ -3,7 +3,7 @@ import pg from 'pg';
 import type { DataSource } from 'typeorm';
 import { appendAuditEntries, AuditRepository } from '@app/audit';
 import { AUDIT_ENTRY_CHANNEL } from '../migrations/1796000000000-AuditEntryNotify.js';
-import { createTestDatabase, type TestDatabase } from './test-database.js';
+import { createTestDatabase, type TestDatabase } from '@app/testing';
 
 let database: TestDatabase;
 let db: DataSource;

@@ -13,7 +13,7 @@ import WebSocket from 'ws';
 import type { DepartmentRef } from '@app/auth';
 import { encodeFeedCursor, EventsService } from '@app/events';
 import { MAX_SUBSCRIPTIONS_PER_DEPARTMENT } from '../apps/directory-api/src/events/feed-subscriptions.resolver.js';
-import { createTestDatabase, type TestDatabase } from './test-database.js';
+import { createTestDatabase, type TestDatabase } from '@app/testing';
 import { startTestApp, type TestApp } from './test-app.js';
 import { World, type WorldFile } from './world.js';
 

@@ -15,7 +15,7 @@ import { Tokens } from '@app/auth';
 import { createApp } from '../apps/directory-api/src/bootstrap.js';
 import type { ConsoleOptions } from '../apps/directory-api/src/console/serve-console.js';
 import { loadApiConfig } from '../apps/directory-api/src/config.js';
-import { createTestDatabase, type TestDatabase } from './test-database.js';
+import { createTestDatabase, type TestDatabase } from '@app/testing';
 
 interface ConsoleApp {
   app: NestFastifyApplication;

@@ -18,7 +18,7 @@ import {
   type GraphQLNamedType,
   type GraphQLSchema,
 } from 'graphql';
-import { createTestDatabase, type TestDatabase } from './test-database.js';
+import { createTestDatabase, type TestDatabase } from '@app/testing';
 import { startTestApp, type TestApp } from './test-app.js';
 
 let database: TestDatabase;

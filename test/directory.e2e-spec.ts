@@ -3,7 +3,7 @@ import { getIntrospectionQuery } from 'graphql';
 import { SignJWT } from 'jose';
 import type { DataSource } from 'typeorm';
 import type { DepartmentRef } from '@app/auth';
-import { createTestDatabase, type TestDatabase } from './test-database.js';
+import { createTestDatabase, type TestDatabase } from '@app/testing';
 import { startTestApp, type TestApp } from './test-app.js';
 import { World, type WorldFile } from './world.js';
 

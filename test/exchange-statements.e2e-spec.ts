@@ -14,7 +14,7 @@ import type { DepartmentRef, Role } from '@app/auth';
 import { QueryCounter } from '@app/database';
 import { createDomainContext } from '@app/domain';
 import { ExchangeService } from '@app/exchange';
-import { createTestDatabase, type TestDatabase } from './test-database.js';
+import { createTestDatabase, type TestDatabase } from '@app/testing';
 import { actorOf, World, type WorldFile } from './world.js';
 
 let database: TestDatabase;

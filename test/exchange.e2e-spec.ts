@@ -14,7 +14,7 @@ import { createHash, createPublicKey } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import type { DataSource } from 'typeorm';
 import type { DepartmentRef } from '@app/auth';
-import { createTestDatabase, type TestDatabase } from './test-database.js';
+import { createTestDatabase, type TestDatabase } from '@app/testing';
 import { startTestApp, type TestApp } from './test-app.js';
 import { World } from './world.js';
 

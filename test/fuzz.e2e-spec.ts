@@ -23,7 +23,7 @@ import {
 } from 'graphql';
 import type { Role } from '@app/auth';
 import { encodeCursor } from '@app/common';
-import { createTestDatabase, type TestDatabase } from './test-database.js';
+import { createTestDatabase, type TestDatabase } from '@app/testing';
 import { startTestApp, type TestApp } from './test-app.js';
 import { World, type WorldFile } from './world.js';
 

@@ -18,7 +18,7 @@ import type { DataSource } from 'typeorm';
 import WebSocket from 'ws';
 import { lockFileSchema } from '@app/access';
 import type { DepartmentRef } from '@app/auth';
-import { createTestDatabase, type TestDatabase } from './test-database.js';
+import { createTestDatabase, type TestDatabase } from '@app/testing';
 import { startTestApp, type TestApp } from './test-app.js';
 import { World } from './world.js';
 

@@ -10,7 +10,7 @@ import { createApp } from '../apps/directory-api/src/bootstrap.js';
 import { loadApiConfig } from '../apps/directory-api/src/config.js';
 import { CHECKPOINT_STALE_MS } from '../apps/directory-api/src/operations/health.js';
 import { SupervisedCheckpointScheduler } from '../apps/directory-api/src/operations/supervised-scheduler.js';
-import { createTestDatabase, type TestDatabase } from './test-database.js';
+import { createTestDatabase, type TestDatabase } from '@app/testing';
 import { startTestApp, type TestApp } from './test-app.js';
 
 let database: TestDatabase;

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { DataSource } from 'typeorm';
 import type { DepartmentRef } from '@app/auth';
 import { encodeCursor } from '@app/common';
-import { createTestDatabase, type TestDatabase } from './test-database.js';
+import { createTestDatabase, type TestDatabase } from '@app/testing';
 import { startTestApp, type TestApp } from './test-app.js';
 import { World, type WorldFile } from './world.js';
 

@@ -8,7 +8,7 @@ import type { DataSource, MigrationInterface } from 'typeorm';
 import { createDataSource } from '@app/database';
 import { districtNew } from '../apps/directory-cli/src/commands/district-new.js';
 import { migrations } from '../migrations/index.js';
-import { createTestDatabase, type TestDatabase } from './test-database.js';
+import { createTestDatabase, type TestDatabase } from '@app/testing';
 import { World } from './world.js';
 
 const run = promisify(execFile);

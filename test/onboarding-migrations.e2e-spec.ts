@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { DataSource } from 'typeorm';
 import { AuditKeys, AuditRepository, AuditService, canonicalEntry, entryHash, PLATFORM_LEDGER, type AuditEntryData } from '@app/audit';
 import { migrations } from '../migrations/index.js';
-import { createTestDatabase, type TestDatabase } from './test-database.js';
+import { createTestDatabase, type TestDatabase } from '@app/testing';
 
 /**
  * The applied district onboardings must keep doing exactly what they did when

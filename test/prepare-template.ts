@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { isListening, migrateDatabase } from '@app/database';
 import { migrations } from '../migrations/index.js';
-import { TEST_SERVER_ENV, TEST_TEMPLATE_ENV } from './test-database.js';
+import { TEST_SERVER_ENV, TEST_TEMPLATE_ENV } from '@app/testing';
 
 // Unique per run, so that two runs on one server do not drop each other's template.
 const TEMPLATE = `exchange_test_template_${process.pid}`;

@@ -21,7 +21,7 @@ import { createDataSource, migrateDatabase } from '@app/database';
 import { migrations } from '../migrations/index.js';
 import { freePort, localReplicaUnavailable, startLocalReplica, type LocalReplica } from '../bench/local-replica.js';
 import { createThrowawayCluster, throwawayClusterUnavailable, type ThrowawayCluster } from '../bench/throwaway-cluster.js';
-import { createTestDatabase, withAdminClient, withDatabase, type TestDatabase } from './test-database.js';
+import { createTestDatabase, withAdminClient, withDatabase, type TestDatabase } from '@app/testing';
 import { startTestApp, type TestApp } from './test-app.js';
 import { World, type WorldFile } from './world.js';
 

@@ -12,7 +12,7 @@ import { GraphQLError } from 'graphql';
 import type { DepartmentRef } from '@app/auth';
 import { createDataSource } from '@app/database';
 import { formatError } from '../apps/directory-api/src/graphql/error-formatter.js';
-import { createTestDatabase, type TestDatabase } from './test-database.js';
+import { createTestDatabase, type TestDatabase } from '@app/testing';
 import { startTestApp, type TestApp } from './test-app.js';
 import { World } from './world.js';
 

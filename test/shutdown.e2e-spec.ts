@@ -14,7 +14,7 @@ import type { DataSource } from 'typeorm';
 import { createApp } from '../apps/directory-api/src/bootstrap.js';
 import { loadApiConfig } from '../apps/directory-api/src/config.js';
 import type { SupervisedCheckpointScheduler } from '../apps/directory-api/src/operations/supervised-scheduler.js';
-import { createTestDatabase, type TestDatabase } from './test-database.js';
+import { createTestDatabase, type TestDatabase } from '@app/testing';
 import { World } from './world.js';
 
 let database: TestDatabase;

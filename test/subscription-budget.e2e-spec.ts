@@ -12,7 +12,7 @@ import WebSocket from 'ws';
 import type { DepartmentRef } from '@app/auth';
 import { FairShare } from '../apps/directory-api/src/http/fair-share.js';
 import { SUBSCRIPTION_REPLAY_COST } from '../apps/directory-api/src/events/subscription-cost.js';
-import { createTestDatabase, type TestDatabase } from './test-database.js';
+import { createTestDatabase, type TestDatabase } from '@app/testing';
 import { startTestApp, type TestApp } from './test-app.js';
 import { World, type WorldFile } from './world.js';
 

@@ -5,7 +5,7 @@ import { Tokens, type DepartmentRef, type Role } from '@app/auth';
 import { QueryCounter } from '@app/database';
 import { createApp } from '../apps/directory-api/src/bootstrap.js';
 import { loadApiConfig, type ApiConfig } from '../apps/directory-api/src/config.js';
-import type { TestDatabase } from './test-database.js';
+import type { TestDatabase } from '@app/testing';
 
 export interface GraphQLResponse<T = Record<string, any>> {
   status: number;

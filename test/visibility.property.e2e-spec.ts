@@ -12,7 +12,7 @@ import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { Prng } from '@app/directory';
 import { ROLES, type DepartmentRef, type Role } from '@app/auth';
-import { createTestDatabase, type TestDatabase } from './test-database.js';
+import { createTestDatabase, type TestDatabase } from '@app/testing';
 import { startTestApp, type TestApp } from './test-app.js';
 import { World, type WorldFile, type WorldGrant } from './world.js';
 

@@ -1,148 +1,49 @@
 import 'reflect-metadata';
-import { parseArgs } from 'node:util';
+import { CommandFactory } from 'nest-commander';
+import { CliModule } from './cli.module.js';
 
-type Handler = (args: string[]) => Promise<number | void>;
+/**
+ * The command line: nest-commander over CliModule. Each command imports its
+ * implementation when it runs (the list and the help load quickly), and only
+ * the commands that need the database open it (DatabaseOnDemand), so the
+ * others run with none reachable.
+ */
+const USAGE = 'npm run cli -- <command> [options]';
 
-/** Commands load their modules on demand: checking a receipt offline needs no database driver. */
-const commands: Record<string, { summary: string; run: Handler }> = {
-  'district:new': {
-    summary: '--code C --name N [--level district|county|municipal] --departments "A,B,..."  write an onboarding migration',
-    run: async (args) => {
-      const { values } = parseArgs({
-        args,
-        options: { code: { type: 'string' }, name: { type: 'string' }, level: { type: 'string' }, departments: { type: 'string' } },
-      });
-      const { districtNew } = await import('./commands/district-new.js');
-      const file = await districtNew({
-        code: values.code ?? '',
-        name: values.name ?? '',
-        level: values.level,
-        departments: values.departments ?? '',
-      });
-      console.log(`wrote ${file}; review it, then run: npm run migration:run`);
-    },
-  },
-  seed: {
-    summary:
-      '[--files 44000] [--permissions 8000] [--seed N]  load the pilot data set (idempotent); --city [--scale 1] [--jobs 2]: the whole city',
-    run: async (args) => {
-      const { values } = parseArgs({
-        args,
-        options: {
-          files: { type: 'string' },
-          permissions: { type: 'string' },
-          seed: { type: 'string' },
-          district: { type: 'string' },
-          city: { type: 'boolean' },
-          scale: { type: 'string' },
-          jobs: { type: 'string' },
-        },
-      });
-      if (values.city) return (await import('./city/seed-city-command.js')).seedCityCommand(values);
-      const { seed } = await import('./commands/seed.js');
-      await seed(values);
-    },
-  },
-  token: {
-    summary: '--department CODE [--roles MEMBER,STEWARD,...] [--subject NAME] [--ttl 8h]  mint a bearer token',
-    run: async (args) => {
-      const { values } = parseArgs({
-        args,
-        options: { department: { type: 'string' }, roles: { type: 'string' }, subject: { type: 'string' }, ttl: { type: 'string' } },
-      });
-      const { mintToken } = await import('./commands/token.js');
-      console.log(await mintToken(values));
-    },
-  },
-  'audit:keygen': {
-    summary: 'print a new Ed25519 key pair for signing checkpoints',
-    run: async () => (await import('./commands/audit.js')).keygen(),
-  },
-  'audit:verify': {
-    summary: '[--ledger L]  verify every ledger (or one) against its chain and signed checkpoints',
-    run: async (args) => {
-      const { values } = parseArgs({ args, options: { ledger: { type: 'string' } } });
-      return (await import('./commands/audit.js')).verify(values);
-    },
-  },
-  'audit:checkpoint': {
-    summary: '[--ledger L]  sign checkpoints of the ledgers that grew',
-    run: async (args) => {
-      const { values } = parseArgs({ args, options: { ledger: { type: 'string' } } });
-      await (await import('./commands/audit.js')).checkpoint(values);
-    },
-  },
-  'audit:receipt': {
-    summary: '--ledger L --seq N [--out FILE]  write the receipt of an entry',
-    run: async (args) => {
-      const { values } = parseArgs({ args, options: { ledger: { type: 'string' }, seq: { type: 'string' }, out: { type: 'string' } } });
-      await (await import('./commands/audit.js')).receipt(values);
-    },
-  },
-  'audit:check-receipt': {
-    summary: 'FILE --public-key KEY  verify a receipt offline, with no database',
-    run: async (args) => {
-      const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { 'public-key': { type: 'string' } } });
-      return (await import('./commands/audit.js')).checkReceipt(positionals[0], values);
-    },
-  },
-  'audit:consistency': {
-    summary: "FILE --url URL --public-key KEY [--token T]  does the service's log today extend a kept receipt or checkpoint? (exit 1: no)",
-    run: async (args) => {
-      const { values, positionals } = parseArgs({
-        args,
-        allowPositionals: true,
-        options: { url: { type: 'string' }, token: { type: 'string' }, 'public-key': { type: 'string', multiple: true } },
-      });
-      return (await import('./commands/audit-consistency.js')).consistency(positionals[0], values);
-    },
-  },
-  'audit:bundle': {
-    summary: "--url URL [--token T] [--out FILE]  fetch every ledger's latest signed checkpoint and the platform's, to keep",
-    run: async (args) => {
-      const { values } = parseArgs({ args, options: { url: { type: 'string' }, token: { type: 'string' }, out: { type: 'string' } } });
-      return (await import('./commands/audit-bundle.js')).bundle(values);
-    },
-  },
-  'audit:witness': {
-    summary:
-      '--url URL --state DIR --public-key KEY [--token T] [--interval 60] [--once]  verify, co-sign and keep the bundle; exit 1 on any inconsistency',
-    run: async (args) => {
-      const { values } = parseArgs({
-        args,
-        options: {
-          url: { type: 'string' },
-          state: { type: 'string' },
-          token: { type: 'string' },
-          'public-key': { type: 'string', multiple: true },
-          interval: { type: 'string' },
-          once: { type: 'boolean' },
-        },
-      });
-      return (await import('./commands/audit-witness.js')).witness(values);
-    },
-  },
-};
-
-function usage(): string {
-  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(20)} ${c.summary}`);
-  return `usage: npm run cli -- <command> [options]\n\ncommands:\n${lines.join('\n')}`;
+/** Exit codes: 0 done (help too), 1 a failure or a bad option value, 2 an unknown command. */
+function exitCodeOf(error: unknown, argv: string[]): number {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'commander.helpDisplayed' || code === 'commander.help' || code === 'commander.version') return 0;
+  const notACommand = code === 'commander.unknownCommand' || (code === 'commander.unknownOption' && argv[0]?.startsWith('-'));
+  const message = (error instanceof Error ? error.message : String(error)).replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
+  // One clear line, never a stack: these are the operator's mistakes, or what the command found wrong.
+  console.error(notACommand ? `${message}; npm run cli -- --help lists the commands` : `${argv[0]}: ${message}`);
+  return notACommand ? 2 : 1;
 }
 
-async function main(argv: string[]): Promise<number> {
-  const [name, ...args] = argv;
-  const command = name ? commands[name] : undefined;
-  if (!command) {
-    console.error(name && name !== '--help' ? `unknown command "${name}"\n\n${usage()}` : usage());
-    return name && name !== '--help' ? 2 : 0;
-  }
+async function main(argv: string[]): Promise<void> {
+  const fail = (error: unknown) => {
+    process.exitCode = exitCodeOf(error, argv);
+  };
   try {
-    return (await command.run(args)) ?? 0;
+    await CommandFactory.run(CliModule, {
+      logger: false,
+      abortOnError: false,
+      // Commander's errors are thrown to serviceErrorHandler (rather than ending the process) and reported there, once.
+      errorHandler: (error) => {
+        throw error;
+      },
+      serviceErrorHandler: fail,
+      outputConfiguration: { outputError: () => undefined },
+      helpConfiguration: {
+        commandUsage: (command) => (command.parent ? `npm run cli -- ${command.name()} ${command.usage()}` : USAGE),
+        // Each command's summary shows its arguments, as the list did before.
+        subcommandTerm: (command) => command.name(),
+      },
+    });
   } catch (error) {
-    // One clear line, never a stack: these are the operator's mistakes, not bugs.
-    console.error(`${name}: ${error instanceof Error ? error.message : String(error)}`);
-    return 1;
+    fail(error);
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
+await main(process.argv.slice(2));

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { createDataSource } from '@app/database';
-import { createTestDatabase, type TestDatabase } from '../../../test/test-database.js';
+import { createTestDatabase, type TestDatabase } from '@app/testing';
 import { appendAuditEntries } from './audit-append.js';
 import { AuditKeys, AuditService } from './audit.service.js';
 import type { AuditEvent } from './hash-chain.js';

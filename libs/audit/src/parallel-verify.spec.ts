@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import type pg from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
-import { createTestDatabase, type TestDatabase } from '../../../test/test-database.js';
+import { createTestDatabase, type TestDatabase } from '@app/testing';
 import { appendAuditEntries } from './audit-append.js';
 import { AuditRepository } from './audit.repository.js';
 import { AuditKeys, AuditService } from './audit.service.js';

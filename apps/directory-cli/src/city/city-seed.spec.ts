@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { DataSource } from 'typeorm';
 import { AuditKeys, AuditService } from '@app/audit';
-import { createTestDatabase, type TestDatabase } from '../../../../test/test-database.js';
+import { createTestDatabase, type TestDatabase } from '@app/testing';
 import { planCity } from './city-plan.js';
 import { copyRows } from '@app/database';
 import { seedCity } from './city-seed.js';

@@ -1,32 +1,14 @@
-import { openDatabase } from '../cli-env.js';
+import type { DataSource } from 'typeorm';
 import { createProgress } from '../progress.js';
 import { seedCity } from './city-seed.js';
 
-function parseScale(value: string | undefined): number {
-  if (value === undefined) return 1;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || n > 1) throw new Error('--scale must be a number above 0 and at most 1');
-  return n;
-}
-
-function parseJobs(value: string | undefined): number {
-  if (value === undefined) return 2;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 16) throw new Error('--jobs must be a whole number from 1 to 16');
-  return n;
-}
-
 /** Loads the whole city with a progress bar; running it again adds nothing. */
-export async function seedCityCommand(options: { scale?: string; jobs?: string }): Promise<void> {
-  const settings = { scale: parseScale(options.scale), jobs: parseJobs(options.jobs) };
-  // The whole city is loaded by COPY, which the embedded database's socket does not carry (and 4 GB is no demo).
-  if (!process.env.DATABASE_URL)
-    throw new Error('seed --city needs a PostgreSQL server: set DATABASE_URL (the embedded database serves the pilot)');
-  const database = await openDatabase();
+export async function seedCityCommand(db: DataSource, options: { scale?: number; jobs?: number }): Promise<void> {
+  const settings = { scale: options.scale ?? 1, jobs: options.jobs ?? 2 };
   const progress = createProgress();
   const started = Date.now();
   try {
-    const result = await seedCity(database.db, settings, (phase, done, total) => progress.update(phase, done, total));
+    const result = await seedCity(db, settings, (phase, done, total) => progress.update(phase, done, total));
     progress.stop();
     for (const d of result.districts) {
       console.log(
@@ -39,6 +21,5 @@ export async function seedCityCommand(options: { scale?: string; jobs?: string }
     );
   } finally {
     progress.stop();
-    await database.close();
   }
 }

@@ -146,7 +146,7 @@ export async function witness(options: {
   state?: string;
   token?: string;
   'public-key'?: string[];
-  interval?: string;
+  interval?: number;
   once?: boolean;
 }): Promise<number> {
   let keys: KeyObject[];
@@ -158,7 +158,7 @@ export async function witness(options: {
     console.error(`audit:witness: ${(error as Error).message}`);
     return UNCHECKED;
   }
-  const interval = Number(options.interval ?? 60);
+  const interval = options.interval ?? 60;
   const post = httpGraphql(options.url, options.token ?? process.env.AUDIT_TOKEN);
   for (;;) {
     let result: WitnessResult;

@@ -1,16 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import {
-  AuditService,
-  generateSigningKeyPair,
-  loadAuditKeys,
-  parsePublicKey,
-  parseReceipt,
-  receiptDocument,
-  verifyReceipt,
-} from '@app/audit';
-import { createDomainContext } from '@app/domain';
-import { developmentEnv, openDatabase } from '../cli-env.js';
+import { generateSigningKeyPair, parsePublicKey, parseReceipt, receiptDocument, verifyReceipt, type AuditService } from '@app/audit';
 import { createProgress } from '../progress.js';
 
 /** Prints a new Ed25519 key pair: the private key goes into AUDIT_SIGNING_KEY, the public one to departments. */
@@ -21,65 +11,44 @@ export function keygen(): void {
   );
 }
 
-/** Runs on the same modules as the API (createDomainContext), over the CLI's database. */
-async function withAudit<T>(run: (audit: AuditService) => Promise<T>): Promise<T> {
-  const keys = loadAuditKeys(developmentEnv());
-  const database = await openDatabase();
-  const context = await createDomainContext(database.db, { keys });
-  try {
-    return await run(context.get(AuditService));
-  } finally {
-    await context.close();
-    await database.close();
-  }
-}
-
 /** Verifies one ledger or all, streaming each with a progress bar; exit code 1 if any fails. */
-export async function verify(options: { ledger?: string }): Promise<number> {
-  return withAudit(async (audit) => {
-    const ledgers = options.ledger ? [options.ledger] : (await audit.ledgers()).map((l) => l.ledger);
-    if (options.ledger && !(await audit.ledgerExists(options.ledger))) throw new Error(`no ledger "${options.ledger}"`);
-    let failed = 0;
-    for (const ledger of ledgers) {
-      const progress = createProgress();
-      const size = await audit.size(ledger);
-      progress.update(ledger, 0, size);
-      const started = Date.now();
-      const result = await audit.verifyLedger(ledger, (checked) => progress.update(ledger, checked, size));
-      progress.stop();
-      const rate = Math.round(result.checked / Math.max((Date.now() - started) / 1000, 0.001));
-      if (result.ok) {
-        console.log(`${ledger}: ok, ${result.checked} entries, ${result.checkpointsChecked} checkpoints (${rate} entries/s)`);
-      } else {
-        failed += 1;
-        console.log(`${ledger}: FAILED at seq ${result.firstBadSeq ?? '-'}: ${result.reason}`);
-      }
+export async function verify(audit: AuditService, options: { ledger?: string }): Promise<number> {
+  const ledgers = options.ledger ? [options.ledger] : (await audit.ledgers()).map((l) => l.ledger);
+  if (options.ledger && !(await audit.ledgerExists(options.ledger))) throw new Error(`no ledger "${options.ledger}"`);
+  let failed = 0;
+  for (const ledger of ledgers) {
+    const progress = createProgress();
+    const size = await audit.size(ledger);
+    progress.update(ledger, 0, size);
+    const started = Date.now();
+    const result = await audit.verifyLedger(ledger, (checked) => progress.update(ledger, checked, size));
+    progress.stop();
+    const rate = Math.round(result.checked / Math.max((Date.now() - started) / 1000, 0.001));
+    if (result.ok) {
+      console.log(`${ledger}: ok, ${result.checked} entries, ${result.checkpointsChecked} checkpoints (${rate} entries/s)`);
+    } else {
+      failed += 1;
+      console.log(`${ledger}: FAILED at seq ${result.firstBadSeq ?? '-'}: ${result.reason}`);
     }
-    return failed ? 1 : 0;
-  });
+  }
+  return failed ? 1 : 0;
 }
 
-export async function checkpoint(options: { ledger?: string }): Promise<void> {
-  await withAudit(async (audit) => {
-    const signed = options.ledger
-      ? [await audit.checkpoint(options.ledger)].filter((c) => c !== null)
-      : await audit.checkpointGrownLedgers(1);
-    for (const c of signed) console.log(`${c.ledger}: size ${c.size} root ${c.rootHash} key ${c.keyId}`);
-    if (signed.length === 0) console.log('nothing new to sign');
-  });
+export async function checkpoint(audit: AuditService, options: { ledger?: string }): Promise<void> {
+  const signed = options.ledger
+    ? [await audit.checkpoint(options.ledger)].filter((c) => c !== null)
+    : await audit.checkpointGrownLedgers(1);
+  for (const c of signed) console.log(`${c.ledger}: size ${c.size} root ${c.rootHash} key ${c.keyId}`);
+  if (signed.length === 0) console.log('nothing new to sign');
 }
 
 /** Writes the receipt of one entry to a file, for offline checking. */
-export async function receipt(options: { ledger?: string; seq?: string; out?: string }): Promise<void> {
-  if (!options.ledger || !options.seq) throw new Error('--ledger and --seq are required');
-  const seq = Number(options.seq);
-  await withAudit(async (audit) => {
-    const entry = await audit.entry(options.ledger!, seq);
-    if (!entry) throw new Error(`no entry ${options.seq} in ledger "${options.ledger}"`);
-    const json = JSON.stringify(receiptDocument(await audit.receiptFor(entry)), null, 2);
-    if (options.out) await writeFile(options.out, json);
-    else console.log(json);
-  });
+export async function receipt(audit: AuditService, options: { ledger: string; seq: number; out?: string }): Promise<void> {
+  const entry = await audit.entry(options.ledger, options.seq);
+  if (!entry) throw new Error(`no entry ${options.seq} in ledger "${options.ledger}"`);
+  const json = JSON.stringify(receiptDocument(await audit.receiptFor(entry)), null, 2);
+  if (options.out) await writeFile(options.out, json);
+  else console.log(json);
 }
 
 /** Checks a receipt with no database: the key, the signature, the proof. Exit code 1 if it does not verify. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { DataSource } from 'typeorm';
-import { createTestDatabase, type TestDatabase } from '../../../../test/test-database.js';
+import { createTestDatabase, type TestDatabase } from '@app/testing';
 import { generatePilotFiles, PILOT_DEFAULTS, seedPilot } from './pilot-seed.js';
 
 let database: TestDatabase;

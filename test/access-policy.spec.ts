@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { DataSource } from 'typeorm';
+import { AccessPolicy, CLASSIFICATIONS, grantorIsRecipient, type Action, type Classification } from '@app/access';
 import type { DepartmentRef, Role } from '@app/auth';
-import { createTestDatabase, type TestDatabase } from '../../../test/test-database.js';
-import { actorOf, World, type WorldFile } from '../../../test/world.js';
-import { CLASSIFICATIONS, type Action, type Classification } from './actions.js';
-import { AccessPolicy } from './access-policy.js';
-import { grantorIsRecipient } from './ability.factory.js';
-import { grantsHeldAt } from './grants.repository.js';
+import { createTestDatabase, type TestDatabase } from '@app/testing';
+// The grants a department holds, as the access service reads them, below its public surface.
+import { grantsHeldAt } from '../libs/access/src/grants.repository.js';
+import { actorOf, World, type WorldFile } from './world.js';
 
 let database: TestDatabase;
 let db: DataSource;

@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createDataSource, migrateDatabase, startEmbeddedPostgres, type QueryCounter } from '@app/database';
 import type { DataSource } from 'typeorm';
-import { migrations } from '../migrations/index.js';
+// The real migrations, which every test database runs through.
+import { migrations } from '../../../migrations/index.js';
 
-/** Set by global-setup.ts: the server the tests use, and the migrated template to clone. */
+/** Set by Jest's global setup (test/prepare-template.ts): the server the tests use, and the migrated template to clone. */
 export const TEST_SERVER_ENV = 'TEST_SERVER_URL';
 export const TEST_TEMPLATE_ENV = 'TEST_TEMPLATE_DB';
 

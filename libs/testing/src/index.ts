@@ -1,0 +1,2 @@
+// Test support, for specs and test/ only (eslint.boundaries.js): a migrated database per test file.
+export * from './test-database.js';
