@@ -29,6 +29,7 @@ import { CoveringListingIndexes1796000000200 } from './1796000000200-CoveringLis
 import { GrantsTiedToVersions1796100000000 } from './1796100000000-GrantsTiedToVersions.js';
 import { ApprovalGrantGate1796300000000 } from './1796300000000-ApprovalGrantGate.js';
 import { AuditCanonicalPayload1796600000000 } from './1796600000000-AuditCanonicalPayload.js';
+import { AuditLedgerDistrict1796700000000 } from './1796700000000-AuditLedgerDistrict.js';
 
 /** Every migration, in the order they run. `district:new` registers new ones here. */
 export const migrations = [
@@ -63,4 +64,5 @@ export const migrations = [
   GrantsTiedToVersions1796100000000,
   ApprovalGrantGate1796300000000,
   AuditCanonicalPayload1796600000000,
+  AuditLedgerDistrict1796700000000,
 ];
