@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { DataSource } from 'typeorm';
 import type { DepartmentRef, Role } from '@app/auth';
+import { ANY_DISTRICT } from '@app/common';
 import { createTestDatabase, type TestDatabase } from '../../../test/test-database.js';
 import { actorOf, World, type WorldFile } from '../../../test/world.js';
 import { CLASSIFICATIONS, type Action, type Classification } from './actions.js';
@@ -17,7 +18,7 @@ let stranger: DepartmentRef;
 const files = new Map<Classification, WorldFile>();
 
 async function policyOf(department: DepartmentRef, roles: Role[], at = new Date()): Promise<AccessPolicy> {
-  return new AccessPolicy(actorOf(department, roles), await grantsHeldAt(db.manager, department.id, at), at);
+  return new AccessPolicy(actorOf(department, roles), await grantsHeldAt(db.manager, ANY_DISTRICT, department.id, at), at);
 }
 
 /** The files of this test's two districts the policy allows, decided by SQL. */
