@@ -6,7 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { DataSource } from 'typeorm';
-import { AuditLog, PLATFORM_LEDGER, type AuditEvent } from '@app/audit';
+import { AuditLog, PLATFORM_LEDGER, sealEntry, type AuditEvent } from '@app/audit';
+import { AuditRepository } from '../libs/audit/src/audit.repository.js';
+import { LedgerVerifier } from '../libs/audit/src/ledger-verifier.js';
 import { AuditLedgerDistrict1796700000000, NO_DISTRICT } from '../migrations/1796700000000-AuditLedgerDistrict.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 import { World } from './world.js';
@@ -103,6 +105,38 @@ describe("the audit ledger's district", () => {
     // New entries extend the chain as before.
     const [next] = await append([event(district.code, 3)]);
     expect(next.seq).toBe(3);
+  });
+
+  it('with triggers off, a fork under another district is not refused by a key (no key spans districts), and the chain check finds it', async () => {
+    await append([1, 2, 3].map((n) => event('ald-fork', n)));
+    const [two] = await db.query<{ hash: string }[]>(`SELECT hash FROM audit_entry WHERE ledger = 'ald-fork' AND seq = 2`);
+    const forged = sealEntry(event('ald-fork', 99), 3, two.hash, new Date());
+    await db.transaction(async (tx) => {
+      await tx.query(`SET LOCAL session_replication_role = replica`);
+      await tx.query(
+        `INSERT INTO audit_entry (ledger, seq, occurred_at, actor, action, subject_type, subject_id, parties, payload, prev_hash, hash, district_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+        [
+          forged.ledger,
+          forged.seq,
+          forged.occurredAt,
+          forged.actor,
+          forged.action,
+          forged.subjectType,
+          forged.subjectId,
+          forged.parties,
+          forged.payload,
+          forged.prevHash,
+          forged.hash,
+          district.id,
+        ],
+      );
+    });
+    const verifier = new LedgerVerifier('ald-fork', []);
+    let ok = true;
+    for await (const batch of new AuditRepository(db).stream('ald-fork')) for (const e of batch) ok &&= verifier.push(e);
+    expect(ok).toBe(false);
+    expect(verifier.finish()).toMatchObject({ ok: false, firstBadSeq: 3 });
   });
 
   it('stays what the ledger began with: a district onboarded after its ledger began does not split the ledger', async () => {
