@@ -28,7 +28,9 @@ const LEDGER_TABLES = ['audit_entry', 'audit_checkpoint', 'audit_merkle_node'] a
  *   unique as (ledger, seq), and (ledger, prev_hash, district_id) still
  *   refuses a fork; with district_id in every key, the tables can be
  *   distributed by it (Citus needs the distribution column in each unique
- *   constraint, not first).
+ *   constraint, not first). No key spans districts any more: a row forged
+ *   with the triggers off under another district is not refused by a key,
+ *   and the chain check finds it.
  * - Existing rows are filled once. The tables refuse UPDATE; the owner lifts
  *   that for this one statement per table inside this migration's
  *   transaction, which changes no hashed field, and puts it back before the
