@@ -30,6 +30,7 @@ import type { DataSource } from 'typeorm';
 import { AccessPolicy } from '@app/access';
 import { grantsHeldAt } from '../libs/access/src/grants.repository.js';
 import { loadAuthConfig, Tokens, type DepartmentRef } from '@app/auth';
+import { ANY_DISTRICT } from '@app/common';
 import { createDataSource, migrateDatabase } from '@app/database';
 import { migrations } from '../migrations/index.js';
 import { PILOT_DEFAULTS, seedPilot } from '@app/directory';
@@ -351,13 +352,13 @@ async function measure(name: string, url: string, db: DataSource, pool: pg.Pool,
       `  service/PostGraphile req/s: member ${(memberRun.rps / peerRun.rps).toFixed(2)}x, platform admin ${(adminRun.rps / peerRun.rps).toFixed(2)}x`,
     );
 
-    const grants = await grantsHeldAt(db.manager, holder.id, new Date());
+    const grants = await grantsHeldAt(db.manager, ANY_DISTRICT, holder.id, new Date());
     const iterations = 20_000;
     const t = process.hrtime.bigint();
     for (let i = 0; i < iterations; i++) new AccessPolicy({ subject: 'bench', roles: ['MEMBER'], department: holder }, grants, new Date());
     const micros = Number(process.hrtime.bigint() - t) / 1e3 / iterations;
     const q = process.hrtime.bigint();
-    for (let i = 0; i < 50; i++) await grantsHeldAt(db.manager, holder.id, new Date());
+    for (let i = 0; i < 50; i++) await grantsHeldAt(db.manager, ANY_DISTRICT, holder.id, new Date());
     const loadMs = Number(process.hrtime.bigint() - q) / 1e6 / 50;
     console.log(
       `\nBuilding one request's policy with ${grants.length} grants: ${fmt(micros, 1)} µs in memory, after ${fmt(loadMs, 2)} ms to load the grants`,

@@ -17,6 +17,7 @@ import { NestFactory } from '@nestjs/core';
 import { AccessService } from '@app/access';
 import { AuditKeys, AuditService } from '@app/audit';
 import type { Actor } from '@app/auth';
+import { ANY_DISTRICT } from '@app/common';
 import { createDataSource, DatabaseModule } from '@app/database';
 import { DomainModule } from '@app/domain';
 import { EventsModule, EventsService } from '@app/events';
@@ -122,7 +123,7 @@ async function main() {
       `SELECT d.id, d.code, d.district_id FROM department d WHERE d.code <> $1 ORDER BY d.code LIMIT $2`,
       [target.owner, SUBSCRIBERS],
     );
-    const [file] = await directory.filesByIds([target.id]);
+    const [file] = await directory.filesByIds(ANY_DISTRICT, [target.id]);
     for (const d of others) {
       await db.query(
         `INSERT INTO permission (district_id, file_id, grantee_department_id, action, purpose, valid_from, granted_by) VALUES ($1, $2, $3, 'READ', 'bench', now() - interval '1 day', 'bench@bench')`,

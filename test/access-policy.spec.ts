@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { DataSource } from 'typeorm';
 import { AccessPolicy, CLASSIFICATIONS, grantorIsRecipient, type Action, type Classification } from '@app/access';
 import type { DepartmentRef, Role } from '@app/auth';
+import { ANY_DISTRICT } from '@app/common';
 import { createTestDatabase, type TestDatabase } from '@app/testing';
 // The grants a department holds, as the access service reads them, below its public surface.
 import { grantsHeldAt } from '../libs/access/src/grants.repository.js';
@@ -16,7 +17,7 @@ let stranger: DepartmentRef;
 const files = new Map<Classification, WorldFile>();
 
 async function policyOf(department: DepartmentRef, roles: Role[], at = new Date()): Promise<AccessPolicy> {
-  return new AccessPolicy(actorOf(department, roles), await grantsHeldAt(db.manager, department.id, at), at);
+  return new AccessPolicy(actorOf(department, roles), await grantsHeldAt(db.manager, ANY_DISTRICT, department.id, at), at);
 }
 
 /** The files of this test's two districts the policy allows, decided by SQL. */

@@ -2,6 +2,7 @@ import { subject } from '@casl/ability';
 import { rulesToAST } from '@casl/ability/extra';
 import type { LedgerReader } from '@app/audit';
 import type { Actor } from '@app/auth';
+import { ANY_DISTRICT, districtCondition, type DistrictScope } from '@app/common';
 import { ACTIONS, type Action, type FileFacts, type GrantFacts } from './actions.js';
 import {
   asSubject,
@@ -197,12 +198,20 @@ export class AccessPolicy implements LedgerReader {
    * the default rules translated from CASL, or a grant in the permission table.
    * The grants stay in SQL, since an IN-list of thousands of literal ids does
    * not scale; the property tests hold the two forms to the same answer.
+   * `scope`: the districts the files are read in, when the statement names
+   * them; only grants of those districts can admit their files, so only those
+   * are read (without it, a department's grants are read in every district).
    */
-  fileCondition(alias: string, action: Action = 'DISCOVER'): SqlFragment {
+  fileCondition(alias: string, action: Action = 'DISCOVER', scope: DistrictScope = ANY_DISTRICT): SqlFragment {
     const ast = rulesToAST(this.defaultAbility, action, 'DataFile') as ConditionNode | null;
     const defaults = conditionToSql(ast, fileColumns(alias), 'acc_');
     const rank = ACTIONS.indexOf(action) + 1;
     const active = grantInForceSql('p', 'acc_at');
+    const scoped: Record<string, unknown> = {};
+    const inScope = districtCondition(scope, 'p.district_id', (value) => {
+      scoped.acc_districts = value;
+      return ':acc_districts';
+    });
     // The caller's roles cap what a grant gives it (administrators and auditors never EXCHANGE).
     const grantsGive = ACTIONS.indexOf(action) <= ACTIONS.indexOf(highestGrantedAction(this.actor));
     // Uncorrelated IN-subqueries: PostgreSQL runs each once and probes a hash per row,
@@ -211,16 +220,16 @@ export class AccessPolicy implements LedgerReader {
       ? 'FALSE'
       : `
       ${alias}.id IN (SELECT p.file_id FROM permission p
-                        WHERE p.grantee_department_id = :acc_dept AND p.file_id IS NOT NULL
+                        WHERE p.grantee_department_id = :acc_dept AND p.file_id IS NOT NULL AND ${inScope}
                           AND action_rank(p.action) >= :acc_rank AND ${active})
       OR (${alias}.district_id, ${alias}.category, classification_rank(${alias}.classification)) IN (
            SELECT p.district_id, p.scope_category, covered.rank
              FROM permission p CROSS JOIN LATERAL generate_series(1, classification_rank(p.scope_max_classification)) AS covered(rank)
-            WHERE p.grantee_department_id = :acc_dept AND p.file_id IS NULL
+            WHERE p.grantee_department_id = :acc_dept AND p.file_id IS NULL AND ${inScope}
               AND action_rank(p.action) >= :acc_rank AND ${active})`;
     return {
       sql: `(${defaults.sql} OR ${grants})`,
-      params: { ...defaults.params, acc_dept: this.actor.department.id, acc_rank: rank, acc_at: this.at },
+      params: { ...defaults.params, ...scoped, acc_dept: this.actor.department.id, acc_rank: rank, acc_at: this.at },
     };
   }
 }

@@ -3,7 +3,7 @@ import type { DepartmentRef } from '@app/auth';
 import type { AccessPolicy, FieldFacts } from './access-policy.js';
 import type { FileFacts } from './actions.js';
 import type { SqlFragment } from './rules-to-sql.js';
-import type { Page } from '@app/common';
+import type { DistrictScope, Page } from '@app/common';
 
 /** A file as granting needs it: its facts, schema, and the codes its audit entries name. */
 export type CatalogFile = FileFacts & {
@@ -16,6 +16,12 @@ export type CatalogFile = FileFacts & {
   schemaVersion: number;
 };
 
+/** A file's key: its district and id. */
+export interface FileRef {
+  districtId: string;
+  id: string;
+}
+
 /**
  * What granting needs from the directory, which owns files, departments and
  * districts. Declared here and implemented by the directory's service, so that
@@ -23,8 +29,8 @@ export type CatalogFile = FileFacts & {
  * abstract class, so that it is also the Nest injection token.
  */
 export abstract class FileCatalog {
-  /** The file with its schema, or NOT_FOUND when missing or not discoverable by the caller. */
-  abstract discoverableFile(caller: AccessPolicy, id: string, tx?: EntityManager): Promise<CatalogFile>;
+  /** The file with its schema, or NOT_FOUND when missing or not discoverable by the caller; `scope`: its district, when known. */
+  abstract discoverableFile(caller: AccessPolicy, scope: DistrictScope, id: string, tx?: EntityManager): Promise<CatalogFile>;
   abstract departmentByCode(code: string): Promise<DepartmentRef | null>;
   abstract districtByCode(code: string): Promise<{ id: string; code: string } | null>;
   abstract departmentsByIds(ids: readonly string[]): Promise<({ id: string; code: string } | undefined)[]>;
@@ -32,8 +38,8 @@ export abstract class FileCatalog {
   /** SQL for the owning department of the file that a row of `alias` names by (district_id, file_id). */
   abstract fileOwnerSql(alias: string): string;
   /** The departments (`d`) that `condition` admits for the file (`f`), by code, paged. */
-  abstract departmentsAllowed(fileId: string, condition: SqlFragment, first: number, after: string | null): Promise<Page<DepartmentRef>>;
-  abstract countDepartmentsAllowed(fileId: string, condition: SqlFragment): Promise<number>;
-  /** How many files (`f`) `condition` admits. */
-  abstract countFilesAllowed(condition: SqlFragment): Promise<number>;
+  abstract departmentsAllowed(file: FileRef, condition: SqlFragment, first: number, after: string | null): Promise<Page<DepartmentRef>>;
+  abstract countDepartmentsAllowed(file: FileRef, condition: SqlFragment): Promise<number>;
+  /** How many files (`f`) of `scope` `condition` admits. */
+  abstract countFilesAllowed(scope: DistrictScope, condition: SqlFragment): Promise<number>;
 }

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { districtCondition, namedParameter, SqlParams, type DistrictScope } from '@app/common';
 import type { Action, Classification, GrantFacts, HeldFields } from './actions.js';
 import { grantInForceSql } from './grant-in-force.js';
 import { heldAtSql } from './reviews.repository.js';
@@ -33,21 +34,26 @@ export const toGrantFacts = (r: GrantRow): GrantFacts => ({
   held: r.held ?? [],
 });
 
-/** The grants a department holds at an instant. */
-export async function grantsHeldAt(db: EntityManager, departmentId: string, at: Date): Promise<GrantFacts[]> {
-  return (await grantsHeldByEachAt(db, [departmentId], at)).get(departmentId) ?? [];
+/**
+ * The grants a department holds at an instant, in `scope`: the districts of
+ * the files a decision is about, or ANY_DISTRICT for a department's whole
+ * access (its grants sit in any district: the read fans out).
+ */
+export async function grantsHeldAt(db: EntityManager, scope: DistrictScope, departmentId: string, at: Date): Promise<GrantFacts[]> {
+  return (await grantsHeldByEachAt(db, scope, [departmentId], at)).get(departmentId) ?? [];
 }
 
-/** The grants each of these departments holds at an instant, in one query. */
+/** The grants each of these departments holds at an instant in `scope`, in one query. */
 export async function grantsHeldByEachAt(
   db: EntityManager,
+  scope: DistrictScope,
   departmentIds: readonly string[],
   at: Date,
 ): Promise<Map<string, GrantFacts[]>> {
   const held = new Map<string, GrantFacts[]>(departmentIds.map((id) => [id, []]));
   if (departmentIds.length === 0) return held;
-  const rows = await db
-    .createQueryBuilder()
+  const qb = db.createQueryBuilder();
+  const rows = await qb
     .select(
       'p.id, p.district_id, p.file_id, p.scope_category, p.scope_max_classification, p.action, p.fields, p.purpose, p.granted_by, p.valid_from, p.expires_at',
     )
@@ -55,6 +61,7 @@ export async function grantsHeldByEachAt(
     .addSelect('p.grantee_department_id', 'grantee')
     .from('permission', 'p')
     .where('p.grantee_department_id = ANY(:departments)', { departments: [...departmentIds] })
+    .andWhere(districtCondition(scope, 'p.district_id', namedParameter(qb, 'districts')))
     .andWhere(grantInForceSql('p', 'at'), { at })
     .getRawMany<GrantRow & { grantee: string }>();
   for (const row of rows) held.get(row.grantee)?.push(toGrantFacts(row));
@@ -62,23 +69,29 @@ export async function grantsHeldByEachAt(
 }
 
 /**
- * The grants a department held at each of several instants, in one query:
- * for the change feed, which tells a department of changes made while it held
- * a grant. Keyed by the instant's epoch milliseconds.
+ * The grants a department held in `scope` at each of several instants, in one
+ * query: for the change feed, which tells a department of changes made while
+ * it held a grant. Keyed by the instant's epoch milliseconds.
  */
 export async function grantsHeldAtEach(
   db: EntityManager,
+  scope: DistrictScope,
   departmentId: string,
   instants: readonly Date[],
 ): Promise<Map<number, GrantFacts[]>> {
   const held = new Map<number, GrantFacts[]>(instants.map((t) => [t.getTime(), []]));
   if (instants.length === 0) return held;
+  const p = new SqlParams(
+    departmentId,
+    [...held.keys()].map((ms) => new Date(ms).toISOString()),
+  );
   const rows = await db.query<(GrantRow & { held_at: Date })[]>(
     `SELECT t.at AS held_at, p.id, p.district_id, p.file_id, p.scope_category, p.scope_max_classification, p.action, p.fields, p.purpose,
             p.granted_by, p.valid_from, p.expires_at, ${heldAtSql('p', 't.at')} AS held
        FROM unnest($2::timestamptz[]) AS t(at)
-       JOIN permission p ON p.grantee_department_id = $1 AND ${grantInForceSql('p', 't.at')}`,
-    [departmentId, [...held.keys()].map((ms) => new Date(ms).toISOString())],
+       JOIN permission p ON p.grantee_department_id = $1 AND ${districtCondition(scope, 'p.district_id', (v) => p.bind(v))}
+                        AND ${grantInForceSql('p', 't.at')}`,
+    p.values,
   );
   for (const row of rows) held.get(row.held_at.getTime())?.push(toGrantFacts(row));
   return held;

@@ -6,7 +6,7 @@ export { conditionToSql, type ConditionNode, type SqlFragment } from './rules-to
 export { AccessPolicy, type CatalogueField, type FieldFacts } from './access-policy.js';
 export * from './access.service.js';
 export * from './permissions.service.js';
-export type { StoredPermission, NewPermission } from './permissions.repository.js';
+export type { StoredPermission, NewPermission, PermissionKey } from './permissions.repository.js';
 export * from './file-catalog.js';
 export * from './grant-history.js';
 export * from './grant-in-force.js';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { decodeTimeCursor, SqlParams, toPage, type Page } from '@app/common';
+import { decodeTimeCursor, districtCondition, namedParameter, SqlParams, toPage, type DistrictScope, type Page } from '@app/common';
 import type { Action, Classification } from './actions.js';
 import { FileCatalog } from './file-catalog.js';
 import { grantInForceSql } from './grant-in-force.js';
@@ -82,33 +82,33 @@ export class PermissionsRepository {
   }
 
   /**
-   * By id alone, for a lookup that starts from the id the API was given (it
-   * carries no district); everything after it goes by the full key.
+   * By id in `scope`: ANY_DISTRICT for a lookup that starts from the id the
+   * API was given (it carries no district); everything after it goes by the
+   * full key, a lock included.
    */
-  async byId(id: string, db: EntityManager = this.db.manager, lock = false): Promise<StoredPermission | null> {
+  async byId(scope: DistrictScope, id: string, db: EntityManager = this.db.manager): Promise<StoredPermission | null> {
+    return (await this.byIds(scope, [id], db))[0] ?? null;
+  }
+
+  /** By the full key; `lock` takes the row FOR UPDATE, on its district alone. */
+  async byKey(key: PermissionKey, db: EntityManager = this.db.manager, lock = false): Promise<StoredPermission | null> {
     const [row] = await db.query<StoredPermission[]>(
-      `SELECT ${this.columns} FROM permission p WHERE p.id = $1 ${lock ? 'FOR UPDATE OF p' : ''}`,
-      [id],
+      `SELECT ${this.columns} FROM permission p WHERE p.district_id = $1 AND p.id = $2 ${lock ? 'FOR UPDATE OF p' : ''}`,
+      [key.districtId, key.id],
     );
     return row ?? null;
   }
 
-  async byKey(key: PermissionKey, db: EntityManager = this.db.manager): Promise<StoredPermission | null> {
-    const [row] = await db.query<StoredPermission[]>(`SELECT ${this.columns} FROM permission p WHERE p.district_id = $1 AND p.id = $2`, [
-      key.districtId,
-      key.id,
-    ]);
-    return row ?? null;
-  }
-
-  /** By id, with whether `visible` (the caller's view of grants) admits it: the one read of a revocation. */
-  async byIdSeenBy(id: string, visible: SqlFragment): Promise<{ permission: StoredPermission; visible: boolean } | null> {
-    const row = await this.db
-      .createQueryBuilder()
-      .from('permission', 'p')
-      .select(this.columns)
-      .addSelect(`(${visible.sql})`, 'visible')
-      .where('p.id = :only', { only: id })
+  /** By id in `scope`, with whether `visible` (the caller's view of grants) admits it: the one read of a revocation. */
+  async byIdSeenBy(
+    scope: DistrictScope,
+    id: string,
+    visible: SqlFragment,
+  ): Promise<{ permission: StoredPermission; visible: boolean } | null> {
+    const qb = this.db.createQueryBuilder().from('permission', 'p').select(this.columns).addSelect(`(${visible.sql})`, 'visible');
+    const row = await qb
+      .where(districtCondition(scope, 'p.district_id', namedParameter(qb, 'onlyDistricts')))
+      .andWhere('p.id = :only', { only: id })
       .setParameters(visible.params)
       .getRawOne<StoredPermission & { visible: boolean }>();
     if (!row) return null;
@@ -144,8 +144,12 @@ export class PermissionsRepository {
     return permission;
   }
 
-  async byIds(ids: readonly string[]): Promise<StoredPermission[]> {
-    return this.db.query<StoredPermission[]>(`SELECT ${this.columns} FROM permission p WHERE p.id = ANY($1::uuid[])`, [ids]);
+  async byIds(scope: DistrictScope, ids: readonly string[], db: EntityManager = this.db.manager): Promise<StoredPermission[]> {
+    const p = new SqlParams(ids);
+    return db.query<StoredPermission[]>(
+      `SELECT ${this.columns} FROM permission p WHERE ${districtCondition(scope, 'p.district_id', (v) => p.bind(v))} AND p.id = ANY($1::uuid[])`,
+      p.values,
+    );
   }
 
   /** An active grant of exactly this shape, locked so that a concurrent grant of the same waits. */
@@ -221,9 +225,15 @@ export class PermissionsRepository {
     return rows.length > 0;
   }
 
-  /** The grants the caller may see that match `query`, newest first, a page at a time. */
-  async list(visible: SqlFragment, query: PermissionQuery, first: number, after: string | null): Promise<Page<StoredPermission>> {
-    const qb = this.matching(visible, query).select(`${this.columns}, p.granted_at::text AS "sortKey"`);
+  /** The grants the caller may see that match `query` in `scope`, newest first, a page at a time. */
+  async list(
+    scope: DistrictScope,
+    visible: SqlFragment,
+    query: PermissionQuery,
+    first: number,
+    after: string | null,
+  ): Promise<Page<StoredPermission>> {
+    const qb = this.matching(scope, visible, query).select(`${this.columns}, p.granted_at::text AS "sortKey"`);
     if (after) {
       const [key, id] = decodeTimeCursor(after);
       qb.andWhere('(p.granted_at, p.id) < (:afterKey::timestamptz, :afterId::uuid)', { afterKey: key, afterId: id });
@@ -237,26 +247,28 @@ export class PermissionsRepository {
   }
 
   /** How many grants `list` would page through: the same predicate, counted. */
-  async count(visible: SqlFragment, query: PermissionQuery, db: EntityManager = this.db.manager): Promise<number> {
-    const { n } = (await this.matching(visible, query, db).select('count(*)::int', 'n').getRawOne<{ n: number }>())!;
+  async count(scope: DistrictScope, visible: SqlFragment, query: PermissionQuery, db: EntityManager = this.db.manager): Promise<number> {
+    const { n } = (await this.matching(scope, visible, query, db).select('count(*)::int', 'n').getRawOne<{ n: number }>())!;
     return n;
   }
 
-  private matching(visible: SqlFragment, query: PermissionQuery, db: EntityManager = this.db.manager) {
+  private matching(scope: DistrictScope, visible: SqlFragment, query: PermissionQuery, db: EntityManager = this.db.manager) {
     const qb = db.createQueryBuilder().from('permission', 'p').where(visible.sql, visible.params);
+    qb.andWhere(districtCondition(scope, 'p.district_id', namedParameter(qb, 'districts')));
     if (query.fileId) qb.andWhere('p.file_id = :fileId', { fileId: query.fileId });
     if (query.granteeDepartmentId) qb.andWhere('p.grantee_department_id = :grantee', { grantee: query.granteeDepartmentId });
     if (query.activeAt) qb.andWhere(grantInForceSql('p', 'at'), { at: query.activeAt });
     return qb;
   }
 
-  /** Grants in force at `from` that expire after it and at or before `to`, soonest first (for expiry notices). */
-  async expiringBetween(from: Date, to: Date, limit: number): Promise<StoredPermission[]> {
+  /** Grants in `scope` in force at `from` that expire after it and at or before `to`, soonest first (for expiry notices). */
+  async expiringBetween(scope: DistrictScope, from: Date, to: Date, limit: number): Promise<StoredPermission[]> {
+    const p = new SqlParams(from, to, limit);
     return this.db.query<StoredPermission[]>(
       `SELECT ${this.columns} FROM permission p
-        WHERE ${grantInForceSql('p', '$1')} AND p.expires_at <= $2
+        WHERE ${districtCondition(scope, 'p.district_id', (v) => p.bind(v))} AND ${grantInForceSql('p', '$1')} AND p.expires_at <= $2
         ORDER BY p.expires_at, p.id LIMIT $3`,
-      [from, to, limit],
+      p.values,
     );
   }
 }

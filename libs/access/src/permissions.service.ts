@@ -12,6 +12,9 @@ import {
   forbidden,
   isUuid,
   notFound,
+  ANY_DISTRICT,
+  districtsOf,
+  type DistrictScope,
   type Page,
   type SqlParams,
 } from '@app/common';
@@ -97,8 +100,8 @@ export class PermissionsService {
   ) {}
 
   /** A file the caller may discover, or NOT_FOUND exactly as for a missing one (the directory decides both). */
-  private visibleFile(caller: AccessPolicy, fileId: string, tx?: EntityManager): Promise<CatalogFile> {
-    return this.catalog.discoverableFile(caller, fileId, tx);
+  private visibleFile(caller: AccessPolicy, scope: DistrictScope, fileId: string, tx?: EntityManager): Promise<CatalogFile> {
+    return this.catalog.discoverableFile(caller, scope, fileId, tx);
   }
 
   /** Stored grants with the codes they are shown by, from the directory's reference data (no query). */
@@ -139,7 +142,8 @@ export class PermissionsService {
     onSame: 'conflict' | 'reuse' = 'conflict',
     pending?: AuditEvent[],
   ): Promise<GrantOutcome> {
-    const file = await this.visibleFile(caller, input.fileId, tx);
+    // Fans out: the file's id comes from the client, without its district.
+    const file = await this.visibleFile(caller, ANY_DISTRICT, input.fileId, tx);
     if (!caller.may('grant', file))
       throw forbidden('only a steward of the owning department or an administrator of its district grants on this file');
     const grantee = await this.grantee(input.granteeDepartmentCode);
@@ -171,7 +175,7 @@ export class PermissionsService {
     const write = async (t: EntityManager) => {
       // Decided on the schema read above: a schema change of the file waits for this, or this for it (and then refuses).
       await lockFileSchema(t, file.id, 'decide');
-      const now = await this.visibleFile(caller, file.id, t);
+      const now = await this.visibleFile(caller, file, file.id, t);
       if (now.schemaVersion !== file.schemaVersion) {
         throw conflict(`the file's schema changed (version ${now.schemaVersion}) while this grant was being decided; grant again`);
       }
@@ -362,7 +366,9 @@ export class PermissionsService {
   async reapprove(caller: AccessPolicy, id: string, fileId: string | null, note: string | null): Promise<PermissionRow> {
     const said = note?.trim() || null;
     return this.db.transaction(async (tx) => {
-      const stored = isUuid(id) ? await this.repository.byId(id, tx, true) : null;
+      // Found by the id the client gave (it fans out), then locked by its full key, on its district alone.
+      const found = isUuid(id) ? await this.repository.byId(ANY_DISTRICT, id, tx) : null;
+      const stored = found && (await this.repository.byKey(found, tx, true));
       const permission = stored && (await this.namedOne(stored));
       if (!permission || !(await this.isVisible(caller, permission, tx))) throw notFound(`no permission ${id}`);
       // Not an id of any file: as for a missing one (and never cast to uuid in SQL).
@@ -370,8 +376,10 @@ export class PermissionsService {
       if (permission.fileId && fileId !== null && fileId !== permission.fileId)
         throw badInput(`permission ${id} is not a grant on file ${fileId}`);
       const open = await this.reviews.openOf(tx, permission, fileId ?? permission.fileId);
-      const files = await Promise.all([...new Set(open.map((r) => r.fileId))].map((f) => this.visibleFile(caller, f, tx)));
-      if (fileId !== null && files.length === 0) await this.visibleFile(caller, fileId, tx);
+      // A grant's reviews are of files of its district.
+      const files = await Promise.all([...new Set(open.map((r) => r.fileId))].map((f) => this.visibleFile(caller, permission, f, tx)));
+      // Fans out: the client's file id, only to refuse it as a missing file would be.
+      if (fileId !== null && files.length === 0) await this.visibleFile(caller, ANY_DISTRICT, fileId, tx);
       const mayDecide = (file: CatalogFile) => caller.may('grant', file);
       if (files.some((f) => !mayDecide(f)) || (files.length === 0 && !(await this.mayDecideOn(caller, permission, tx)))) {
         throw forbidden('only a steward of the owning department or an administrator who may grant on the file re-approves this grant');
@@ -418,13 +426,13 @@ export class PermissionsService {
   private async isVisible(caller: AccessPolicy, permission: PermissionRow, tx: EntityManager): Promise<boolean> {
     const visible = caller.grantVisibility(this.catalog.fileOwnerSql('p'));
     const only = { sql: `${visible.sql} AND p.id = :only`, params: { ...visible.params, only: permission.id } };
-    return (await this.repository.count(only, { activeAt: null }, tx)) === 1;
+    return (await this.repository.count(permission, only, { activeAt: null }, tx)) === 1;
   }
 
   /** Whether the caller decides for the grant's file or scope (for a refusal that names no file). */
   private async mayDecideOn(caller: AccessPolicy, permission: PermissionRow, tx: EntityManager): Promise<boolean> {
     if (!permission.fileId) return caller.mayGrantScope(permission.districtId);
-    return caller.may('grant', await this.visibleFile(caller, permission.fileId, tx));
+    return caller.may('grant', await this.visibleFile(caller, permission, permission.fileId, tx));
   }
 
   /**
@@ -435,7 +443,9 @@ export class PermissionsService {
   async revoke(caller: AccessPolicy, id: string, reason: string): Promise<PermissionRow> {
     const why = reason?.trim();
     if (!why) throw badInput('a revocation needs a reason');
-    const found = isUuid(id) ? await this.repository.byIdSeenBy(id, caller.grantVisibility(this.catalog.fileOwnerSql('p'))) : null;
+    // Fans out: the id comes from the client, without its district; the revocation then goes by the full key.
+    const visibility = caller.grantVisibility(this.catalog.fileOwnerSql('p'));
+    const found = isUuid(id) ? await this.repository.byIdSeenBy(ANY_DISTRICT, id, visibility) : null;
     if (!found?.visible) throw notFound(`no permission ${id}`);
     const permission = await this.namedOne(found.permission);
     const authorized = permission.fileId
@@ -519,7 +529,10 @@ export class PermissionsService {
     after: string | null,
   ): Promise<Page<PermissionRow> & { totalCount: number }> {
     checkPageSize(first);
-    if (filter.fileId) await this.visibleFile(caller, filter.fileId);
+    // Fans out for the client's file id; the grants on it are then read in its district alone.
+    const file = filter.fileId ? await this.visibleFile(caller, ANY_DISTRICT, filter.fileId) : null;
+    // Without a file, the grants the caller may see span districts: the list fans out.
+    const scope: DistrictScope = file ?? ANY_DISTRICT;
     let granteeId: string | null = null;
     if (filter.granteeDepartmentCode) {
       const department = await this.catalog.departmentByCode(filter.granteeDepartmentCode);
@@ -530,15 +543,16 @@ export class PermissionsService {
     const query = { fileId: filter.fileId, granteeDepartmentId: granteeId, activeAt };
     const visible = caller.grantVisibility(this.catalog.fileOwnerSql('p'));
     const [page, totalCount] = await Promise.all([
-      this.repository.list(visible, query, first, after),
-      this.repository.count(visible, query),
+      this.repository.list(scope, visible, query, first, after),
+      this.repository.count(scope, visible, query),
     ]);
     return { ...(await convertPage(page, (rows) => this.named(rows))), totalCount };
   }
 
   /** Grants in force now that expire within the window, soonest first, with their codes (for expiry notices). */
   async expiringBetween(from: Date, to: Date, limit: number): Promise<PermissionRow[]> {
-    return this.named(await this.repository.expiringBetween(from, to, limit));
+    // Fans out: expiries are looked for in every district.
+    return this.named(await this.repository.expiringBetween(ANY_DISTRICT, from, to, limit));
   }
 
   /** Who may see who has access to a file, and why: its owner's side, administrators who may grant on it, auditors. */
@@ -554,20 +568,23 @@ export class PermissionsService {
    */
   async audience(caller: AccessPolicy, fileId: string, action: Action, first: number, after: string | null, asOf: Date | null = null) {
     checkPageSize(first);
-    const file = await this.visibleFile(caller, fileId);
+    // Fans out for the client's file id; everything after it is read in the file's district.
+    const file = await this.visibleFile(caller, ANY_DISTRICT, fileId);
     if (!this.mayInspectAccess(caller, file)) {
       throw forbidden("only the owning department, administrators who may grant on the file and auditors see a file's audience");
     }
     const at = asOf ?? new Date();
     const condition = audienceCondition(action, at);
     const [page, totalCount] = await Promise.all([
-      this.catalog.departmentsAllowed(file.id, condition, first, after),
-      this.catalog.countDepartmentsAllowed(file.id, condition),
+      this.catalog.departmentsAllowed(file, condition, first, after),
+      this.catalog.countDepartmentsAllowed(file, condition),
     ]);
-    // The reasons are CASL's, for the departments of this page only (their grants in one query).
+    // The reasons are CASL's, for the departments of this page only (their grants in one query):
+    // only grants of the file's district can give anything on it.
     const withReasons = await convertPage(page, async (departments) => {
       const held = await grantsHeldByEachAt(
         this.db.manager,
+        file,
         departments.map((d) => d.id),
         at,
       );
@@ -593,15 +610,17 @@ export class PermissionsService {
       department.id === caller.actor.department.id || caller.mayGrantScope(department.districtId) || caller.mayReadWholeLedgers();
     if (!asking) throw forbidden("only the department itself, its district's administrators and auditors see what it may access");
     const at = asOf ?? new Date();
-    const policy = memberPolicy(department, await grantsHeldAt(this.db.manager, department.id, at), at);
+    // Fans out: a department's access spans every district's files.
+    const policy = memberPolicy(department, await grantsHeldAt(this.db.manager, ANY_DISTRICT, department.id, at), at);
     const [discover, read, exchange] = await Promise.all(
-      ACTIONS.map((action) => this.catalog.countFilesAllowed(policy.fileCondition('f', action))),
+      ACTIONS.map((action) => this.catalog.countFilesAllowed(ANY_DISTRICT, policy.fileCondition('f', action))),
     );
     return { department, at, discover, read, exchange };
   }
 
-  async byIds(ids: readonly string[]): Promise<PermissionRow[]> {
-    return this.named(await this.repository.byIds(ids));
+  /** Grants by id, in `scope` (their districts, where known). */
+  async byIds(scope: DistrictScope, ids: readonly string[]): Promise<PermissionRow[]> {
+    return this.named(await this.repository.byIds(scope, ids));
   }
 
   /**
@@ -610,20 +629,22 @@ export class PermissionsService {
    * itself and administrators may ask.
    */
   async explain(caller: AccessPolicy, fileId: string, departmentCode: string) {
-    const file = await this.visibleFile(caller, fileId);
+    // Fans out for the client's file id; the department's grants are then read in the file's district, the only ones that matter.
+    const file = await this.visibleFile(caller, ANY_DISTRICT, fileId);
     const department = await this.catalog.departmentByCode(departmentCode);
     if (!department) throw badInput(`no department "${departmentCode}"`);
     const asking = department.id === caller.actor.department.id || this.mayInspectAccess(caller, file);
     if (!asking) throw forbidden('only the department itself, the owning department and administrators see why a department has access');
     const at = new Date();
-    const subject = memberPolicy(department, await grantsHeldAt(this.db.manager, department.id, at), at);
+    const subject = memberPolicy(department, await grantsHeldAt(this.db.manager, file, department.id, at), at);
     const explained = subject.explain(file);
     const allowed = explained.filter((e) => e.reasons.length > 0).map((e) => e.action);
     const reasons = explained.map((e) =>
       e.reasons.length ? `${e.action}: ${e.reasons.join('; ')}` : `${e.action}: denied, no default rule or active grant gives it`,
     );
-    const grantIds = [...new Set(explained.flatMap((e) => e.grants.map((g) => g.id)))];
-    return { allowed, reasons, permissions: grantIds.length ? await this.byIds(grantIds) : [] };
+    const grants = explained.flatMap((e) => e.grants);
+    const grantIds = [...new Set(grants.map((g) => g.id))];
+    return { allowed, reasons, permissions: grantIds.length ? await this.byIds(districtsOf(grants), grantIds) : [] };
   }
 }
 

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { districtCondition, SqlParams, type DistrictScope } from '@app/common';
 import type { Action, Classification, HeldFields } from './actions.js';
 import { grantInForceSql } from './grant-in-force.js';
 
@@ -108,12 +109,14 @@ export class ReviewsRepository {
     );
   }
 
-  /** The fields each grant holds for review now, on any file (union), in one query; grants with none are absent. */
-  async heldNow(ids: readonly string[]): Promise<Map<string, HeldFields[]>> {
+  /** The fields each grant of `scope` holds for review now, on any file (union), in one query; grants with none are absent. */
+  async heldNow(scope: DistrictScope, ids: readonly string[]): Promise<Map<string, HeldFields[]>> {
     if (ids.length === 0) return new Map();
+    const p = new SqlParams(ids, new Date());
     const rows = await this.db.query<{ id: string; held: HeldFields[] | null }[]>(
-      `SELECT p.id, ${heldAtSql('p', '$2')} AS held FROM permission p WHERE p.id = ANY($1::uuid[])`,
-      [ids, new Date()],
+      `SELECT p.id, ${heldAtSql('p', '$2')} AS held FROM permission p
+        WHERE ${districtCondition(scope, 'p.district_id', (v) => p.bind(v))} AND p.id = ANY($1::uuid[])`,
+      p.values,
     );
     return new Map(rows.filter((r) => r.held?.length).map((r) => [r.id, r.held!]));
   }

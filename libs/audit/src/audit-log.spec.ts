@@ -198,9 +198,11 @@ describe('tampering, as a superuser with triggers disabled', () => {
       const forged = sealEntry(event(ledger, 99), 7, prevHash, new Date());
       await tx.query(`UPDATE audit_entry SET seq = seq + 1000000 WHERE ledger = $1 AND seq >= 7`, [ledger]);
       await tx.query(`UPDATE audit_entry SET seq = seq - 1000000 + 1 WHERE ledger = $1 AND seq > 1000000`, [ledger]);
+      // With triggers off, the forger gives the ledger's district too (the trigger that fills it does not run).
       await tx.query(
-        `INSERT INTO audit_entry (ledger, seq, occurred_at, actor, action, subject_type, subject_id, parties, payload, prev_hash, hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+        `INSERT INTO audit_entry (ledger, seq, occurred_at, actor, action, subject_type, subject_id, parties, payload, prev_hash, hash,
+                                  district_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, (SELECT district_id FROM audit_entry WHERE ledger = $1 AND seq = 6))`,
         [
           ledger,
           7,
@@ -216,7 +218,7 @@ describe('tampering, as a superuser with triggers disabled', () => {
         ],
       );
     };
-    // Two entries claiming the same predecessor: UNIQUE (ledger, prev_hash) refuses it even with triggers off.
+    // Two entries claiming the same predecessor: UNIQUE (ledger, prev_hash, district_id) refuses it even with triggers off.
     await expect(tamper(insertAt7(six.hash))).rejects.toThrow(/audit_entry_ledger_prev_hash_key/);
     await tamper(insertAt7('c'.repeat(64)));
     expect(await verifyChainOnly(ledger)).toMatchObject({ ok: false, firstBadSeq: 7, reason: expect.stringMatching(/broken-link/) });

@@ -5,7 +5,12 @@
  * know how many came before it.
  */
 export class SqlParams {
-  readonly values: unknown[] = [];
+  readonly values: unknown[];
+
+  /** @param values the first parameters, `$1` onwards, for a statement that writes their placeholders itself */
+  constructor(...values: unknown[]) {
+    this.values = values;
+  }
 
   /** The placeholder (`$n`) of `value`, added as the next parameter. */
   bind(value: unknown): string {

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { badInput, decodeCursor, isUuid, toPage, type Page } from '@app/common';
+import { badInput, decodeCursor, districtCondition, isUuid, namedParameter, toPage, type DistrictScope, type Page } from '@app/common';
 import type { DepartmentRef } from '@app/auth';
 import type { SqlFragment } from '@app/access';
+import type { FileKey } from './directory.types.js';
 
 const DEPARTMENT_COLUMNS = `d.id, d.code, d.name, d.district_id AS "districtId", di.code AS "districtCode"`;
 
@@ -16,8 +17,8 @@ export class AudienceRepository {
   constructor(private readonly db: DataSource) {}
 
   /** The departments `condition` admits for the file, by code, a page at a time. */
-  async page(fileId: string, condition: SqlFragment, first: number, after: string | null): Promise<Page<DepartmentRef>> {
-    const qb = this.matching(fileId, condition).select(DEPARTMENT_COLUMNS).innerJoin('district', 'di', 'di.id = d.district_id');
+  async page(file: FileKey, condition: SqlFragment, first: number, after: string | null): Promise<Page<DepartmentRef>> {
+    const qb = this.matching(file, condition).select(DEPARTMENT_COLUMNS).innerJoin('district', 'di', 'di.id = d.district_id');
     if (after) {
       const [code, id] = decodeCursor(after, 2);
       if (typeof code !== 'string' || !isUuid(id)) throw badInput('after is not a cursor this service issued for this query');
@@ -31,27 +32,26 @@ export class AudienceRepository {
     return toPage(rows, first, (d) => [d.code, d.id]);
   }
 
-  async count(fileId: string, condition: SqlFragment): Promise<number> {
-    const { n } = (await this.matching(fileId, condition).select('count(*)::int', 'n').getRawOne<{ n: number }>())!;
+  async count(file: FileKey, condition: SqlFragment): Promise<number> {
+    const { n } = (await this.matching(file, condition).select('count(*)::int', 'n').getRawOne<{ n: number }>())!;
     return n;
   }
 
-  /** How many files `condition` (over `f`) admits. */
-  async countFiles(condition: SqlFragment): Promise<number> {
-    const { n } = (await this.db.manager
-      .createQueryBuilder()
-      .from('data_file', 'f')
-      .where(condition.sql, condition.params)
+  /** How many files `condition` (over `f`) admits in `scope`. */
+  async countFiles(scope: DistrictScope, condition: SqlFragment): Promise<number> {
+    const qb = this.db.manager.createQueryBuilder().from('data_file', 'f').where(condition.sql, condition.params);
+    const { n } = (await qb
+      .andWhere(districtCondition(scope, 'f.district_id', namedParameter(qb, 'countDistricts')))
       .select('count(*)::int', 'n')
       .getRawOne<{ n: number }>())!;
     return n;
   }
 
-  private matching(fileId: string, condition: SqlFragment) {
+  private matching(file: FileKey, condition: SqlFragment) {
     return this.db.manager
       .createQueryBuilder()
       .from('data_file', 'f')
       .innerJoin('department', 'd', condition.sql, condition.params)
-      .where('f.id = :audienceFile', { audienceFile: fileId });
+      .where('f.district_id = :audienceDistrict AND f.id = :audienceFile', { audienceDistrict: file.districtId, audienceFile: file.id });
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { badInput, checkPageSize, conflict, forbidden, isUuid, notFound, type Page } from '@app/common';
+import { ANY_DISTRICT, badInput, checkPageSize, conflict, forbidden, isUuid, notFound, type DistrictScope, type Page } from '@app/common';
 import {
   CLASSIFICATIONS,
   type AccessPolicy,
@@ -70,6 +70,11 @@ export class DirectoryService implements FileCatalog {
     return this.reference.districtsByIds(ids);
   }
 
+  /** The districts of these codes that exist, from the reference data (no query while it is fresh). */
+  districtsByCodes(codes: readonly string[]): Promise<DistrictRow[]> {
+    return this.reference.districtsByCodes(codes);
+  }
+
   departments(districtCode?: string | null): Promise<DepartmentRow[]> {
     return this.directory.departments(districtCode);
   }
@@ -98,16 +103,16 @@ export class DirectoryService implements FileCatalog {
     return fileOwnerSql(alias);
   }
 
-  departmentsAllowed(fileId: string, condition: SqlFragment, first: number, after: string | null): Promise<Page<DepartmentRef>> {
-    return this.audience.page(fileId, condition, first, after);
+  departmentsAllowed(file: FileKey, condition: SqlFragment, first: number, after: string | null): Promise<Page<DepartmentRef>> {
+    return this.audience.page(file, condition, first, after);
   }
 
-  countDepartmentsAllowed(fileId: string, condition: SqlFragment): Promise<number> {
-    return this.audience.count(fileId, condition);
+  countDepartmentsAllowed(file: FileKey, condition: SqlFragment): Promise<number> {
+    return this.audience.count(file, condition);
   }
 
-  countFilesAllowed(condition: SqlFragment): Promise<number> {
-    return this.audience.countFiles(condition);
+  countFilesAllowed(scope: DistrictScope, condition: SqlFragment): Promise<number> {
+    return this.audience.countFiles(scope, condition);
   }
 
   /**
@@ -138,32 +143,41 @@ export class DirectoryService implements FileCatalog {
    * A page of the files the caller may discover; the exact total only when asked for, since it costs a count.
    * `withSchemas` reads the page's schemas in the same statement, for visibleFields to be given as `known`.
    */
-  listFiles(caller: AccessPolicy, filter: FileFilter, first: number, after: string | null, withTotal = true, withSchemas = false) {
+  async listFiles(caller: AccessPolicy, filter: FileFilter, first: number, after: string | null, withTotal = true, withSchemas = false) {
     checkPageSize(first);
     checkFilter(filter);
-    return this.files.list(caller, filter, first, after, withTotal, withSchemas);
+    return this.files.list(caller, await this.filterScope(filter), filter, first, after, withTotal, withSchemas);
   }
 
   /** Facet counts over what the caller may discover under the filter (each facet ignoring its own). */
-  fileFacets(caller: AccessPolicy, filter: FileFilter): Promise<FileFacetCounts> {
+  async fileFacets(caller: AccessPolicy, filter: FileFilter): Promise<FileFacetCounts> {
     checkFilter(filter);
-    return this.facets.counts(caller, filter);
+    return this.facets.counts(caller, await this.filterScope(filter), filter);
+  }
+
+  /** The districts a filter names, by id from the reference data; a filter that names none spans every district. */
+  private async filterScope(filter: FileFilter): Promise<DistrictScope> {
+    if (!filter.districtCodes?.length) return ANY_DISTRICT;
+    return { districtIds: (await this.reference.districtsByCodes(filter.districtCodes)).map((d) => d.id) };
   }
 
   /** null both for a file that does not exist and for one the caller may not discover. */
   async getFile(caller: AccessPolicy, id: string): Promise<DataFileRow | null> {
     if (!isUuid(id)) return null;
-    const file = await this.files.findById(id);
+    // Fans out: the id a client gives carries no district.
+    const file = await this.files.findById(ANY_DISTRICT, id);
     return file && caller.can('DISCOVER', file) ? file : null;
   }
 
   /**
    * The one lookup of "a file the caller may discover": with its schema, or
    * NOT_FOUND exactly as for a missing one. Granting, publishing and
-   * requesting all start here; `tx` reads it inside the caller's transaction.
+   * requesting all start here; `scope` is the file's district when the caller
+   * knows it (ANY_DISTRICT for an id from a client: the read fans out), and
+   * `tx` reads it inside the caller's transaction.
    */
-  async discoverableFile(caller: AccessPolicy, id: string, tx?: EntityManager): Promise<DiscoverableFile> {
-    const file = isUuid(id) ? await this.files.findWithFields(id, tx) : null;
+  async discoverableFile(caller: AccessPolicy, scope: DistrictScope, id: string, tx?: EntityManager): Promise<DiscoverableFile> {
+    const file = isUuid(id) ? await this.files.findWithFields(scope, id, tx) : null;
     if (!file || !caller.can('DISCOVER', file)) throw notFound(`no file ${id}`);
     const [[district], [owner]] = await Promise.all([
       this.reference.districtsByIds([file.districtId]),
@@ -173,8 +187,8 @@ export class DirectoryService implements FileCatalog {
   }
 
   /** A file's row, read in the caller's transaction (no access check: for a step already authorized on it). */
-  async readFile(tx: EntityManager, id: string): Promise<DataFileRow | null> {
-    return this.files.findById(id, tx);
+  async readFile(tx: EntityManager, key: FileKey): Promise<DataFileRow | null> {
+    return this.files.findById(key, key.id, tx);
   }
 
   /** The schema of a file, read in the caller's transaction. */
@@ -249,7 +263,7 @@ export class DirectoryService implements FileCatalog {
         department.districtId,
         file.code,
       ]);
-      const registered = (await this.files.findById(id, tx))!;
+      const registered = (await this.files.findById({ districtId: department.districtId }, id, tx))!;
       await this.audit.append(tx, [
         {
           ledger: department.districtCode,
@@ -265,8 +279,8 @@ export class DirectoryService implements FileCatalog {
     });
   }
 
-  filesByIds(ids: readonly string[]): Promise<DataFileRow[]> {
-    return this.files.findByIds(ids.filter(isUuid));
+  filesByIds(scope: DistrictScope, ids: readonly string[]): Promise<DataFileRow[]> {
+    return this.files.findByIds(scope, ids.filter(isUuid));
   }
 }
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { AccessPolicy } from '@app/access';
+import { ANY_DISTRICT, type DistrictScope } from '@app/common';
 import { applyFileFilter } from './files.repository.js';
 import type { FileFilter } from './directory.types.js';
 
@@ -67,17 +68,20 @@ const DIMENSIONS: Record<Dimension, { key: string; outer: string; own: keyof Fil
 export class FileFacetsRepository {
   constructor(private readonly db: DataSource) {}
 
-  async counts(caller: AccessPolicy, filter: FileFilter): Promise<FileFacetCounts> {
+  /** @param scope the filter's districts (ANY_DISTRICT when it names none: the counts span districts and fan out) */
+  async counts(caller: AccessPolicy, scope: DistrictScope, filter: FileFilter): Promise<FileFacetCounts> {
     const dimensions = Object.keys(DIMENSIONS) as Dimension[];
-    const results = await Promise.all(dimensions.map((dimension) => this.count(caller, filter, dimension)));
+    const results = await Promise.all(dimensions.map((dimension) => this.count(caller, scope, filter, dimension)));
     return Object.fromEntries(dimensions.map((d, i) => [d, results[i]])) as unknown as FileFacetCounts;
   }
 
-  private async count(caller: AccessPolicy, filter: FileFilter, dimension: Dimension): Promise<FacetCount[]> {
+  private async count(caller: AccessPolicy, scope: DistrictScope, filter: FileFilter, dimension: Dimension): Promise<FacetCount[]> {
     const { key, outer, own } = DIMENSIONS[dimension];
-    const access = caller.fileCondition('f');
+    // The districts facet counts every district the caller may see, whatever the filter picked.
+    const counted = own === 'districtCodes' ? ANY_DISTRICT : scope;
+    const access = caller.fileCondition('f', 'DISCOVER', counted);
     const qb = this.db.createQueryBuilder().from('data_file', 'f').select(key, 'key').where(access.sql, access.params);
-    applyFileFilter(qb, { ...filter, [own]: null });
+    applyFileFilter(qb, counted, { ...filter, [own]: null });
     const [picked, params] = qb.getQueryAndParameters();
     return this.db.query<FacetCount[]>(`WITH picked AS (${picked}) ${outer} ORDER BY count DESC, value LIMIT ${FACET_LIMIT}`, params);
   }

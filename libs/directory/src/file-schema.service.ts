@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { lockFileSchema, PermissionsService, type AccessPolicy } from '@app/access';
 import { AuditLog } from '@app/audit';
 import { actorName } from '@app/auth';
-import { badInput, forbidden } from '@app/common';
+import { ANY_DISTRICT, badInput, forbidden } from '@app/common';
 import { DirectoryService, FIELD_NAME, MAX_FIELDS_PER_FILE } from './directory.service.js';
 import { FIELD_TYPES, type DataFieldRow, type DataFileRow, type FieldType } from './directory.types.js';
 
@@ -82,7 +82,8 @@ export class FileSchemaService {
   ) {}
 
   async change(caller: AccessPolicy, input: SchemaChangeInput): Promise<SchemaChangeOutcome> {
-    const visible = await this.directory.discoverableFile(caller, input.fileId);
+    // Fans out: the file's id comes from the client, without its district.
+    const visible = await this.directory.discoverableFile(caller, ANY_DISTRICT, input.fileId);
     if (!caller.may('register', visible)) throw forbidden("only a steward of the owning department changes a file's schema");
     const request = checkRequest(input);
     return this.db.transaction(async (tx) => {
@@ -104,7 +105,7 @@ export class FileSchemaService {
         added: added.map((f) => f.name),
         summary,
       });
-      const changed = (await this.directory.readFile(tx, file.id))!;
+      const changed = (await this.directory.readFile(tx, file))!;
       const fields = await this.directory.fieldsOf(file, tx);
       await this.audit.append(tx, [
         {

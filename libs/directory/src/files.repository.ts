@@ -1,6 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager, type ObjectLiteral, type SelectQueryBuilder } from 'typeorm';
-import { decodeRankCursor, decodeTimeCursor, type Page, toPage } from '@app/common';
+import {
+  decodeRankCursor,
+  decodeTimeCursor,
+  districtCondition,
+  districtsOf,
+  namedParameter,
+  SqlParams,
+  type DistrictScope,
+  type Page,
+  toPage,
+} from '@app/common';
 import type { AccessPolicy } from '@app/access';
 import type { DataFieldRow, DataFileRow, FileFilter, FileKey } from './directory.types.js';
 
@@ -32,16 +42,16 @@ export interface NewFile {
 
 /**
  * The directory filter as SQL on data_file aliased `f`; the listing and the facet counts share it.
- * A list of one value is written as an equality: PostgreSQL (before 17) reads an index in its order
- * only under `column = value`, not `= ANY(array)`, so a page of one category (or one owner) is the
- * first rows of (category, updated_at, id) instead of a walk through every file by time.
+ * The districts come as a scope of ids (the service reads the filter's codes from its reference
+ * data), so that the statement names the districts it reads. A list of one value is written as an
+ * equality: PostgreSQL (before 17) reads an index in its order only under `column = value`, not
+ * `= ANY(array)`, so a page of one category (or one owner) is the first rows of
+ * (category, updated_at, id) instead of a walk through every file by time.
  */
-export function applyFileFilter(qb: SelectQueryBuilder<ObjectLiteral>, filter: FileFilter): void {
+export function applyFileFilter(qb: SelectQueryBuilder<ObjectLiteral>, scope: DistrictScope, filter: FileFilter): void {
   const search = filter.search?.trim();
   if (search) qb.andWhere(`f.search_vector @@ websearch_to_tsquery('english', :search)`, { search });
-  if (filter.districtCodes?.length) {
-    qb.andWhere('f.district_id IN (SELECT id FROM district WHERE code = ANY(:districtCodes))', { districtCodes: filter.districtCodes });
-  }
+  qb.andWhere(districtCondition(scope, 'f.district_id', namedParameter(qb, 'districts')));
   const owners = filter.ownerDepartmentCodes;
   if (owners?.length === 1) {
     qb.andWhere('f.owner_department_id = (SELECT id FROM department WHERE code = :ownerCode)', { ownerCode: owners[0] });
@@ -117,6 +127,7 @@ export class FilesRepository {
    */
   async list(
     caller: AccessPolicy,
+    scope: DistrictScope,
     filter: FileFilter,
     first: number,
     after: string | null,
@@ -124,9 +135,9 @@ export class FilesRepository {
     withSchemas = false,
   ): Promise<Page<DataFileRow> & { totalCount: number | null; schemas: Map<string, DataFieldRow[]> }> {
     const qb = this.db.createQueryBuilder().from('data_file', 'f');
-    const access = caller.fileCondition('f');
+    const access = caller.fileCondition('f', 'DISCOVER', scope);
     qb.where(access.sql, access.params);
-    applyFileFilter(qb, filter);
+    applyFileFilter(qb, scope, filter);
     const count = qb.clone().select('count(*)::int', 'n');
 
     const search = filter.search?.trim();
@@ -170,17 +181,22 @@ export class FilesRepository {
   }
 
   /** A file with its schema (in field order), in one statement. */
-  async findWithFields(id: string, db: EntityManager = this.db.manager): Promise<(DataFileRow & { fields: DataFieldRow[] }) | null> {
+  async findWithFields(
+    scope: DistrictScope,
+    id: string,
+    db: EntityManager = this.db.manager,
+  ): Promise<(DataFileRow & { fields: DataFieldRow[] }) | null> {
+    const p = new SqlParams(id);
     const rows = await db.query<(DataFileRow & { fields: DataFieldRow[] })[]>(
-      `SELECT ${FILE_COLUMNS}, ${fieldsJsonSql('f')} AS fields FROM data_file f WHERE f.id = $1`,
-      [id],
+      `SELECT ${FILE_COLUMNS}, ${fieldsJsonSql('f')} AS fields FROM data_file f
+        WHERE ${districtCondition(scope, 'f.district_id', (v) => p.bind(v))} AND f.id = $1`,
+      p.values,
     );
     return rows[0] ?? null;
   }
 
-  async findById(id: string, db: EntityManager = this.db.manager): Promise<DataFileRow | null> {
-    const rows = await db.query<DataFileRow[]>(`SELECT ${FILE_COLUMNS} FROM data_file f WHERE f.id = $1`, [id]);
-    return rows[0] ?? null;
+  async findById(scope: DistrictScope, id: string, db: EntityManager = this.db.manager): Promise<DataFileRow | null> {
+    return (await this.findByIds(scope, [id], db))[0] ?? null;
   }
 
   /**
@@ -250,18 +266,30 @@ export class FilesRepository {
     );
   }
 
-  async findByIds(ids: readonly string[]): Promise<DataFileRow[]> {
-    return await this.db.query<DataFileRow[]>(`SELECT ${FILE_COLUMNS} FROM data_file f WHERE f.id = ANY($1::uuid[])`, [ids]);
+  async findByIds(scope: DistrictScope, ids: readonly string[], db: EntityManager = this.db.manager): Promise<DataFileRow[]> {
+    const p = new SqlParams(ids);
+    return await db.query<DataFileRow[]>(
+      `SELECT ${FILE_COLUMNS} FROM data_file f WHERE ${districtCondition(scope, 'f.district_id', (v) => p.bind(v))} AND f.id = ANY($1::uuid[])`,
+      p.values,
+    );
   }
 
-  /** The schemas of many files in one query, in field order. */
+  /**
+   * The schemas of many files in one query, in field order. The keys' districts are named on their own as
+   * well: no planner prunes by pairs read from unnest.
+   */
   async fieldsOf(keys: readonly FileKey[], db: EntityManager = this.db.manager): Promise<Map<string, DataFieldRow[]>> {
+    const p = new SqlParams(
+      keys.map((k) => k.districtId),
+      keys.map((k) => k.id),
+    );
     const rows = await db.query<(DataFieldRow & { file_id: string })[]>(
       `SELECT file_id, name, type, sensitive, description
          FROM data_field
-        WHERE (district_id, file_id) IN (SELECT * FROM unnest($1::uuid[], $2::uuid[]))
+        WHERE ${districtCondition(districtsOf(keys), 'district_id', (v) => p.bind(v))}
+          AND (district_id, file_id) IN (SELECT * FROM unnest($1::uuid[], $2::uuid[]))
         ORDER BY file_id, position`,
-      [keys.map((k) => k.districtId), keys.map((k) => k.id)],
+      p.values,
     );
     const byFile = new Map<string, DataFieldRow[]>(keys.map((k) => [k.id, []]));
     for (const { file_id, ...field } of rows) byFile.get(file_id)?.push(field);

@@ -98,6 +98,13 @@ export class ReferenceData {
     };
   }
 
+  /** The districts of these codes, those that exist, refreshing the snapshot once when one is missing. */
+  async districtsByCodes(codes: readonly string[]): Promise<DistrictRow[]> {
+    const find = (s: Snapshot) => codes.map((code) => [...s.districts.values()].find((d) => d.code === code));
+    const found = (await this.lookup((s) => (find(s).every(Boolean) ? s : undefined))) ?? (await this.current());
+    return find(found).filter((d): d is DistrictRow => d !== undefined);
+  }
+
   async districtsByIds(ids: readonly string[]): Promise<(DistrictRow | undefined)[]> {
     const s = (await this.lookup((x) => (ids.every((id) => x.districts.has(id)) ? x : undefined))) ?? (await this.current());
     return ids.map((id) => s.districts.get(id));

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { PermissionsService, type FileFacts } from '@app/access';
 import type { AuditEntryData } from '@app/audit';
-import { isUuid } from '@app/common';
+import { ANY_DISTRICT, isUuid, type DistrictScope } from '@app/common';
 import { DirectoryService } from '@app/directory';
 import { ExchangeService } from '@app/exchange';
 import { FEED_ACTIONS, type Candidate } from './feed-event.js';
@@ -24,13 +24,26 @@ export class FeedCandidates {
     private readonly exchanges: ExchangeService,
   ) {}
 
+  /**
+   * The districts of the entries' ledgers: a district's ledger records its own
+   * files, grants and exchanges. Any district when a ledger is not a
+   * district's (the reads then fan out).
+   */
+  private async districtsOf(entries: readonly AuditEntryData[]): Promise<DistrictScope> {
+    const codes = [...new Set(entries.map((e) => e.ledger))];
+    const districts = await this.directory.districtsByCodes(codes);
+    return districts.length === codes.length ? { districtIds: districts.map((d) => d.id) } : ANY_DISTRICT;
+  }
+
   /** One candidate per entry of a feed action, in the entries' order. */
   async of(entries: readonly AuditEntryData[]): Promise<Candidate[]> {
     const feed = entries.filter((e) => FEED_ACTIONS[e.action] && isUuid(e.subjectId));
+    if (feed.length === 0) return [];
+    const scope = await this.districtsOf(feed);
     const ids = (type: string) => [...new Set(feed.filter((e) => e.subjectType === type).map((e) => e.subjectId))];
     const [grants, exchanges] = await Promise.all([
-      ids('Permission').length ? this.permissions.byIds(ids('Permission')) : [],
-      ids('Exchange').length ? this.exchanges.parties(ids('Exchange')) : [],
+      ids('Permission').length ? this.permissions.byIds(scope, ids('Permission')) : [],
+      ids('Exchange').length ? this.exchanges.parties(scope, ids('Exchange')) : [],
     ]);
     const grantById = new Map(grants.map((g) => [g.id, g]));
     const exchangeById = new Map(exchanges.map((x) => [x.id, x]));
@@ -43,7 +56,7 @@ export class FeedCandidates {
             ? (exchangeById.get(e.subjectId)?.fileId ?? null)
             : null;
     const fileIds = [...new Set(feed.map(fileIdOf).filter((id): id is string => id !== null))];
-    const files = new Map<string, FileFacts>((fileIds.length ? await this.directory.filesByIds(fileIds) : []).map((f) => [f.id, f]));
+    const files = new Map<string, FileFacts>((fileIds.length ? await this.directory.filesByIds(scope, fileIds) : []).map((f) => [f.id, f]));
     return feed.map((e) => {
       const fileId = fileIdOf(e);
       const grant = e.subjectType === 'Permission' ? grantById.get(e.subjectId) : undefined;

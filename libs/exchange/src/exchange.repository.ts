@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { decodeTimeCursor, SqlParams, toPage, type Page } from '@app/common';
+import { decodeTimeCursor, districtCondition, SqlParams, toPage, type DistrictScope, type Page } from '@app/common';
 import { DirectoryService, type FileFactsJson } from '@app/directory';
 
 export type ExchangeStatus = 'REQUESTED' | 'APPROVED' | 'REJECTED' | 'DELIVERED';
@@ -200,11 +200,12 @@ export class ExchangeRepository {
 
   /**
    * Everything a delivery decides on, in one statement, by the id the API was
-   * given: the exchange, its file (facts, version, schema) and, when the
-   * exchange is approved and `requesterId` requested it, the rows of the
-   * file's current version in order.
+   * given (in `scope`): the exchange, its file (facts, version, schema) and,
+   * when the exchange is approved and `requesterId` requested it, the rows of
+   * the file's current version in order.
    */
-  async forDelivery(id: string, requesterId: string): Promise<DeliveryFacts | null> {
+  async forDelivery(scope: DistrictScope, id: string, requesterId: string): Promise<DeliveryFacts | null> {
+    const p = new SqlParams(id, requesterId);
     const [row] = await this.db.query<(StoredExchange & { file: FileFactsJson | null; records: Record<string, unknown>[] | null })[]>(
       `SELECT ${this.columns}, ff.file,
               CASE WHEN x.status = 'APPROVED' AND x.requester_department_id = $2 THEN
@@ -213,8 +214,8 @@ export class ExchangeRepository {
                          '[]'::json)
               END AS records
          FROM exchange x CROSS JOIN LATERAL (SELECT ${this.fileFacts} AS file) ff
-        WHERE x.id = $1`,
-      [id, requesterId],
+        WHERE ${districtCondition(scope, 'x.district_id', (v) => p.bind(v))} AND x.id = $1`,
+      p.values,
     );
     if (!row) return null;
     const { file, records, ...exchange } = row;
@@ -222,22 +223,24 @@ export class ExchangeRepository {
   }
 
   /**
-   * By id alone, for a lookup that starts from the id the API was given (it
-   * carries no district); everything after it goes by the full key.
+   * By id in `scope`: ANY_DISTRICT for a lookup that starts from the id the
+   * API was given (it carries no district); everything after it goes by the
+   * full key, a lock included.
    */
-  async byId(id: string, db: EntityManager = this.db.manager, lock = false): Promise<StoredExchange | null> {
-    const [row] = await db.query<StoredExchange[]>(
-      `SELECT ${this.columns} FROM exchange x WHERE x.id = $1 ${lock ? 'FOR UPDATE OF x' : ''}`,
-      [id],
+  async byIds(scope: DistrictScope, ids: readonly string[], db: EntityManager = this.db.manager): Promise<StoredExchange[]> {
+    const p = new SqlParams(ids);
+    return db.query<StoredExchange[]>(
+      `SELECT ${this.columns} FROM exchange x WHERE ${districtCondition(scope, 'x.district_id', (v) => p.bind(v))} AND x.id = ANY($1::uuid[])`,
+      p.values,
     );
-    return row ?? null;
   }
 
-  async byKey(key: ExchangeKey, db: EntityManager = this.db.manager): Promise<StoredExchange | null> {
-    const [row] = await db.query<StoredExchange[]>(`SELECT ${this.columns} FROM exchange x WHERE x.district_id = $1 AND x.id = $2`, [
-      key.districtId,
-      key.id,
-    ]);
+  /** By the full key; `lock` takes the row FOR UPDATE, on its district alone. */
+  async byKey(key: ExchangeKey, db: EntityManager = this.db.manager, lock = false): Promise<StoredExchange | null> {
+    const [row] = await db.query<StoredExchange[]>(
+      `SELECT ${this.columns} FROM exchange x WHERE x.district_id = $1 AND x.id = $2 ${lock ? 'FOR UPDATE OF x' : ''}`,
+      [key.districtId, key.id],
+    );
     return row ?? null;
   }
 
@@ -258,35 +261,38 @@ export class ExchangeRepository {
     );
   }
 
-  /** Outgoing requests of `requesterId`, and incoming ones for files of `ownerId` when given. */
+  /** Outgoing requests of `requesterId`, and incoming ones for files of `ownerId` when given, in `scope`. */
   async list(
+    scope: DistrictScope,
     requesterId: string,
     ownerId: string | null,
     status: ExchangeStatus | null,
     first: number,
     after: string | null,
   ): Promise<Page<StoredExchange>> {
-    const params: unknown[] = [requesterId, ownerId, status, first + 1];
+    const p = new SqlParams(requesterId, ownerId, status, first + 1);
     let keyset = '';
     if (after) {
       const [key, id] = decodeTimeCursor(after);
-      params.push(key, id);
-      keyset = `AND (x.requested_at, x.id) < ($5::timestamptz, $6::uuid)`;
+      keyset = `AND (x.requested_at, x.id) < (${p.bind(key)}::timestamptz, ${p.bind(id)}::uuid)`;
     }
     const rows = await this.db.query<(StoredExchange & { sortKey: string })[]>(
       `SELECT ${this.columns} FROM exchange x
-        WHERE (x.requester_department_id = $1 OR ${this.onOwnedFiles}) AND ($3::text IS NULL OR x.status = $3) ${keyset}
+        WHERE ${districtCondition(scope, 'x.district_id', (v) => p.bind(v))}
+          AND (x.requester_department_id = $1 OR ${this.onOwnedFiles}) AND ($3::text IS NULL OR x.status = $3) ${keyset}
         ORDER BY x.requested_at DESC, x.id DESC LIMIT $4`,
-      params,
+      p.values,
     );
     return toPage(rows, first, (r) => [r.sortKey, r.id]);
   }
 
-  async countList(requesterId: string, ownerId: string | null, status: ExchangeStatus | null): Promise<number> {
+  async countList(scope: DistrictScope, requesterId: string, ownerId: string | null, status: ExchangeStatus | null): Promise<number> {
+    const p = new SqlParams(requesterId, ownerId, status);
     const [row] = await this.db.query<{ n: number }[]>(
       `SELECT count(*)::int AS n FROM exchange x
-        WHERE (x.requester_department_id = $1 OR ${this.onOwnedFiles}) AND ($3::text IS NULL OR x.status = $3)`,
-      [requesterId, ownerId, status],
+        WHERE ${districtCondition(scope, 'x.district_id', (v) => p.bind(v))}
+          AND (x.requester_department_id = $1 OR ${this.onOwnedFiles}) AND ($3::text IS NULL OR x.status = $3)`,
+      p.values,
     );
     return row.n;
   }

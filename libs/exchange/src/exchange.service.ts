@@ -5,7 +5,19 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { grantorIsRecipient, PermissionsService, type AccessPolicy } from '@app/access';
 import { AuditLog, sha256Hex, type AuditEvent } from '@app/audit';
 import { actorName } from '@app/auth';
-import { badInput, requirePurpose, checkPageSize, conflict, convertPage, DomainError, forbidden, isUuid, notFound } from '@app/common';
+import {
+  ANY_DISTRICT,
+  badInput,
+  requirePurpose,
+  checkPageSize,
+  conflict,
+  convertPage,
+  DomainError,
+  forbidden,
+  isUuid,
+  notFound,
+  type DistrictScope,
+} from '@app/common';
 import { DirectoryService, type DataFileRow, type DiscoverableFile } from '@app/directory';
 import {
   ExchangeRepository,
@@ -66,20 +78,26 @@ export class ExchangeService {
     }));
   }
 
-  /** One exchange by the id the API was given, read in `tx` (locked when asked), with its codes. */
+  /**
+   * One exchange by the id the API was given, with its codes: found by id (it
+   * fans out: the id carries no district), then, when a lock is asked for,
+   * read again in `tx` locked by its full key, on its district alone.
+   */
   private async exchange(id: string, tx?: EntityManager, lock = false): Promise<ExchangeRow | null> {
-    const row = await this.exchanges.byId(id, tx, lock);
-    return row && (await this.named([row]))[0];
+    const [found] = await this.exchanges.byIds(ANY_DISTRICT, [id], tx);
+    const row = found && lock ? await this.exchanges.byKey(found, tx, true) : found;
+    return row ? (await this.named([row]))[0] : null;
   }
 
   /** One exchange by its full key, read in `tx`, with its codes. */
-  private async exchangeByKey(key: ExchangeKey, tx: EntityManager): Promise<ExchangeRow> {
+  private async exchangeByKey(key: ExchangeKey, tx?: EntityManager): Promise<ExchangeRow> {
     return (await this.named([(await this.exchanges.byKey(key, tx))!]))[0];
   }
 
   /** A file the caller may discover with its schema, or NOT_FOUND exactly as for a missing one. */
   private async visibleFile(caller: AccessPolicy, fileId: string): Promise<{ file: DiscoverableFile; schema: DiscoverableFile['fields'] }> {
-    const file = await this.directory.discoverableFile(caller, fileId);
+    // Fans out: the file's id comes from the client, without its district.
+    const file = await this.directory.discoverableFile(caller, ANY_DISTRICT, fileId);
     return { file, schema: file.fields };
   }
 
@@ -99,7 +117,7 @@ export class ExchangeService {
       const version = (await this.directory.lockFileVersion(tx, file)) + 1;
       await this.records.publish(tx, file, version, rows, hash, actorName(caller.actor));
       await this.directory.recordPublishedVersion(tx, file, version);
-      const published = (await this.directory.readFile(tx, file.id))!;
+      const published = (await this.directory.readFile(tx, file))!;
       await this.audit.append(tx, [
         {
           ledger: caller.actor.department.districtCode,
@@ -291,7 +309,7 @@ export class ExchangeService {
       );
       const who = actorName(caller.actor);
       // Decided on the file as it stands now: its published version and its schema version.
-      const file = (await this.directory.readFile(tx, x.fileId))!;
+      const file = (await this.directory.readFile(tx, { districtId: x.districtId, id: x.fileId }))!;
       await this.exchanges.decide(tx, x, 'APPROVED', who, note, permission.id, file);
       const approved = await this.exchangeByKey(x, tx);
       pending.push(this.event(x, who, 'exchange.approved', { permissionId: permission.id, note }));
@@ -319,8 +337,8 @@ export class ExchangeService {
    * was delivered is recorded and audited.
    */
   async deliver(caller: AccessPolicy, id: string): Promise<Delivery> {
-    // One read: the exchange, its file and schema, and the current version's rows.
-    const facts = isUuid(id) ? await this.exchanges.forDelivery(id, caller.actor.department.id) : null;
+    // One read: the exchange, its file and schema, and the current version's rows (it fans out: the id carries no district).
+    const facts = isUuid(id) ? await this.exchanges.forDelivery(ANY_DISTRICT, id, caller.actor.department.id) : null;
     const x = facts && (await this.named([facts.exchange]))[0];
     const dept = caller.actor.department.id;
     if (!x || (x.requesterDepartmentId !== dept && x.ownerDepartmentId !== dept)) throw notFound(`no exchange ${id}`);
@@ -364,7 +382,7 @@ export class ExchangeService {
       { version: file.version, contentHash: hash, withheld: withheld.length ? withheld : null },
       (params) => this.audit.inStatement([event], params),
     );
-    if (!stored) throw delivered((await this.exchange(id))?.deliveredAt ?? null);
+    if (!stored) throw delivered((await this.exchangeByKey(x)).deliveredAt);
     return { exchange: (await this.named([stored]))[0], records, contentHash: hash, withheldFields: withheld };
   }
 
@@ -373,9 +391,10 @@ export class ExchangeService {
     checkPageSize(first);
     const dept = caller.actor.department;
     const incoming = caller.may('decide', { ownerDepartmentId: dept.id, districtId: dept.districtId }) ? dept.id : null;
+    // Fans out: a department requests files of any district.
     const [page, totalCount] = await Promise.all([
-      this.exchanges.list(dept.id, incoming, status, first, after),
-      this.exchanges.countList(dept.id, incoming, status),
+      this.exchanges.list(ANY_DISTRICT, dept.id, incoming, status, first, after),
+      this.exchanges.countList(ANY_DISTRICT, dept.id, incoming, status),
     ]);
     return { ...(await convertPage(page, (rows) => this.named(rows))), totalCount };
   }
@@ -389,8 +408,7 @@ export class ExchangeService {
    * (the change feed addresses each event by its own rules); missing ids are
    * left out.
    */
-  async parties(ids: readonly string[]): Promise<ExchangeRow[]> {
-    const rows = await Promise.all(ids.map((id) => this.exchange(id)));
-    return rows.filter((x): x is ExchangeRow => x !== null);
+  async parties(scope: DistrictScope, ids: readonly string[]): Promise<ExchangeRow[]> {
+    return this.named(await this.exchanges.byIds(scope, ids.filter(isUuid)));
   }
 }

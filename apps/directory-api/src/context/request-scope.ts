@@ -1,6 +1,15 @@
 import DataLoader from 'dataloader';
-import type { AccessPolicy, AccessService, HeldFields } from '@app/access';
-import type { DataFieldRow, DataFileRow, DepartmentRow, DirectoryService, DistrictRow } from '@app/directory';
+import type { AccessPolicy, AccessService, HeldFields, PermissionKey } from '@app/access';
+import { districtsOf } from '@app/common';
+import {
+  fileKeyString,
+  type DataFieldRow,
+  type DataFileRow,
+  type DepartmentRow,
+  type DirectoryService,
+  type DistrictRow,
+  type FileKey,
+} from '@app/directory';
 
 export interface ScopeServices {
   directory: DirectoryService;
@@ -20,15 +29,26 @@ export class RequestScope {
 
   readonly districts = new DataLoader<string, DistrictRow | undefined>((ids) => this.services.directory.districtsByIds(ids));
   readonly departments = new DataLoader<string, DepartmentRow | undefined>((ids) => this.services.directory.departmentsByIds(ids));
-  readonly files = new DataLoader<string, DataFileRow | undefined>(async (ids) => {
-    const byId = new Map((await this.services.directory.filesByIds(ids)).map((f) => [f.id, f]));
-    return ids.map((id) => byId.get(id));
-  });
-  /** What each grant holds for review now, per file (empty when nothing). */
-  readonly heldForReview = new DataLoader<string, readonly HeldFields[]>(async (ids) => {
-    const held = await this.services.access.heldForReview(ids);
-    return ids.map((id) => held.get(id) ?? []);
-  });
+  /** Files by their full key (a grant's or an exchange's file): read in their districts alone. */
+  readonly files = new DataLoader<FileKey, DataFileRow | undefined, string>(
+    async (keys) => {
+      const found = await this.services.directory.filesByIds(
+        districtsOf(keys),
+        keys.map((k) => k.id),
+      );
+      const byKey = new Map(found.map((f) => [fileKeyString(f), f]));
+      return keys.map((k) => byKey.get(fileKeyString(k)));
+    },
+    { cacheKeyFn: fileKeyString },
+  );
+  /** What each grant (by its full key) holds for review now, per file (empty when nothing). */
+  readonly heldForReview = new DataLoader<PermissionKey, readonly HeldFields[], string>(
+    async (keys) => {
+      const held = await this.services.access.heldForReview(keys);
+      return keys.map((k) => held.get(k.id) ?? []);
+    },
+    { cacheKeyFn: (k) => `${k.districtId}/${k.id}` },
+  );
   /** Schemas a listing already read with its page, by file id: the fields of its files cost no further query. */
   private readonly schemas = new Map<string, DataFieldRow[]>();
 

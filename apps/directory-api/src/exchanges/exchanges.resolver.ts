@@ -67,7 +67,7 @@ export class ExchangesResolver {
   /** The parties to an exchange know its file, whether or not they may still discover it. */
   @ResolveField(() => DataFileModel)
   file(@Parent() x: ExchangeRow, @Context() ctx: GraphQLContext) {
-    return ctx.scope.files.load(x.fileId);
+    return ctx.scope.files.load({ districtId: x.districtId, id: x.fileId });
   }
 
   @ResolveField(() => [String], {
@@ -77,7 +77,10 @@ export class ExchangesResolver {
   async fieldsAwaitingReview(@Parent() x: ExchangeRow, @Context() ctx: GraphQLContext): Promise<string[]> {
     if (x.status !== 'APPROVED' || !x.permissionId) return [];
     const held = new Set(
-      (await ctx.scope.heldForReview.load(x.permissionId)).filter((h) => h.fileId === x.fileId).flatMap((h) => h.fields),
+      // The grant an exchange rests on is of the exchange's district.
+      (await ctx.scope.heldForReview.load({ districtId: x.districtId, id: x.permissionId }))
+        .filter((h) => h.fileId === x.fileId)
+        .flatMap((h) => h.fields),
     );
     return x.fields.filter((f) => held.has(f));
   }

@@ -89,19 +89,19 @@ export class PermissionsResolver {
       "fields whose values the grant holds until a steward re-approves it, because the file's schema changed since it was decided (for a scope grant: on any file it covers)",
   })
   async fieldsAwaitingReview(@Parent() p: PermissionRow, @Context() ctx: GraphQLContext): Promise<string[]> {
-    const held = await ctx.scope.heldForReview.load(p.id);
+    const held = await ctx.scope.heldForReview.load(p);
     return [...new Set(held.flatMap((h) => h.fields))].sort();
   }
 
   @ResolveField(() => Boolean, { description: 'whether a schema change holds some of its fields for a steward to re-approve' })
   async needsReview(@Parent() p: PermissionRow, @Context() ctx: GraphQLContext): Promise<boolean> {
-    return (await ctx.scope.heldForReview.load(p.id)).length > 0;
+    return (await ctx.scope.heldForReview.load(p)).length > 0;
   }
 
   @ResolveField(() => DataFileModel, { nullable: true, description: 'null for a scope grant, or a file the caller may not discover' })
   async file(@Parent() p: PermissionRow, @Context() ctx: GraphQLContext) {
     if (!p.fileId) return null;
-    const file = await ctx.scope.files.load(p.fileId);
+    const file = await ctx.scope.files.load({ districtId: p.districtId, id: p.fileId });
     return file && ctx.caller.can('DISCOVER', file) ? file : null;
   }
 
