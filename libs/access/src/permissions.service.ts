@@ -21,6 +21,7 @@ import {
 import { grantInForce } from './grant-in-force.js';
 import { lockFileSchema } from './schema-lock.js';
 import { AccessPolicy } from './access-policy.js';
+import type { GrantSubject } from './ability.factory.js';
 import { ACTIONS, CLASSIFICATIONS, type Action, type Classification, type FileFacts } from './actions.js';
 import { grantsHeldAt, grantsHeldByEachAt } from './grants.repository.js';
 import { audienceCondition, memberPolicy } from './audience.js';
@@ -147,9 +148,7 @@ export class PermissionsService {
     if (!caller.may('grant', file))
       throw forbidden('only a steward of the owning department or an administrator of its district grants on this file');
     const grantee = await this.grantee(input.granteeDepartmentCode);
-    if (grantee.id === file.ownerDepartmentId)
-      throw badInput('the owning department already has every right on its files; grant to another department');
-    if (!caller.may('grant', { ...file, granteeDepartmentId: grantee.id })) throw forbidden(SELF_GRANT);
+    checkGrantee(caller, file, grantee.id);
     let fields: string[] | null = null;
     if (input.fields) {
       const known = new Set(file.fields.map((f) => f.name));
@@ -158,20 +157,7 @@ export class PermissionsService {
       if (input.fields.length === 0) throw badInput('fields, when given, must name at least one field; omit it to grant all fields');
       fields = [...new Set(input.fields)].sort();
     }
-    const permission: NewPermission = {
-      districtId: file.districtId,
-      fileId: file.id,
-      scopeCategory: null,
-      scopeMaxClassification: null,
-      granteeDepartmentId: grantee.id,
-      action: highestAction(input.actions),
-      fields,
-      purpose: requirePurpose(input.purpose),
-      expiresAt: checkExpiry(input.expiresAt),
-      grantedBy: actorName(caller.actor),
-      fileVersion: file.version,
-      schemaVersion: file.schemaVersion,
-    };
+    const permission = fileGrant(caller, file, grantee.id, { ...input, action: highestAction(input.actions), fields }, file);
     const write = async (t: EntityManager) => {
       // Decided on the schema read above: a schema change of the file waits for this, or this for it (and then refuses).
       await lockFileSchema(t, file.id, 'decide');
@@ -489,25 +475,17 @@ export class PermissionsService {
   ): ApprovalGrant {
     if (!caller.may('grant', file))
       throw forbidden('only a steward of the owning department or an administrator of its district grants on this file');
-    if (grantee.id === file.ownerDepartmentId)
-      throw badInput('the owning department already has every right on its files; grant to another department');
-    if (!caller.may('grant', { ...file, granteeDepartmentId: grantee.id })) throw forbidden(SELF_GRANT);
+    checkGrantee(caller, file, grantee.id);
     if (input.fields.length === 0) throw badInput('fields, when given, must name at least one field; omit it to grant all fields');
-    const permission: NewPermission = {
-      districtId: file.districtId,
-      fileId: file.id,
-      scopeCategory: null,
-      scopeMaxClassification: null,
-      granteeDepartmentId: grantee.id,
-      action: 'EXCHANGE',
-      fields: [...new Set(input.fields)].sort(),
-      purpose: requirePurpose(input.purpose),
-      expiresAt: checkExpiry(input.expiresAt),
-      grantedBy: actorName(caller.actor),
-      // Decided on the file as the approval's statement locks it: the versions are written from that row (insert).
-      fileVersion: null,
-      schemaVersion: null,
-    };
+    // Decided on the file as the approval's statement locks it: the versions are written from that row (insert).
+    const versions = { version: null, schemaVersion: null };
+    const permission = fileGrant(
+      caller,
+      file,
+      grantee.id,
+      { ...input, action: 'EXCHANGE', fields: [...new Set(input.fields)].sort() },
+      versions,
+    );
     const id = randomUUID();
     return {
       id,
@@ -671,6 +649,37 @@ function grantedEvent(
       purpose: permission.purpose,
       expiresAt: permission.expiresAt?.toISOString() ?? null,
     },
+  };
+}
+
+/** Who may receive a grant on a file: not its owner, who holds every right, and never the granter's own department. */
+function checkGrantee(caller: AccessPolicy, file: GrantSubject, granteeId: string): void {
+  if (granteeId === file.ownerDepartmentId)
+    throw badInput('the owning department already has every right on its files; grant to another department');
+  if (!caller.may('grant', { ...file, granteeDepartmentId: granteeId })) throw forbidden(SELF_GRANT);
+}
+
+/** A grant on one file as it is written, decided on the file's versions given (null: taken from the row when written). */
+function fileGrant(
+  caller: AccessPolicy,
+  file: { districtId: string; id: string },
+  granteeId: string,
+  grant: { action: Action; fields: string[] | null; purpose: string; expiresAt?: Date | null },
+  versions: { version: number | null; schemaVersion: number | null },
+): NewPermission {
+  return {
+    districtId: file.districtId,
+    fileId: file.id,
+    scopeCategory: null,
+    scopeMaxClassification: null,
+    granteeDepartmentId: granteeId,
+    action: grant.action,
+    fields: grant.fields,
+    purpose: requirePurpose(grant.purpose),
+    expiresAt: checkExpiry(grant.expiresAt),
+    grantedBy: actorName(caller.actor),
+    fileVersion: versions.version,
+    schemaVersion: versions.schemaVersion,
   };
 }
 
