@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { appendAuditEntries, type AuditEvent } from '@app/audit';
-import { importGrantHistory, type Action, type Classification } from '@app/access';
+import { importGrantHistory, type Action, type Classification, type GrantHistoryRow } from '@app/access';
 import { FilesRepository, type NewFile } from '../files.repository.js';
 import { CATEGORIES, COMMON_FIELDS, FORMATS, FREQUENCIES, QUALIFIERS, type CategorySpec } from './catalog.js';
 import { Prng, stableUuid } from './prng.js';
@@ -85,22 +85,10 @@ export function generatePilotFiles(departments: Department[], options: PilotOpti
   return files;
 }
 
-export interface NewGrant {
-  district_id: string;
-  id: string;
-  file_id: string | null;
-  scope_category: string | null;
+/** A generated grant: its row as the access library loads it, and the codes its audit entry names. */
+export interface NewGrant extends GrantHistoryRow {
   scope_max_classification: Classification | null;
-  grantee_department_id: string;
   action: Action;
-  fields: string[] | null;
-  purpose: string;
-  valid_from: string;
-  expires_at: string | null;
-  granted_by: string;
-  revoked_at: string | null;
-  revoked_by: string | null;
-  revoke_reason: string | null;
   grantee_code: string;
   owner_code: string;
 }
