@@ -28,7 +28,7 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import type { DataSource } from 'typeorm';
 import { AccessPolicy } from '@app/access';
-import { grantsHeldAt } from '../libs/access/src/grants.repository.js';
+import { grantsHeldAt } from '../libs/access/src/grants-held.repository.js';
 import { loadAuthConfig, Tokens, type DepartmentRef } from '@app/auth';
 import { ANY_DISTRICT } from '@app/common';
 import { createDataSource, migrateDatabase } from '@app/database';

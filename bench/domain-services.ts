@@ -1,6 +1,6 @@
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { AccessService, PermissionsService } from '@app/access';
+import { AccessService, GrantService } from '@app/access';
 import { AuditKeys } from '@app/audit';
 import { DirectoryService } from '@app/directory';
 import { createDomainContext } from '@app/domain';
@@ -14,7 +14,7 @@ export async function domainServices(db: DataSource) {
     close: () => context.close(),
     directory: context.get(DirectoryService),
     access: context.get(AccessService),
-    permissions: context.get(PermissionsService),
+    permissions: context.get(GrantService),
     exchanges: context.get(ExchangeService),
   };
 }

@@ -5,7 +5,7 @@ import type { DepartmentRef, Role } from '@app/auth';
 import { ANY_DISTRICT } from '@app/common';
 import { createTestDatabase, type TestDatabase } from '@app/testing';
 // The grants a department holds, as the access service reads them, below its public surface.
-import { grantsHeldAt } from '../libs/access/src/grants.repository.js';
+import { grantsHeldAt } from '../libs/access/src/grants-held.repository.js';
 import { actorOf, World, type WorldFile } from './world.js';
 
 let database: TestDatabase;

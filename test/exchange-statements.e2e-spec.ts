@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { AccessService, lockFileSchema, PermissionsService } from '@app/access';
+import { AccessService, lockFileSchema, GrantService } from '@app/access';
 import { AuditKeys } from '@app/audit';
 import type { DepartmentRef, Role } from '@app/auth';
 import { QueryCounter } from '@app/database';
@@ -23,7 +23,7 @@ let close: () => Promise<void>;
 const counter = new QueryCounter();
 let access: AccessService;
 let exchanges: ExchangeService;
-let permissions: PermissionsService;
+let permissions: GrantService;
 let owner: DepartmentRef;
 let requester: DepartmentRef;
 let file: WorldFile;
@@ -49,7 +49,7 @@ beforeAll(async () => {
   close = () => context.close();
   access = context.get(AccessService);
   exchanges = context.get(ExchangeService);
-  permissions = context.get(PermissionsService);
+  permissions = context.get(GrantService);
   const world = new World(db);
   owner = await world.department('stmt-health', await world.district('stmt-east'));
   requester = await world.department('stmt-civil', await world.district('stmt-west'));

@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
 import { AuditLogModule } from '@app/audit';
 import { AccessService } from './access.service.js';
-import { PermissionsRepository } from './permissions.repository.js';
-import { PermissionsService } from './permissions.service.js';
+import { GrantRepository } from './grant.repository.js';
+import { GrantService } from './grant.service.js';
 import { ReviewsRepository } from './reviews.repository.js';
 
 /**
@@ -11,7 +11,7 @@ import { ReviewsRepository } from './reviews.repository.js';
  */
 @Module({
   imports: [AuditLogModule],
-  providers: [PermissionsRepository, ReviewsRepository, PermissionsService, AccessService],
-  exports: [AccessService, PermissionsService],
+  providers: [GrantRepository, ReviewsRepository, GrantService, AccessService],
+  exports: [AccessService, GrantService],
 })
 export class AccessModule {}

@@ -3,10 +3,10 @@ import { DataSource } from 'typeorm';
 import type { Actor } from '@app/auth';
 import { ANY_DISTRICT, districtsOf } from '@app/common';
 import { AccessPolicy } from './access-policy.js';
-import { grantsHeldAt, grantsHeldAtEach, grantsHeldByEachAt } from './grants.repository.js';
+import { grantsHeldAt, grantsHeldAtEach, grantsHeldByEachAt } from './grants-held.repository.js';
 import type { GrantFacts, HeldFields } from './actions.js';
 import { ReviewsRepository } from './reviews.repository.js';
-import type { PermissionKey } from './permissions.repository.js';
+import type { PermissionKey } from './grant.repository.js';
 
 @Injectable()
 export class AccessService {

@@ -5,7 +5,7 @@ import { FileSchemaService } from './file-schema.service.js';
 
 /**
  * Schema changes of files, which reach the grants on them. A module of its
- * own: it needs access's PermissionsService, which itself needs the
+ * own: it needs access's GrantService, which itself needs the
  * directory's FileCatalog, so it cannot live in DirectoryModule's providers
  * without a cycle.
  */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { lockFileSchema, PermissionsService, type AccessPolicy } from '@app/access';
+import { lockFileSchema, GrantService, type AccessPolicy } from '@app/access';
 import { AuditLog } from '@app/audit';
 import { actorName } from '@app/auth';
 import { ANY_DISTRICT, badInput, forbidden } from '@app/common';
@@ -77,7 +77,7 @@ export class FileSchemaService {
   constructor(
     private readonly db: DataSource,
     private readonly directory: DirectoryService,
-    private readonly permissions: PermissionsService,
+    private readonly permissions: GrantService,
     private readonly audit: AuditLog,
   ) {}
 

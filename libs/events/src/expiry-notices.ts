@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { PermissionsService, type PermissionRow } from '@app/access';
+import { GrantService, type GrantRow } from '@app/access';
 import { AuditLog, AuditService } from '@app/audit';
 
 /** A grant expiring within this many days is announced (once per expiry: an extension announces again). */
@@ -27,7 +27,7 @@ export class ExpiryNotices implements OnApplicationShutdown {
 
   constructor(
     private readonly db: DataSource,
-    private readonly grants: PermissionsService,
+    private readonly grants: GrantService,
     private readonly audit: AuditService,
     private readonly log: AuditLog,
   ) {}
@@ -53,7 +53,7 @@ export class ExpiryNotices implements OnApplicationShutdown {
     return written;
   }
 
-  private announceOne(grant: PermissionRow, days: number): Promise<boolean> {
+  private announceOne(grant: GrantRow, days: number): Promise<boolean> {
     const expiresAt = grant.expiresAt!.toISOString();
     return this.db.transaction(async (tx) => {
       // Two replicas announcing the same grant: the second waits here, then finds the first one's notice.

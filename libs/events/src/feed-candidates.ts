@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { PermissionsService, type FileFacts } from '@app/access';
+import { GrantService, type FileFacts } from '@app/access';
 import type { AuditEntryData } from '@app/audit';
 import { ANY_DISTRICT, isUuid, type DistrictScope } from '@app/common';
 import { DirectoryService } from '@app/directory';
@@ -20,7 +20,7 @@ const text = (payload: unknown, key: string): string | null => {
 export class FeedCandidates {
   constructor(
     private readonly directory: DirectoryService,
-    private readonly permissions: PermissionsService,
+    private readonly permissions: GrantService,
     private readonly exchanges: ExchangeService,
   ) {}
 

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import { DataSource, type EntityManager } from 'typeorm';
-import { grantorIsRecipient, PermissionsService, type AccessPolicy } from '@app/access';
+import { grantorIsRecipient, GrantService, type AccessPolicy } from '@app/access';
 import { AuditLog, sha256Hex, type AuditEvent } from '@app/audit';
 import { actorName } from '@app/auth';
 import {
@@ -57,7 +57,7 @@ export const contentHash = (value: unknown): string => sha256Hex(canonicalize(va
 export class ExchangeService {
   constructor(
     private readonly db: DataSource,
-    private readonly permissions: PermissionsService,
+    private readonly permissions: GrantService,
     private readonly directory: DirectoryService,
     private readonly exchanges: ExchangeRepository,
     private readonly records: RecordsRepository,

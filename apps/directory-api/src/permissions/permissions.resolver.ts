@@ -1,5 +1,5 @@
 import { Args, Context, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
-import { grantInForce, impliedActions, PermissionsService, type AccessPolicy, type PermissionRow } from '@app/access';
+import { grantInForce, impliedActions, GrantService, type AccessPolicy, type GrantRow } from '@app/access';
 import { Caller } from '../context/auth.guard.js';
 import type { GraphQLContext } from '../context/request-scope.js';
 import { DepartmentModel } from '../districts/district.model.js';
@@ -24,7 +24,7 @@ import {
 
 @Resolver(() => PermissionModel)
 export class PermissionsResolver {
-  constructor(private readonly grants: PermissionsService) {}
+  constructor(private readonly grants: GrantService) {}
 
   @Query(() => PermissionConnectionModel, {
     description:
@@ -33,7 +33,7 @@ export class PermissionsResolver {
   async permissions(
     @Caller() caller: AccessPolicy,
     @Args() { first, after, ...filter }: PermissionsArgs,
-  ): Promise<Connection<PermissionRow>> {
+  ): Promise<Connection<GrantRow>> {
     const page = await this.grants.list(caller, filter, first ?? 50, after ?? null);
     return toConnection(page, page.totalCount);
   }
@@ -88,35 +88,35 @@ export class PermissionsResolver {
     description:
       "fields whose values the grant holds until a steward re-approves it, because the file's schema changed since it was decided (for a scope grant: on any file it covers)",
   })
-  async fieldsAwaitingReview(@Parent() p: PermissionRow, @Context() ctx: GraphQLContext): Promise<string[]> {
+  async fieldsAwaitingReview(@Parent() p: GrantRow, @Context() ctx: GraphQLContext): Promise<string[]> {
     const held = await ctx.scope.heldForReview.load(p);
     return [...new Set(held.flatMap((h) => h.fields))].sort();
   }
 
   @ResolveField(() => Boolean, { description: 'whether a schema change holds some of its fields for a steward to re-approve' })
-  async needsReview(@Parent() p: PermissionRow, @Context() ctx: GraphQLContext): Promise<boolean> {
+  async needsReview(@Parent() p: GrantRow, @Context() ctx: GraphQLContext): Promise<boolean> {
     return (await ctx.scope.heldForReview.load(p)).length > 0;
   }
 
   @ResolveField(() => DataFileModel, { nullable: true, description: 'null for a scope grant, or a file the caller may not discover' })
-  async file(@Parent() p: PermissionRow, @Context() ctx: GraphQLContext) {
+  async file(@Parent() p: GrantRow, @Context() ctx: GraphQLContext) {
     if (!p.fileId) return null;
     const file = await ctx.scope.files.load({ districtId: p.districtId, id: p.fileId });
     return file && ctx.caller.can('DISCOVER', file) ? file : null;
   }
 
   @ResolveField(() => DepartmentModel)
-  grantee(@Parent() p: PermissionRow, @Context() ctx: GraphQLContext) {
+  grantee(@Parent() p: GrantRow, @Context() ctx: GraphQLContext) {
     return ctx.scope.departments.load(p.granteeDepartmentId);
   }
 
   @ResolveField(() => [Action])
-  actions(@Parent() p: PermissionRow) {
+  actions(@Parent() p: GrantRow) {
     return impliedActions(p.action);
   }
 
   @ResolveField(() => Boolean, { description: 'in force now: started, not expired, not revoked' })
-  active(@Parent() p: PermissionRow): boolean {
+  active(@Parent() p: GrantRow): boolean {
     return grantInForce(p, new Date());
   }
 }

@@ -13,7 +13,7 @@ export interface PermissionKey {
 }
 
 /** A grant as stored, with the owner of its file (null for a scope grant). */
-export interface StoredPermission {
+export interface StoredGrant {
   id: string;
   districtId: string;
   fileId: string | null;
@@ -45,7 +45,7 @@ const columns = (ownerSql: string) => `
   p.file_version AS "fileVersion", p.schema_version AS "schemaVersion",
   ${ownerSql} AS "ownerDepartmentId"`;
 
-export interface NewPermission {
+export interface NewGrantRow {
   districtId: string;
   fileId: string | null;
   scopeCategory: string | null;
@@ -70,7 +70,7 @@ export interface PermissionQuery {
 
 /** The permission table: the grant history, written only here. */
 @Injectable()
-export class PermissionsRepository {
+export class GrantRepository {
   private readonly columns: string;
 
   /** @param catalog gives the owning department of a grant's file, as SQL over `p` */
@@ -86,13 +86,13 @@ export class PermissionsRepository {
    * API was given (it carries no district); everything after it goes by the
    * full key, a lock included.
    */
-  async byId(scope: DistrictScope, id: string, db: EntityManager = this.db.manager): Promise<StoredPermission | null> {
+  async byId(scope: DistrictScope, id: string, db: EntityManager = this.db.manager): Promise<StoredGrant | null> {
     return (await this.byIds(scope, [id], db))[0] ?? null;
   }
 
   /** By the full key; `lock` takes the row FOR UPDATE, on its district alone. */
-  async byKey(key: PermissionKey, db: EntityManager = this.db.manager, lock = false): Promise<StoredPermission | null> {
-    const [row] = await db.query<StoredPermission[]>(
+  async byKey(key: PermissionKey, db: EntityManager = this.db.manager, lock = false): Promise<StoredGrant | null> {
+    const [row] = await db.query<StoredGrant[]>(
       `SELECT ${this.columns} FROM permission p WHERE p.district_id = $1 AND p.id = $2 ${lock ? 'FOR UPDATE OF p' : ''}`,
       [key.districtId, key.id],
     );
@@ -100,17 +100,13 @@ export class PermissionsRepository {
   }
 
   /** By id in `scope`, with whether `visible` (the caller's view of grants) admits it: the one read of a revocation. */
-  async byIdSeenBy(
-    scope: DistrictScope,
-    id: string,
-    visible: SqlFragment,
-  ): Promise<{ permission: StoredPermission; visible: boolean } | null> {
+  async byIdSeenBy(scope: DistrictScope, id: string, visible: SqlFragment): Promise<{ permission: StoredGrant; visible: boolean } | null> {
     const qb = this.db.createQueryBuilder().from('permission', 'p').select(this.columns).addSelect(`(${visible.sql})`, 'visible');
     const row = await qb
       .where(districtCondition(scope, 'p.district_id', namedParameter(qb, 'onlyDistricts')))
       .andWhere('p.id = :only', { only: id })
       .setParameters(visible.params)
-      .getRawOne<StoredPermission & { visible: boolean }>();
+      .getRawOne<StoredGrant & { visible: boolean }>();
     if (!row) return null;
     const { visible: seen, ...permission } = row;
     return { permission, visible: seen };
@@ -122,14 +118,9 @@ export class PermissionsRepository {
    * appended only if the row was revoked, and both commit together. Returns the
    * grant as revoked, or null when it already was.
    */
-  async revokeAudited(
-    key: PermissionKey,
-    by: string,
-    reason: string,
-    audit: (params: SqlParams) => string,
-  ): Promise<StoredPermission | null> {
+  async revokeAudited(key: PermissionKey, by: string, reason: string, audit: (params: SqlParams) => string): Promise<StoredGrant | null> {
     const params = new SqlParams();
-    const [row] = await this.db.query<(StoredPermission & { appended: number })[]>(
+    const [row] = await this.db.query<(StoredGrant & { appended: number })[]>(
       `WITH revoked AS (
          UPDATE permission SET revoked_at = now(), revoked_by = ${params.bind(by)}, revoke_reason = ${params.bind(reason)}
           WHERE district_id = ${params.bind(key.districtId)} AND id = ${params.bind(key.id)} AND revoked_at IS NULL
@@ -144,17 +135,17 @@ export class PermissionsRepository {
     return permission;
   }
 
-  async byIds(scope: DistrictScope, ids: readonly string[], db: EntityManager = this.db.manager): Promise<StoredPermission[]> {
+  async byIds(scope: DistrictScope, ids: readonly string[], db: EntityManager = this.db.manager): Promise<StoredGrant[]> {
     const p = new SqlParams(ids);
-    return db.query<StoredPermission[]>(
+    return db.query<StoredGrant[]>(
       `SELECT ${this.columns} FROM permission p WHERE ${districtCondition(scope, 'p.district_id', (v) => p.bind(v))} AND p.id = ANY($1::uuid[])`,
       p.values,
     );
   }
 
   /** An active grant of exactly this shape, locked so that a concurrent grant of the same waits. */
-  async findSame(tx: EntityManager, p: NewPermission, at: Date): Promise<StoredPermission | null> {
-    const [row] = await tx.query<StoredPermission[]>(
+  async findSame(tx: EntityManager, p: NewGrantRow, at: Date): Promise<StoredGrant | null> {
+    const [row] = await tx.query<StoredGrant[]>(
       `SELECT ${this.columns} FROM permission p
         WHERE p.district_id = $1 AND p.file_id IS NOT DISTINCT FROM $2 AND p.scope_category IS NOT DISTINCT FROM $3
           AND p.scope_max_classification IS NOT DISTINCT FROM $4 AND p.grantee_department_id = $5 AND p.action = $6
@@ -176,7 +167,7 @@ export class PermissionsRepository {
     return row ?? null;
   }
 
-  async insert(tx: EntityManager, p: NewPermission): Promise<string> {
+  async insert(tx: EntityManager, p: NewGrantRow): Promise<string> {
     const [row] = await tx.query<{ id: string }[]>(
       `INSERT INTO permission (district_id, file_id, scope_category, scope_max_classification, grantee_department_id,
                                action, fields, purpose, expires_at, granted_by, file_version, schema_version)
@@ -232,7 +223,7 @@ export class PermissionsRepository {
     query: PermissionQuery,
     first: number,
     after: string | null,
-  ): Promise<Page<StoredPermission>> {
+  ): Promise<Page<StoredGrant>> {
     const qb = this.matching(scope, visible, query).select(`${this.columns}, p.granted_at::text AS "sortKey"`);
     if (after) {
       const [key, id] = decodeTimeCursor(after);
@@ -242,7 +233,7 @@ export class PermissionsRepository {
       .orderBy('p.granted_at', 'DESC')
       .addOrderBy('p.id', 'DESC')
       .limit(first + 1)
-      .getRawMany<StoredPermission & { sortKey: string }>();
+      .getRawMany<StoredGrant & { sortKey: string }>();
     return toPage(rows, first, (r) => [r.sortKey, r.id]);
   }
 
@@ -262,9 +253,9 @@ export class PermissionsRepository {
   }
 
   /** Grants in `scope` in force at `from` that expire after it and at or before `to`, soonest first (for expiry notices). */
-  async expiringBetween(scope: DistrictScope, from: Date, to: Date, limit: number): Promise<StoredPermission[]> {
+  async expiringBetween(scope: DistrictScope, from: Date, to: Date, limit: number): Promise<StoredGrant[]> {
     const p = new SqlParams(from, to, limit);
-    return this.db.query<StoredPermission[]>(
+    return this.db.query<StoredGrant[]>(
       `SELECT ${this.columns} FROM permission p
         WHERE ${districtCondition(scope, 'p.district_id', (v) => p.bind(v))} AND ${grantInForceSql('p', '$1')} AND p.expires_at <= $2
         ORDER BY p.expires_at, p.id LIMIT $3`,
@@ -284,7 +275,7 @@ export const grantInStatementSql = {
    * lock that grants of the shape take (permission_same_in_force), so that two
    * at once still make one row.
    */
-  noSameInForce(p: NewPermission, params: SqlParams): string {
+  noSameInForce(p: NewGrantRow, params: SqlParams): string {
     if (!p.fileId) throw new Error('an approval grants on a file');
     return `NOT permission_same_in_force(${params.bind(p.districtId)}::uuid, ${params.bind(p.fileId)}::uuid, ${params.bind(
       p.granteeDepartmentId,
@@ -296,7 +287,7 @@ export const grantInStatementSql = {
    * `decidedOn` are SQL expressions over `from` for the file's version and schema version the grant is decided
    * on: the approval's statement reads them from the file row it locked, so no schema change slips in between.
    */
-  insert(id: string, p: NewPermission, params: SqlParams, from: string, decidedOn: { fileVersion: string; schemaVersion: string }): string {
+  insert(id: string, p: NewGrantRow, params: SqlParams, from: string, decidedOn: { fileVersion: string; schemaVersion: string }): string {
     return `INSERT INTO permission (district_id, id, file_id, scope_category, scope_max_classification, grantee_department_id,
                                     action, fields, purpose, expires_at, granted_by, file_version, schema_version)
             SELECT ${params.bind(p.districtId)}::uuid, ${params.bind(id)}::uuid, ${params.bind(p.fileId)}::uuid, NULL, NULL,

@@ -23,14 +23,14 @@ import { lockFileSchema } from './schema-lock.js';
 import { AccessPolicy } from './access-policy.js';
 import type { GrantSubject } from './ability.factory.js';
 import { ACTIONS, CLASSIFICATIONS, type Action, type Classification, type FileFacts } from './actions.js';
-import { grantsHeldAt, grantsHeldByEachAt } from './grants.repository.js';
+import { grantsHeldAt, grantsHeldByEachAt } from './grants-held.repository.js';
 import { audienceCondition, memberPolicy } from './audience.js';
 import { FileCatalog, type CatalogFile } from './file-catalog.js';
-import { grantInStatementSql, PermissionsRepository, type NewPermission, type StoredPermission } from './permissions.repository.js';
+import { grantInStatementSql, GrantRepository, type NewGrantRow, type StoredGrant } from './grant.repository.js';
 import { ReviewsRepository, type GrantOnFile } from './reviews.repository.js';
 
 /** A grant with the codes of its district, grantee and file owner, as callers show it. */
-export type PermissionRow = StoredPermission & { districtCode: string; granteeCode: string; ownerCode: string | null };
+export type GrantRow = StoredGrant & { districtCode: string; granteeCode: string; ownerCode: string | null };
 
 export interface GrantInput {
   fileId: string;
@@ -69,7 +69,7 @@ export const MAX_GRANTS_EXPLAINED = 1000;
 const SELF_GRANT =
   "separation of duties: an administrator's power to grant does not extend to its own department; a steward of the owning department or an administrator of another department must grant it";
 
-/** A grant that an approval writes in its own statement: see PermissionsService.approvalGrant. */
+/** A grant that an approval writes in its own statement: see GrantService.approvalGrant. */
 export interface ApprovalGrant {
   /** The new grant's id. */
   id: string;
@@ -86,16 +86,16 @@ export interface ApprovalGrant {
 
 /** What a grant records and what the result is: a new grant, or an existing one extended. */
 export interface GrantOutcome {
-  permission: PermissionRow;
+  permission: GrantRow;
   extended: boolean;
 }
 
 @Injectable()
-export class PermissionsService {
+export class GrantService {
   constructor(
     private readonly db: DataSource,
     private readonly catalog: FileCatalog,
-    private readonly repository: PermissionsRepository,
+    private readonly repository: GrantRepository,
     private readonly reviews: ReviewsRepository,
     private readonly audit: AuditLog,
   ) {}
@@ -106,7 +106,7 @@ export class PermissionsService {
   }
 
   /** Stored grants with the codes they are shown by, from the directory's reference data (no query). */
-  private async named(rows: StoredPermission[]): Promise<PermissionRow[]> {
+  private async named(rows: StoredGrant[]): Promise<GrantRow[]> {
     const [districts, departments] = await Promise.all([
       this.catalog.districtsByIds(rows.map((r) => r.districtId)),
       this.catalog.departmentsByIds(rows.flatMap((r) => [r.granteeDepartmentId, r.ownerDepartmentId ?? r.granteeDepartmentId])),
@@ -119,7 +119,7 @@ export class PermissionsService {
     }));
   }
 
-  private async namedOne(row: StoredPermission): Promise<PermissionRow> {
+  private async namedOne(row: StoredGrant): Promise<GrantRow> {
     return (await this.named([row]))[0];
   }
 
@@ -189,7 +189,7 @@ export class PermissionsService {
     if (!category) throw badInput('category must not be empty');
     const grantee = await this.grantee(input.granteeDepartmentCode);
     if (!caller.mayGrantScope(district.id, grantee.id)) throw forbidden(SELF_GRANT);
-    const permission: NewPermission = {
+    const permission: NewGrantRow = {
       districtId: district.id,
       fileId: null,
       scopeCategory: category,
@@ -215,7 +215,7 @@ export class PermissionsService {
   private async writeGrant(
     tx: EntityManager,
     actor: Actor,
-    permission: NewPermission,
+    permission: NewGrantRow,
     audit: { ledger: string; parties: string[] },
     onSame: 'conflict' | 'reuse' = 'conflict',
     pending?: AuditEvent[],
@@ -271,8 +271,8 @@ export class PermissionsService {
   private async settleReviews(
     tx: EntityManager,
     actor: Actor,
-    grant: StoredPermission,
-    decision: NewPermission,
+    grant: StoredGrant,
+    decision: NewGrantRow,
     audit: { ledger: string; parties: string[] },
     why: string,
   ): Promise<AuditEvent[]> {
@@ -349,7 +349,7 @@ export class PermissionsService {
    * decided on the file's current versions. Whoever grants never receives:
    * nobody re-approves a grant to its own department. Audited.
    */
-  async reapprove(caller: AccessPolicy, id: string, fileId: string | null, note: string | null): Promise<PermissionRow> {
+  async reapprove(caller: AccessPolicy, id: string, fileId: string | null, note: string | null): Promise<GrantRow> {
     const said = note?.trim() || null;
     return this.db.transaction(async (tx) => {
       // Found by the id the client gave (it fans out), then locked by its full key, on its district alone.
@@ -409,14 +409,14 @@ export class PermissionsService {
   }
 
   /** Whether the caller may see the grant (read in `tx`, after it was locked). */
-  private async isVisible(caller: AccessPolicy, permission: PermissionRow, tx: EntityManager): Promise<boolean> {
+  private async isVisible(caller: AccessPolicy, permission: GrantRow, tx: EntityManager): Promise<boolean> {
     const visible = caller.grantVisibility(this.catalog.fileOwnerSql('p'));
     const only = { sql: `${visible.sql} AND p.id = :only`, params: { ...visible.params, only: permission.id } };
     return (await this.repository.count(permission, only, { activeAt: null }, tx)) === 1;
   }
 
   /** Whether the caller decides for the grant's file or scope (for a refusal that names no file). */
-  private async mayDecideOn(caller: AccessPolicy, permission: PermissionRow, tx: EntityManager): Promise<boolean> {
+  private async mayDecideOn(caller: AccessPolicy, permission: GrantRow, tx: EntityManager): Promise<boolean> {
     if (!permission.fileId) return caller.mayGrantScope(permission.districtId);
     return caller.may('grant', await this.visibleFile(caller, permission, permission.fileId, tx));
   }
@@ -426,7 +426,7 @@ export class PermissionsService {
    * revocation and its audit entry in one statement (nothing is written unless
    * the grant was still in force when it ran).
    */
-  async revoke(caller: AccessPolicy, id: string, reason: string): Promise<PermissionRow> {
+  async revoke(caller: AccessPolicy, id: string, reason: string): Promise<GrantRow> {
     const why = reason?.trim();
     if (!why) throw badInput('a revocation needs a reason');
     // Fans out: the id comes from the client, without its district; the revocation then goes by the full key.
@@ -438,7 +438,7 @@ export class PermissionsService {
       ? caller.may('grant', { districtId: permission.districtId, ownerDepartmentId: permission.ownerDepartmentId ?? '' })
       : caller.mayGrantScope(permission.districtId);
     if (!authorized) throw forbidden("only the owning department's stewards or the district's administrators revoke this grant");
-    const alreadyRevoked = (p: StoredPermission) =>
+    const alreadyRevoked = (p: StoredGrant) =>
       conflict(`permission ${id} was already revoked at ${p.revokedAt?.toISOString()} by ${p.revokedBy}`);
     if (permission.revokedAt) throw alreadyRevoked(permission);
     const event: AuditEvent = {
@@ -505,7 +505,7 @@ export class PermissionsService {
     filter: PermissionFilter,
     first: number,
     after: string | null,
-  ): Promise<Page<PermissionRow> & { totalCount: number }> {
+  ): Promise<Page<GrantRow> & { totalCount: number }> {
     checkPageSize(first);
     // Fans out for the client's file id; the grants on it are then read in its district alone.
     const file = filter.fileId ? await this.visibleFile(caller, ANY_DISTRICT, filter.fileId) : null;
@@ -528,7 +528,7 @@ export class PermissionsService {
   }
 
   /** Grants in force now that expire within the window, soonest first, with their codes (for expiry notices). */
-  async expiringBetween(from: Date, to: Date, limit: number): Promise<PermissionRow[]> {
+  async expiringBetween(from: Date, to: Date, limit: number): Promise<GrantRow[]> {
     // Fans out: expiries are looked for in every district.
     return this.named(await this.repository.expiringBetween(ANY_DISTRICT, from, to, limit));
   }
@@ -597,7 +597,7 @@ export class PermissionsService {
   }
 
   /** Grants by id, in `scope` (their districts, where known). */
-  async byIds(scope: DistrictScope, ids: readonly string[]): Promise<PermissionRow[]> {
+  async byIds(scope: DistrictScope, ids: readonly string[]): Promise<GrantRow[]> {
     return this.named(await this.repository.byIds(scope, ids));
   }
 
@@ -629,7 +629,7 @@ export class PermissionsService {
 /** The audit event of a grant made or extended. */
 function grantedEvent(
   id: string,
-  permission: NewPermission,
+  permission: NewGrantRow,
   extended: boolean,
   actor: Actor,
   audit: { ledger: string; parties: string[] },
@@ -666,7 +666,7 @@ function fileGrant(
   granteeId: string,
   grant: { action: Action; fields: string[] | null; purpose: string; expiresAt?: Date | null },
   versions: { version: number | null; schemaVersion: number | null },
-): NewPermission {
+): NewGrantRow {
   return {
     districtId: file.districtId,
     fileId: file.id,
