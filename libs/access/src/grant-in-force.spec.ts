@@ -55,12 +55,42 @@ describe('a grant in force: one SQL predicate and one function', () => {
 
   it('takes the instant as a named or a positional parameter', () => {
     expect(grantInForceSql('p', 'at')).toContain('p.valid_from <= :at');
-    expect(grantInForceSql('g', '$3')).toContain('g.revoked_at > $3');
+    expect(grantInForceSql('g', '$3')).toContain('coalesce(g.revoked_at');
+    expect(grantInForceSql('g', '$3')).toContain('> $3');
   });
 
   it('is not in force at the revocation instant, nor at the expiry one', () => {
     expect(grantInForce({ validFrom: at(0), expiresAt: null, revokedAt: at(10) }, at(10))).toBe(false);
     expect(grantInForce({ validFrom: at(0), expiresAt: at(10), revokedAt: null }, at(10))).toBe(false);
     expect(grantInForce({ validFrom: at(10), expiresAt: null, revokedAt: null }, at(10))).toBe(true);
+  });
+
+  it("is a range of the grantee's index: a department's revoked and expired history is not read", async () => {
+    const [department] = await db.query<{ id: string; district_id: string }[]>(
+      `SELECT id, district_id FROM department ORDER BY code LIMIT 1`,
+    );
+    // 3 scope grants in force, 3,000 revoked and 1,000 expired (grants end no sooner than they start).
+    await db.query(
+      `INSERT INTO permission (district_id, scope_category, scope_max_classification, grantee_department_id, action, purpose,
+                               valid_from, expires_at, granted_by, revoked_at, revoked_by)
+       SELECT $1, 'history', 'PUBLIC', $2, 'READ', 'audit of old grants', now() - interval '30 days',
+              CASE WHEN g BETWEEN 4 AND 1003 THEN now() - interval '1 day' ELSE now() + interval '30 days' END, 'steward@test',
+              CASE WHEN g > 1003 THEN now() - interval '2 days' END, CASE WHEN g > 1003 THEN 'steward@test' END
+         FROM generate_series(1, 4003) AS g`,
+      [department.district_id, department.id],
+    );
+    await db.query('ANALYZE permission');
+    const [
+      {
+        'QUERY PLAN': [plan],
+      },
+    ] = await db.query<{ 'QUERY PLAN': { Plan: Record<string, unknown> }[] }[]>(
+      `EXPLAIN (ANALYZE, FORMAT JSON) SELECT p.id FROM permission p WHERE p.grantee_department_id = $1 AND ${grantInForceSql('p', '$2')}`,
+      [department.id, new Date()],
+    );
+    const scan = plan.Plan;
+    expect(scan['Actual Rows']).toBe(3);
+    expect(scan['Index Name']).toBe('permission_grantee_in_force_idx');
+    expect(scan['Rows Removed by Filter'] ?? 0).toBe(0);
   });
 });

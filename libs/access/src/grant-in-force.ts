@@ -19,7 +19,18 @@ export interface GrantPeriod {
  */
 export function grantInForceSql(alias: string, at: string): string {
   const t = at.startsWith('$') || at.includes('.') ? at : `:${at}`;
-  return `(${alias}.valid_from <= ${t} AND (${alias}.expires_at IS NULL OR ${alias}.expires_at > ${t}) AND (${alias}.revoked_at IS NULL OR ${alias}.revoked_at > ${t}))`;
+  return `(${alias}.valid_from <= ${t} AND ${grantEndSql(alias)} > ${t})`;
+}
+
+/**
+ * When a grant stops being in force (its revocation or expiry, the earlier;
+ * infinity for neither), as indexed with its grantee (migration
+ * GrantInForceIndex): "not ended at t" is then a range of that index, so a
+ * department's grants in force are read without its revoked and expired
+ * history, however long that grows.
+ */
+export function grantEndSql(alias: string): string {
+  return `least(coalesce(${alias}.revoked_at, 'infinity'::timestamptz), coalesce(${alias}.expires_at, 'infinity'::timestamptz))`;
 }
 
 export function grantInForce(grant: GrantPeriod, at: Date): boolean {
