@@ -70,8 +70,9 @@ async function main() {
       // A real entry's fields and sizes; a random predecessor keeps UNIQUE (ledger, prev_hash) satisfied.
       const e = sealEntry(event(`${prefix}-${c % 16}`, n), n + 1, randomBytes(32).toString('hex'), new Date());
       return db.query(
-        `INSERT INTO plain_entry (ledger, seq, occurred_at, actor, action, subject_type, subject_id, parties, payload, prev_hash, hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+        // The district the chained rows get from their ledger by trigger (none: the nil id) is given here.
+        `INSERT INTO plain_entry (ledger, seq, occurred_at, actor, action, subject_type, subject_id, parties, payload, prev_hash, hash, district_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, '00000000-0000-0000-0000-000000000000')`,
         [
           e.ledger,
           e.seq,
