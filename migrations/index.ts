@@ -31,6 +31,7 @@ import { ApprovalGrantGate1796300000000 } from './1796300000000-ApprovalGrantGat
 import { AuditCanonicalPayload1796600000000 } from './1796600000000-AuditCanonicalPayload.js';
 import { AuditPayloadCacheBound1796650000000 } from './1796650000000-AuditPayloadCacheBound.js';
 import { AuditFeedPollsHeads1796660000000 } from './1796660000000-AuditFeedPollsHeads.js';
+import { CountByAccessTermIndex1796800000000 } from './1796800000000-CountByAccessTermIndex.js';
 
 /** Every migration, in the order they run. `district:new` registers new ones here. */
 export const migrations = [
@@ -67,4 +68,5 @@ export const migrations = [
   AuditCanonicalPayload1796600000000,
   AuditPayloadCacheBound1796650000000,
   AuditFeedPollsHeads1796660000000,
+  CountByAccessTermIndex1796800000000,
 ];
