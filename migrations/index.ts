@@ -33,6 +33,7 @@ import { AuditPayloadCacheBound1796650000000 } from './1796650000000-AuditPayloa
 import { AuditFeedPollsHeads1796660000000 } from './1796660000000-AuditFeedPollsHeads.js';
 import { GrantInForceIndex1796670000000 } from './1796670000000-GrantInForceIndex.js';
 import { AuditLedgerDistrict1796700000000 } from './1796700000000-AuditLedgerDistrict.js';
+import { CountByAccessTermIndex1796800000000 } from './1796800000000-CountByAccessTermIndex.js';
 
 /** Every migration, in the order they run. `district:new` registers new ones here. */
 export const migrations = [
@@ -71,4 +72,5 @@ export const migrations = [
   AuditFeedPollsHeads1796660000000,
   GrantInForceIndex1796670000000,
   AuditLedgerDistrict1796700000000,
+  CountByAccessTermIndex1796800000000,
 ];

@@ -1,6 +1,4 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 
 export interface EmbeddedPostgres {
   /** A connection string the ordinary `pg` driver understands. */
@@ -21,6 +19,8 @@ export async function startEmbeddedPostgres(dataDir: string | undefined, port = 
     mkdirSync(dataDir, { recursive: true });
     claim(dataDir);
   }
+  // Loaded here, not at import: a service given DATABASE_URL never pays PGlite's 10 MB or so of memory.
+  const [{ PGlite }, { PGLiteSocketServer }] = await Promise.all([import('@electric-sql/pglite'), import('@electric-sql/pglite-socket')]);
   const db = await PGlite.create(dataDir ? { dataDir } : {});
   // PGlite runs one session; the socket server queues every connection's queries into it.
   // Our pools hold one connection, but a pool that just closed may not be gone yet

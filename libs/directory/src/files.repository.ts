@@ -80,6 +80,12 @@ export const fileOwnerSql = (alias: string): string =>
 export const filesOwnedBySql = (department: string): string =>
   `(SELECT owned.district_id, owned.id FROM data_file owned WHERE owned.owner_department_id = ${department})`;
 
+/** The number of rows `qb` selects, in one pass that tests its whole condition on each. */
+function singleCount(qb: SelectQueryBuilder<ObjectLiteral>): { sql: string; params: ObjectLiteral } {
+  const count = qb.clone().select('count(*)::int', 'n');
+  return { sql: count.getQuery(), params: count.getParameters() };
+}
+
 /** The schema of the file `alias` (a data_file alias) as a JSON array in field order: for one-statement reads. */
 const fieldsJsonSql = (alias: string): string =>
   `coalesce((SELECT json_agg(json_build_object('name', fd.name, 'type', fd.type, 'sensitive', fd.sensitive, 'description', fd.description)
@@ -138,7 +144,9 @@ export class FilesRepository {
     const access = caller.fileCondition('f', 'DISCOVER', scope);
     qb.where(access.sql, access.params);
     applyFileFilter(qb, scope, filter);
-    const count = qb.clone().select('count(*)::int', 'n');
+    // A full-text or tag filter is a GIN bitmap whose rows are read from the table anyway: one pass
+    // testing the whole condition on each beats one pass per term. Otherwise, a sum of index ranges.
+    const count = filter.search?.trim() || filter.tags?.length ? singleCount(qb) : this.disjointCount(caller, scope, filter);
 
     const search = filter.search?.trim();
     const sortKey = search ? `ts_rank(f.search_vector, websearch_to_tsquery('english', :search))` : 'f.updated_at';
@@ -161,10 +169,10 @@ export class FilesRepository {
       : 'NULL::json';
     const [sql, params] = this.db.driver.escapeQueryWithParameters(
       `SELECT page.*, total.n AS "totalCount", ${schemas} AS "schema"
-         FROM (${withTotal ? count.getQuery() : 'SELECT NULL::int AS n'}) total
+         FROM (${withTotal ? count.sql : 'SELECT NULL::int AS n'}) total
          LEFT JOIN (${qb.getQuery()}) page ON TRUE
         ORDER BY page.${search ? '"sortKey"' : '"updatedAt"'} DESC, page.id DESC`,
-      qb.getParameters(),
+      { ...count.params, ...qb.getParameters() },
     );
     const rows = await this.db.query<(ListedRow & { totalCount: number | null; schema: DataFieldRow[] | null })[]>(sql, params);
     const totalCount = rows[0]?.totalCount ?? null;
@@ -178,6 +186,32 @@ export class FilesRepository {
     const page = toPage(listed, first, (r) => [r.sortKey, r.id]);
     for (const item of page.items) delete (item.node as Partial<ListedRow>).sortKey;
     return { ...page, totalCount: withTotal ? (totalCount ?? 0) : null, schemas: found };
+  }
+
+  /**
+   * The number of files under the filter that the caller may discover, as the
+   * sum of one count per term of the access condition, each term counting only
+   * the files that no earlier term allows. Each count is then a range of an
+   * index (the PUBLIC files of a category, its INTERNAL files of one district,
+   * a department's own files, the few granted files, the ranges a scope grant
+   * covers) instead of every file of the filter tested against the whole
+   * disjunction (at city size, a member's count of one category tested all
+   * 50,661 entries of the category to find 18,854). Each file is counted once,
+   * by the first term that is true for it, whatever NULLs the terms meet
+   * (`IS NOT TRUE`).
+   */
+  private disjointCount(caller: AccessPolicy, scope: DistrictScope, filter: FileFilter): { sql: string; params: ObjectLiteral } {
+    const terms = caller.fileConditionTerms('f', 'DISCOVER', scope);
+    const counts = terms.map((term, i) => {
+      const qb = this.db.createQueryBuilder().from('data_file', 'f').select('count(*)').where(term.sql, term.params);
+      for (const earlier of terms.slice(0, i)) qb.andWhere(`(${earlier.sql}) IS NOT TRUE`);
+      applyFileFilter(qb, scope, filter);
+      return qb;
+    });
+    return {
+      sql: `SELECT (0${counts.map((c) => ` + (${c.getQuery()})`).join('')})::int AS n`,
+      params: Object.assign({}, ...counts.map((c) => c.getParameters())) as ObjectLiteral,
+    };
   }
 
   /** A file with its schema (in field order), in one statement. */

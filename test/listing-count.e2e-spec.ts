@@ -1,0 +1,149 @@
+/**
+ * A member's `totalCount` is added up from one count per access term (its own
+ * files, PUBLIC files, INTERNAL files of its district, file grants, scope
+ * grants), each counting what no earlier term allows. Here every term overlaps
+ * another on purpose, and the total must still be the number of rows that
+ * walking every page returns, each file once, and exactly the files listed by
+ * hand below, under each kind of filter.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { DepartmentRef } from '@app/auth';
+import { createTestDatabase, type TestDatabase } from '@app/testing';
+import { startTestApp, type TestApp } from './test-app.js';
+import { World, type WorldFile } from './world.js';
+
+const DAY = 86_400_000;
+const CATEGORY = 'counted records';
+const OTHER = 'other counted records';
+const TITLE = 'Ledger of counted things';
+
+let database: TestDatabase;
+let api: TestApp;
+let me: DepartmentRef;
+/** The files the member may discover, named by hand. */
+const visible = new Set<string>();
+const all: WorldFile[] = [];
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  const world = new World(await database.dataSource());
+  const a = await world.district('count-a');
+  const b = await world.district('count-b');
+  me = await world.department('count-a-me', a);
+  const neighbour = await world.department('count-a-neighbour', a);
+  const stranger = await world.department('count-b-stranger', b);
+  const file = async (owner: DepartmentRef, classification: WorldFile['classification'], category = CATEGORY, seen = false) => {
+    const made = await world.file(owner, classification, { category, title: TITLE });
+    all.push(made);
+    if (seen) visible.add(made.id);
+    return made;
+  };
+  const grant = (
+    fileOrScope: WorldFile | { districtId: string; category: string; maxClassification: WorldFile['classification'] },
+    extra = {},
+  ) =>
+    'id' in fileOrScope
+      ? world.grant({ fileId: fileOrScope.id, grantee: me, action: 'READ', ...extra }, fileOrScope.districtId)
+      : world.grant({ scope: fileOrScope, grantee: me, action: 'DISCOVER', ...extra });
+
+  // Its own files, of every classification: PUBLIC and INTERNAL ones are allowed by other terms too.
+  const mine = [await file(me, 'PUBLIC', CATEGORY, true), await file(me, 'INTERNAL', CATEGORY, true)];
+  await file(me, 'RESTRICTED', CATEGORY, true);
+  mine.push(await file(me, 'CONFIDENTIAL', CATEGORY, true));
+  // Its district: PUBLIC and INTERNAL by default; one RESTRICTED by a file grant, one CONFIDENTIAL by a revoked one.
+  for (let i = 0; i < 2; i++) await file(neighbour, 'PUBLIC', CATEGORY, true);
+  for (let i = 0; i < 2; i++) await file(neighbour, 'INTERNAL', CATEGORY, true);
+  const neighbourRestricted = [await file(neighbour, 'RESTRICTED', CATEGORY, true), await file(neighbour, 'RESTRICTED')];
+  const neighbourConfidential = await file(neighbour, 'CONFIDENTIAL');
+  // Another district: PUBLIC by default; INTERNAL and RESTRICTED by a scope grant; one CONFIDENTIAL by two file grants.
+  const strangerPublic = await file(stranger, 'PUBLIC', CATEGORY, true);
+  await file(stranger, 'PUBLIC', CATEGORY, true);
+  for (let i = 0; i < 2; i++) await file(stranger, 'INTERNAL', CATEGORY, true);
+  const strangerRestricted = [await file(stranger, 'RESTRICTED', CATEGORY, true), await file(stranger, 'RESTRICTED', CATEGORY, true)];
+  const strangerConfidential = [await file(stranger, 'CONFIDENTIAL', CATEGORY, true), await file(stranger, 'CONFIDENTIAL')];
+  // Another category: a scope grant opens the stranger's RESTRICTED file there, not the neighbour's.
+  await file(stranger, 'RESTRICTED', OTHER, true);
+  await file(neighbour, 'RESTRICTED', OTHER);
+
+  // File grants that overlap every other term: on its own file, on a PUBLIC file, on a file a scope grant covers.
+  await grant(mine[1]);
+  await grant(mine[2]);
+  await grant(neighbourRestricted[0]);
+  await grant(strangerPublic);
+  await grant(strangerRestricted[0]);
+  await grant(strangerConfidential[0]);
+  await grant(strangerConfidential[0], { action: 'EXCHANGE' });
+  await grant(neighbourConfidential, { revokedAt: new Date(Date.now() - 1000) });
+  await grant(strangerConfidential[1], { validFrom: new Date(Date.now() - 10 * DAY), expiresAt: new Date(Date.now() - DAY) });
+  // Scope grants: two that overlap each other, one that adds nothing to the INTERNAL default, one in force tomorrow.
+  await grant({ districtId: b.id, category: CATEGORY, maxClassification: 'RESTRICTED' });
+  await grant({ districtId: b.id, category: CATEGORY, maxClassification: 'INTERNAL' });
+  await grant({ districtId: a.id, category: CATEGORY, maxClassification: 'INTERNAL' });
+  await grant({ districtId: b.id, category: OTHER, maxClassification: 'CONFIDENTIAL' });
+  await grant({ districtId: a.id, category: CATEGORY, maxClassification: 'CONFIDENTIAL' }, { validFrom: new Date(Date.now() + DAY) });
+  api = await startTestApp(database);
+});
+
+afterAll(async () => {
+  await api?.close();
+  await database?.drop();
+});
+
+/** Walks every page; returns the ids in order and every totalCount reported. */
+async function walk(filter: Record<string, unknown>, pageSize: number): Promise<{ ids: string[]; totals: number[] }> {
+  const token = await api.tokenFor(me, ['MEMBER']);
+  const ids: string[] = [];
+  const totals = new Set<number>();
+  let after: string | null = null;
+  for (let pages = 0; pages < 100; pages++) {
+    const res: any = await api.gql(
+      token,
+      `query ($first: Int, $after: String, $filter: FileFilter) {
+        files(first: $first, after: $after, filter: $filter) { totalCount pageInfo { hasNextPage endCursor } edges { node { id } } }
+      }`,
+      { first: pageSize, after, filter },
+    );
+    expect(res.errors).toBeUndefined();
+    totals.add(res.data.files.totalCount);
+    ids.push(...res.data.files.edges.map((e: { node: { id: string } }) => e.node.id));
+    if (!res.data.files.pageInfo.hasNextPage) break;
+    after = res.data.files.pageInfo.endCursor;
+  }
+  return { ids, totals: [...totals] };
+}
+
+const expectedUnder = (keep: (f: WorldFile) => boolean): string[] =>
+  all
+    .filter((f) => visible.has(f.id) && keep(f))
+    .map((f) => f.id)
+    .sort();
+
+describe('a member with own files, public files, file grants and scope grants', () => {
+  const cases: [string, Record<string, unknown>, (f: WorldFile) => boolean][] = [
+    ['one category', { categories: [CATEGORY] }, (f) => f.category === CATEGORY],
+    ['two categories', { categories: [CATEGORY, OTHER] }, () => true],
+    [
+      'a category and a classification',
+      { categories: [CATEGORY], classifications: ['RESTRICTED'] },
+      (f) => f.category === CATEGORY && f.classification === 'RESTRICTED',
+    ],
+    ['its districts', { districtCodes: ['count-a', 'count-b'] }, () => true],
+    ['a full-text search', { search: 'ledger counted', districtCodes: ['count-a', 'count-b'] }, () => true],
+  ];
+
+  it('lists 17 files by hand: 4 of its own, 5 of its district and 7 of the other in the category, 1 in the other category', () => {
+    expect(visible.size).toBe(17);
+  });
+
+  it.each(cases)(
+    'under %s, totalCount is the number of rows paged through, each once, and exactly the files allowed',
+    async (_, filter, keep) => {
+      const expected = expectedUnder(keep);
+      expect(expected.length).toBeGreaterThan(1);
+      const { ids, totals } = await walk(filter, 3);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(totals).toEqual([ids.length]);
+      expect([...ids].sort()).toEqual(expected);
+    },
+  );
+});
