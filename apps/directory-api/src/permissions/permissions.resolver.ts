@@ -30,10 +30,7 @@ export class PermissionsResolver {
     description:
       'the grants you may see, newest first, paged; totalCount counts every match. asOf: the grants that were active at that instant, from the grant history',
   })
-  async permissions(
-    @Caller() caller: AccessPolicy,
-    @Args() { first, after, ...filter }: PermissionsArgs,
-  ): Promise<Connection<GrantRow>> {
+  async permissions(@Caller() caller: AccessPolicy, @Args() { first, after, ...filter }: PermissionsArgs): Promise<Connection<GrantRow>> {
     const page = await this.grants.list(caller, filter, first ?? 50, after ?? null);
     return toConnection(page, page.totalCount);
   }
