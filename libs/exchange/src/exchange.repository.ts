@@ -229,10 +229,13 @@ export class ExchangeRepository {
    * full key, a lock included.
    */
   async byIds(scope: DistrictScope, ids: readonly string[], db: EntityManager = this.db.manager): Promise<StoredExchange[]> {
-    const p = new SqlParams(ids);
+    // One id (every step's lookup) by equality: with ANY(array) the generic plan is priced higher and never chosen.
+    const one = ids.length === 1;
+    const p = new SqlParams(one ? ids[0] : ids);
     return db.query<StoredExchange[]>(
       prepared(
-        `SELECT ${this.columns} FROM exchange x WHERE ${districtCondition(scope, 'x.district_id', (v) => p.bind(v))} AND x.id = ANY($1::uuid[])`,
+        `SELECT ${this.columns} FROM exchange x
+          WHERE ${districtCondition(scope, 'x.district_id', (v) => p.bind(v))} AND x.id = ${one ? '$1::uuid' : 'ANY($1::uuid[])'}`,
       ),
       p.values,
     );
