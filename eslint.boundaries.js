@@ -13,10 +13,10 @@ export const LIB_DEPENDENCIES = {
   database: [],
   auth: ['common'],
   audit: ['common'],
-  // access and directory bulk-load their tables with database's COPY helper.
+  // access and directory bulk-load their tables with database's COPY helper; they and exchange mark hot statements `prepared`.
   access: ['common', 'database', 'auth', 'audit'],
   directory: ['common', 'database', 'auth', 'audit', 'access'],
-  exchange: ['common', 'auth', 'audit', 'access', 'directory'],
+  exchange: ['common', 'database', 'auth', 'audit', 'access', 'directory'],
   // The change feed: audit entries addressed by the access rules, about files, grants and exchanges.
   events: ['common', 'auth', 'audit', 'access', 'directory', 'exchange'],
   // The composition of every library's Nest module, which the API and the CLI share.

@@ -34,6 +34,7 @@ import { AuditFeedPollsHeads1796660000000 } from './1796660000000-AuditFeedPolls
 import { GrantInForceIndex1796670000000 } from './1796670000000-GrantInForceIndex.js';
 import { AuditLedgerDistrict1796700000000 } from './1796700000000-AuditLedgerDistrict.js';
 import { CountByAccessTermIndex1796800000000 } from './1796800000000-CountByAccessTermIndex.js';
+import { SameGrantByInForceIndex1796900000000 } from './1796900000000-SameGrantByInForceIndex.js';
 
 /** Every migration, in the order they run. `district:new` registers new ones here. */
 export const migrations = [
@@ -73,4 +74,5 @@ export const migrations = [
   GrantInForceIndex1796670000000,
   AuditLedgerDistrict1796700000000,
   CountByAccessTermIndex1796800000000,
+  SameGrantByInForceIndex1796900000000,
 ];

@@ -200,3 +200,30 @@ describe('one statement per step, and the rules it keeps', () => {
     expect(await entriesAbout(approved.permissionId!)).toEqual(['permission.granted', 'permission.revoked']);
   });
 });
+
+describe("the approval's gate (permission_same_in_force)", () => {
+  it('sees an identical grant while it is in force, and not once it is revoked or expired', async () => {
+    const x = await exchanges.request(await policy(requester, ['MEMBER']), { fileId: file.id, fields: ['age'], purpose: 'gate' });
+    const { permissionId } = await exchanges.approve(await policy(owner, ['STEWARD']), x.id, null);
+    const gate = async () => {
+      const [row] = await db.query<{ same: boolean }[]>(
+        `SELECT permission_same_in_force(district_id, file_id, grantee_department_id, action, fields, purpose) AS same
+           FROM permission WHERE id = $1`,
+        [permissionId],
+      );
+      return row.same;
+    };
+    // Written as the service never writes them, to reach each side of the in-force condition; the table's checks still hold.
+    const set = (assignments: string) => db.query(`UPDATE permission SET ${assignments} WHERE id = $1`, [permissionId]);
+    await set(`valid_from = now() - interval '1 day'`);
+    expect(await gate()).toBe(true);
+    await set(`revoked_at = clock_timestamp() + interval '1 hour', revoked_by = 'later'`);
+    expect(await gate()).toBe(true);
+    await set(`revoked_at = clock_timestamp() - interval '1 second', revoked_by = 'earlier'`);
+    expect(await gate()).toBe(false);
+    await set(`revoked_at = NULL, revoked_by = NULL, expires_at = clock_timestamp() + interval '1 hour'`);
+    expect(await gate()).toBe(true);
+    await set(`expires_at = clock_timestamp() - interval '1 second'`);
+    expect(await gate()).toBe(false);
+  });
+});

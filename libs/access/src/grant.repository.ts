@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { prepared } from '@app/database';
 import { decodeTimeCursor, districtCondition, namedParameter, SqlParams, toPage, type DistrictScope, type Page } from '@app/common';
 import type { Action, Classification } from './actions.js';
 import { FileCatalog } from './file-catalog.js';
@@ -101,12 +102,14 @@ export class GrantRepository {
 
   /** By id in `scope`, with whether `visible` (the caller's view of grants) admits it: the one read of a revocation. */
   async byIdSeenBy(scope: DistrictScope, id: string, visible: SqlFragment): Promise<{ permission: StoredGrant; visible: boolean } | null> {
-    const qb = this.db.createQueryBuilder().from('permission', 'p').select(this.columns).addSelect(`(${visible.sql})`, 'visible');
-    const row = await qb
-      .where(districtCondition(scope, 'p.district_id', namedParameter(qb, 'onlyDistricts')))
-      .andWhere('p.id = :only', { only: id })
-      .setParameters(visible.params)
-      .getRawOne<StoredGrant & { visible: boolean }>();
+    // On every revocation's path: plain SQL, prepared, its named parameters (the visibility's) made positional once.
+    const named: Record<string, unknown> = { ...visible.params, only: id };
+    const [sql, values] = this.db.driver.escapeQueryWithParameters(
+      `SELECT ${this.columns}, (${visible.sql}) AS visible FROM permission p
+        WHERE ${districtCondition(scope, 'p.district_id', (v) => ((named.onlyDistricts = v), ':onlyDistricts'))} AND p.id = :only`,
+      named,
+    );
+    const [row] = await this.db.query<(StoredGrant & { visible: boolean })[]>(prepared(sql), values);
     if (!row) return null;
     const { visible: seen, ...permission } = row;
     return { permission, visible: seen };
@@ -121,12 +124,12 @@ export class GrantRepository {
   async revokeAudited(key: PermissionKey, by: string, reason: string, audit: (params: SqlParams) => string): Promise<StoredGrant | null> {
     const params = new SqlParams();
     const [row] = await this.db.query<(StoredGrant & { appended: number })[]>(
-      `WITH revoked AS (
+      prepared(`WITH revoked AS (
          UPDATE permission SET revoked_at = now(), revoked_by = ${params.bind(by)}, revoke_reason = ${params.bind(reason)}
           WHERE district_id = ${params.bind(key.districtId)} AND id = ${params.bind(key.id)} AND revoked_at IS NULL
           RETURNING *
        ), audited AS (SELECT a.seq FROM ${audit(params)} a WHERE EXISTS (SELECT 1 FROM revoked))
-       SELECT ${this.columns}, (SELECT count(*)::int FROM audited) AS appended FROM revoked p`,
+       SELECT ${this.columns}, (SELECT count(*)::int FROM audited) AS appended FROM revoked p`),
       params.values,
     );
     if (!row) return null;

@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
-import { districtCondition, namedParameter, SqlParams, type DistrictScope } from '@app/common';
+import { districtCondition, SqlParams, type DistrictScope } from '@app/common';
+import { prepared } from '@app/database';
 import type { Action, Classification, GrantFacts, HeldFields } from './actions.js';
 import { grantInForceSql } from './grant-in-force.js';
 import { heldAtSql } from './reviews.repository.js';
@@ -52,18 +53,20 @@ export async function grantsHeldByEachAt(
 ): Promise<Map<string, GrantFacts[]>> {
   const held = new Map<string, GrantFacts[]>(departmentIds.map((id) => [id, []]));
   if (departmentIds.length === 0) return held;
-  const qb = db.createQueryBuilder();
-  const rows = await qb
-    .select(
-      'p.id, p.district_id, p.file_id, p.scope_category, p.scope_max_classification, p.action, p.fields, p.purpose, p.granted_by, p.valid_from, p.expires_at',
-    )
-    .addSelect(heldAtSql('p', 'at'), 'held')
-    .addSelect('p.grantee_department_id', 'grantee')
-    .from('permission', 'p')
-    .where('p.grantee_department_id = ANY(:departments)', { departments: [...departmentIds] })
-    .andWhere(districtCondition(scope, 'p.district_id', namedParameter(qb, 'districts')))
-    .andWhere(grantInForceSql('p', 'at'), { at })
-    .getRawMany<GrantRow & { grantee: string }>();
+  // Every caller's policy is decided by this statement: plain SQL, prepared (no query builder on this path). One
+  // department is compared by equality: with ANY(array) the generic plan is priced higher and never chosen.
+  const one = departmentIds.length === 1;
+  const p = new SqlParams(at, one ? departmentIds[0] : [...departmentIds]);
+  const rows = await db.query<(GrantRow & { grantee: string })[]>(
+    prepared(
+      `SELECT p.id, p.district_id, p.file_id, p.scope_category, p.scope_max_classification, p.action, p.fields, p.purpose,
+              p.granted_by, p.valid_from, p.expires_at, ${heldAtSql('p', '$1')} AS held, p.grantee_department_id AS grantee
+         FROM permission p
+        WHERE p.grantee_department_id = ${one ? '$2::uuid' : 'ANY($2::uuid[])'} AND ${districtCondition(scope, 'p.district_id', (v) => p.bind(v))}
+          AND ${grantInForceSql('p', '$1')}`,
+    ),
+    p.values,
+  );
   for (const row of rows) held.get(row.grantee)?.push(toGrantFacts(row));
   return held;
 }

@@ -1,5 +1,6 @@
 import { DataSource, type Logger, type MixedList, type EntitySchema } from 'typeorm';
 import { honourConnectionShares } from './connection-share.js';
+import { runPreparedByName } from './prepared-statements.js';
 import { routeReadsToReplicas, type ReplicaFallback } from './read-replicas.js';
 
 export interface DataSourceSettings {
@@ -54,6 +55,7 @@ export function createDataSource(settings: DataSourceSettings): DataSource {
   // In this order: a replica's fallback to the primary must not enter a connection share twice.
   routeReadsToReplicas(dataSource, settings.onReplicaFallback);
   honourConnectionShares(dataSource);
+  runPreparedByName(dataSource);
   return dataSource;
 }
 

@@ -5,3 +5,4 @@ export * from './connection-share.js';
 export * from './database.module.js';
 export * from './copy-rows.js';
 export * from './read-replicas.js';
+export { prepared } from './prepared-statements.js';

@@ -12,6 +12,7 @@ import {
   toPage,
 } from '@app/common';
 import type { AccessPolicy } from '@app/access';
+import { prepared } from '@app/database';
 import type { DataFieldRow, DataFileRow, FileFilter, FileKey } from './directory.types.js';
 
 const FILE_COLUMNS = `
@@ -222,8 +223,8 @@ export class FilesRepository {
   ): Promise<(DataFileRow & { fields: DataFieldRow[] }) | null> {
     const p = new SqlParams(id);
     const rows = await db.query<(DataFileRow & { fields: DataFieldRow[] })[]>(
-      `SELECT ${FILE_COLUMNS}, ${fieldsJsonSql('f')} AS fields FROM data_file f
-        WHERE ${districtCondition(scope, 'f.district_id', (v) => p.bind(v))} AND f.id = $1`,
+      prepared(`SELECT ${FILE_COLUMNS}, ${fieldsJsonSql('f')} AS fields FROM data_file f
+        WHERE ${districtCondition(scope, 'f.district_id', (v) => p.bind(v))} AND f.id = $1`),
       p.values,
     );
     return rows[0] ?? null;

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { prepared } from '@app/database';
 import { decodeTimeCursor, districtCondition, SqlParams, toPage, type DistrictScope, type Page } from '@app/common';
 import { DirectoryService, type FileFactsJson } from '@app/directory';
 
@@ -103,9 +104,9 @@ export class ExchangeRepository {
   private async writeAudited(params: SqlParams, writes: string, audit: AuditCall): Promise<StoredExchange | null> {
     const append = audit(params);
     const [row] = await this.db.query<(StoredExchange & { appended: number })[]>(
-      `WITH ${writes},
+      prepared(`WITH ${writes},
        audited AS (SELECT a.seq FROM ${append} a WHERE EXISTS (SELECT 1 FROM written))
-       SELECT ${this.columns}, (SELECT count(*)::int FROM audited) AS appended FROM written x`,
+       SELECT ${this.columns}, (SELECT count(*)::int FROM audited) AS appended FROM written x`),
       params.values,
     );
     if (!row) return null;
@@ -207,14 +208,14 @@ export class ExchangeRepository {
   async forDelivery(scope: DistrictScope, id: string, requesterId: string): Promise<DeliveryFacts | null> {
     const p = new SqlParams(id, requesterId);
     const [row] = await this.db.query<(StoredExchange & { file: FileFactsJson | null; records: Record<string, unknown>[] | null })[]>(
-      `SELECT ${this.columns}, ff.file,
+      prepared(`SELECT ${this.columns}, ff.file,
               CASE WHEN x.status = 'APPROVED' AND x.requester_department_id = $2 THEN
                 coalesce((SELECT json_agg(r.row ORDER BY r.row_no) FROM data_record r
                            WHERE r.district_id = x.district_id AND r.file_id = x.file_id AND r.version = (ff.file->>'version')::int),
                          '[]'::json)
               END AS records
          FROM exchange x CROSS JOIN LATERAL (SELECT ${this.fileFacts} AS file) ff
-        WHERE ${districtCondition(scope, 'x.district_id', (v) => p.bind(v))} AND x.id = $1`,
+        WHERE ${districtCondition(scope, 'x.district_id', (v) => p.bind(v))} AND x.id = $1`),
       p.values,
     );
     if (!row) return null;
@@ -228,9 +229,14 @@ export class ExchangeRepository {
    * full key, a lock included.
    */
   async byIds(scope: DistrictScope, ids: readonly string[], db: EntityManager = this.db.manager): Promise<StoredExchange[]> {
-    const p = new SqlParams(ids);
+    // One id (every step's lookup) by equality: with ANY(array) the generic plan is priced higher and never chosen.
+    const one = ids.length === 1;
+    const p = new SqlParams(one ? ids[0] : ids);
     return db.query<StoredExchange[]>(
-      `SELECT ${this.columns} FROM exchange x WHERE ${districtCondition(scope, 'x.district_id', (v) => p.bind(v))} AND x.id = ANY($1::uuid[])`,
+      prepared(
+        `SELECT ${this.columns} FROM exchange x
+          WHERE ${districtCondition(scope, 'x.district_id', (v) => p.bind(v))} AND x.id = ${one ? '$1::uuid' : 'ANY($1::uuid[])'}`,
+      ),
       p.values,
     );
   }

@@ -50,5 +50,44 @@ export function validateRecords(records: unknown[], schema: FieldSchema[]): Reco
 
 /** Each row with exactly these fields, in this order: what a delivery may contain, nothing else. */
 export function project(rows: Record<string, unknown>[], fields: string[]): Record<string, unknown>[] {
-  return rows.map((row) => Object.fromEntries(fields.map((f) => [f, row[f] ?? null])));
+  // A loop, not Object.fromEntries: a delivery projects every row of a version. Field names are never "__proto__" (FIELD_NAME).
+  return rows.map((row) => {
+    const projected: Record<string, unknown> = {};
+    for (const f of fields) projected[f] = row[f] ?? null;
+    return projected;
+  });
+}
+
+/**
+ * The RFC 8785 text of rows projected onto `fields` (project), with the keys
+ * sorted once for every row instead of once per row: the text canonicalize
+ * writes, as long as every value is a JSON scalar (what the schema's types
+ * allow); null when one is not, or the fields repeat, for the caller to
+ * canonicalize instead.
+ */
+export function canonicalRows(rows: Record<string, unknown>[], fields: string[]): string | null {
+  // UTF-16 code unit order, as RFC 8785 (and canonicalize) sort keys.
+  const keys = [...new Set(fields)].sort();
+  if (keys.length !== fields.length) return null;
+  const prefixes = keys.map((k, i) => `${i ? ',' : '{'}${JSON.stringify(k)}:`);
+  const written = new Array<string>(rows.length);
+  for (let r = 0; r < rows.length; r++) {
+    let row = keys.length ? '' : '{';
+    for (let i = 0; i < keys.length; i++) {
+      const value = rows[r][keys[i]];
+      let text: string;
+      if (typeof value === 'string') {
+        if (!value.isWellFormed()) return null;
+        text = JSON.stringify(value);
+      } else if (typeof value === 'number') {
+        if (!Number.isFinite(value)) return null;
+        text = JSON.stringify(value);
+      } else if (typeof value === 'boolean') text = value ? 'true' : 'false';
+      else if (value === null) text = 'null';
+      else return null;
+      row += prefixes[i] + text;
+    }
+    written[r] = `${row}}`;
+  }
+  return `[${written.join(',')}]`;
 }
