@@ -13,39 +13,7 @@ export interface PermissionKey {
   id: string;
 }
 
-/** A grant as stored, with the owner of its file (null for a scope grant). */
-export interface StoredGrant {
-  id: string;
-  districtId: string;
-  fileId: string | null;
-  scopeCategory: string | null;
-  scopeMaxClassification: Classification | null;
-  granteeDepartmentId: string;
-  action: Action;
-  fields: string[] | null;
-  purpose: string;
-  validFrom: Date;
-  expiresAt: Date | null;
-  grantedBy: string;
-  grantedAt: Date;
-  revokedAt: Date | null;
-  revokedBy: string | null;
-  revokeReason: string | null;
-  ownerDepartmentId: string | null;
-  /** For a grant on a file: the file's published version and schema version when it was decided (or last re-approved). */
-  fileVersion: number | null;
-  schemaVersion: number | null;
-}
-
-const columns = (ownerSql: string) => `
-  p.id, p.district_id AS "districtId", p.file_id AS "fileId",
-  p.scope_category AS "scopeCategory", p.scope_max_classification AS "scopeMaxClassification",
-  p.grantee_department_id AS "granteeDepartmentId", p.action, p.fields, p.purpose,
-  p.valid_from AS "validFrom", p.expires_at AS "expiresAt", p.granted_by AS "grantedBy", p.granted_at AS "grantedAt",
-  p.revoked_at AS "revokedAt", p.revoked_by AS "revokedBy", p.revoke_reason AS "revokeReason",
-  p.file_version AS "fileVersion", p.schema_version AS "schemaVersion",
-  ${ownerSql} AS "ownerDepartmentId"`;
-
+/** A grant as written: what a granter decides. */
 export interface NewGrantRow {
   districtId: string;
   fileId: string | null;
@@ -61,6 +29,26 @@ export interface NewGrantRow {
   fileVersion: number | null;
   schemaVersion: number | null;
 }
+
+/** A grant as stored: as written, plus what the table adds, and the owner of its file (null for a scope grant). */
+export interface StoredGrant extends NewGrantRow {
+  id: string;
+  validFrom: Date;
+  grantedAt: Date;
+  revokedAt: Date | null;
+  revokedBy: string | null;
+  revokeReason: string | null;
+  ownerDepartmentId: string | null;
+}
+
+const columns = (ownerSql: string) => `
+  p.id, p.district_id AS "districtId", p.file_id AS "fileId",
+  p.scope_category AS "scopeCategory", p.scope_max_classification AS "scopeMaxClassification",
+  p.grantee_department_id AS "granteeDepartmentId", p.action, p.fields, p.purpose,
+  p.valid_from AS "validFrom", p.expires_at AS "expiresAt", p.granted_by AS "grantedBy", p.granted_at AS "grantedAt",
+  p.revoked_at AS "revokedAt", p.revoked_by AS "revokedBy", p.revoke_reason AS "revokeReason",
+  p.file_version AS "fileVersion", p.schema_version AS "schemaVersion",
+  ${ownerSql} AS "ownerDepartmentId"`;
 
 export interface PermissionQuery {
   fileId?: string | null;
