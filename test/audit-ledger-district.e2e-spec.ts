@@ -10,7 +10,7 @@ import { AuditLog, PLATFORM_LEDGER, sealEntry, type AuditEvent } from '@app/audi
 import { AuditRepository } from '../libs/audit/src/audit.repository.js';
 import { LedgerVerifier } from '../libs/audit/src/ledger-verifier.js';
 import { AuditLedgerDistrict1796700000000, NO_DISTRICT } from '../migrations/1796700000000-AuditLedgerDistrict.js';
-import { createTestDatabase, type TestDatabase } from '@app/testing';
+import { AUDIT_ENTRY_COLUMNS, auditEntryValues, createTestDatabase, type TestDatabase } from '@app/testing';
 import { World } from './world.js';
 
 let database: TestDatabase;
@@ -114,22 +114,8 @@ describe("the audit ledger's district", () => {
     await db.transaction(async (tx) => {
       await tx.query(`SET LOCAL session_replication_role = replica`);
       await tx.query(
-        `INSERT INTO audit_entry (ledger, seq, occurred_at, actor, action, subject_type, subject_id, parties, payload, prev_hash, hash, district_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-        [
-          forged.ledger,
-          forged.seq,
-          forged.occurredAt,
-          forged.actor,
-          forged.action,
-          forged.subjectType,
-          forged.subjectId,
-          forged.parties,
-          forged.payload,
-          forged.prevHash,
-          forged.hash,
-          district.id,
-        ],
+        `INSERT INTO audit_entry (${AUDIT_ENTRY_COLUMNS}, district_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+        [...auditEntryValues(forged), district.id],
       );
     });
     const verifier = new LedgerVerifier('ald-fork', []);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import { createTestDatabase, type TestDatabase } from '@app/testing';
+import { AUDIT_ENTRY_COLUMNS, auditEntryValues, createTestDatabase, type TestDatabase } from '@app/testing';
 import { appendAuditEntries } from './audit-append.js';
 import { AuditKeys, AuditService } from './audit.service.js';
 import { canonicalEntry, sealEntry, type AuditEvent } from './hash-chain.js';
@@ -26,8 +26,7 @@ const event = (ledger: string, n: number, payload: Record<string, unknown> = {})
   payload: { n, ...payload },
 });
 
-const INSERT = `INSERT INTO audit_entry (ledger, seq, occurred_at, actor, action, subject_type, subject_id, parties, payload, prev_hash, hash)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`;
+const INSERT = `INSERT INTO audit_entry (${AUDIT_ENTRY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`;
 
 /** A correctly sealed next entry of the ledger, as row values. */
 async function nextRow(tx: EntityManager, ledger: string, n: number) {
@@ -36,22 +35,7 @@ async function nextRow(tx: EntityManager, ledger: string, n: number) {
     [ledger],
   );
   const e = sealEntry(event(ledger, n), Number(tail.seq) + 1, tail.hash, new Date());
-  return {
-    entry: e,
-    values: [
-      e.ledger,
-      e.seq,
-      e.occurredAt,
-      e.actor,
-      e.action,
-      e.subjectType,
-      e.subjectId,
-      e.parties,
-      JSON.stringify(e.payload),
-      e.prevHash,
-      e.hash,
-    ],
-  };
+  return { entry: e, values: auditEntryValues(e) };
 }
 
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import { createTestDatabase, type TestDatabase } from '@app/testing';
+import { AUDIT_ENTRY_COLUMNS, auditEntryValues, createTestDatabase, type TestDatabase } from '@app/testing';
 import { appendAuditEntries } from './audit-append.js';
 import { AuditRepository } from './audit.repository.js';
 import { AuditKeys, AuditService } from './audit.service.js';
@@ -88,21 +88,8 @@ describe('append', () => {
     const forged = sealEntry(event('links', 9), 5, 'f'.repeat(64), new Date());
     await expect(
       db.query(
-        `INSERT INTO audit_entry (ledger, seq, occurred_at, actor, action, subject_type, subject_id, parties, payload, prev_hash, hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-        [
-          forged.ledger,
-          forged.seq,
-          forged.occurredAt,
-          forged.actor,
-          forged.action,
-          forged.subjectType,
-          forged.subjectId,
-          forged.parties,
-          forged.payload,
-          forged.prevHash,
-          forged.hash,
-        ],
+        `INSERT INTO audit_entry (${AUDIT_ENTRY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+        auditEntryValues(forged),
       ),
     ).rejects.toThrow(/does not extend its chain/);
   });
@@ -200,22 +187,9 @@ describe('tampering, as a superuser with triggers disabled', () => {
       await tx.query(`UPDATE audit_entry SET seq = seq - 1000000 + 1 WHERE ledger = $1 AND seq > 1000000`, [ledger]);
       // With triggers off, the forger gives the ledger's district too (the trigger that fills it does not run).
       await tx.query(
-        `INSERT INTO audit_entry (ledger, seq, occurred_at, actor, action, subject_type, subject_id, parties, payload, prev_hash, hash,
-                                  district_id)
+        `INSERT INTO audit_entry (${AUDIT_ENTRY_COLUMNS}, district_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, (SELECT district_id FROM audit_entry WHERE ledger = $1 AND seq = 6))`,
-        [
-          ledger,
-          7,
-          forged.occurredAt,
-          forged.actor,
-          forged.action,
-          forged.subjectType,
-          forged.subjectId,
-          forged.parties,
-          forged.payload,
-          forged.prevHash,
-          forged.hash,
-        ],
+        auditEntryValues(forged),
       );
     };
     // Two entries claiming the same predecessor: UNIQUE (ledger, prev_hash, district_id) refuses it even with triggers off.

@@ -1,2 +1,3 @@
 // Test support, for specs and test/ only (eslint.boundaries.js): a migrated database per test file.
 export * from './test-database.js';
+export * from './audit-rows.js';
