@@ -17,7 +17,7 @@ import {
   type LogSource,
 } from '@app/audit';
 import type { DepartmentRef } from '@app/auth';
-import { createTestDatabase, type TestDatabase } from '@app/testing';
+import { createTestDatabase, rewriteLedgerFrom, type TestDatabase } from '@app/testing';
 import { startTestApp, type TestApp } from './test-app.js';
 import { World } from './world.js';
 
@@ -54,32 +54,7 @@ async function rewriteFrom(seq: number): Promise<void> {
   await db.transaction(async (tx: EntityManager) => {
     await tx.query('SET LOCAL session_replication_role = replica');
     await tx.query('ALTER TABLE audit_entry DROP CONSTRAINT IF EXISTS audit_entry_payload_cached');
-    const rows = await tx.query<any[]>(`SELECT * FROM audit_entry WHERE ledger = 'rw' AND seq >= $1 ORDER BY seq`, [seq]);
-    let prev = (await tx.query<{ hash: string }[]>(`SELECT hash FROM audit_entry WHERE ledger = 'rw' AND seq = $1`, [seq - 1]))[0].hash;
-    for (const row of rows) {
-      const payload = Number(row.seq) === seq ? { n: seq, rewritten: true } : row.payload;
-      const e = {
-        ledger: 'rw',
-        seq: Number(row.seq),
-        occurredAt: row.occurred_at.toISOString(),
-        actor: row.actor,
-        action: row.action,
-        subjectType: row.subject_type,
-        subjectId: row.subject_id,
-        parties: row.parties,
-        payload,
-        prevHash: prev,
-      };
-      const hash = entryHash(e);
-      await tx.query(`UPDATE audit_entry SET payload = $3, prev_hash = $4, hash = $5 WHERE ledger = $1 AND seq = $2`, [
-        'rw',
-        row.seq,
-        JSON.stringify(payload),
-        prev,
-        hash,
-      ]);
-      prev = hash;
-    }
+    await rewriteLedgerFrom(tx, 'rw', seq, { n: seq, rewritten: true }, entryHash);
     await tx.query(`DELETE FROM audit_checkpoint WHERE ledger = 'rw' AND size >= $1`, [seq]);
   });
 }

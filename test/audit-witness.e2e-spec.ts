@@ -19,7 +19,7 @@ import {
 } from '@app/audit';
 import type { DepartmentRef } from '@app/auth';
 import { cosignatureMessage, witnessOnce } from '../apps/directory-cli/src/commands/audit-witness.js';
-import { createTestDatabase, type TestDatabase } from '@app/testing';
+import { createTestDatabase, rewriteLedgerFrom, type TestDatabase } from '@app/testing';
 import { startTestApp, type TestApp } from './test-app.js';
 import { World } from './world.js';
 
@@ -204,31 +204,7 @@ describe('a witness', () => {
     await db.transaction(async (tx) => {
       await tx.query('SET LOCAL session_replication_role = replica');
       await tx.query('ALTER TABLE audit_entry DROP CONSTRAINT IF EXISTS audit_entry_payload_cached');
-      const rows = await tx.query<any[]>(`SELECT * FROM audit_entry WHERE ledger = 'wit' AND seq >= 3 ORDER BY seq`);
-      let prev = (await tx.query<{ hash: string }[]>(`SELECT hash FROM audit_entry WHERE ledger = 'wit' AND seq = 2`))[0].hash;
-      for (const row of rows) {
-        const payload = Number(row.seq) === 3 ? { n: 'rewritten' } : row.payload;
-        const e = {
-          ledger: 'wit',
-          seq: Number(row.seq),
-          occurredAt: row.occurred_at.toISOString(),
-          actor: row.actor,
-          action: row.action,
-          subjectType: row.subject_type,
-          subjectId: row.subject_id,
-          parties: row.parties,
-          payload,
-          prevHash: prev,
-        };
-        const hash = entryHash(e);
-        await tx.query(`UPDATE audit_entry SET payload = $2, prev_hash = $3, hash = $4 WHERE ledger = 'wit' AND seq = $1`, [
-          row.seq,
-          JSON.stringify(payload),
-          prev,
-          hash,
-        ]);
-        prev = hash;
-      }
+      await rewriteLedgerFrom(tx, 'wit', 3, { n: 'rewritten' }, entryHash);
       await tx.query(`DELETE FROM audit_checkpoint WHERE ledger = 'wit'`);
     });
     await sign('wit');

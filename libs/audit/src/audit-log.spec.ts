@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import { AUDIT_ENTRY_COLUMNS, auditEntryValues, createTestDatabase, type TestDatabase } from '@app/testing';
+import { AUDIT_ENTRY_COLUMNS, auditEntryValues, createTestDatabase, rewriteLedgerFrom, type TestDatabase } from '@app/testing';
 import { appendAuditEntries } from './audit-append.js';
 import { AuditRepository } from './audit.repository.js';
 import { AuditKeys, AuditService } from './audit.service.js';
@@ -211,33 +211,7 @@ describe('tampering, as a superuser with triggers disabled', () => {
     const receipt = await audit.receiptFor(await entryAt(ledger, 7));
     expect(verifyReceipt(receipt, publicKey)).toEqual({ ok: true });
     await tamper(async (tx) => {
-      const rows = await tx.query<{ seq: string }[]>(`SELECT seq FROM audit_entry WHERE ledger = $1 AND seq >= 7 ORDER BY seq`, [ledger]);
-      let prev = (await tx.query<{ hash: string }[]>(`SELECT hash FROM audit_entry WHERE ledger = $1 AND seq = 6`, [ledger]))[0].hash;
-      for (const { seq } of rows) {
-        const [row] = await tx.query<any[]>(`SELECT * FROM audit_entry WHERE ledger = $1 AND seq = $2`, [ledger, seq]);
-        const payload = Number(seq) === 7 ? { n: 7, rewritten: 'to someone else' } : row.payload;
-        const e = {
-          ledger,
-          seq: Number(seq),
-          occurredAt: row.occurred_at.toISOString(),
-          actor: row.actor,
-          action: row.action,
-          subjectType: row.subject_type,
-          subjectId: row.subject_id,
-          parties: row.parties,
-          payload,
-          prevHash: prev,
-        };
-        const hash = entryHash(e);
-        await tx.query(`UPDATE audit_entry SET payload = $3, prev_hash = $4, hash = $5 WHERE ledger = $1 AND seq = $2`, [
-          ledger,
-          seq,
-          JSON.stringify(payload),
-          prev,
-          hash,
-        ]);
-        prev = hash;
-      }
+      await rewriteLedgerFrom(tx, ledger, 7, { n: 7, rewritten: 'to someone else' }, entryHash);
     });
     expect(await verifyChainOnly(ledger)).toMatchObject({ ok: true, checked: SIZE });
     expect(await audit.verifyLedger(ledger)).toMatchObject({ ok: false, firstBadSeq: 7, reason: expect.stringMatching(/rewritten/) });

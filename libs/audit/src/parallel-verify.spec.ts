@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import type pg from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
-import { createTestDatabase, type TestDatabase } from '@app/testing';
+import { createTestDatabase, rewriteLedgerFrom, type TestDatabase } from '@app/testing';
 import { appendAuditEntries } from './audit-append.js';
 import { AuditRepository } from './audit.repository.js';
 import { AuditKeys, AuditService } from './audit.service.js';
@@ -67,39 +67,8 @@ async function entryByEntry(ledger: string): Promise<VerificationResult> {
   return verifier.finish();
 }
 
-async function rewriteFrom(ledger: string, from: number): Promise<void> {
-  await tamper(async (tx) => {
-    let [{ prev }] = await tx.query<{ prev: string }[]>(`SELECT hash AS prev FROM audit_entry WHERE ledger = $1 AND seq = $2`, [
-      ledger,
-      from - 1,
-    ]);
-    const rows = await tx.query<any[]>(`SELECT * FROM audit_entry WHERE ledger = $1 AND seq >= $2 ORDER BY seq`, [ledger, from]);
-    for (const row of rows) {
-      const payload = Number(row.seq) === from ? { n: from, rewritten: true } : row.payload;
-      const e = {
-        ledger,
-        seq: Number(row.seq),
-        occurredAt: row.occurred_at.toISOString(),
-        actor: row.actor,
-        action: row.action,
-        subjectType: row.subject_type,
-        subjectId: row.subject_id,
-        parties: row.parties,
-        payload,
-        prevHash: prev,
-      };
-      const hash = entryHash(e);
-      await tx.query(`UPDATE audit_entry SET payload = $3, prev_hash = $4, hash = $5 WHERE ledger = $1 AND seq = $2`, [
-        ledger,
-        row.seq,
-        JSON.stringify(payload),
-        prev,
-        hash,
-      ]);
-      prev = hash;
-    }
-  });
-}
+const rewriteFrom = (ledger: string, from: number) =>
+  tamper((tx) => rewriteLedgerFrom(tx, ledger, from, { n: from, rewritten: true }, entryHash));
 
 /** Rewrites one entry's cached payload text and seals the entry over that text, as only the owner could (no later hash recomputed). */
 async function hashOverCache(ledger: string, seq: number, cached: string): Promise<void> {

@@ -1,0 +1,92 @@
+/** The columns of an audit entry as a forger writes them around the append path, in the order of auditEntryValues. */
+export const AUDIT_ENTRY_COLUMNS = 'ledger, seq, occurred_at, actor, action, subject_type, subject_id, parties, payload, prev_hash, hash';
+
+/** An entry's fields as the audit library seals them (structurally: this library imports no other but database). */
+export interface SealedEntryFields {
+  ledger: string;
+  seq: number;
+  occurredAt: string;
+  actor: string;
+  action: string;
+  subjectType: string;
+  subjectId: string;
+  parties: string[];
+  payload: unknown;
+  prevHash: string;
+  hash: string;
+}
+
+/** The values of AUDIT_ENTRY_COLUMNS for an entry, for tests that insert rows the append path would refuse. */
+export function auditEntryValues(e: SealedEntryFields): unknown[] {
+  return [
+    e.ledger,
+    e.seq,
+    e.occurredAt,
+    e.actor,
+    e.action,
+    e.subjectType,
+    e.subjectId,
+    e.parties,
+    JSON.stringify(e.payload),
+    e.prevHash,
+    e.hash,
+  ];
+}
+
+interface StoredRow {
+  seq: string;
+  occurred_at: Date;
+  actor: string;
+  action: string;
+  subject_type: string;
+  subject_id: string;
+  parties: string[];
+  payload: unknown;
+}
+
+interface Query {
+  query<T = unknown>(sql: string, parameters?: unknown[]): Promise<T>;
+}
+
+/**
+ * History rewritten as the owner could with triggers off: entry `from` of
+ * `ledger` gets `payload`, and it and every later entry are hashed again with
+ * `hashOf` (the audit library's entryHash), so the chain still links. Run it
+ * inside the caller's tampering transaction.
+ */
+export async function rewriteLedgerFrom(
+  tx: Query,
+  ledger: string,
+  from: number,
+  payload: unknown,
+  hashOf: (entry: Omit<SealedEntryFields, 'hash'>) => string,
+): Promise<void> {
+  let [{ prev }] = await tx.query<{ prev: string }[]>(`SELECT hash AS prev FROM audit_entry WHERE ledger = $1 AND seq = $2`, [
+    ledger,
+    from - 1,
+  ]);
+  const rows = await tx.query<StoredRow[]>(`SELECT * FROM audit_entry WHERE ledger = $1 AND seq >= $2 ORDER BY seq`, [ledger, from]);
+  for (const row of rows) {
+    const entry = {
+      ledger,
+      seq: Number(row.seq),
+      occurredAt: row.occurred_at.toISOString(),
+      actor: row.actor,
+      action: row.action,
+      subjectType: row.subject_type,
+      subjectId: row.subject_id,
+      parties: row.parties,
+      payload: Number(row.seq) === from ? payload : row.payload,
+      prevHash: prev,
+    };
+    const hash = hashOf(entry);
+    await tx.query(`UPDATE audit_entry SET payload = $3, prev_hash = $4, hash = $5 WHERE ledger = $1 AND seq = $2`, [
+      ledger,
+      row.seq,
+      JSON.stringify(entry.payload),
+      prev,
+      hash,
+    ]);
+    prev = hash;
+  }
+}
