@@ -80,9 +80,12 @@ export class AuditFeedListener implements OnApplicationShutdown {
     this.timer.unref();
   }
 
-  /** Compares every ledger's head with what this process has read, and publishes what is new. */
+  /**
+   * Compares every ledger's head with what this process has read, and
+   * publishes what is new; with no subscriber left it only moves on, so that
+   * the next one to attach is not handed the backlog of the time between.
+   */
   private async sweep(): Promise<void> {
-    if (this.inboxes.size === 0) return;
     for (const { ledger, size } of await this.audit.ledgerSizes()) await this.publish(ledger, this.read.get(ledger) ?? 0, size);
   }
 
