@@ -16,9 +16,10 @@ import { loadApiConfig, loadEnvironment } from './config.js';
  * the garbage of finished requests. Doubling at most keeps the service near
  * 220 MB resident under ten concurrent directory pages (from 320–360 MB), for
  * about 4 % more CPU per request in full collections. A value given on the
- * command line wins.
+ * command line or in NODE_OPTIONS wins.
  */
-if (!process.execArgv.some((arg) => arg.startsWith('--heap-growing-percent'))) setFlagsFromString('--heap-growing-percent=100');
+if (![...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((arg) => arg.startsWith('--heap-growing-percent')))
+  setFlagsFromString('--heap-growing-percent=100');
 
 const EXAMPLE_QUERY = `{ files(first: 5, filter: { search: "vaccination" }) { totalCount edges { node { title classification owner { name } myAccess } } } }`;
 
