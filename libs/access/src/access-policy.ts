@@ -6,15 +6,13 @@ import { ANY_DISTRICT, districtCondition, type DistrictScope } from '@app/common
 import { ACTIONS, CLASSIFICATIONS, type Action, type FileFacts, type GrantFacts } from './actions.js';
 import {
   asSubject,
-  buildAbility,
-  defaultRules,
   highestGrantedAction,
-  rulesFor,
   type AccessRule,
   type AppAbility,
   type Capability,
   type GrantSubject,
 } from './ability.factory.js';
+import { AccessRules } from './access-rules.js';
 import { conditionToSql, type ConditionNode, type SqlFragment } from './rules-to-sql.js';
 import { grantInForceSql } from './grant-in-force.js';
 
@@ -51,30 +49,38 @@ const fileColumns = (alias: string): Record<string, string> => ({
 });
 
 /**
- * What one caller may do, built once per request from its roles and the grants
- * its department holds at `at`. Single rows are checked with CASL in memory;
- * lists get the same decision as SQL.
+ * What one caller may do at `at`: its roles and the grants its department
+ * holds then, as rules (given built, when the department's grants have not
+ * changed since they were, or built here). Single rows are checked with CASL
+ * in memory; lists get the same decision as SQL.
  */
 export class AccessPolicy implements LedgerReader {
-  readonly ability: AppAbility;
-  private readonly defaultAbility: AppAbility;
+  readonly rules: AccessRules;
 
   constructor(
     readonly actor: Actor,
-    readonly grants: GrantFacts[],
+    grants: readonly GrantFacts[] | AccessRules,
     readonly at: Date,
   ) {
-    this.defaultAbility = buildAbility(defaultRules(actor));
-    this.ability = buildAbility(rulesFor(actor, grants));
+    this.rules = grants instanceof AccessRules ? grants : new AccessRules(actor, grants);
+  }
+
+  get grants(): readonly GrantFacts[] {
+    return this.rules.grants;
+  }
+
+  get ability(): AppAbility {
+    return this.rules.ability;
   }
 
   can(action: Action, file: FileFacts): boolean {
-    return this.ability.can(action, asSubject(file));
+    return this.rules.abilityFor(file).can(action, asSubject(file));
   }
 
   actionsOn(file: FileFacts): Action[] {
+    const ability = this.rules.abilityFor(file);
     const s = asSubject(file);
-    return ACTIONS.filter((a) => this.ability.can(a, s));
+    return ACTIONS.filter((a) => ability.can(a, s));
   }
 
   /** register, grant or decide on a file; with `granteeDepartmentId`, grant to that department. */
@@ -124,7 +130,8 @@ export class AccessPolicy implements LedgerReader {
 
   private matchingRules(action: Action, file: FileFacts): AccessRule[] {
     const s = asSubject(file);
-    return this.ability
+    return this.rules
+      .abilityFor(file)
       .rulesFor(action, 'DataFile')
       .filter((r) => !r.inverted && r.matchesConditions(s))
       .map((r) => r.origin as AccessRule);
@@ -219,7 +226,7 @@ export class AccessPolicy implements LedgerReader {
    * files asked about, so that the read of permission does not fan out.
    */
   fileConditionTerms(alias: string, action: Action = 'DISCOVER', scope: DistrictScope = ANY_DISTRICT): SqlFragment[] {
-    const ast = rulesToAST(this.defaultAbility, action, 'DataFile') as ConditionNode | null;
+    const ast = rulesToAST(this.rules.defaultAbility, action, 'DataFile') as ConditionNode | null;
     const columns = fileColumns(alias);
     const rules = ast === null ? [] : ast.operator === 'or' ? (ast.value as ConditionNode[]) : [ast];
     const terms = rules.map((node, i) => conditionToSql(node, columns, `acc_${i}_`));

@@ -2,14 +2,25 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Actor } from '@app/auth';
 import { ANY_DISTRICT, districtsOf } from '@app/common';
+import { LRUCache } from 'lru-cache';
 import { AccessPolicy } from './access-policy.js';
-import { grantsHeldAt, grantsHeldAtEach, grantsHeldByEachAt } from './grants-held.repository.js';
+import { AccessRules } from './access-rules.js';
+import { grantsHeldAtEach, grantsHeldByEachAt, grantsHeldTagged } from './grants-held.repository.js';
 import type { GrantFacts, HeldFields } from './actions.js';
 import { ReviewsRepository } from './reviews.repository.js';
 import type { PermissionKey } from './grant.repository.js';
 
+/** How many grants the kept rules may hold in all (each department's rules count as its grants, plus one). */
+export const KEPT_RULES_MAX_GRANTS = 10_000;
+
 @Injectable()
 export class AccessService {
+  /** Rules built per department and set of roles, with the tag of the grants they were built from. */
+  private readonly built = new LRUCache<string, { tag: string; rules: AccessRules }>({
+    maxSize: KEPT_RULES_MAX_GRANTS,
+    sizeCalculation: (kept) => kept.rules.grants.length + 1,
+  });
+
   constructor(
     private readonly db: DataSource,
     private readonly reviews: ReviewsRepository,
@@ -23,10 +34,20 @@ export class AccessService {
     );
   }
 
-  /** The caller's policy: its roles plus the grants its department holds now. One query. */
+  /**
+   * The caller's policy: its roles plus the grants its department holds now.
+   * One query, which sends the grants only when they differ from those the
+   * rules kept for this department and roles were built from.
+   */
   async policyFor(actor: Actor, at = new Date()): Promise<AccessPolicy> {
+    const key = `${actor.department.id} ${[...new Set(actor.roles)].sort().join(' ')}`;
+    const kept = this.built.get(key);
     // Fans out: a department's grants sit in any district.
-    return new AccessPolicy(actor, await grantsHeldAt(this.db.manager, ANY_DISTRICT, actor.department.id, at), at);
+    const held = await grantsHeldTagged(this.db.manager, actor.department.id, at, kept?.tag ?? null);
+    if (kept && held.grants === null) return new AccessPolicy(actor, kept.rules, at);
+    const rules = new AccessRules(actor, held.grants ?? []);
+    this.built.set(key, { tag: held.tag, rules });
+    return new AccessPolicy(actor, rules, at);
   }
 
   /** The grants each department holds at `at`, in one query: for deciding about many callers at once (build each AccessPolicy from them). */

@@ -71,6 +71,65 @@ export async function grantsHeldByEachAt(
   return held;
 }
 
+/** The grants a department holds, tagged: the same grants, in the same state, give the same tag. */
+export interface TaggedGrants {
+  tag: string;
+  /** null when `tag` is the one the caller already knew: it holds these grants already. */
+  grants: GrantFacts[] | null;
+}
+
+type GrantJson = Omit<GrantRow, 'valid_from' | 'expires_at'> & { valid_from: string; expires_at: string | null };
+
+/**
+ * The grants a department holds at `at`, in every district (the read fans
+ * out), tagged; given the tag it last read (`known`), the caller gets the
+ * grants only if the tag differs. A caller that keeps what it built from
+ * them reuses it for exactly as long as they are unchanged, while
+ * PostgreSQL still decides, on every call, what they are.
+ *
+ * The tag is the MD5 of the (id, xmin) of each grant in force and of each
+ * review open on one: a row's content changes only in a new row version,
+ * whose xmin is the writing transaction's, and a transaction's versions
+ * become visible together at its commit, so a committed (id, xmin) names one
+ * content. Expiry changes the set in force, and so the tag. Hashing the ids
+ * and transaction ids costs PostgreSQL a quarter of building the grants'
+ * JSON, which it builds only when the tag is new to the caller.
+ */
+export async function grantsHeldTagged(db: EntityManager, departmentId: string, at: Date, known: string | null): Promise<TaggedGrants> {
+  const [row] = await db.query<{ tag: string; grants: GrantJson[] | null }[]>(
+    prepared(
+      `WITH held AS MATERIALIZED (
+         SELECT p.id, p.xmin AS version,
+                (SELECT string_agg(r.id || '/' || r.xmin, ',' ORDER BY r.id) FROM permission_review r
+                  WHERE r.district_id = p.district_id AND r.permission_id = p.id
+                    AND r.opened_at <= $1 AND (r.resolved_at IS NULL OR r.resolved_at > $1)) AS reviews
+           FROM permission p
+          WHERE p.grantee_department_id = $2::uuid AND ${grantInForceSql('p', '$1')}
+       ), tagged AS (
+         SELECT md5(coalesce(string_agg(h.id || '/' || h.version || coalesce(' ' || h.reviews, ''), ',' ORDER BY h.id), '')) AS tag
+           FROM held h
+       )
+       SELECT tagged.tag,
+              CASE WHEN tagged.tag IS DISTINCT FROM $3 THEN
+                (SELECT coalesce(json_agg(json_build_object(
+                          'id', p.id, 'district_id', p.district_id, 'file_id', p.file_id, 'scope_category', p.scope_category,
+                          'scope_max_classification', p.scope_max_classification, 'action', p.action, 'fields', p.fields,
+                          'purpose', p.purpose, 'granted_by', p.granted_by, 'valid_from', p.valid_from, 'expires_at', p.expires_at,
+                          'held', ${heldAtSql('p', '$1')})), '[]'::json)
+                   FROM permission p
+                  WHERE p.grantee_department_id = $2::uuid AND ${grantInForceSql('p', '$1')})
+              END AS grants
+         FROM tagged`,
+    ),
+    [at, departmentId, known],
+  );
+  const grants =
+    row.grants?.map((g) =>
+      toGrantFacts({ ...g, valid_from: new Date(g.valid_from), expires_at: g.expires_at === null ? null : new Date(g.expires_at) }),
+    ) ?? null;
+  return { tag: row.tag, grants };
+}
+
 /**
  * The grants a department held in `scope` at each of several instants, in one
  * query: for the change feed, which tells a department of changes made while
