@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 
 /**
  * The service in a process of its own; resolves once it listens. `built` runs
@@ -39,6 +39,30 @@ export async function residentMemory(pid: number | undefined): Promise<{ peak: n
     const peak = kb('VmHWM');
     const now = kb('VmRSS');
     return Number.isFinite(peak) && Number.isFinite(now) ? { peak: peak / 1024, now: now / 1024 } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * CPU time (user + system, ms) used so far by every PostgreSQL process of this
+ * machine that is still running, from /proc: taken before and after a timed
+ * run, the difference is what the database spent on it (with whatever else it
+ * did meanwhile). Linux only; undefined elsewhere.
+ */
+export async function postgresCpuMillis(): Promise<number | undefined> {
+  try {
+    const ticksPerMs = 100 / 1000; // USER_HZ is 100 on Linux
+    let ticks = 0;
+    for (const pid of await readdir('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+      if (!stat.includes('(postgres)')) continue;
+      // Fields after the command: state is the first, utime and stime the 12th and 13th.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    }
+    return ticks / ticksPerMs;
   } catch {
     return undefined;
   }

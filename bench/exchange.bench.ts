@@ -17,12 +17,14 @@
  */
 import 'reflect-metadata';
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { availableParallelism } from 'node:os';
 import pg from 'pg';
 import type { Actor, Role } from '@app/auth';
 import { createDataSource } from '@app/database';
 import { seedCity } from '../apps/directory-cli/src/city/city-seed.js';
 import { domainServices } from './domain-services.js';
 import { fmt, percentile, scratchDatabase } from './bench-database.js';
+import { postgresCpuMillis } from './bench-server.js';
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 32);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
@@ -169,6 +171,8 @@ async function main() {
     statements = 0;
     const until = Date.now() + SECONDS * 1000;
     const started = process.hrtime.bigint();
+    const serviceCpu = process.cpuUsage();
+    const databaseCpu = await postgresCpuMillis();
     await Promise.all(
       requesters.map(async (requester, c) => {
         let n = 0;
@@ -196,6 +200,8 @@ async function main() {
       }),
     );
     const wall = Number(process.hrtime.bigint() - started) / 1e9;
+    const serviceCpuMs = (({ user, system }) => (user + system) / 1000)(process.cpuUsage(serviceCpu));
+    const databaseCpuMs = databaseCpu === undefined ? undefined : ((await postgresCpuMillis()) ?? databaseCpu) - databaseCpu;
     const perCycle = (n: number) => fmt(n / Math.max(cycles, 1), 1);
     console.log(
       `\nExchange cycles (request -> approve -> deliver of 200 rows x 3 fields -> revoke): ${CLIENTS} clients, ${districts.length} districts${CITY ? `, city data set (scale ${CITY_SCALE})` : ''}, ${SECONDS} s`,
@@ -203,6 +209,13 @@ async function main() {
     console.log(`  ${fmt(cycles / wall)} cycles/s (${fmt(cycles)} cycles, ${failures} failed)`);
     console.log(
       `  ${perCycle(stepStatements)} statements per cycle, BEGIN/COMMIT included (${perCycle(statements)} sent in all while timing), of which ${perCycle(policyStatements)} decide the callers' policies (one per request)`,
+    );
+    console.log(
+      `  CPU per cycle: ${fmt(serviceCpuMs / Math.max(cycles, 1), 2)} ms in this process (the services and the load), ${
+        databaseCpuMs === undefined
+          ? 'PostgreSQL not measured (no /proc)'
+          : `${fmt(databaseCpuMs / Math.max(cycles, 1), 2)} ms in PostgreSQL`
+      }; ${fmt(1000 / Math.max(cycles / wall, 1e-9), 2)} ms of wall time per cycle on ${availableParallelism()} cores`,
     );
     console.log(
       `  per step: ${Object.entries(spent)
