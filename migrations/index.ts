@@ -35,6 +35,7 @@ import { GrantInForceIndex1796670000000 } from './1796670000000-GrantInForceInde
 import { AuditLedgerDistrict1796700000000 } from './1796700000000-AuditLedgerDistrict.js';
 import { CountByAccessTermIndex1796800000000 } from './1796800000000-CountByAccessTermIndex.js';
 import { SameGrantByInForceIndex1796900000000 } from './1796900000000-SameGrantByInForceIndex.js';
+import { AuditJcsScalarsInline1797000000000 } from './1797000000000-AuditJcsScalarsInline.js';
 
 /** Every migration, in the order they run. `district:new` registers new ones here. */
 export const migrations = [
@@ -75,4 +76,5 @@ export const migrations = [
   AuditLedgerDistrict1796700000000,
   CountByAccessTermIndex1796800000000,
   SameGrantByInForceIndex1796900000000,
+  AuditJcsScalarsInline1797000000000,
 ];
