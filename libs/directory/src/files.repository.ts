@@ -145,36 +145,17 @@ export class FilesRepository {
     const access = caller.fileCondition('f', 'DISCOVER', scope);
     qb.where(access.sql, access.params);
     applyFileFilter(qb, scope, filter);
-    // A full-text or tag filter is a GIN bitmap whose rows are read from the table anyway: one pass
-    // testing the whole condition on each beats one pass per term. Otherwise, a sum of index ranges.
-    const count = filter.search?.trim() || filter.tags?.length ? singleCount(qb) : this.disjointCount(caller, scope, filter);
-
-    const search = filter.search?.trim();
-    const sortKey = search ? `ts_rank(f.search_vector, websearch_to_tsquery('english', :search))` : 'f.updated_at';
-    qb.select(FILE_COLUMNS).addSelect(search ? sortKey : `${sortKey}::text`, 'sortKey');
-    if (after) {
-      const [key, id] = search ? decodeRankCursor(after) : decodeTimeCursor(after);
-      qb.andWhere(`(${sortKey}, f.id) < (CAST(:afterKey AS ${search ? 'real' : 'timestamptz'}), CAST(:afterId AS uuid))`, {
-        afterKey: key,
-        afterId: id,
-      });
-    }
-    qb.orderBy(sortKey, 'DESC')
-      .addOrderBy('f.id', 'DESC')
-      .limit(first + 1);
-    // The total is one row joined to the page's rows, so that an empty page still carries it.
+    // The page's schemas, read with the page.
     const schemas = withSchemas
       ? `(SELECT json_agg(json_build_object('name', x.name, 'type', x.type, 'sensitive', x.sensitive, 'description', x.description)
                           ORDER BY x.position)
             FROM data_field x WHERE x.district_id = page."districtId" AND x.file_id = page.id)`
       : 'NULL::json';
-    const [sql, params] = this.db.driver.escapeQueryWithParameters(
-      `SELECT page.*, total.n AS "totalCount", ${schemas} AS "schema"
-         FROM (${withTotal ? count.sql : 'SELECT NULL::int AS n'}) total
-         LEFT JOIN (${qb.getQuery()}) page ON TRUE
-        ORDER BY page.${search ? '"sortKey"' : '"updatedAt"'} DESC, page.id DESC`,
-      { ...count.params, ...qb.getParameters() },
-    );
+    const search = filter.search?.trim();
+    // The total is one row joined to the page's rows, so that an empty page still carries it.
+    const [sql, params] = search
+      ? this.searchPage(qb, withTotal, schemas, first, after)
+      : this.timePage(qb, caller, scope, filter, withTotal, schemas, first, after);
     // Prepared: its text has one shape per filter and role set, every value a parameter, and planning
     // the access condition's subqueries cost PostgreSQL about as much as running them at city size.
     const rows = await this.db.query<(ListedRow & { totalCount: number | null; schema: DataFieldRow[] | null })[]>(prepared(sql), params);
@@ -189,6 +170,70 @@ export class FilesRepository {
     const page = toPage(listed, first, (r) => [r.sortKey, r.id]);
     for (const item of page.items) delete (item.node as Partial<ListedRow>).sortKey;
     return { ...page, totalCount: withTotal ? (totalCount ?? 0) : null, schemas: found };
+  }
+
+  /**
+   * A page by time, newest first: the total is a sum of index ranges (or, under a
+   * tag filter, one pass over the tag's bitmap), the page the first rows of an index.
+   */
+  private timePage(
+    qb: SelectQueryBuilder<ObjectLiteral>,
+    caller: AccessPolicy,
+    scope: DistrictScope,
+    filter: FileFilter,
+    withTotal: boolean,
+    schemas: string,
+    first: number,
+    after: string | null,
+  ): [string, unknown[]] {
+    const count = filter.tags?.length ? singleCount(qb) : this.disjointCount(caller, scope, filter);
+    qb.select(FILE_COLUMNS).addSelect('f.updated_at::text', 'sortKey');
+    if (after) {
+      const [key, id] = decodeTimeCursor(after);
+      qb.andWhere('(f.updated_at, f.id) < (CAST(:afterKey AS timestamptz), CAST(:afterId AS uuid))', { afterKey: key, afterId: id });
+    }
+    qb.orderBy('f.updated_at', 'DESC')
+      .addOrderBy('f.id', 'DESC')
+      .limit(first + 1);
+    return this.db.driver.escapeQueryWithParameters(
+      `SELECT page.*, total.n AS "totalCount", ${schemas} AS "schema"
+         FROM (${withTotal ? count.sql : 'SELECT NULL::int AS n'}) total
+         LEFT JOIN (${qb.getQuery()}) page ON TRUE
+        ORDER BY page."updatedAt" DESC, page.id DESC`,
+      { ...count.params, ...qb.getParameters() },
+    );
+  }
+
+  /**
+   * A page by relevance. Every match must be ranked to find the first, and
+   * counting reads the same rows: a full-text match is a GIN bitmap whose rows
+   * come from the table, one heap page each. So the matches the caller may
+   * discover are read once, with their rank, and both the total and the page
+   * come from them (then only the page's rows are read again, by key).
+   */
+  private searchPage(
+    qb: SelectQueryBuilder<ObjectLiteral>,
+    withTotal: boolean,
+    schemas: string,
+    first: number,
+    after: string | null,
+  ): [string, unknown[]] {
+    const matched = qb
+      .select('f.id', 'id')
+      .addSelect('f.district_id', 'districtId')
+      .addSelect(`ts_rank(f.search_vector, websearch_to_tsquery('english', :search))`, 'rank');
+    const [key, id] = after ? decodeRankCursor(after) : [null, null];
+    const cursor = after ? 'WHERE (m.rank, m.id) < (CAST(:afterKey AS real), CAST(:afterId AS uuid))' : '';
+    return this.db.driver.escapeQueryWithParameters(
+      `WITH matched AS MATERIALIZED (${matched.getQuery()})
+       SELECT page.*, total.n AS "totalCount", ${schemas} AS "schema"
+         FROM (${withTotal ? 'SELECT count(*)::int AS n FROM matched' : 'SELECT NULL::int AS n'}) total
+         LEFT JOIN (SELECT ${FILE_COLUMNS}, m.rank AS "sortKey"
+                      FROM (SELECT * FROM matched m ${cursor} ORDER BY m.rank DESC, m.id DESC LIMIT ${first + 1}) m
+                      JOIN data_file f ON f.district_id = m."districtId" AND f.id = m.id) page ON TRUE
+        ORDER BY page."sortKey" DESC, page.id DESC`,
+      { ...qb.getParameters(), ...(after ? { afterKey: key, afterId: id } : {}) },
+    );
   }
 
   /**
