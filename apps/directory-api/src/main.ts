@@ -13,13 +13,14 @@ import { loadApiConfig, loadEnvironment } from './config.js';
 /**
  * Memory: after a full collection V8 lets the heap grow to up to four times what
  * survived it before the next one, and under load nearly all of that growth is
- * the garbage of finished requests. Doubling at most keeps the service near
- * 220 MB resident under ten concurrent directory pages (from 320–360 MB), for
- * about 4 % more CPU per request in full collections. A value given on the
- * command line or in NODE_OPTIONS wins.
+ * the garbage of finished requests. Growing by at most three quarters keeps the
+ * service near 200–210 MB resident under ten concurrent city pages (320–360 MB
+ * with V8's default; 210–255 MB when doubling), for a few per cent more CPU in
+ * full collections, within the run-to-run noise of this machine. A value given
+ * on the command line or in NODE_OPTIONS wins.
  */
 if (![...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((arg) => arg.startsWith('--heap-growing-percent')))
-  setFlagsFromString('--heap-growing-percent=100');
+  setFlagsFromString('--heap-growing-percent=75');
 
 const EXAMPLE_QUERY = `{ files(first: 5, filter: { search: "vaccination" }) { totalCount edges { node { title classification owner { name } myAccess } } } }`;
 
