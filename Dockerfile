@@ -17,4 +17,4 @@ EXPOSE 3000
 # Ready: the database answers, every migration ran, checkpoints are being signed.
 HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-CMD ["node", "dist/apps/directory-api/src/main.js"]
+CMD ["node", "--heap-growing-percent=75", "dist/apps/directory-api/src/main.js"]

@@ -12,6 +12,8 @@ export async function startServer(env: Record<string, string>, options: { built?
     (options.built ?? process.env.BENCH_BUILT === '1')
       ? [
           ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+          // As `npm run start:prod` and the image start it.
+          '--heap-growing-percent=75',
           'dist/apps/directory-api/src/main.js',
         ]
       : ['--import', '@swc-node/register/esm-register', 'apps/directory-api/src/main.ts'];

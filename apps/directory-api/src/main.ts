@@ -14,10 +14,13 @@ import { loadApiConfig, loadEnvironment } from './config.js';
  * Memory: after a full collection V8 lets the heap grow to up to four times what
  * survived it before the next one, and under load nearly all of that growth is
  * the garbage of finished requests. Growing by at most three quarters keeps the
- * service near 200–210 MB resident under ten concurrent city pages (320–360 MB
- * with V8's default; 210–255 MB when doubling), for a few per cent more CPU in
- * full collections, within the run-to-run noise of this machine. A value given
- * on the command line or in NODE_OPTIONS wins.
+ * service near 200 MB resident under ten concurrent city pages (320–360 MB with
+ * V8's default), for a few per cent more CPU in full collections, within the
+ * run-to-run noise of this machine. V8 honours the flag fully only from the
+ * command line, where `npm run start:prod` and the image give it (set here
+ * instead, a search-heavy load still peaked at 250–263 MB against 199 MB); this
+ * sets it for launches that do not. A value given on the command line or in
+ * NODE_OPTIONS wins.
  */
 if (![...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((arg) => arg.startsWith('--heap-growing-percent')))
   setFlagsFromString('--heap-growing-percent=75');
