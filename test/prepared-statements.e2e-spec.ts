@@ -44,6 +44,17 @@ describe('prepared statements', () => {
     expect(counter.statements).toContain(marked);
   });
 
+  it('gives texts shaped by requests a budget of their own: past it they run unnamed, and fixed texts are still prepared', async () => {
+    const shaped = Array.from({ length: 70 }, (_, i) => `SELECT $1::int + ${i} AS n /* shape ${i} */`);
+    for (const text of shaped) expect(await db.query(prepared(text, 'shaped'), [1])).toHaveLength(1);
+    const fixed = prepared('SELECT $1::int * 2 AS n /* fixed, after the shapes */');
+    expect(await db.query(fixed, [21])).toEqual([{ n: 42 }]);
+    const texts = new Set(await preparedTexts());
+    expect(shaped.filter((t) => texts.has(t))).toHaveLength(64);
+    expect(shaped.slice(64).some((t) => texts.has(t))).toBe(false);
+    expect(texts.has(fixed)).toBe(true);
+  });
+
   it("prepares the statement that decides every caller's policy", async () => {
     await grantsHeldAt(db.manager, ANY_DISTRICT, '00000000-0000-0000-0000-000000000001', new Date());
     expect((await preparedTexts()).some((t) => t.includes('FROM permission p') && t.includes('permission_review'))).toBe(true);

@@ -4,21 +4,30 @@ import type { DataSource } from 'typeorm';
 const names = new Map<string, string>();
 
 /**
- * How many distinct texts may be prepared: each connection keeps a plan for
- * each it ran. Past this, texts run unnamed, as every other statement does.
+ * How many distinct texts of each kind may be prepared: each connection keeps
+ * a plan for each it ran. Past this, texts of that kind run unnamed, as every
+ * other statement does. Fixed statements and statements whose text follows
+ * the shape of a request (which filters a listing names) have separate
+ * budgets, so that however many shapes clients ask for, the fixed hot
+ * statements are still prepared.
  */
-const MAX_PREPARED = 256;
+const BUDGETS = { fixed: 128, shaped: 64 } as const;
+const used = { fixed: 0, shaped: 0 };
 
 /**
  * Marks a hot statement's text to be sent as a named prepared statement
  * (returned as is, for the caller to run as usual): each connection parses
  * and plans it once, then only binds and runs it, and PostgreSQL settles on
- * a generic plan when it costs no more than planning each time. Only for a
- * text of a fixed shape, every value bound as a parameter; a text that may
- * vary without bound (values written into it) must not be marked.
+ * a generic plan when it costs no more than planning each time. Every value
+ * must be bound as a parameter. `fixed`: the text has one form (or a few);
+ * `shaped`: it varies with the request's shape, within a bounded number of
+ * forms, and the first 64 seen are prepared.
  */
-export function prepared(text: string): string {
-  if (names.size < MAX_PREPARED && !names.has(text)) names.set(text, `prepared_${names.size + 1}`);
+export function prepared(text: string, kind: keyof typeof BUDGETS = 'fixed'): string {
+  if (!names.has(text) && used[kind] < BUDGETS[kind]) {
+    used[kind] += 1;
+    names.set(text, `prepared_${names.size + 1}`);
+  }
   return text;
 }
 

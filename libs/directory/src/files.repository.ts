@@ -156,9 +156,14 @@ export class FilesRepository {
     const [sql, params] = search
       ? this.searchPage(qb, withTotal, schemas, first, after)
       : this.timePage(qb, caller, scope, filter, withTotal, schemas, first, after);
-    // Prepared: its text has one shape per filter and role set, every value a parameter, and planning
-    // the access condition's subqueries cost PostgreSQL about as much as running them at city size.
-    const rows = await this.db.query<(ListedRow & { totalCount: number | null; schema: DataFieldRow[] | null })[]>(prepared(sql), params);
+    // Prepared: at city size planning the access condition's subqueries took PostgreSQL 3 ms of a 10 ms
+    // statement, and the generic plan it settles on runs as fast as a custom one (7.5 ms). The text follows
+    // the filters named, the caller's roles and the page size, which stays written in (a generic plan that
+    // does not know its LIMIT took 80 ms); past the budget of shaped texts, new shapes run unnamed.
+    const rows = await this.db.query<(ListedRow & { totalCount: number | null; schema: DataFieldRow[] | null })[]>(
+      prepared(sql, 'shaped'),
+      params,
+    );
     const totalCount = rows[0]?.totalCount ?? null;
     const listed = rows.filter((r) => r.id !== null);
     const found = new Map<string, DataFieldRow[]>();
