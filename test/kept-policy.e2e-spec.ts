@@ -2,20 +2,23 @@
  * The access service keeps the rules it built for a department and set of
  * roles, and reuses them only while PostgreSQL says the grants they were
  * built from are unchanged: each policy still costs its one statement, and a
- * grant, a revocation, an expiry or a review opened by a schema change is in
- * the very next policy, on this service or on another one (another API
- * instance) over the same database.
+ * grant, a revocation, an extended expiry, an expiry or a review opened by a
+ * schema change is in the very next policy, on this service or on another
+ * one (another API instance) over the same database.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { AccessService, GrantService } from '@app/access';
+import { AccessService, GrantService, type GrantFacts } from '@app/access';
 import { AuditKeys } from '@app/audit';
 import type { DepartmentRef, Role } from '@app/auth';
+import { ANY_DISTRICT } from '@app/common';
 import { QueryCounter } from '@app/database';
 import { FileSchemaService } from '@app/directory';
 import { createDomainContext } from '@app/domain';
 import { createTestDatabase, type TestDatabase } from '@app/testing';
+// The two reads of a department's grants, below the access library's public surface.
+import { grantsHeldAt, grantsHeldTagged } from '../libs/access/src/grants-held.repository.js';
 import { actorOf, World, type WorldFile } from './world.js';
 
 let database: TestDatabase;
@@ -100,6 +103,77 @@ describe('kept rules', () => {
     await otherGrants.revoke(await otherAccess.policyFor(actorOf(owner, ['STEWARD'], 'steward')), permission.id, 'no longer needed');
     expect((await memberPolicy()).can('READ', file)).toBe(false);
     expect((await memberPolicy(otherAccess)).can('READ', file)).toBe(false);
+  });
+
+  it('take an extended expiry: the same grant, its row updated in place, is explained with its new date', async () => {
+    const extensionFile = await world.file(owner, 'RESTRICTED');
+    const first = new Date(Date.now() + 86_400_000);
+    const later = new Date(Date.now() + 30 * 86_400_000);
+    const steward = await ownerSteward();
+    const made = await grants.grant(steward, {
+      fileId: extensionFile.id,
+      granteeDepartmentCode: member.code,
+      actions: ['READ'],
+      purpose: 'extended',
+      expiresAt: first,
+    });
+    const before = await memberPolicy();
+    const reasons = (policy: typeof before) => policy.explain(extensionFile).flatMap((e) => e.reasons);
+    expect(reasons(before).some((r) => r.includes(first.toISOString()))).toBe(true);
+    const extended = await grants.grant(await ownerSteward(), {
+      fileId: extensionFile.id,
+      granteeDepartmentCode: member.code,
+      actions: ['READ'],
+      purpose: 'extended',
+      expiresAt: later,
+    });
+    expect(extended.extended).toBe(true);
+    expect(extended.permission.id).toBe(made.permission.id);
+    const after = await memberPolicy();
+    expect(after.rules).not.toBe(before.rules);
+    expect(reasons(after).some((r) => r.includes(later.toISOString()))).toBe(true);
+    expect(reasons(after).some((r) => r.includes(first.toISOString()))).toBe(false);
+  });
+
+  it('are kept per department as the rules name it: the same id under another district is other rules', async () => {
+    const north = await world.district('kept-north');
+    const south = await world.district('kept-south');
+    const moving = await world.department('kept-moving', north);
+    const internal = await world.file(await world.department('kept-north-owner', north), 'INTERNAL');
+    const before = await access.policyFor(actorOf(moving, ['MEMBER']));
+    expect(before.grants).toHaveLength(0);
+    expect(before.can('READ', internal)).toBe(true);
+    // The reference data now says the department sits in the south (as a move would): nothing of the north's INTERNAL files.
+    const moved = { ...moving, districtId: south.id, districtCode: south.code };
+    const after = await access.policyFor(actorOf(moved, ['MEMBER']));
+    expect(after.rules).not.toBe(before.rules);
+    expect(after.can('READ', internal)).toBe(false);
+    // Two departments holding no grant have the same tag, and still their own rules.
+    const other = await access.policyFor(actorOf(await world.department('kept-other', north), ['MEMBER']));
+    expect(other.rules).not.toBe(before.rules);
+  });
+
+  it('are built from the same grants, decoded from the tagged statement, as the plain read gives', async () => {
+    const reviewed = await world.file(owner, 'INTERNAL');
+    await world.grant(
+      {
+        fileId: reviewed.id,
+        grantee: member,
+        action: 'EXCHANGE',
+        fields: ['age', 'record_id'],
+        expiresAt: new Date(Date.now() + 7 * 86_400_000),
+      },
+      reviewed.districtId,
+    );
+    await schemas.change(await ownerSteward(), { fileId: reviewed.id, alterFields: [{ name: 'age', type: 'integer' }] });
+    const at = new Date();
+    const byId = (list: readonly GrantFacts[]) => [...list].sort((x, y) => x.id.localeCompare(y.id));
+    const plain = byId(await grantsHeldAt(db.manager, ANY_DISTRICT, member.id, at));
+    const tagged = await grantsHeldTagged(db.manager, member.id, at, null);
+    expect(plain.some((g) => g.expiresAt !== null && g.fields !== null && (g.held?.length ?? 0) > 0)).toBe(true);
+    expect(byId(tagged.grants!)).toEqual(plain);
+    // The same tag again: nothing is sent.
+    expect(await grantsHeldTagged(db.manager, member.id, at, tagged.tag)).toEqual({ tag: tagged.tag, grants: null });
   });
 
   it('drop a grant when it expires', async () => {

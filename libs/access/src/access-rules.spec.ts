@@ -1,15 +1,31 @@
 /**
  * A file is decided by the rules that can apply to it (AccessRules.abilityFor)
- * exactly as by the whole ability: for random grants, roles and files, every
- * action, every matching rule in CASL's order (what explain and the field
- * decisions read), and the abilities kept between files.
+ * exactly as by the whole rule set (`rulesFor`, in one CASL ability): for
+ * random grants (some holding fields for review), roles and files, every
+ * action, every matching rule in CASL's order, the fields obtainable and
+ * those awaiting review; and the abilities kept between files.
  */
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { ROLES, type Actor } from '@app/auth';
-import { asSubject, type AccessRule } from './ability.factory.js';
+import { asSubject, buildAbility, rulesFor, type AccessRule, type AppAbility } from './ability.factory.js';
 import { AccessPolicy } from './access-policy.js';
+import { AccessRules } from './access-rules.js';
 import { ACTIONS, CLASSIFICATIONS, type FileFacts, type GrantFacts } from './actions.js';
+
+/** The reference: every file decided by the whole rule set, as `rulesFor` lists it. */
+class WholeRuleSet extends AccessRules {
+  private readonly whole: AppAbility;
+
+  constructor(actor: Actor, grants: readonly GrantFacts[]) {
+    super(actor, grants);
+    this.whole = buildAbility(rulesFor(actor, [...grants]));
+  }
+
+  override abilityFor(): AppAbility {
+    return this.whole;
+  }
+}
 
 const DISTRICTS = ['d-1', 'd-2', 'd-3'];
 const DEPARTMENTS = ['dep-1', 'dep-2', 'dep-3'];
@@ -34,6 +50,12 @@ const grant = fc
     max: fc.constantFrom(...CLASSIFICATIONS),
     action: fc.constantFrom(...ACTIONS),
     fields: fc.option(fc.subarray(FIELDS, { minLength: 1 }), { nil: null }),
+    held: fc.array(
+      fc.record({ fileId: fc.constantFrom(...FILE_IDS), fields: fc.subarray(FIELDS, { minLength: 1 }), schemaVersion: fc.nat(5) }),
+      {
+        maxLength: 2,
+      },
+    ),
   })
   .map((g): GrantFacts => ({
     id: `g-${g.fileId}-${g.districtId}-${g.category}-${g.action}`,
@@ -47,6 +69,7 @@ const grant = fc
     grantedBy: 'someone@elsewhere',
     validFrom: new Date(0),
     expiresAt: null,
+    held: g.held,
   }));
 
 const actor = fc.record<Actor>({
@@ -55,24 +78,34 @@ const actor = fc.record<Actor>({
   department: fc.constantFrom(...DEPARTMENTS).map((id) => ({ id, code: id, name: id, districtId: 'd-1', districtCode: 'd-1' })),
 });
 
-/** The rules of the whole ability that match the file for the action, in CASL's order. */
-const matchingInWhole = (policy: AccessPolicy, action: (typeof ACTIONS)[number], f: FileFacts): string[] =>
-  policy.ability
+/** The rules of an ability that match the file for the action, in CASL's order. */
+const matching = (ability: AppAbility, action: (typeof ACTIONS)[number], f: FileFacts): string[] =>
+  ability
     .rulesFor(action, 'DataFile')
     .filter((r) => !r.inverted && r.matchesConditions(asSubject(f)))
     .map((r) => (r.origin as AccessRule).reason);
 
+const catalogue = FIELDS.map((name) => ({ name, sensitive: name === 'a' }));
+
 describe('the rules that can apply to a file', () => {
-  it('decide every action, and match the same rules in the same order, as the whole ability', () => {
+  it('decide every action, match the same rules in the same order, and give the same fields, as the whole rule set', () => {
     fc.assert(
       fc.property(actor, fc.array(grant, { maxLength: 12 }), fc.array(file, { minLength: 1, maxLength: 8 }), (who, grants, files) => {
         const unique = grants.map((g, i) => ({ ...g, id: `${g.id}-${i}` }));
-        const policy = new AccessPolicy(who, unique, new Date());
+        const at = new Date();
+        const policy = new AccessPolicy(who, unique, at);
+        const reference = new AccessPolicy(who, new WholeRuleSet(who, unique), at);
+        const whole = buildAbility(rulesFor(who, unique));
         for (const f of files) {
           for (const action of ACTIONS) {
-            expect(policy.can(action, f)).toBe(policy.ability.can(action, asSubject(f)));
+            expect(policy.can(action, f)).toBe(whole.can(action, asSubject(f)));
+            expect(matching(policy.rules.abilityFor(f), action, f)).toEqual(matching(whole, action, f));
           }
-          expect(policy.explain(f).map((e) => e.reasons)).toEqual(ACTIONS.map((a) => matchingInWhole(policy, a, f)));
+          expect(policy.actionsOn(f)).toEqual(reference.actionsOn(f));
+          expect(policy.explain(f)).toEqual(reference.explain(f));
+          expect(policy.obtainableFields(f, catalogue)).toEqual(reference.obtainableFields(f, catalogue));
+          expect(policy.fieldsAwaitingReview(f, catalogue)).toEqual(reference.fieldsAwaitingReview(f, catalogue));
+          expect(policy.fieldCatalogue(f, catalogue)).toEqual(reference.fieldCatalogue(f, catalogue));
         }
       }),
       { numRuns: 300 },

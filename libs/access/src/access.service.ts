@@ -40,7 +40,9 @@ export class AccessService {
    * rules kept for this department and roles were built from.
    */
   async policyFor(actor: Actor, at = new Date()): Promise<AccessPolicy> {
-    const key = `${actor.department.id} ${[...new Set(actor.roles)].sort().join(' ')}`;
+    // Everything the rules are built from besides the grants: the department as the rules name it, and the roles.
+    const { id, code, districtId, districtCode } = actor.department;
+    const key = [id, code, districtId, districtCode, ...[...new Set(actor.roles)].sort()].join(' ');
     const kept = this.built.get(key);
     // Fans out: a department's grants sit in any district.
     const held = await grantsHeldTagged(this.db.manager, actor.department.id, at, kept?.tag ?? null);

@@ -91,15 +91,19 @@ type GrantJson = Omit<GrantRow, 'valid_from' | 'expires_at'> & { valid_from: str
  * review open on one: a row's content changes only in a new row version,
  * whose xmin is the writing transaction's, and a transaction's versions
  * become visible together at its commit, so a committed (id, xmin) names one
- * content. Expiry changes the set in force, and so the tag. Hashing the ids
- * and transaction ids costs PostgreSQL a quarter of building the grants'
- * JSON, which it builds only when the tag is new to the caller.
+ * content. That holds within one cluster's history: a failover that loses
+ * commits, or a restore, may hand out a transaction id again, so the one
+ * column a grant's row is updated in while it stays in force (its expiry,
+ * extended by an identical grant) is hashed as well; a revocation takes the
+ * grant out of the set. Expiry changes the set in force, and so the tag.
+ * Hashing ids and transaction ids costs PostgreSQL a quarter of building the
+ * grants' JSON, which it builds only when the tag is new to the caller.
  */
 export async function grantsHeldTagged(db: EntityManager, departmentId: string, at: Date, known: string | null): Promise<TaggedGrants> {
   const [row] = await db.query<{ tag: string; grants: GrantJson[] | null }[]>(
     prepared(
       `WITH held AS MATERIALIZED (
-         SELECT p.id, p.xmin AS version,
+         SELECT p.id, p.xmin || '/' || coalesce(p.expires_at::text, '') AS version,
                 (SELECT string_agg(r.id || '/' || r.xmin, ',' ORDER BY r.id) FROM permission_review r
                   WHERE r.district_id = p.district_id AND r.permission_id = p.id
                     AND r.opened_at <= $1 AND (r.resolved_at IS NULL OR r.resolved_at > $1)) AS reviews
