@@ -111,6 +111,7 @@ export class AppModule {
               applicationName: 'directory-api',
               statementTimeoutMs: config.statementTimeoutMs,
               acquireTimeoutMs: config.acquireTimeoutMs,
+              serialPlans: true,
               replicaUrls: config.replicas.urls,
             }).initialize(),
         }),

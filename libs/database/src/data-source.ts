@@ -20,6 +20,13 @@ export interface DataSourceSettings {
   statementTimeoutMs?: number;
   /** Fail a request that waits longer for a pooled connection. */
   acquireTimeoutMs?: number;
+  /**
+   * Plan without parallel workers (the API sets it). Under concurrent requests
+   * a Gather waits for workers that get no core; and a prepared statement's
+   * generic plan, which cannot see that a count's term matches nothing for these
+   * values, would start workers for it on every call.
+   */
+  serialPlans?: boolean;
 }
 
 /** The one way the app, the CLI, migrations and tests reach PostgreSQL. */
@@ -50,6 +57,7 @@ export function createDataSource(settings: DataSourceSettings): DataSource {
     extra: {
       connectionTimeoutMillis: settings.acquireTimeoutMs ?? 10_000,
       ...(settings.statementTimeoutMs ? { statement_timeout: settings.statementTimeoutMs } : {}),
+      ...(settings.serialPlans ? { options: '-c max_parallel_workers_per_gather=0' } : {}),
     },
   });
   // In this order: a replica's fallback to the primary must not enter a connection share twice.
