@@ -184,7 +184,7 @@ export function grantRule(grant: GrantFacts, highest: Action = 'EXCHANGE'): Acce
 }
 
 /** Everything one caller may do: its department's grants, as far as its roles take them, then the default rules. */
-export function rulesFor(actor: Actor, grants: GrantFacts[]): AccessRule[] {
+export function rulesFor(actor: Actor, grants: readonly GrantFacts[]): AccessRule[] {
   const highest = highestGrantedAction(actor);
   return [...grants.map((g) => grantRule(g, highest)), ...defaultRules(actor)];
 }

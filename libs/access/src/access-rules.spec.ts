@@ -19,7 +19,7 @@ class WholeRuleSet extends AccessRules {
 
   constructor(actor: Actor, grants: readonly GrantFacts[]) {
     super(actor, grants);
-    this.whole = buildAbility(rulesFor(actor, [...grants]));
+    this.whole = buildAbility(rulesFor(actor, grants));
   }
 
   override abilityFor(): AppAbility {

@@ -1,5 +1,5 @@
 import type { Actor } from '@app/auth';
-import { buildAbility, defaultRules, grantRule, highestGrantedAction, type AccessRule, type AppAbility } from './ability.factory.js';
+import { buildAbility, rulesFor, type AccessRule, type AppAbility } from './ability.factory.js';
 import type { FileFacts, GrantFacts } from './actions.js';
 
 const NO_GRANT = 'defaults';
@@ -31,10 +31,11 @@ export class AccessRules {
     actor: Actor,
     readonly grants: readonly GrantFacts[],
   ) {
-    const highest = highestGrantedAction(actor);
-    this.grantRules = grants.map((g) => grantRule(g, highest));
-    this.defaults = defaultRules(actor);
-    this.ability = buildAbility([...this.grantRules, ...this.defaults]);
+    const rules = rulesFor(actor, grants);
+    this.ability = buildAbility(rules);
+    // rulesFor lists the grants first; a file's own ability keeps that order.
+    this.grantRules = rules.filter((r) => r.grant);
+    this.defaults = rules.filter((r) => !r.grant);
     this.defaultAbility = buildAbility(this.defaults);
     this.byKey.set(NO_GRANT, this.defaultAbility);
     for (const g of grants) {

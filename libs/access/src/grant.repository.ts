@@ -58,6 +58,22 @@ export interface PermissionQuery {
 }
 
 /** The permission table: the grant history, written only here. */
+/**
+ * A grant's shape as it is written and as findSame compares it: its district,
+ * file or scope, grantee, action, fields (sorted, so that one set of fields has
+ * one form) and purpose, in that order ($1 to $8).
+ */
+const shapeValues = (p: NewGrantRow): unknown[] => [
+  p.districtId,
+  p.fileId,
+  p.scopeCategory,
+  p.scopeMaxClassification,
+  p.granteeDepartmentId,
+  p.action,
+  p.fields ? [...p.fields].sort() : null,
+  p.purpose,
+];
+
 @Injectable()
 export class GrantRepository {
   private readonly columns: string;
@@ -143,17 +159,7 @@ export class GrantRepository {
           AND p.fields IS NOT DISTINCT FROM $7 AND p.purpose = $8
           AND ${grantInForceSql('p', '$9')}
         ORDER BY p.expires_at DESC NULLS FIRST LIMIT 1 FOR UPDATE OF p`,
-      [
-        p.districtId,
-        p.fileId,
-        p.scopeCategory,
-        p.scopeMaxClassification,
-        p.granteeDepartmentId,
-        p.action,
-        p.fields ? [...p.fields].sort() : null,
-        p.purpose,
-        at,
-      ],
+      [...shapeValues(p), at],
     );
     return row ?? null;
   }
@@ -163,20 +169,7 @@ export class GrantRepository {
       `INSERT INTO permission (district_id, file_id, scope_category, scope_max_classification, grantee_department_id,
                                action, fields, purpose, expires_at, granted_by, file_version, schema_version)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
-      [
-        p.districtId,
-        p.fileId,
-        p.scopeCategory,
-        p.scopeMaxClassification,
-        p.granteeDepartmentId,
-        p.action,
-        p.fields ? [...p.fields].sort() : null,
-        p.purpose,
-        p.expiresAt,
-        p.grantedBy,
-        p.fileVersion,
-        p.schemaVersion,
-      ],
+      [...shapeValues(p), p.expiresAt, p.grantedBy, p.fileVersion, p.schemaVersion],
     );
     return row.id;
   }
