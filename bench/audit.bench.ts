@@ -28,6 +28,7 @@ import {
 import type { DataSource } from 'typeorm';
 import { SqlParams } from '@app/common';
 import { createDataSource } from '@app/database';
+import { AUDIT_ENTRY_COLUMNS, auditEntryValues } from '@app/testing';
 import { fmt, scratchDatabase } from './bench-database.js';
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 32);
@@ -71,21 +72,9 @@ async function main() {
       const e = sealEntry(event(`${prefix}-${c % 16}`, n), n + 1, randomBytes(32).toString('hex'), new Date());
       return db.query(
         // The district the chained rows get from their ledger by trigger (none: the nil id) is given here.
-        `INSERT INTO plain_entry (ledger, seq, occurred_at, actor, action, subject_type, subject_id, parties, payload, prev_hash, hash, district_id)
+        `INSERT INTO plain_entry (${AUDIT_ENTRY_COLUMNS}, district_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, '00000000-0000-0000-0000-000000000000')`,
-        [
-          e.ledger,
-          e.seq,
-          e.occurredAt,
-          e.actor,
-          e.action,
-          e.subjectType,
-          e.subjectId,
-          e.parties,
-          JSON.stringify(e.payload),
-          e.prevHash,
-          e.hash,
-        ],
+        auditEntryValues(e),
       );
     };
     const plain = (c: number, n: number) => db.transaction((tx) => plainInsert(tx, 'plain', c, n));

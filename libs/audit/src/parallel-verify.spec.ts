@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import type pg from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
-import { createTestDatabase, rewriteLedgerFrom, type TestDatabase } from '@app/testing';
+import { createTestDatabase, rewriteLedgerFrom, storedEntryFields, type StoredAuditRow, type TestDatabase } from '@app/testing';
 import { appendAuditEntries } from './audit-append.js';
 import { AuditRepository } from './audit.repository.js';
 import { AuditKeys, AuditService } from './audit.service.js';
@@ -73,19 +73,8 @@ const rewriteFrom = (ledger: string, from: number) =>
 /** Rewrites one entry's cached payload text and seals the entry over that text, as only the owner could (no later hash recomputed). */
 async function hashOverCache(ledger: string, seq: number, cached: string): Promise<void> {
   await tamper(async (tx) => {
-    const [row] = await tx.query<any[]>(`SELECT * FROM audit_entry WHERE ledger = $1 AND seq = $2`, [ledger, seq]);
-    const canonical = canonicalEntry({
-      ledger,
-      seq,
-      occurredAt: row.occurred_at.toISOString(),
-      actor: row.actor,
-      action: row.action,
-      subjectType: row.subject_type,
-      subjectId: row.subject_id,
-      parties: row.parties,
-      payload: { placeholder: true },
-      prevHash: row.prev_hash,
-    }).replace('{"placeholder":true}', cached);
+    const [row] = await tx.query<StoredAuditRow[]>(`SELECT * FROM audit_entry WHERE ledger = $1 AND seq = $2`, [ledger, seq]);
+    const canonical = canonicalEntry({ ...storedEntryFields(row), payload: { placeholder: true } }).replace('{"placeholder":true}', cached);
     await tx.query(`UPDATE audit_entry SET payload_jcs = $3, hash = $4 WHERE ledger = $1 AND seq = $2`, [
       ledger,
       seq,

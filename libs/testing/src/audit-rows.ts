@@ -1,4 +1,4 @@
-/** The columns of an audit entry as a forger writes them around the append path, in the order of auditEntryValues. */
+/** The columns of an audit entry as rows are written around the append path, in the order of auditEntryValues. */
 export const AUDIT_ENTRY_COLUMNS = 'ledger, seq, occurred_at, actor, action, subject_type, subject_id, parties, payload, prev_hash, hash';
 
 /** An entry's fields as the audit library seals them (structurally: this library imports no other but database). */
@@ -16,7 +16,7 @@ export interface SealedEntryFields {
   hash: string;
 }
 
-/** The values of AUDIT_ENTRY_COLUMNS for an entry, for tests that insert rows the append path would refuse. */
+/** The values of AUDIT_ENTRY_COLUMNS for an entry: for tests that insert rows the append path would refuse, and the benchmark's plain-INSERT floor. */
 export function auditEntryValues(e: SealedEntryFields): unknown[] {
   return [
     e.ledger,
@@ -33,7 +33,9 @@ export function auditEntryValues(e: SealedEntryFields): unknown[] {
   ];
 }
 
-interface StoredRow {
+/** An audit_entry row as `SELECT *` gives it. */
+export interface StoredAuditRow {
+  ledger: string;
   seq: string;
   occurred_at: Date;
   actor: string;
@@ -42,6 +44,23 @@ interface StoredRow {
   subject_id: string;
   parties: string[];
   payload: unknown;
+  prev_hash: string;
+}
+
+/** A stored row's fields as the hash covers them, for tests that hash entries again after changing one. */
+export function storedEntryFields(row: StoredAuditRow): Omit<SealedEntryFields, 'hash'> {
+  return {
+    ledger: row.ledger,
+    seq: Number(row.seq),
+    occurredAt: row.occurred_at.toISOString(),
+    actor: row.actor,
+    action: row.action,
+    subjectType: row.subject_type,
+    subjectId: row.subject_id,
+    parties: row.parties,
+    payload: row.payload,
+    prevHash: row.prev_hash,
+  };
 }
 
 interface Query {
@@ -65,20 +84,9 @@ export async function rewriteLedgerFrom(
     ledger,
     from - 1,
   ]);
-  const rows = await tx.query<StoredRow[]>(`SELECT * FROM audit_entry WHERE ledger = $1 AND seq >= $2 ORDER BY seq`, [ledger, from]);
+  const rows = await tx.query<StoredAuditRow[]>(`SELECT * FROM audit_entry WHERE ledger = $1 AND seq >= $2 ORDER BY seq`, [ledger, from]);
   for (const row of rows) {
-    const entry = {
-      ledger,
-      seq: Number(row.seq),
-      occurredAt: row.occurred_at.toISOString(),
-      actor: row.actor,
-      action: row.action,
-      subjectType: row.subject_type,
-      subjectId: row.subject_id,
-      parties: row.parties,
-      payload: Number(row.seq) === from ? payload : row.payload,
-      prevHash: prev,
-    };
+    const entry = { ...storedEntryFields(row), payload: Number(row.seq) === from ? payload : row.payload, prevHash: prev };
     const hash = hashOf(entry);
     await tx.query(`UPDATE audit_entry SET payload = $3, prev_hash = $4, hash = $5 WHERE ledger = $1 AND seq = $2`, [
       ledger,
