@@ -3,7 +3,7 @@ import { districtCondition, SqlParams, type DistrictScope } from '@app/common';
 import { prepared } from '@app/database';
 import type { Action, Classification, GrantFacts, HeldFields } from './actions.js';
 import { grantInForceSql } from './grant-in-force.js';
-import { heldAtSql } from './reviews.repository.js';
+import { heldAtSql, reviewsOpenSql } from './reviews.repository.js';
 
 interface GrantRow {
   id: string;
@@ -19,6 +19,24 @@ interface GrantRow {
   expires_at: Date | null;
   held: HeldFields[] | null;
 }
+
+/** The permission columns a GrantRow holds besides `held`, read from `p`. */
+const GRANT_COLUMNS = [
+  'id',
+  'district_id',
+  'file_id',
+  'scope_category',
+  'scope_max_classification',
+  'action',
+  'fields',
+  'purpose',
+  'granted_by',
+  'valid_from',
+  'expires_at',
+] as const;
+
+/** A GrantRow's columns of permission `p`, with its reviews held at `at` (as heldAtSql takes it), for a select list. */
+const grantRowSql = (at: string): string => `${GRANT_COLUMNS.map((c) => `p.${c}`).join(', ')}, ${heldAtSql('p', at)} AS held`;
 
 export const toGrantFacts = (r: GrantRow): GrantFacts => ({
   id: r.id,
@@ -59,8 +77,7 @@ export async function grantsHeldByEachAt(
   const p = new SqlParams(at, one ? departmentIds[0] : [...departmentIds]);
   const rows = await db.query<(GrantRow & { grantee: string })[]>(
     prepared(
-      `SELECT p.id, p.district_id, p.file_id, p.scope_category, p.scope_max_classification, p.action, p.fields, p.purpose,
-              p.granted_by, p.valid_from, p.expires_at, ${heldAtSql('p', '$1')} AS held, p.grantee_department_id AS grantee
+      `SELECT ${grantRowSql('$1')}, p.grantee_department_id AS grantee
          FROM permission p
         WHERE p.grantee_department_id = ${one ? '$2::uuid' : 'ANY($2::uuid[])'} AND ${districtCondition(scope, 'p.district_id', (v) => p.bind(v))}
           AND ${grantInForceSql('p', '$1')}`,
@@ -105,8 +122,7 @@ export async function grantsHeldTagged(db: EntityManager, departmentId: string, 
       `WITH held AS MATERIALIZED (
          SELECT p.id, p.xmin || '/' || coalesce(p.expires_at::text, '') AS version,
                 (SELECT string_agg(r.id || '/' || r.xmin, ',' ORDER BY r.id) FROM permission_review r
-                  WHERE r.district_id = p.district_id AND r.permission_id = p.id
-                    AND r.opened_at <= $1 AND (r.resolved_at IS NULL OR r.resolved_at > $1)) AS reviews
+                  WHERE ${reviewsOpenSql('p', '$1')}) AS reviews
            FROM permission p
           WHERE p.grantee_department_id = $2::uuid AND ${grantInForceSql('p', '$1')}
        ), tagged AS (
@@ -115,11 +131,7 @@ export async function grantsHeldTagged(db: EntityManager, departmentId: string, 
        )
        SELECT tagged.tag,
               CASE WHEN tagged.tag IS DISTINCT FROM $3 THEN
-                (SELECT coalesce(json_agg(json_build_object(
-                          'id', p.id, 'district_id', p.district_id, 'file_id', p.file_id, 'scope_category', p.scope_category,
-                          'scope_max_classification', p.scope_max_classification, 'action', p.action, 'fields', p.fields,
-                          'purpose', p.purpose, 'granted_by', p.granted_by, 'valid_from', p.valid_from, 'expires_at', p.expires_at,
-                          'held', ${heldAtSql('p', '$1')})), '[]'::json)
+                (SELECT coalesce(json_agg(json_build_object(${GRANT_COLUMNS.map((c) => `'${c}', p.${c}`).join(', ')}, 'held', ${heldAtSql('p', '$1')})), '[]'::json)
                    FROM permission p
                   WHERE p.grantee_department_id = $2::uuid AND ${grantInForceSql('p', '$1')})
               END AS grants
@@ -152,8 +164,7 @@ export async function grantsHeldAtEach(
     [...held.keys()].map((ms) => new Date(ms).toISOString()),
   );
   const rows = await db.query<(GrantRow & { held_at: Date })[]>(
-    `SELECT t.at AS held_at, p.id, p.district_id, p.file_id, p.scope_category, p.scope_max_classification, p.action, p.fields, p.purpose,
-            p.granted_by, p.valid_from, p.expires_at, ${heldAtSql('p', 't.at')} AS held
+    `SELECT t.at AS held_at, ${grantRowSql('t.at')}
        FROM unnest($2::timestamptz[]) AS t(at)
        JOIN permission p ON p.grantee_department_id = $1 AND ${districtCondition(scope, 'p.district_id', (v) => p.bind(v))}
                         AND ${grantInForceSql('p', 't.at')}`,
