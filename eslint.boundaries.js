@@ -21,8 +21,9 @@ export const LIB_DEPENDENCIES = {
   events: ['common', 'auth', 'audit', 'access', 'directory', 'exchange'],
   // The composition of every library's Nest module, which the API and the CLI share.
   domain: ['database', 'audit', 'access', 'directory', 'exchange'],
-  // Test support: a database migrated by the real migrations, per test file. Only specs and test/ import it.
-  testing: ['database'],
+  // Test support: a database migrated by the real migrations, per test file, and audit rows written around the
+  // append path as a forger would, in the audit library's own format. Only specs and test/ import it.
+  testing: ['database', 'audit'],
 };
 
 /** Libraries for specs and test/ alone: no library's or app's code may import them. */

@@ -24,11 +24,12 @@ import {
   verifyConsistency,
   verifyReceipt,
   type AuditEvent,
+  AUDIT_ENTRY_COLUMNS,
 } from '@app/audit';
 import type { DataSource } from 'typeorm';
 import { SqlParams } from '@app/common';
 import { createDataSource } from '@app/database';
-import { AUDIT_ENTRY_COLUMNS, auditEntryValues } from '@app/testing';
+import { auditEntryValues } from '@app/testing';
 import { fmt, scratchDatabase } from './bench-database.js';
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 32);

@@ -7,15 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { DataSource, EntityManager } from 'typeorm';
-import {
-  appendAuditEntries,
-  checkExtends,
-  entryHash,
-  graphqlLogSource,
-  keptCheckpoint,
-  verifyConsistency,
-  type LogSource,
-} from '@app/audit';
+import { appendAuditEntries, checkExtends, graphqlLogSource, keptCheckpoint, verifyConsistency, type LogSource } from '@app/audit';
 import type { DepartmentRef } from '@app/auth';
 import { createTestDatabase, rewriteLedgerFrom, type TestDatabase } from '@app/testing';
 import { startTestApp, type TestApp } from './test-app.js';
@@ -54,7 +46,7 @@ async function rewriteFrom(seq: number): Promise<void> {
   await db.transaction(async (tx: EntityManager) => {
     await tx.query('SET LOCAL session_replication_role = replica');
     await tx.query('ALTER TABLE audit_entry DROP CONSTRAINT IF EXISTS audit_entry_payload_cached');
-    await rewriteLedgerFrom(tx, 'rw', seq, { n: seq, rewritten: true }, entryHash);
+    await rewriteLedgerFrom(tx, 'rw', seq, { n: seq, rewritten: true });
     await tx.query(`DELETE FROM audit_checkpoint WHERE ledger = 'rw' AND size >= $1`, [seq]);
   });
 }

@@ -6,11 +6,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { DataSource } from 'typeorm';
-import { AuditLog, PLATFORM_LEDGER, sealEntry, type AuditEvent } from '@app/audit';
+import { AuditLog, PLATFORM_LEDGER, sealEntry, AUDIT_ENTRY_COLUMNS, type AuditEvent } from '@app/audit';
 import { AuditRepository } from '../libs/audit/src/audit.repository.js';
 import { LedgerVerifier } from '../libs/audit/src/ledger-verifier.js';
 import { AuditLedgerDistrict1796700000000, NO_DISTRICT } from '../migrations/1796700000000-AuditLedgerDistrict.js';
-import { AUDIT_ENTRY_COLUMNS, auditEntryValues, createTestDatabase, type TestDatabase } from '@app/testing';
+import { auditEntryValues, createTestDatabase, type TestDatabase } from '@app/testing';
 import { World } from './world.js';
 
 let database: TestDatabase;

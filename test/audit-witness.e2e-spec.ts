@@ -10,7 +10,6 @@ import type { DataSource } from 'typeorm';
 import {
   appendAuditEntries,
   checkpointDocument,
-  entryHash,
   keyIdOf,
   merkleRoot,
   signCheckpoint,
@@ -204,7 +203,7 @@ describe('a witness', () => {
     await db.transaction(async (tx) => {
       await tx.query('SET LOCAL session_replication_role = replica');
       await tx.query('ALTER TABLE audit_entry DROP CONSTRAINT IF EXISTS audit_entry_payload_cached');
-      await rewriteLedgerFrom(tx, 'wit', 3, { n: 'rewritten' }, entryHash);
+      await rewriteLedgerFrom(tx, 'wit', 3, { n: 'rewritten' });
       await tx.query(`DELETE FROM audit_checkpoint WHERE ledger = 'wit'`);
     });
     await sign('wit');

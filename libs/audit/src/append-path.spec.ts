@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import { AUDIT_ENTRY_COLUMNS, auditEntryValues, createTestDatabase, type TestDatabase } from '@app/testing';
+import { auditEntryValues, createTestDatabase, type TestDatabase } from '@app/testing';
+import { AUDIT_ENTRY_COLUMNS } from './audit-append.js';
 import { appendAuditEntries } from './audit-append.js';
 import { AuditKeys, AuditService } from './audit.service.js';
 import { canonicalEntry, sealEntry, type AuditEvent } from './hash-chain.js';

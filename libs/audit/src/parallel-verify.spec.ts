@@ -6,7 +6,7 @@ import { createTestDatabase, rewriteLedgerFrom, storedEntryFields, type StoredAu
 import { appendAuditEntries } from './audit-append.js';
 import { AuditRepository } from './audit.repository.js';
 import { AuditKeys, AuditService } from './audit.service.js';
-import { canonicalEntry, entryHash, type AuditEvent } from './hash-chain.js';
+import { canonicalEntry, type AuditEvent } from './hash-chain.js';
 import { LedgerVerifier, type VerificationResult } from './ledger-verifier.js';
 import { CACHE_BOUND, verifyRange } from './range-verifier.js';
 
@@ -67,8 +67,7 @@ async function entryByEntry(ledger: string): Promise<VerificationResult> {
   return verifier.finish();
 }
 
-const rewriteFrom = (ledger: string, from: number) =>
-  tamper((tx) => rewriteLedgerFrom(tx, ledger, from, { n: from, rewritten: true }, entryHash));
+const rewriteFrom = (ledger: string, from: number) => tamper((tx) => rewriteLedgerFrom(tx, ledger, from, { n: from, rewritten: true }));
 
 /** Rewrites one entry's cached payload text and seals the entry over that text, as only the owner could (no later hash recomputed). */
 async function hashOverCache(ledger: string, seq: number, cached: string): Promise<void> {

@@ -1,23 +1,7 @@
-/** The columns of an audit entry as rows are written around the append path, in the order of auditEntryValues. */
-export const AUDIT_ENTRY_COLUMNS = 'ledger, seq, occurred_at, actor, action, subject_type, subject_id, parties, payload, prev_hash, hash';
-
-/** An entry's fields as the audit library seals them (structurally: this library imports no other but database). */
-export interface SealedEntryFields {
-  ledger: string;
-  seq: number;
-  occurredAt: string;
-  actor: string;
-  action: string;
-  subjectType: string;
-  subjectId: string;
-  parties: string[];
-  payload: unknown;
-  prevHash: string;
-  hash: string;
-}
+import { entryHash, type AuditEntryData, type UnsealedEntry } from '@app/audit';
 
 /** The values of AUDIT_ENTRY_COLUMNS for an entry: for tests that insert rows the append path would refuse, and the benchmark's plain-INSERT floor. */
-export function auditEntryValues(e: SealedEntryFields): unknown[] {
+export function auditEntryValues(e: AuditEntryData): unknown[] {
   return [
     e.ledger,
     e.seq,
@@ -48,7 +32,7 @@ export interface StoredAuditRow {
 }
 
 /** A stored row's fields as the hash covers them, for tests that hash entries again after changing one. */
-export function storedEntryFields(row: StoredAuditRow): Omit<SealedEntryFields, 'hash'> {
+export function storedEntryFields(row: StoredAuditRow): UnsealedEntry {
   return {
     ledger: row.ledger,
     seq: Number(row.seq),
@@ -69,17 +53,10 @@ interface Query {
 
 /**
  * History rewritten as the owner could with triggers off: entry `from` of
- * `ledger` gets `payload`, and it and every later entry are hashed again with
- * `hashOf` (the audit library's entryHash), so the chain still links. Run it
- * inside the caller's tampering transaction.
+ * `ledger` gets `payload`, and it and every later entry are hashed again, so
+ * the chain still links. Run it inside the caller's tampering transaction.
  */
-export async function rewriteLedgerFrom(
-  tx: Query,
-  ledger: string,
-  from: number,
-  payload: unknown,
-  hashOf: (entry: Omit<SealedEntryFields, 'hash'>) => string,
-): Promise<void> {
+export async function rewriteLedgerFrom(tx: Query, ledger: string, from: number, payload: unknown): Promise<void> {
   let [{ prev }] = await tx.query<{ prev: string }[]>(`SELECT hash AS prev FROM audit_entry WHERE ledger = $1 AND seq = $2`, [
     ledger,
     from - 1,
@@ -87,7 +64,7 @@ export async function rewriteLedgerFrom(
   const rows = await tx.query<StoredAuditRow[]>(`SELECT * FROM audit_entry WHERE ledger = $1 AND seq >= $2 ORDER BY seq`, [ledger, from]);
   for (const row of rows) {
     const entry = { ...storedEntryFields(row), payload: Number(row.seq) === from ? payload : row.payload, prevHash: prev };
-    const hash = hashOf(entry);
+    const hash = entryHash(entry);
     await tx.query(`UPDATE audit_entry SET payload = $3, prev_hash = $4, hash = $5 WHERE ledger = $1 AND seq = $2`, [
       ledger,
       row.seq,
