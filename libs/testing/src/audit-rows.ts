@@ -1,4 +1,4 @@
-import { entryHash, type AuditEntryData, type UnsealedEntry } from '@app/audit';
+import { entryHash, type AuditEntryData, type AuditEntryRow, type UnsealedEntry } from '@app/audit';
 
 /** The values of AUDIT_ENTRY_COLUMNS for an entry: for tests that insert rows the append path would refuse, and the benchmark's plain-INSERT floor. */
 export function auditEntryValues(e: AuditEntryData): unknown[] {
@@ -18,18 +18,10 @@ export function auditEntryValues(e: AuditEntryData): unknown[] {
 }
 
 /** An audit_entry row as `SELECT *` gives it. */
-export interface StoredAuditRow {
-  ledger: string;
-  seq: string;
+export type StoredAuditRow = Omit<AuditEntryRow, 'occurred_at'> & {
+  /** The plain column as the driver parses it (the audit library's own reads have PostgreSQL format it). */
   occurred_at: Date;
-  actor: string;
-  action: string;
-  subject_type: string;
-  subject_id: string;
-  parties: string[];
-  payload: unknown;
-  prev_hash: string;
-}
+};
 
 /** A stored row's fields as the hash covers them, for tests that hash entries again after changing one. */
 export function storedEntryFields(row: StoredAuditRow): UnsealedEntry {
