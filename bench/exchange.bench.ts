@@ -13,7 +13,10 @@
  *
  * `--city` first loads the whole city (`seed --city`: about 750,000 files and
  * 136,000 grants, and their entries in the district ledgers; BENCH_CITY_SCALE
- * scales it down), so that the cycles run against city-sized tables and ledgers.
+ * scales it down), so that the cycles run against city-sized tables and ledgers;
+ * with BENCH_CITY_TEMPLATE (the name of a database on the same server that
+ * `seed --city` loaded), the run works on a copy of that one instead of
+ * loading the city again.
  */
 import 'reflect-metadata';
 import { AsyncLocalStorage } from 'node:async_hooks';
@@ -30,6 +33,7 @@ const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 32);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const CITY = process.argv.includes('--city');
 const CITY_SCALE = Number(process.env.BENCH_CITY_SCALE ?? 1);
+const CITY_TEMPLATE = CITY ? process.env.BENCH_CITY_TEMPLATE : undefined;
 
 // Statements and time spent in audit_append statements, measured at the driver and
 // charged to the timed step whose work issued them, so that the figures printed are
@@ -62,10 +66,12 @@ pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
 } as typeof pg.Client.prototype.query;
 
 async function main() {
-  const scratch = await scratchDatabase('bench_exchange');
+  const scratch = await scratchDatabase('bench_exchange', undefined, CITY_TEMPLATE);
   const db = await createDataSource({ url: scratch.url, poolSize: CLIENTS + 4, applicationName: 'bench' }).initialize();
   try {
-    if (CITY) {
+    if (CITY_TEMPLATE) {
+      console.log(`The city: a copy of ${CITY_TEMPLATE}`);
+    } else if (CITY) {
       process.stdout.write(`Loading the city (seed --city, scale ${CITY_SCALE})... `);
       const started = Date.now();
       const city = await seedCity(db, { scale: CITY_SCALE, jobs: 2 });

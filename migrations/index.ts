@@ -36,6 +36,7 @@ import { AuditLedgerDistrict1796700000000 } from './1796700000000-AuditLedgerDis
 import { CountByAccessTermIndex1796800000000 } from './1796800000000-CountByAccessTermIndex.js';
 import { SameGrantByInForceIndex1796900000000 } from './1796900000000-SameGrantByInForceIndex.js';
 import { AuditJcsScalarsInline1797000000000 } from './1797000000000-AuditJcsScalarsInline.js';
+import { GrantsHeldVersion1797100000000 } from './1797100000000-GrantsHeldVersion.js';
 
 /** Every migration, in the order they run. `district:new` registers new ones here. */
 export const migrations = [
@@ -77,4 +78,5 @@ export const migrations = [
   CountByAccessTermIndex1796800000000,
   SameGrantByInForceIndex1796900000000,
   AuditJcsScalarsInline1797000000000,
+  GrantsHeldVersion1797100000000,
 ];

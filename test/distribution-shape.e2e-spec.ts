@@ -22,7 +22,16 @@ import { World } from './world.js';
 /** Small, read everywhere, copied to every node. */
 const REFERENCE = ['district', 'department'];
 /** Split by district_id: each district's rows on one node, joined there. */
-const DISTRIBUTED = ['data_file', 'data_field', 'data_version', 'data_record', 'permission', 'permission_review', 'exchange'];
+const DISTRIBUTED = [
+  'data_file',
+  'data_field',
+  'data_version',
+  'data_record',
+  'permission',
+  'permission_review',
+  'permission_grantee_version',
+  'exchange',
+];
 /**
  * Split by district_id as well: the district of their ledger (a district's code), filled in by the database. The
  * platform's ledger is kept under the nil id, which is no district: these tables reach no other table by key.
@@ -131,7 +140,7 @@ const COPY = 'by_district';
  * Per operation, the tables it reads in more than one district, each for a
  * reason given in docs/scaling.md ("Which statements stay on one node"):
  * - by design, what the caller may see spans districts: its grants (every
- *   request, by grantee) and a page of files with its count, unless the page
+ *   request, by grantee: their versions, and the grants when those changed) and a page of files with its count, unless the page
  *   is filtered by district;
  * - a lookup by an id a client gave (a file, an exchange, a grant): ids do
  *   not carry their district yet. Every repository method takes the district
@@ -140,7 +149,7 @@ const COPY = 'by_district';
  * A new statement that fans out fails this test until it is listed here and there.
  */
 const FANS_OUT: Record<string, string[]> = {
-  'every request': ['permission'],
+  'every request': ['permission', 'permission_grantee_version'],
   // The page's schemas are read in the page's own statement, joined on (district_id, file_id): they prune with the page.
   'a page of files': ['data_file', 'permission'],
   'file by id': ['data_file'],

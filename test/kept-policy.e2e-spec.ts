@@ -4,7 +4,8 @@
  * built from are unchanged: each policy still costs its one statement, and a
  * grant, a revocation, an extended expiry, an expiry or a review opened by a
  * schema change is in the very next policy, on this service or on another
- * one (another API instance) over the same database.
+ * one (another API instance) over the same database; and a grant's start or
+ * end, which no write marks, at its instant.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
@@ -34,6 +35,7 @@ let schemas: FileSchemaService;
 let world: World;
 let owner: DepartmentRef;
 let member: DepartmentRef;
+let west: Awaited<ReturnType<World['district']>>;
 let file: WorldFile;
 
 const ownerSteward = () => access.policyFor(actorOf(owner, ['STEWARD'], 'steward'));
@@ -60,7 +62,8 @@ beforeAll(async () => {
   world = new World(db);
   const district = await world.district('kept-east');
   owner = await world.department('kept-health', district);
-  member = await world.department('kept-civil', await world.district('kept-west'));
+  west = await world.district('kept-west');
+  member = await world.department('kept-civil', west);
   file = await world.file(owner, 'RESTRICTED');
 });
 
@@ -173,7 +176,50 @@ describe('kept rules', () => {
     expect(plain.some((g) => g.expiresAt !== null && g.fields !== null && (g.held?.length ?? 0) > 0)).toBe(true);
     expect(byId(tagged.grants!)).toEqual(plain);
     // The same tag again: nothing is sent.
-    expect(await grantsHeldTagged(db.manager, member.id, at, tagged.tag)).toEqual({ tag: tagged.tag, grants: null });
+    expect(await grantsHeldTagged(db.manager, member.id, at, tagged.tag)).toEqual({ tag: tagged.tag, grants: null, until: null });
+  });
+
+  it('hold only until the next instant one of their grants starts or ends, with no write in between', async () => {
+    const startFile = await world.file(owner, 'RESTRICTED');
+    const validFrom = new Date(Date.now() + 60_000);
+    const expiresAt = new Date(Date.now() + 120_000);
+    await world.grant({ fileId: startFile.id, grantee: member, action: 'READ', validFrom, expiresAt }, startFile.districtId);
+    const now = await memberPolicy();
+    expect(now.can('READ', startFile)).toBe(false);
+    // Nothing is written between these policies: the grant's start and end alone change what the department holds.
+    const started = await memberPolicy(access, ['MEMBER'], new Date(validFrom.getTime() + 1));
+    expect(started.rules).not.toBe(now.rules);
+    expect(started.can('READ', startFile)).toBe(true);
+    const ended = await memberPolicy(access, ['MEMBER'], new Date(expiresAt.getTime()));
+    expect(ended.rules).not.toBe(started.rules);
+    expect(ended.can('READ', startFile)).toBe(false);
+  });
+
+  it("are not discarded by a change to another department's grants", async () => {
+    const kept = await memberPolicy();
+    const bystander = await world.department('kept-bystander', west);
+    await world.grant({ fileId: file.id, grantee: bystander, action: 'READ' }, file.districtId);
+    expect((await memberPolicy()).rules).toBe(kept.rules);
+    await world.grant({ fileId: file.id, grantee: member, action: 'DISCOVER' }, file.districtId);
+    expect((await memberPolicy()).rules).not.toBe(kept.rules);
+  });
+
+  it("are versioned by the database alone: the API's role writes grants, which version them, but cannot set a version", async () => {
+    const kept = await memberPolicy();
+    const asApp = (sql: string, params: unknown[] = []) =>
+      db.transaction(async (tx) => {
+        await tx.query('SET LOCAL ROLE exchange_app');
+        return tx.query(sql, params);
+      });
+    await expect(
+      asApp(`UPDATE permission_grantee_version SET version = gen_random_uuid() WHERE grantee_department_id = $1`, [member.id]),
+    ).rejects.toThrow(/permission denied/);
+    await asApp(
+      `INSERT INTO permission (district_id, file_id, grantee_department_id, action, purpose, granted_by)
+       VALUES ($1, $2, $3, 'DISCOVER', 'as the API', 'test')`,
+      [file.districtId, file.id, member.id],
+    );
+    expect((await memberPolicy()).rules).not.toBe(kept.rules);
   });
 
   it('drop a grant when it expires', async () => {

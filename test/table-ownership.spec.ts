@@ -17,6 +17,7 @@ const OWNERS: Record<string, string> = {
   data_field: 'directory',
   permission: 'access',
   permission_review: 'access',
+  permission_grantee_version: 'access',
   exchange: 'exchange',
   data_version: 'exchange',
   data_record: 'exchange',

@@ -15,8 +15,13 @@ export const KEPT_RULES_MAX_GRANTS = 10_000;
 
 @Injectable()
 export class AccessService {
-  /** Rules built per department and set of roles, with the tag of the grants they were built from. */
-  private readonly built = new LRUCache<string, { tag: string; rules: AccessRules }>({
+  /**
+   * Rules built per department and set of roles, with the tag of the grants
+   * they were built from and the instants they hold for: from the one they
+   * were read at until the next start or end of one of those grants or of a
+   * review of one.
+   */
+  private readonly built = new LRUCache<string, { tag: string; rules: AccessRules; from: number; until: number }>({
     maxSize: KEPT_RULES_MAX_GRANTS,
     sizeCalculation: (kept) => kept.rules.grants.length + 1,
   });
@@ -43,12 +48,14 @@ export class AccessService {
     // Everything the rules are built from besides the grants: the department as the rules name it, and the roles.
     const { id, code, districtId, districtCode } = actor.department;
     const key = [id, code, districtId, districtCode, ...[...new Set(actor.roles)].sort()].join(' ');
+    const instant = at.getTime();
     const kept = this.built.get(key);
+    const usable = kept && kept.from <= instant && instant < kept.until ? kept : undefined;
     // Fans out: a department's grants sit in any district.
-    const held = await grantsHeldTagged(this.db.manager, actor.department.id, at, kept?.tag ?? null);
-    if (kept && held.grants === null) return new AccessPolicy(actor, kept.rules, at);
+    const held = await grantsHeldTagged(this.db.manager, actor.department.id, at, usable?.tag ?? null);
+    if (usable && held.grants === null) return new AccessPolicy(actor, usable.rules, at);
     const rules = new AccessRules(actor, held.grants ?? []);
-    this.built.set(key, { tag: held.tag, rules });
+    this.built.set(key, { tag: held.tag, rules, from: instant, until: held.until?.getTime() ?? Infinity });
     return new AccessPolicy(actor, rules, at);
   }
 

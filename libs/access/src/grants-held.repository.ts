@@ -2,8 +2,8 @@ import type { EntityManager } from 'typeorm';
 import { districtCondition, SqlParams, type DistrictScope } from '@app/common';
 import { prepared } from '@app/database';
 import type { Action, Classification, GrantFacts, HeldFields } from './actions.js';
-import { grantInForceSql } from './grant-in-force.js';
-import { heldAtSql, reviewsOpenSql } from './reviews.repository.js';
+import { grantEndSql, grantInForceSql } from './grant-in-force.js';
+import { heldAtSql } from './reviews.repository.js';
 
 interface GrantRow {
   id: string;
@@ -93,6 +93,13 @@ export interface TaggedGrants {
   tag: string;
   /** null when `tag` is the one the caller already knew: it holds these grants already. */
   grants: GrantFacts[] | null;
+  /**
+   * With the grants: the first instant after `at` at which one of the
+   * department's grants starts or ends, or a review of one opens or is
+   * resolved (null for none). Until then the same tag names the same grants
+   * in force; from then on they may differ with no write to change the tag.
+   */
+  until: Date | null;
 }
 
 type GrantJson = Omit<GrantRow, 'valid_from' | 'expires_at'> & { valid_from: string; expires_at: string | null };
@@ -101,49 +108,48 @@ type GrantJson = Omit<GrantRow, 'valid_from' | 'expires_at'> & { valid_from: str
  * The grants a department holds at `at`, in every district (the read fans
  * out), tagged; given the tag it last read (`known`), the caller gets the
  * grants only if the tag differs. A caller that keeps what it built from
- * them reuses it for exactly as long as they are unchanged, while
- * PostgreSQL still decides, on every call, what they are.
+ * them reuses it, within the instants they were read for (`until`), for
+ * exactly as long as they are unchanged, while PostgreSQL still decides, on
+ * every call, what they are.
  *
- * The tag is the MD5 of the (id, xmin) of each grant in force and of each
- * review open on one: a row's content changes only in a new row version,
- * whose xmin is the writing transaction's, and a transaction's versions
- * become visible together at its commit, so a committed (id, xmin) names one
- * content. That holds within one cluster's history: a failover that loses
- * commits, or a restore, may hand out a transaction id again, so the one
- * column a grant's row is updated in while it stays in force (its expiry,
- * extended by an identical grant) is hashed as well; a revocation takes the
- * grant out of the set. Expiry changes the set in force, and so the tag.
- * Hashing ids and transaction ids costs PostgreSQL a quarter of building the
- * grants' JSON, which it builds only when the tag is new to the caller.
+ * The tag is the MD5 of the department's versions (permission_grantee_version,
+ * one random token per district it holds grants in), which triggers replace
+ * in the same transaction as any write to its grants or their reviews. The
+ * read is one index range of a few rows, however many grants the department
+ * holds; the grants themselves, with their reviews, are read and sent as
+ * JSON only when the tag is new to the caller.
  */
 export async function grantsHeldTagged(db: EntityManager, departmentId: string, at: Date, known: string | null): Promise<TaggedGrants> {
-  const [row] = await db.query<{ tag: string; grants: GrantJson[] | null }[]>(
+  const reviewInstants = `(SELECT min(t) FROM permission_review r CROSS JOIN LATERAL (VALUES (r.opened_at), (r.resolved_at)) AS x(t)
+                            WHERE r.district_id = p.district_id AND r.permission_id = p.id AND t > $1)`;
+  const [row] = await db.query<{ tag: string; held: { grants: GrantJson[]; until: string | null } | null }[]>(
     prepared(
-      `WITH held AS MATERIALIZED (
-         SELECT p.id, p.xmin || '/' || coalesce(p.expires_at::text, '') AS version,
-                (SELECT string_agg(r.id || '/' || r.xmin, ',' ORDER BY r.id) FROM permission_review r
-                  WHERE ${reviewsOpenSql('p', '$1')}) AS reviews
-           FROM permission p
-          WHERE p.grantee_department_id = $2::uuid AND ${grantInForceSql('p', '$1')}
-       ), tagged AS (
-         SELECT md5(coalesce(string_agg(h.id || '/' || h.version || coalesce(' ' || h.reviews, ''), ',' ORDER BY h.id), '')) AS tag
-           FROM held h
+      `WITH tagged AS (
+         SELECT md5(coalesce(string_agg(v.district_id || '/' || v.version, ',' ORDER BY v.district_id), '')) AS tag
+           FROM permission_grantee_version v
+          WHERE v.grantee_department_id = $2::uuid
        )
        SELECT tagged.tag,
               CASE WHEN tagged.tag IS DISTINCT FROM $3 THEN
-                (SELECT coalesce(json_agg(json_build_object(${GRANT_COLUMNS.map((c) => `'${c}', p.${c}`).join(', ')}, 'held', ${heldAtSql('p', '$1')})), '[]'::json)
+                (SELECT json_build_object(
+                          'grants', coalesce(json_agg(json_build_object(${GRANT_COLUMNS.map((c) => `'${c}', p.${c}`).join(', ')},
+                                                                        'held', ${heldAtSql('p', '$1')}))
+                                               FILTER (WHERE ${grantInForceSql('p', '$1')}), '[]'::json),
+                          'until', nullif(least(min(p.valid_from) FILTER (WHERE p.valid_from > $1), min(${grantEndSql('p')}),
+                                                min(${reviewInstants})), 'infinity'))
                    FROM permission p
-                  WHERE p.grantee_department_id = $2::uuid AND ${grantInForceSql('p', '$1')})
-              END AS grants
+                  WHERE p.grantee_department_id = $2::uuid AND ${grantEndSql('p')} > $1)
+              END AS held
          FROM tagged`,
     ),
     [at, departmentId, known],
   );
   const grants =
-    row.grants?.map((g) =>
+    row.held?.grants.map((g) =>
       toGrantFacts({ ...g, valid_from: new Date(g.valid_from), expires_at: g.expires_at === null ? null : new Date(g.expires_at) }),
     ) ?? null;
-  return { tag: row.tag, grants };
+  const until = row.held?.until ? new Date(row.held.until) : null;
+  return { tag: row.tag, grants, until };
 }
 
 /**

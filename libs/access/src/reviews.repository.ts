@@ -15,7 +15,7 @@ export function heldAtSql(alias: string, at: string): string {
 }
 
 /** The reviews `r` (permission_review) of the grant `alias` open at the instant, written as for heldAtSql. */
-export function reviewsOpenSql(alias: string, at: string): string {
+function reviewsOpenSql(alias: string, at: string): string {
   const t = at.startsWith('$') || at.includes('.') ? at : `:${at}`;
   return `r.district_id = ${alias}.district_id AND r.permission_id = ${alias}.id
           AND r.opened_at <= ${t} AND (r.resolved_at IS NULL OR r.resolved_at > ${t})`;
