@@ -11,7 +11,9 @@
  *
  * PostGraphile 4 serves the same database in a process of its own (no
  * authorization) and is loaded with page (a) in the same run, beside the
- * service as a member and as a platform administrator: req/s, p99, ratio.
+ * service as a member and as a platform administrator, in two rounds in
+ * mirrored order (so that the machine speeding up or slowing down during the
+ * phase favours none of the three): req/s, p99, ratio, and each round's ratio.
  *
  * `--city` then loads the whole city on top of the pilot (17 districts,
  * about 750,000 files: `seed --city`), measures everything again and prints
@@ -51,6 +53,9 @@ interface Result {
   p99: number;
   rps: number;
 }
+
+/** Two runs of the same work as one: their mean rate and mean percentiles. */
+const meanOf = (a: Result, b: Result): Result => ({ p50: (a.p50 + b.p50) / 2, p99: (a.p99 + b.p99) / 2, rps: (a.rps + b.rps) / 2 });
 
 async function graphql(token: string, variables: Record<string, unknown>): Promise<any> {
   const response = await fetch(`http://127.0.0.1:${PORT}/graphql`, {
@@ -348,11 +353,18 @@ async function measure(name: string, url: string, db: DataSource, pool: pg.Pool,
     }
 
     console.log(
-      `\npage (a) against PostGraphile 4 (own process, same database, no authorization; autocannon, ${CONNECTIONS} connections, ${DURATION} s each)`,
+      `\npage (a) against PostGraphile 4 (own process, same database, no authorization; autocannon, ${CONNECTIONS} connections, ${DURATION} s each,` +
+        ` in two rounds run in mirrored order, member -> admin -> PostGraphile -> PostGraphile -> admin -> member, so that a drift of the machine's speed during the phase favours none of them)`,
     );
-    const memberRun = rows[0].g;
-    const adminRun = await http(adminToken, PAGE, { filter: { categories: ['medical records'] } });
-    const peerRun = await http('', PEER_PAGE, peerVariables, port + 50);
+    const contenders = [
+      () => http(memberToken, PAGE, { filter: { categories: ['medical records'] } }),
+      () => http(adminToken, PAGE, { filter: { categories: ['medical records'] } }),
+      () => http('', PEER_PAGE, peerVariables, port + 50),
+    ];
+    const rounds: Result[][] = [[], []];
+    for (const run of contenders) rounds[0].push(await run());
+    for (const run of [...contenders].reverse()) rounds[1].unshift(await run());
+    const [memberRun, adminRun, peerRun] = contenders.map((_, i) => meanOf(rounds[0][i], rounds[1][i]));
     for (const [label, r] of [
       ['service, member', memberRun],
       ['service, platform admin', adminRun],
@@ -362,8 +374,9 @@ async function measure(name: string, url: string, db: DataSource, pool: pg.Pool,
         `  ${label.padEnd(26)} ${fmt(r.rps).padStart(6)} req/s   p50 ${fmt(r.p50, 1).padStart(6)} ms   p99 ${fmt(r.p99, 1).padStart(6)} ms`,
       );
     }
+    const ratios = (i: number) => rounds.map((round) => `${(round[i].rps / round[2].rps).toFixed(2)}x`).join(', ');
     console.log(
-      `  service/PostGraphile req/s: member ${(memberRun.rps / peerRun.rps).toFixed(2)}x, platform admin ${(adminRun.rps / peerRun.rps).toFixed(2)}x`,
+      `  service/PostGraphile req/s: member ${(memberRun.rps / peerRun.rps).toFixed(2)}x (rounds ${ratios(0)}), platform admin ${(adminRun.rps / peerRun.rps).toFixed(2)}x (rounds ${ratios(1)})`,
     );
 
     const grants = await grantsHeldAt(db.manager, ANY_DISTRICT, holder.id, new Date());
