@@ -47,25 +47,40 @@ export async function residentMemory(pid: number | undefined): Promise<{ peak: n
 }
 
 /**
- * CPU time (user + system, ms) used so far by every PostgreSQL process of this
- * machine that is still running, from /proc: taken before and after a timed
- * run, the difference is what the database spent on it (with whatever else it
- * did meanwhile). Linux only; undefined elsewhere.
+ * CPU time (user + system, ms) used so far by PostgreSQL on this machine,
+ * from /proc: every PostgreSQL process still running, and the processes that
+ * ended (connections closed, workers done), which their parent, the
+ * postmaster, counts once it has waited for them. Taken before and after a
+ * timed run, the difference is what the database spent on it (with whatever
+ * else it did meanwhile). Linux only; undefined elsewhere.
  */
 export async function postgresCpuMillis(): Promise<number | undefined> {
   try {
-    const ticksPerMs = 100 / 1000; // USER_HZ is 100 on Linux
-    let ticks = 0;
+    let total = 0;
     for (const pid of await readdir('/proc')) {
-      if (!/^\d+$/.test(pid)) continue;
-      const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-      if (!stat.includes('(postgres)')) continue;
-      // Fields after the command: state is the first, utime and stime the 12th and 13th.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
+      if (/^\d+$/.test(pid)) total += (await cpuOf(Number(pid), '(postgres)', true)) ?? 0;
     }
-    return ticks / ticksPerMs;
+    return total;
   } catch {
     return undefined;
   }
+}
+
+/** CPU time (user + system, ms) a process has used so far, from /proc; undefined where it cannot be read. */
+export function processCpuMillis(pid: number | undefined): Promise<number | undefined> {
+  return pid === undefined ? Promise.resolve(undefined) : cpuOf(pid);
+}
+
+/** The process's CPU time in ms (with that of its children that ended, if `ended`), if its command is `command`. */
+async function cpuOf(pid: number, command?: string, ended = false): Promise<number | undefined> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  if (!stat || (command && !stat.includes(command))) return undefined;
+  // Fields after the command: state is the first; utime, stime, cutime and cstime the 12th to 15th, in ticks of
+  // 10 ms (USER_HZ 100).
+  const ticks = stat
+    .slice(stat.lastIndexOf(')') + 2)
+    .split(' ')
+    .slice(11, ended ? 15 : 13)
+    .reduce((sum, field) => sum + Number(field), 0);
+  return ticks * 10;
 }

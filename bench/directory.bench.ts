@@ -38,7 +38,7 @@ import { migrations } from '../migrations/index.js';
 import { PILOT_DEFAULTS, seedPilot } from '@app/directory';
 import { seedCity } from '../apps/directory-cli/src/city/city-seed.js';
 import { fmt, percentile, scratchDatabase } from './bench-database.js';
-import { residentMemory, startServer } from './bench-server.js';
+import { postgresCpuMillis, processCpuMillis, residentMemory, startServer } from './bench-server.js';
 import { PEER_PAGE, startPeer } from './postgraphile-peer.js';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 8);
@@ -356,22 +356,42 @@ async function measure(name: string, url: string, db: DataSource, pool: pg.Pool,
       `\npage (a) against PostGraphile 4 (own process, same database, no authorization; autocannon, ${CONNECTIONS} connections, ${DURATION} s each,` +
         ` in two rounds run in mirrored order, member -> admin -> PostGraphile -> PostGraphile -> admin -> member, so that a drift of the machine's speed during the phase favours none of them)`,
     );
+    // Each run also counts the CPU its server process and PostgreSQL spent per page: steadier than req/s when the
+    // machine's speed drifts, and it says which side of the wire the difference is on.
+    const cpu = {
+      service: { server: 0, postgres: 0, pages: 0 },
+      admin: { server: 0, postgres: 0, pages: 0 },
+      peer: { server: 0, postgres: 0, pages: 0 },
+    };
+    const measured = async (who: keyof typeof cpu, pid: number | undefined, run: () => Promise<Result>) => {
+      const [server0, postgres0] = [await processCpuMillis(pid), await postgresCpuMillis()];
+      const result = await run();
+      const [server1, postgres1] = [await processCpuMillis(pid), await postgresCpuMillis()];
+      cpu[who].server += (server1 ?? NaN) - (server0 ?? NaN);
+      cpu[who].postgres += (postgres1 ?? NaN) - (postgres0 ?? NaN);
+      cpu[who].pages += result.rps * DURATION;
+      return result;
+    };
     const contenders = [
-      () => http(memberToken, PAGE, { filter: { categories: ['medical records'] } }),
-      () => http(adminToken, PAGE, { filter: { categories: ['medical records'] } }),
-      () => http('', PEER_PAGE, peerVariables, port + 50),
+      () => measured('service', server!.pid, () => http(memberToken, PAGE, { filter: { categories: ['medical records'] } })),
+      () => measured('admin', server!.pid, () => http(adminToken, PAGE, { filter: { categories: ['medical records'] } })),
+      () => measured('peer', peer!.pid, () => http('', PEER_PAGE, peerVariables, port + 50)),
     ];
     const rounds: Result[][] = [[], []];
     for (const run of contenders) rounds[0].push(await run());
     for (const run of [...contenders].reverse()) rounds[1].unshift(await run());
     const [memberRun, adminRun, peerRun] = contenders.map((_, i) => meanOf(rounds[0][i], rounds[1][i]));
-    for (const [label, r] of [
-      ['service, member', memberRun],
-      ['service, platform admin', adminRun],
-      ['PostGraphile 4', peerRun],
+    for (const [label, r, who] of [
+      ['service, member', memberRun, 'service'],
+      ['service, platform admin', adminRun, 'admin'],
+      ['PostGraphile 4', peerRun, 'peer'],
     ] as const) {
+      const { server: serverMs, postgres: postgresMs, pages } = cpu[who];
+      const perPage = Number.isFinite(serverMs + postgresMs)
+        ? `   CPU a page: ${fmt(serverMs / pages, 2)} ms in its process + ${fmt(postgresMs / pages, 2)} ms in PostgreSQL`
+        : '';
       console.log(
-        `  ${label.padEnd(26)} ${fmt(r.rps).padStart(6)} req/s   p50 ${fmt(r.p50, 1).padStart(6)} ms   p99 ${fmt(r.p99, 1).padStart(6)} ms`,
+        `  ${label.padEnd(26)} ${fmt(r.rps).padStart(6)} req/s   p50 ${fmt(r.p50, 1).padStart(6)} ms   p99 ${fmt(r.p99, 1).padStart(6)} ms${perPage}`,
       );
     }
     const ratios = (i: number) => rounds.map((round) => `${(round[i].rps / round[2].rps).toFixed(2)}x`).join(', ');
