@@ -39,6 +39,7 @@ import { subscriptionCharges } from './events/subscription-cost.js';
 import { Tokens } from '@app/auth';
 import { OperationsModule } from './operations/operations.module.js';
 import { SupervisedCheckpointScheduler } from './operations/supervised-scheduler.js';
+import { dataFileResolvers } from './files/data-file.resolvers.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -127,6 +128,7 @@ export class AppModule {
             autoSchemaFile: true,
             sortSchema: true,
             buildSchemaOptions: { scalarsMap: [{ type: Date, scalar: DateTimeScalar }] },
+            resolvers: { DataFile: dataFileResolvers },
             graphiql: false,
             // A query seen once is compiled by graphql-jit on its second run: the directory's pages are a few
             // shapes asked for again and again, and compiled execution allocates far less per field.

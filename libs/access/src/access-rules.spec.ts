@@ -85,7 +85,7 @@ const matching = (ability: AppAbility, action: (typeof ACTIONS)[number], f: File
     .filter((r) => !r.inverted && r.matchesConditions(asSubject(f)))
     .map((r) => (r.origin as AccessRule).reason);
 
-const catalogue = FIELDS.map((name) => ({ name, sensitive: name === 'a' }));
+const catalogue = FIELDS.map((name) => ({ name, type: 'string', sensitive: name === 'a', description: null }));
 
 describe('the rules that can apply to a file', () => {
   it('decide every action, match the same rules in the same order, and give the same fields, as the whole rule set', () => {

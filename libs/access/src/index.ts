@@ -3,7 +3,7 @@
 export * from './actions.js';
 export * from './ability.factory.js';
 export { conditionToSql, type ConditionNode, type SqlFragment } from './rules-to-sql.js';
-export { AccessPolicy, type CatalogueField, type FieldFacts } from './access-policy.js';
+export { AccessPolicy, type CatalogueField, type CatalogueFieldFacts, type FieldFacts } from './access-policy.js';
 export { AccessRules } from './access-rules.js';
 export * from './access.service.js';
 export * from './grant.service.js';

@@ -1,15 +1,13 @@
-import { Args, Context, Info, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { Args, Context, Info, Mutation, Query, Resolver } from '@nestjs/graphql';
 import type { GraphQLResolveInfo } from 'graphql';
-import type { AccessPolicy, Action as ActionName } from '@app/access';
+import type { AccessPolicy } from '@app/access';
 import { DirectoryService, FileSchemaService, type DataFileRow } from '@app/directory';
 import { Caller } from '../context/auth.guard.js';
 import type { GraphQLContext } from '../context/request-scope.js';
-import { DepartmentModel, DistrictModel } from '../districts/district.model.js';
-import { Action } from '../graphql/enums.js';
 import { toConnection, type Connection } from '../graphql/connection.js';
 import { selects, selectsPath } from '../graphql/selection.js';
 import { ChangeFileSchemaInput, FileIdArgs, FilesArgs, RegisterFileInput } from './dto/files.args.js';
-import { DataFieldModel, DataFileConnectionModel, DataFileModel, SchemaChangeModel } from './models/data-file.model.js';
+import { DataFileConnectionModel, DataFileModel, SchemaChangeModel } from './models/data-file.model.js';
 
 @Resolver(() => DataFileModel)
 export class FilesResolver {
@@ -55,28 +53,5 @@ export class FilesResolver {
     const outcome = await this.schemas.change(caller, input);
     const text = (v: string | boolean | null) => (v === null ? null : String(v));
     return { ...outcome, changes: outcome.changes.map((c) => ({ ...c, from: text(c.from), to: text(c.to) })) };
-  }
-
-  @ResolveField(() => DistrictModel)
-  district(@Parent() file: DataFileRow, @Context() ctx: GraphQLContext) {
-    return ctx.scope.districts.load(file.districtId);
-  }
-
-  @ResolveField(() => DepartmentModel)
-  owner(@Parent() file: DataFileRow, @Context() ctx: GraphQLContext) {
-    return ctx.scope.departments.load(file.ownerDepartmentId);
-  }
-
-  @ResolveField(() => [DataFieldModel], {
-    description:
-      "The file's field catalogue: every field (name, type, sensitive flag) to a caller that may READ the file, none otherwise; `obtainable` says which values it could receive.",
-  })
-  fields(@Parent() file: DataFileRow, @Context() ctx: GraphQLContext) {
-    return ctx.scope.visibleFields.load(file);
-  }
-
-  @ResolveField(() => [Action], { description: 'What the caller may do with this file right now.' })
-  myAccess(@Parent() file: DataFileRow, @Caller() caller: AccessPolicy): ActionName[] {
-    return caller.actionsOn(file);
   }
 }

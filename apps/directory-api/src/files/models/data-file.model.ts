@@ -1,7 +1,8 @@
 import { Field, ID, Int, ObjectType } from '@nestjs/graphql';
 import { connectionOf } from '../../graphql/connection.js';
 import type { Action as ActionName, Classification as ClassificationName } from '@app/access';
-import { Classification } from '../../graphql/enums.js';
+import { Action, Classification } from '../../graphql/enums.js';
+import { DepartmentModel, DistrictModel } from '../../districts/district.model.js';
 
 @ObjectType('DataField')
 export class DataFieldModel {
@@ -31,9 +32,18 @@ export class DataFileModel {
   @Field(() => Int, { description: "the version of the file's field set: 1 at registration, one more with each schema change" })
   schemaVersion!: number;
   @Field() updatedAt!: Date;
+  // Resolved per file by plain resolvers (files/data-file.resolvers.ts), not by the row.
+  @Field(() => DistrictModel) district?: DistrictModel;
+  @Field(() => DepartmentModel) owner?: DepartmentModel;
+  @Field(() => [DataFieldModel], {
+    description:
+      "The file's field catalogue: every field (name, type, sensitive flag) to a caller that may READ the file, none otherwise; `obtainable` says which values it could receive.",
+  })
+  fields?: DataFieldModel[];
+  @Field(() => [Action], { description: 'What the caller may do with this file right now.' })
+  myAccess?: ActionName[];
   districtId!: string;
   ownerDepartmentId!: string;
-  myAccess?: ActionName[];
 }
 
 export const DataFileConnectionModel = connectionOf(DataFileModel, 'DataFile', { totalCount: true });
