@@ -30,7 +30,7 @@ import type { DataSource } from 'typeorm';
 import { SqlParams } from '@app/common';
 import { createDataSource } from '@app/database';
 import { auditEntryValues } from '@app/testing';
-import { fmt, scratchDatabase } from './bench-database.js';
+import { fmt, machineSpeed, scratchDatabase } from './bench-database.js';
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 32);
 const APPENDS_PER_CLIENT = Number(process.env.BENCH_APPENDS ?? 150);
@@ -96,7 +96,8 @@ async function main() {
     const floorOne = await run('plain INSERT, 1 statement', (c, n) => plainInsert(db, 'plain-statement', c, n));
     const sixteenOne = await run('chained, 16, 1 statement', inStatement);
 
-    console.log(`\nAudit appends: ${CLIENTS} concurrent clients, ${fmt(total)} transactions each run, one entry per transaction`);
+    console.log(`\n${machineSpeed()}`);
+    console.log(`Audit appends: ${CLIENTS} concurrent clients, ${fmt(total)} transactions each run, one entry per transaction`);
     console.log(`  in a transaction (BEGIN, the statement, COMMIT):`);
     console.log(`  ${'mode'.padEnd(26)} ${'appends/s'.padStart(10)}   vs floor`);
     for (const r of [floor, oneLedger, sixteen]) {

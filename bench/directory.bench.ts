@@ -37,7 +37,7 @@ import { createDataSource, migrateDatabase } from '@app/database';
 import { migrations } from '../migrations/index.js';
 import { PILOT_DEFAULTS, seedPilot } from '@app/directory';
 import { seedCity } from '../apps/directory-cli/src/city/city-seed.js';
-import { fmt, percentile, scratchDatabase } from './bench-database.js';
+import { fmt, machineSpeed, percentile, scratchDatabase } from './bench-database.js';
 import { postgresCpuMillis, processCpuMillis, residentMemory, startServer } from './bench-server.js';
 import { PEER_PAGE, startPeer } from './postgraphile-peer.js';
 
@@ -527,6 +527,7 @@ async function main() {
   const keptPilot = process.env.BENCH_PILOT_DATABASE_URL;
   const keptCity = process.env.BENCH_CITY_DATABASE_URL;
   const opened: BenchDatabase[] = [];
+  console.log(`Before: ${machineSpeed()}`);
   try {
     const pilotDb = keptPilot ? await openDatabase(keptPilot) : await scratchPilot();
     opened.push(pilotDb);
@@ -550,6 +551,7 @@ async function main() {
       const city = await measure('city', cityDb.url, cityDb.db, cityDb.pool, BASE_PORT + 1);
       sideBySide(pilot, city);
     }
+    console.log(`After: ${machineSpeed()}`);
   } finally {
     for (const d of opened) await d.close();
   }

@@ -26,7 +26,7 @@ import type { Actor, Role } from '@app/auth';
 import { createDataSource } from '@app/database';
 import { seedCity } from '../apps/directory-cli/src/city/city-seed.js';
 import { domainServices } from './domain-services.js';
-import { fmt, percentile, scratchDatabase } from './bench-database.js';
+import { fmt, machineSpeed, percentile, scratchDatabase } from './bench-database.js';
 import { postgresCpuMillis } from './bench-server.js';
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 32);
@@ -172,6 +172,7 @@ async function main() {
         stepStatements += clock.statements;
       }
     };
+    const speedBefore = machineSpeed();
     let cycles = 0;
     let failures = 0;
     statements = 0;
@@ -213,6 +214,7 @@ async function main() {
       `\nExchange cycles (request -> approve -> deliver of 200 rows x 3 fields -> revoke): ${CLIENTS} clients, ${districts.length} districts${CITY ? `, city data set (scale ${CITY_SCALE})` : ''}, ${SECONDS} s`,
     );
     console.log(`  ${fmt(cycles / wall)} cycles/s (${fmt(cycles)} cycles, ${failures} failed)`);
+    console.log(`  before the run ${speedBefore}; after it ${machineSpeed().replace('machine speed: ', '')}`);
     console.log(
       `  ${perCycle(stepStatements)} statements per cycle, BEGIN/COMMIT included (${perCycle(statements)} sent in all while timing), of which ${perCycle(policyStatements)} decide the callers' policies (one per request)`,
     );
