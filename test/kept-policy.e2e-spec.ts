@@ -8,6 +8,7 @@
  * end, which no write marks, at its instant.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { AccessService, GrantService, type GrantFacts } from '@app/access';
@@ -250,3 +251,161 @@ describe('kept rules', () => {
     expect(await obtainable()).toEqual(['visit_date']);
   });
 });
+
+/** A write to a department's grants or their reviews, as any writer could make it (the service, a migration, a cascade). */
+type Write =
+  | { kind: 'grant'; grantee: number; file: number; action: 'DISCOVER' | 'READ' | 'EXCHANGE'; starts: number; ends: number | null }
+  | { kind: 'scope'; grantee: number; district: number; ends: number | null }
+  | { kind: 'revoke' | 'extend' | 'delete' | 'review' | 'resolve'; pick: number; opens: number }
+  | { kind: 'drop file'; file: number };
+
+const HOUR = 3_600_000;
+
+describe('kept rules, over any sequence of writes and instants', () => {
+  it('hold exactly the grants a plain read gives, for every department, at every instant', async () => {
+    const north = await world.district('kept-prop-north');
+    const south = await world.district('kept-prop-south');
+    const owners = [await world.department('kept-prop-owner-n', north), await world.department('kept-prop-owner-s', south)];
+    const grantees = [await world.department('kept-prop-a', north), await world.department('kept-prop-b', south)];
+    const start = Date.now();
+    const write = fc.oneof(
+      fc.record({
+        kind: fc.constant('grant' as const),
+        grantee: fc.nat(1),
+        file: fc.nat(5),
+        action: fc.constantFrom('DISCOVER' as const, 'READ' as const, 'EXCHANGE' as const),
+        starts: fc.integer({ min: -2, max: 3 }),
+        ends: fc.option(fc.integer({ min: 4, max: 8 })),
+      }),
+      fc.record({
+        kind: fc.constant('scope' as const),
+        grantee: fc.nat(1),
+        district: fc.nat(1),
+        ends: fc.option(fc.integer({ min: 1, max: 8 })),
+      }),
+      fc.record({
+        kind: fc.constantFrom('revoke' as const, 'extend' as const, 'delete' as const, 'review' as const, 'resolve' as const),
+        pick: fc.nat(),
+        opens: fc.integer({ min: -1, max: 5 }),
+      }),
+      fc.record({ kind: fc.constant('drop file' as const), file: fc.nat(5) }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(write, fc.integer({ min: -1, max: 9 })), { minLength: 1, maxLength: 12 }), async (steps) => {
+        await db.query(`DELETE FROM permission WHERE grantee_department_id = ANY($1::uuid[])`, [grantees.map((g) => g.id)]);
+        const files = await Promise.all(Array.from({ length: 6 }, (_, i) => world.file(owners[i % 2], 'RESTRICTED')));
+        const live = new Set(files.map((f) => f.id));
+        for (const [step, hoursLater] of steps) {
+          await apply(step, files, live, grantees, [north, south], start);
+          const at = new Date(start + hoursLater * HOUR);
+          for (const grantee of grantees) {
+            const plain = await grantsHeldAt(db.manager, ANY_DISTRICT, grantee.id, at);
+            for (const service of database.embedded ? [access] : [access, otherAccess]) {
+              const kept = await service.policyFor(actorOf(grantee, ['MEMBER']), at);
+              expect(byId(kept.grants)).toEqual(byId(plain));
+            }
+          }
+        }
+      }),
+      { numRuns: Number(process.env.PROPERTY_RUNS ?? 15) },
+    );
+  });
+});
+
+const byId = (list: readonly GrantFacts[]) => [...list].sort((x, y) => x.id.localeCompare(y.id));
+
+/** One write, straight to the tables: the triggers must see it whoever makes it. */
+async function apply(
+  step: Write,
+  files: WorldFile[],
+  live: Set<string>,
+  grantees: DepartmentRef[],
+  districts: { id: string }[],
+  start: number,
+): Promise<void> {
+  const hours = (n: number) => new Date(start + n * HOUR);
+  const grantIds = async (where = 'TRUE') =>
+    (
+      await db.query<{ id: string }[]>(`SELECT id FROM permission WHERE grantee_department_id = ANY($1::uuid[]) AND ${where} ORDER BY id`, [
+        grantees.map((g) => g.id),
+      ])
+    ).map((r) => r.id);
+  const picked = async (pick: number, where?: string) => {
+    const ids = await grantIds(where);
+    return ids.length ? ids[pick % ids.length] : undefined;
+  };
+  switch (step.kind) {
+    case 'grant': {
+      const file = files[step.file];
+      if (!live.has(file.id)) return;
+      await world.grant(
+        {
+          fileId: file.id,
+          grantee: grantees[step.grantee],
+          action: step.action,
+          fields: step.action === 'EXCHANGE' ? ['age', 'record_id'] : null,
+          validFrom: hours(step.starts),
+          expiresAt: step.ends === null ? null : hours(step.ends),
+        },
+        file.districtId,
+      );
+      return;
+    }
+    case 'scope':
+      await world.grant(
+        {
+          scope: { districtId: districts[step.district].id, category: 'medical records', maxClassification: 'RESTRICTED' },
+          grantee: grantees[step.grantee],
+          action: 'READ',
+          validFrom: hours(-1),
+          expiresAt: step.ends === null ? null : hours(step.ends),
+        },
+        undefined,
+      );
+      return;
+    case 'revoke': {
+      const id = await picked(step.pick, 'revoked_at IS NULL');
+      if (id) await db.query(`UPDATE permission SET revoked_at = $2, revoked_by = 'test' WHERE id = $1`, [id, hours(step.opens)]);
+      return;
+    }
+    case 'extend': {
+      const id = await picked(step.pick, 'expires_at IS NOT NULL');
+      if (id) await db.query(`UPDATE permission SET expires_at = expires_at + interval '1 day' WHERE id = $1`, [id]);
+      return;
+    }
+    case 'delete': {
+      const id = await picked(step.pick);
+      if (id) await db.query(`DELETE FROM permission WHERE id = $1`, [id]);
+      return;
+    }
+    case 'review': {
+      const id = await picked(step.pick, `file_id IS NOT NULL AND action = 'EXCHANGE'`);
+      if (id) {
+        await db.query(
+          `INSERT INTO permission_review (district_id, permission_id, file_id, schema_version, fields, changes, opened_at, opened_by)
+           SELECT district_id, id, file_id, 2, ARRAY['age'], 'age: type', $2, 'test' FROM permission WHERE id = $1`,
+          [id, hours(step.opens)],
+        );
+      }
+      return;
+    }
+    case 'resolve': {
+      const [review] = await db.query<{ id: string; opened_at: Date }[]>(
+        `SELECT r.id, r.opened_at FROM permission_review r JOIN permission p ON p.district_id = r.district_id AND p.id = r.permission_id
+          WHERE p.grantee_department_id = ANY($1::uuid[]) AND r.resolved_at IS NULL ORDER BY r.id`,
+        [grantees.map((g) => g.id)],
+      );
+      if (review) {
+        const at = new Date(Math.max(review.opened_at.getTime(), hours(step.opens).getTime()));
+        await db.query(`UPDATE permission_review SET resolved_at = $2, resolved_by = 'test' WHERE id = $1`, [review.id, at]);
+      }
+      return;
+    }
+    case 'drop file': {
+      // A file's removal cascades to its grants and its reviews.
+      const file = files[step.file];
+      if (live.delete(file.id)) await db.query(`DELETE FROM data_file WHERE district_id = $1 AND id = $2`, [file.districtId, file.id]);
+      return;
+    }
+  }
+}
