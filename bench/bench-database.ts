@@ -7,11 +7,9 @@ import { migrations } from '../migrations/index.js';
  * A scratch database on a real PostgreSQL (DATABASE_URL's server, else
  * 127.0.0.1:5432, or the `server` given), migrated, and dropped afterwards.
  * Benchmarks need real concurrency, which the embedded database does not have.
- */
-/**
- * A database of its own for one benchmark run, migrated, dropped after; made
- * as a copy of `template` (a database on the same server, say one `seed
- * --city` loaded) when given, which then gets only the migrations it lacks.
+ * With `template` (a database on the same server, say one `seed --city`
+ * loaded, that nothing is connected to) it starts as a copy of that one,
+ * which then gets only the migrations it lacks.
  */
 export async function scratchDatabase(prefix: string, server?: string, template?: string): Promise<{ url: string; drop(): Promise<void> }> {
   server ??=

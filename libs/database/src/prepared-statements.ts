@@ -35,6 +35,8 @@ type Query = (config: unknown, values?: unknown, callback?: unknown) => unknown;
 type Obtain = () => Promise<[{ query: Query }, (error?: unknown) => unknown]>;
 
 const byName = new WeakSet<object>();
+/** Connections made to send texts by name so far, in this process. */
+let connections = 0;
 
 /**
  * Makes every pooled connection of the data source send the texts marked by
@@ -52,9 +54,12 @@ export function runPreparedByName(dataSource: DataSource): void {
       if (!byName.has(connection)) {
         byName.add(connection);
         const query = connection.query.bind(connection);
+        // Names of this connection's own: the embedded database serves every connection in its one session,
+        // where a second client (another pool, a reconnection) preparing the same name would be refused.
+        const own = `_${++connections}`;
         connection.query = (config, values, callback) => {
           const name = typeof config === 'string' ? names.get(config) : undefined;
-          return name ? query({ name, text: config, values }, callback) : query(config, values, callback);
+          return name ? query({ name: name + own, text: config, values }, callback) : query(config, values, callback);
         };
       }
       return [connection, release];
