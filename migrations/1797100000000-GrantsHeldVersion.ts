@@ -41,15 +41,21 @@ export class GrantsHeldVersion1797100000000 implements MigrationInterface {
         PRIMARY KEY (grantee_department_id, district_id)
       )`);
     await q.query(`GRANT SELECT ON permission_grantee_version TO exchange_app`);
-    // A new version, unless this transaction made one already; none for a department removed in the meantime.
+    // A new version, unless this transaction made one already (a bulk load's rows: one probe each); none for a
+    // department removed in the meantime. In plpgsql, whose statements keep their plans for the session.
     await q.query(`
       CREATE FUNCTION permission_grantee_bump(p_grantee uuid, p_district uuid) RETURNS void
-        LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+      BEGIN
+        PERFORM FROM permission_grantee_version v
+          WHERE v.grantee_department_id = p_grantee AND v.district_id = p_district AND v.xmin = pg_current_xact_id()::xid;
+        IF FOUND THEN
+          RETURN;
+        END IF;
         INSERT INTO permission_grantee_version AS v (grantee_department_id, district_id, version)
         SELECT d.id, di.id, gen_random_uuid() FROM department d, district di WHERE d.id = p_grantee AND di.id = p_district
-        ON CONFLICT (grantee_department_id, district_id) DO UPDATE SET version = excluded.version
-         WHERE v.xmin <> pg_current_xact_id()::xid
-      $$`);
+        ON CONFLICT (grantee_department_id, district_id) DO UPDATE SET version = excluded.version;
+      END $$`);
     await q.query(`REVOKE ALL ON FUNCTION permission_grantee_bump(uuid, uuid) FROM PUBLIC`);
     await q.query(`
       CREATE FUNCTION permission_bumps_grantee() RETURNS trigger

@@ -257,6 +257,19 @@ describe('kept rules', () => {
     expect(policy.grants.some((g) => g.purpose === 'two at once')).toBe(true);
   });
 
+  it('are versioned per department, and the versions go with it: its grants and then itself removed in one transaction', async () => {
+    const leaving = await world.department('kept-leaving', west);
+    const grant = await world.grant({ fileId: file.id, grantee: leaving, action: 'READ' }, file.districtId);
+    const versions = () => db.query(`SELECT district_id FROM permission_grantee_version WHERE grantee_department_id = $1`, [leaving.id]);
+    expect(await versions()).toEqual([{ district_id: file.districtId }]);
+    // As a district's migration is reverted: the grants, then the department; the version is replaced at the commit.
+    await db.transaction(async (tx) => {
+      await tx.query(`DELETE FROM permission WHERE district_id = $1 AND id = $2`, [file.districtId, grant]);
+      await tx.query(`DELETE FROM department WHERE id = $1`, [leaving.id]);
+    });
+    expect(await versions()).toEqual([]);
+  });
+
   it('drop a grant when it expires', async () => {
     const expiresAt = new Date(Date.now() + 60_000);
     await world.grant({ fileId: file.id, grantee: member, action: 'READ', expiresAt }, file.districtId);
