@@ -114,7 +114,7 @@ type GrantJson = Omit<GrantRow, 'valid_from' | 'expires_at'> & { valid_from: str
  *
  * The tag is the MD5 of the department's versions (permission_grantee_version,
  * one random token per district it holds grants in), which triggers replace
- * in the same transaction as any write to its grants or their reviews. The
+ * at the commit of any write to its grants or their reviews. The
  * read is one index range of a few rows, however many grants the department
  * holds; the grants themselves, with their reviews, are read and sent as
  * JSON only when the tag is new to the caller.
