@@ -57,34 +57,18 @@ export class GrantsHeldVersion1797100000000 implements MigrationInterface {
         ON CONFLICT (grantee_department_id, district_id) DO UPDATE SET version = excluded.version;
       END $$`);
     await q.query(`REVOKE ALL ON FUNCTION permission_grantee_bump(uuid, uuid) FROM PUBLIC`);
-    await q.query(`
-      CREATE FUNCTION permission_bumps_grantee() RETURNS trigger
-        LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-      BEGIN
-        -- An update may move a grant to another grantee or district (the owner could): both versions change.
-        IF TG_OP <> 'INSERT' THEN
-          PERFORM permission_grantee_bump(OLD.grantee_department_id, OLD.district_id);
-        END IF;
-        IF TG_OP <> 'DELETE' THEN
-          PERFORM permission_grantee_bump(NEW.grantee_department_id, NEW.district_id);
-        END IF;
-        RETURN NULL;
-      END $$`);
+    // An update may move a grant to another grantee or district (the owner could): both versions change.
+    await q.query(
+      bumpsGrantees('permission_bumps_grantee', (row) => `PERFORM permission_grantee_bump(${row}.grantee_department_id, ${row}.district_id)`),
+    );
     // A review names its grant; its grantee is the grant's (a review deleted with its grant: the grant's delete bumped it).
-    await q.query(`
-      CREATE FUNCTION permission_review_bumps_grantee() RETURNS trigger
-        LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-      BEGIN
-        IF TG_OP <> 'INSERT' THEN
-          PERFORM permission_grantee_bump(p.grantee_department_id, p.district_id)
-             FROM permission p WHERE p.district_id = OLD.district_id AND p.id = OLD.permission_id;
-        END IF;
-        IF TG_OP <> 'DELETE' THEN
-          PERFORM permission_grantee_bump(p.grantee_department_id, p.district_id)
-             FROM permission p WHERE p.district_id = NEW.district_id AND p.id = NEW.permission_id;
-        END IF;
-        RETURN NULL;
-      END $$`);
+    await q.query(
+      bumpsGrantees(
+        'permission_review_bumps_grantee',
+        (row) => `PERFORM permission_grantee_bump(p.grantee_department_id, p.district_id)
+                    FROM permission p WHERE p.district_id = ${row}.district_id AND p.id = ${row}.permission_id`,
+      ),
+    );
     // Emptied: no department holds the grants its versions named; a reader that kept rules sees its tag change.
     await q.query(`
       CREATE FUNCTION permission_truncate_bumps_grantees() RETURNS trigger
@@ -119,3 +103,16 @@ export class GrantsHeldVersion1797100000000 implements MigrationInterface {
     await q.query(`DROP TABLE permission_grantee_version`);
   }
 }
+
+/** A row trigger's function that replaces the versions its row names, before the write (OLD) and after it (NEW). */
+const bumpsGrantees = (name: string, bumpOf: (row: 'OLD' | 'NEW') => string) => `
+  CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+  BEGIN
+    IF TG_OP <> 'INSERT' THEN
+      ${bumpOf('OLD')};
+    END IF;
+    IF TG_OP <> 'DELETE' THEN
+      ${bumpOf('NEW')};
+    END IF;
+    RETURN NULL;
+  END $$`;
