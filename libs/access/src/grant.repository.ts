@@ -57,7 +57,6 @@ export interface PermissionQuery {
   activeAt: Date | null;
 }
 
-/** The permission table: the grant history, written only here. */
 /**
  * A grant's shape as it is written and as findSame compares it: its district,
  * file or scope, grantee, action, fields (sorted, so that one set of fields has
@@ -74,6 +73,7 @@ const shapeValues = (p: NewGrantRow): unknown[] => [
   p.purpose,
 ];
 
+/** The permission table: the grant history, written only here. */
 @Injectable()
 export class GrantRepository {
   private readonly columns: string;

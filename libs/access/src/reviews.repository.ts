@@ -10,15 +10,11 @@ import { grantInForceSql } from './grant-in-force.js';
  * instant is written as for grantInForceSql: a named parameter, `$n`, or a column.
  */
 export function heldAtSql(alias: string, at: string): string {
-  return `(SELECT jsonb_agg(jsonb_build_object('fileId', r.file_id, 'fields', r.fields, 'schemaVersion', r.schema_version) ORDER BY r.opened_at)
-             FROM permission_review r WHERE ${reviewsOpenSql(alias, at)})`;
-}
-
-/** The reviews `r` (permission_review) of the grant `alias` open at the instant, written as for heldAtSql. */
-function reviewsOpenSql(alias: string, at: string): string {
   const t = at.startsWith('$') || at.includes('.') ? at : `:${at}`;
-  return `r.district_id = ${alias}.district_id AND r.permission_id = ${alias}.id
-          AND r.opened_at <= ${t} AND (r.resolved_at IS NULL OR r.resolved_at > ${t})`;
+  return `(SELECT jsonb_agg(jsonb_build_object('fileId', r.file_id, 'fields', r.fields, 'schemaVersion', r.schema_version) ORDER BY r.opened_at)
+             FROM permission_review r
+            WHERE r.district_id = ${alias}.district_id AND r.permission_id = ${alias}.id
+              AND r.opened_at <= ${t} AND (r.resolved_at IS NULL OR r.resolved_at > ${t}))`;
 }
 
 /** A grant a schema change may touch: an EXCHANGE grant in force on the file, or by a scope that covers it. */

@@ -4,7 +4,7 @@ export * from './hash-chain.js';
 export * from './merkle.js';
 export * from './checkpoint.js';
 export * from './receipt.js';
-export { appendAuditEntries, AUDIT_ENTRY_COLUMNS, type AuditEntryRow } from './audit-append.js';
+export { appendAuditEntries, AUDIT_ENTRY_COLUMNS, toEntryData, type AuditEntryRow } from './audit-append.js';
 export * from './ledgers.js';
 export * from './ledger-verifier.js';
 export type { StoredCheckpoint } from './audit.repository.js';

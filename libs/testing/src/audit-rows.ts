@@ -1,4 +1,4 @@
-import { entryHash, type AuditEntryData, type AuditEntryRow, type UnsealedEntry } from '@app/audit';
+import { entryHash, toEntryData, type AuditEntryData, type AuditEntryRow, type UnsealedEntry } from '@app/audit';
 
 /** The values of AUDIT_ENTRY_COLUMNS for an entry: for tests that insert rows the append path would refuse, and the benchmark's plain-INSERT floor. */
 export function auditEntryValues(e: AuditEntryData): unknown[] {
@@ -25,18 +25,8 @@ export type StoredAuditRow = Omit<AuditEntryRow, 'occurred_at'> & {
 
 /** A stored row's fields as the hash covers them, for tests that hash entries again after changing one. */
 export function storedEntryFields(row: StoredAuditRow): UnsealedEntry {
-  return {
-    ledger: row.ledger,
-    seq: Number(row.seq),
-    occurredAt: row.occurred_at.toISOString(),
-    actor: row.actor,
-    action: row.action,
-    subjectType: row.subject_type,
-    subjectId: row.subject_id,
-    parties: row.parties,
-    payload: row.payload,
-    prevHash: row.prev_hash,
-  };
+  const { hash: _hash, ...fields } = toEntryData({ ...row, occurred_at: row.occurred_at.toISOString() });
+  return fields;
 }
 
 interface Query {
