@@ -7,7 +7,9 @@
  * included), and the share of the time spent in the statements that append to
  * the audit log (each step's write, which appends in the same statement). Each cycle
  * ends with the owner revoking the grant its approval made, so that every
- * request is decided by a steward rather than by an earlier grant. Each step
+ * request is decided by a steward rather than by an earlier grant. The services
+ * share one pool of DATABASE_POOL_SIZE connections (10 unless set), as in the
+ * API's process: the clients queue for them, as requests do. Each step
  * decides its caller's policy first, as the API does once per request; those
  * statements are counted in the cycle and also shown apart.
  *
@@ -23,13 +25,14 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { availableParallelism } from 'node:os';
 import pg from 'pg';
 import type { Actor, Role } from '@app/auth';
-import { createDataSource } from '@app/database';
+import { createDataSource, DEFAULT_POOL_SIZE } from '@app/database';
 import { seedCity } from '../apps/directory-cli/src/city/city-seed.js';
 import { domainServices } from './domain-services.js';
 import { fmt, machineSpeed, percentile, scratchDatabase } from './bench-database.js';
 import { postgresCpuMillis } from './bench-server.js';
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 32);
+const POOL_SIZE = Number(process.env.DATABASE_POOL_SIZE ?? DEFAULT_POOL_SIZE);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const CITY = process.argv.includes('--city');
 const CITY_SCALE = Number(process.env.BENCH_CITY_SCALE ?? 1);
@@ -67,7 +70,7 @@ pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
 
 async function main() {
   const scratch = await scratchDatabase('bench_exchange', undefined, CITY_TEMPLATE);
-  const db = await createDataSource({ url: scratch.url, poolSize: CLIENTS + 4, applicationName: 'bench' }).initialize();
+  const db = await createDataSource({ url: scratch.url, poolSize: POOL_SIZE, applicationName: 'bench' }).initialize();
   try {
     if (CITY_TEMPLATE) {
       console.log(`The city: a copy of ${CITY_TEMPLATE}`);
@@ -211,7 +214,7 @@ async function main() {
     const databaseCpuMs = databaseCpu === undefined ? undefined : ((await postgresCpuMillis()) ?? databaseCpu) - databaseCpu;
     const perCycle = (n: number) => fmt(n / Math.max(cycles, 1), 1);
     console.log(
-      `\nExchange cycles (request -> approve -> deliver of 200 rows x 3 fields -> revoke): ${CLIENTS} clients, ${districts.length} districts${CITY_TEMPLATE ? `, city data set (a copy of ${CITY_TEMPLATE})` : CITY ? `, city data set (scale ${CITY_SCALE})` : ''}, ${SECONDS} s`,
+      `\nExchange cycles (request -> approve -> deliver of 200 rows x 3 fields -> revoke): ${CLIENTS} clients on ${POOL_SIZE} connections, ${districts.length} districts${CITY_TEMPLATE ? `, city data set (a copy of ${CITY_TEMPLATE})` : CITY ? `, city data set (scale ${CITY_SCALE})` : ''}, ${SECONDS} s`,
     );
     console.log(`  ${fmt(cycles / wall)} cycles/s (${fmt(cycles)} cycles, ${failures} failed)`);
     console.log(`  before the run ${speedBefore}; after it ${machineSpeed().replace('machine speed: ', '')}`);

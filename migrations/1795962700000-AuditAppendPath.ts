@@ -1,30 +1,8 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-/**
- * One way in for audit entries, checked by the database:
- *
- * - audit_append and audit_append_many run as the table owner (SECURITY
- *   DEFINER); the application role loses INSERT on audit_entry and calls them.
- *   They fill in seq and prev_hash under the ledger's lock and hash the
- *   canonical text themselves.
- * - The link trigger now also refuses an entry whose hash is not the SHA-256 of
- *   the canonical text it was sealed from, or whose canonical text does not
- *   describe the row's own fields (so an entry cannot be hashed as one thing
- *   and stored as another). The text reaches the trigger in a transaction-local
- *   setting that only the append functions set; an INSERT that does not come
- *   through them has none and is refused.
- * - occurred_at holds whole milliseconds, the precision of the canonical form
- *   (a CHECK constraint, which holds even with triggers disabled).
- */
-export class AuditAppendPath1795962700000 implements MigrationInterface {
-  name = 'AuditAppendPath1795962700000';
-
-  async up(q: QueryRunner): Promise<void> {
-    await q.query(`ALTER TABLE audit_entry ADD CONSTRAINT audit_entry_occurred_at_ms CHECK (occurred_at = date_trunc('milliseconds', occurred_at))`);
-    await q.query(`REVOKE INSERT ON audit_entry FROM exchange_app`);
-
-    await q.query(`
-      CREATE FUNCTION audit_check_entry() RETURNS trigger LANGUAGE plpgsql
+/** The link trigger's function as this migration writes it (AuditEntryOneTrigger restores it on the way down). */
+export const CHECK_ENTRY = `
+      CREATE OR REPLACE FUNCTION audit_check_entry() RETURNS trigger LANGUAGE plpgsql
         -- See audit_check_link: a plan cached while the table was small would scan.
         SET enable_seqscan = off AS $$
       DECLARE
@@ -67,7 +45,32 @@ export class AuditAppendPath1795962700000 implements MigrationInterface {
             USING ERRCODE = 'integrity_constraint_violation';
         END IF;
         RETURN NEW;
-      END $$`);
+      END $$`;
+
+/**
+ * One way in for audit entries, checked by the database:
+ *
+ * - audit_append and audit_append_many run as the table owner (SECURITY
+ *   DEFINER); the application role loses INSERT on audit_entry and calls them.
+ *   They fill in seq and prev_hash under the ledger's lock and hash the
+ *   canonical text themselves.
+ * - The link trigger now also refuses an entry whose hash is not the SHA-256 of
+ *   the canonical text it was sealed from, or whose canonical text does not
+ *   describe the row's own fields (so an entry cannot be hashed as one thing
+ *   and stored as another). The text reaches the trigger in a transaction-local
+ *   setting that only the append functions set; an INSERT that does not come
+ *   through them has none and is refused.
+ * - occurred_at holds whole milliseconds, the precision of the canonical form
+ *   (a CHECK constraint, which holds even with triggers disabled).
+ */
+export class AuditAppendPath1795962700000 implements MigrationInterface {
+  name = 'AuditAppendPath1795962700000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE audit_entry ADD CONSTRAINT audit_entry_occurred_at_ms CHECK (occurred_at = date_trunc('milliseconds', occurred_at))`);
+    await q.query(`REVOKE INSERT ON audit_entry FROM exchange_app`);
+
+    await q.query(CHECK_ENTRY);
     await q.query(`DROP TRIGGER audit_entry_link ON audit_entry`);
     await q.query(`CREATE TRIGGER audit_entry_link BEFORE INSERT ON audit_entry FOR EACH ROW EXECUTE FUNCTION audit_check_entry()`);
 

@@ -14,7 +14,7 @@ export class AuditJcsScalarsInline1797000000000 implements MigrationInterface {
   name = 'AuditJcsScalarsInline1797000000000';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query(jcs((value) => `CASE jsonb_typeof(${value}) WHEN 'string' THEN ${value}::text WHEN 'boolean' THEN ${value}::text WHEN 'null' THEN 'null' ELSE audit_jcs(${value}) END`));
+    await q.query(JCS_SCALARS_INLINE);
   }
 
   async down(q: QueryRunner): Promise<void> {
@@ -55,3 +55,8 @@ const jcs = (child: (value: string) => string) => `
         RETURN CASE WHEN missing = 0 THEN '{' || coalesce(parts, '') || '}' END;
     END CASE;
   END $$`;
+
+/** audit_jcs as this migration writes it (AuditEntryOneTrigger restores it on the way down). */
+export const JCS_SCALARS_INLINE = jcs(
+  (value) => `CASE jsonb_typeof(${value}) WHEN 'string' THEN ${value}::text WHEN 'boolean' THEN ${value}::text WHEN 'null' THEN 'null' ELSE audit_jcs(${value}) END`,
+);

@@ -37,6 +37,7 @@ import { CountByAccessTermIndex1796800000000 } from './1796800000000-CountByAcce
 import { SameGrantByInForceIndex1796900000000 } from './1796900000000-SameGrantByInForceIndex.js';
 import { AuditJcsScalarsInline1797000000000 } from './1797000000000-AuditJcsScalarsInline.js';
 import { GrantsHeldVersion1797100000000 } from './1797100000000-GrantsHeldVersion.js';
+import { AuditEntryOneTrigger1797200000000 } from './1797200000000-AuditEntryOneTrigger.js';
 
 /** Every migration, in the order they run. `district:new` registers new ones here. */
 export const migrations = [
@@ -79,4 +80,5 @@ export const migrations = [
   SameGrantByInForceIndex1796900000000,
   AuditJcsScalarsInline1797000000000,
   GrantsHeldVersion1797100000000,
+  AuditEntryOneTrigger1797200000000,
 ];

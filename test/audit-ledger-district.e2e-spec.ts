@@ -10,6 +10,7 @@ import { AuditLog, PLATFORM_LEDGER, sealEntry, AUDIT_ENTRY_COLUMNS, type AuditEv
 import { AuditRepository } from '../libs/audit/src/audit.repository.js';
 import { LedgerVerifier } from '../libs/audit/src/ledger-verifier.js';
 import { AuditLedgerDistrict1796700000000, NO_DISTRICT } from '../migrations/1796700000000-AuditLedgerDistrict.js';
+import { AuditEntryOneTrigger1797200000000 } from '../migrations/1797200000000-AuditEntryOneTrigger.js';
 import { auditEntryValues, createTestDatabase, type TestDatabase } from '@app/testing';
 import { World } from './world.js';
 
@@ -84,6 +85,8 @@ describe("the audit ledger's district", () => {
     const before = await rows();
     expect(before.filter((r) => r.district_id === district.id).map((r) => r.t)).toEqual(['entry', 'entry']);
     const migration = new AuditLedgerDistrict1796700000000();
+    // A later migration fills the district in the link trigger: it is reverted first and applied again last, as a revert would.
+    const later = new AuditEntryOneTrigger1797200000000();
     const step = async (run: (runner: ReturnType<DataSource['createQueryRunner']>) => Promise<void>) => {
       const runner = db.createQueryRunner();
       await runner.startTransaction();
@@ -94,12 +97,14 @@ describe("the audit ledger's district", () => {
         await runner.release();
       }
     };
+    await step((runner) => later.down(runner));
     await step((runner) => migration.down(runner));
     const [{ n }] = await db.query(
       `SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name LIKE 'audit_%' AND column_name = 'district_id'`,
     );
     expect(n).toBe(0);
     await step((runner) => migration.up(runner));
+    await step((runner) => later.up(runner));
     expect(await rows()).toEqual(before);
     await expect(db.query(`UPDATE audit_entry SET district_id = $1`, [NO_DISTRICT])).rejects.toThrow(/append-only/);
     // New entries extend the chain as before.

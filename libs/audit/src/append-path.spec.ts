@@ -5,7 +5,7 @@ import { auditEntryValues, createTestDatabase, type TestDatabase } from '@app/te
 import { AUDIT_ENTRY_COLUMNS } from './audit-append.js';
 import { appendAuditEntries } from './audit-append.js';
 import { AuditKeys, AuditService } from './audit.service.js';
-import { canonicalEntry, sealEntry, type AuditEvent } from './hash-chain.js';
+import { canonicalEntry, sealEntry, sha256Hex, type AuditEvent } from './hash-chain.js';
 
 /**
  * Entries enter only through audit_append / audit_append_many, which hash the
@@ -88,6 +88,41 @@ describe('the one way in', () => {
         const other = { ...entry, payload: { n: 6, amount: 1_000_000 } };
         await tx.query(`SELECT set_config('audit.canonical', $1, true)`, [canonicalEntry(other)]);
         values[10] = sealEntry(event('path', 6, { amount: 1_000_000 }), entry.seq, entry.prevHash, new Date(entry.occurredAt)).hash;
+        await tx.query(INSERT, values);
+      }),
+    ).rejects.toThrow(/does not describe it/);
+  });
+
+  it('a text that describes the row but is not its canonical form (members in another order) is refused, though its hash is right', async () => {
+    await expect(
+      db.transaction(async (tx) => {
+        const { entry, values } = await nextRow(tx, 'path', 6);
+        const { seq, ...rest } = JSON.parse(canonicalEntry(entry)) as Record<string, unknown>;
+        const reordered = JSON.stringify({ seq, ...rest });
+        expect(reordered).not.toBe(canonicalEntry(entry));
+        await tx.query(`SELECT set_config('audit.canonical', $1, true)`, [reordered]);
+        values[10] = sha256Hex(reordered);
+        await tx.query(INSERT, values);
+      }),
+    ).rejects.toThrow(/does not describe it/);
+  });
+
+  it('an entry whose payload the database cannot write canonically (0.1 + 0.2) is checked member by member: appended, verified, and refused when misdescribed', async () => {
+    const odd = (n: number) => ({ ...event('odd', n), payload: { n, ratio: 0.1 + 0.2 } });
+    await db.transaction((tx) => appendAuditEntries(tx, [odd(1), odd(2)]));
+    const [{ payload_jcs }] = await db.query<{ payload_jcs: string | null }[]>(
+      `SELECT payload_jcs FROM audit_entry WHERE ledger = 'odd' AND seq = 2`,
+    );
+    expect(payload_jcs).toBeNull();
+    expect(await audit.verifyLedger('odd')).toMatchObject({ ok: true, checked: 2 });
+    await expect(
+      db.transaction(async (tx) => {
+        const [tail] = await tx.query<{ hash: string }[]>(`SELECT hash FROM audit_entry WHERE ledger = 'odd' AND seq = 2`);
+        const entry = sealEntry(odd(3), 3, tail.hash, new Date());
+        const told = canonicalEntry({ ...entry, payload: { n: 3, ratio: 0.1 + 0.2, extra: true } });
+        await tx.query(`SELECT set_config('audit.canonical', $1, true)`, [told]);
+        const values = auditEntryValues(entry);
+        values[10] = sha256Hex(told);
         await tx.query(INSERT, values);
       }),
     ).rejects.toThrow(/does not describe it/);
