@@ -38,6 +38,7 @@ import { SameGrantByInForceIndex1796900000000 } from './1796900000000-SameGrantB
 import { AuditJcsScalarsInline1797000000000 } from './1797000000000-AuditJcsScalarsInline.js';
 import { GrantsHeldVersion1797100000000 } from './1797100000000-GrantsHeldVersion.js';
 import { AuditEntryOneTrigger1797200000000 } from './1797200000000-AuditEntryOneTrigger.js';
+import { AccessInstantsInMilliseconds1797300000000 } from './1797300000000-AccessInstantsInMilliseconds.js';
 
 /** Every migration, in the order they run. `district:new` registers new ones here. */
 export const migrations = [
@@ -81,4 +82,5 @@ export const migrations = [
   AuditJcsScalarsInline1797000000000,
   GrantsHeldVersion1797100000000,
   AuditEntryOneTrigger1797200000000,
+  AccessInstantsInMilliseconds1797300000000,
 ];

@@ -295,6 +295,42 @@ describe('kept rules', () => {
   });
 });
 
+describe('the instant of a write', () => {
+  /** The millisecond the service's clock reads for an instant the database wrote (a Date holds no finer time). */
+  const millisecond = async (sql: string, id: string) => {
+    const [row] = await db.query<{ ms: string }[]>(
+      `SELECT floor(extract(epoch FROM (${sql})) * 1000)::bigint AS ms FROM permission p WHERE p.id = $1`,
+      [id],
+    );
+    return new Date(Number(row.ms));
+  };
+
+  it('is the millisecond a grant, its revocation and a review take effect at: a policy decided in that millisecond sees each', async () => {
+    const instantFile = await world.file(owner, 'INTERNAL');
+    const { permission } = await grants.grant(await ownerSteward(), {
+      fileId: instantFile.id,
+      granteeDepartmentCode: member.code,
+      actions: ['EXCHANGE'],
+      fields: ['age', 'visit_date'],
+      purpose: 'instants',
+    });
+    const granted = await millisecond('p.valid_from', permission.id);
+    expect((await memberPolicy(otherAccess, ['MEMBER'], granted)).can('EXCHANGE', instantFile)).toBe(true);
+
+    await schemas.change(await ownerSteward(), { fileId: instantFile.id, alterFields: [{ name: 'age', type: 'integer' }] });
+    const opened = await millisecond(
+      `SELECT max(r.opened_at) FROM permission_review r WHERE r.district_id = p.district_id AND r.permission_id = p.id`,
+      permission.id,
+    );
+    const held = (await memberPolicy(otherAccess, ['MEMBER'], opened)).fieldsAwaitingReview(instantFile, instantFile.fields);
+    expect(held.map((f) => f.name)).toEqual(['age']);
+
+    await grants.revoke(await ownerSteward(), permission.id, 'instants');
+    const revoked = await millisecond('p.revoked_at', permission.id);
+    expect((await memberPolicy(otherAccess, ['MEMBER'], revoked)).can('EXCHANGE', instantFile)).toBe(false);
+  });
+});
+
 /** A write to a department's grants or their reviews, as any writer could make it (the service, a migration, a cascade). */
 type Write =
   | { kind: 'grant'; grantee: number; file: number; action: 'DISCOVER' | 'READ' | 'EXCHANGE'; starts: number; ends: number | null }

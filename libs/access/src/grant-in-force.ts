@@ -5,6 +5,14 @@
  * holds the two to the same answer.
  */
 
+/**
+ * Now, in whole milliseconds: the precision the service decides and reads
+ * instants at (a JavaScript Date). A revocation or a review's resolution
+ * written with it takes effect at the millisecond it was made, for a policy
+ * decided in that millisecond too (migration AccessInstantsInMilliseconds).
+ */
+export const NOW_SQL = `date_trunc('milliseconds', now())`;
+
 /** The grant dates the predicate reads. */
 export interface GrantPeriod {
   validFrom: Date;

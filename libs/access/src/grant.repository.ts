@@ -4,7 +4,7 @@ import { prepared } from '@app/database';
 import { decodeTimeCursor, districtCondition, namedParameter, SqlParams, toPage, type DistrictScope, type Page } from '@app/common';
 import type { Action, Classification } from './actions.js';
 import { FileCatalog } from './file-catalog.js';
-import { grantInForceSql } from './grant-in-force.js';
+import { grantInForceSql, NOW_SQL } from './grant-in-force.js';
 import type { SqlFragment } from './rules-to-sql.js';
 
 /** A grant's primary key: the district first, as everywhere. */
@@ -129,7 +129,7 @@ export class GrantRepository {
     const params = new SqlParams();
     const [row] = await this.db.query<(StoredGrant & { appended: number })[]>(
       prepared(`WITH revoked AS (
-         UPDATE permission SET revoked_at = now(), revoked_by = ${params.bind(by)}, revoke_reason = ${params.bind(reason)}
+         UPDATE permission SET revoked_at = ${NOW_SQL}, revoked_by = ${params.bind(by)}, revoke_reason = ${params.bind(reason)}
           WHERE district_id = ${params.bind(key.districtId)} AND id = ${params.bind(key.id)} AND revoked_at IS NULL
           RETURNING *
        ), audited AS (SELECT a.seq FROM ${audit(params)} a WHERE EXISTS (SELECT 1 FROM revoked))
@@ -193,7 +193,7 @@ export class GrantRepository {
     // A SELECT around the UPDATE, so that the driver returns rows rather than a row count.
     const rows = await tx.query<{ id: string }[]>(
       `WITH revoked AS (
-         UPDATE permission SET revoked_at = now(), revoked_by = $3, revoke_reason = $4 WHERE district_id = $1 AND id = $2 AND revoked_at IS NULL RETURNING id
+         UPDATE permission SET revoked_at = ${NOW_SQL}, revoked_by = $3, revoke_reason = $4 WHERE district_id = $1 AND id = $2 AND revoked_at IS NULL RETURNING id
        ) SELECT id FROM revoked`,
       [key.districtId, key.id, by, reason],
     );

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { districtCondition, SqlParams, type DistrictScope } from '@app/common';
 import type { Action, Classification, HeldFields } from './actions.js';
-import { grantInForceSql } from './grant-in-force.js';
+import { grantInForceSql, NOW_SQL } from './grant-in-force.js';
 
 /**
  * The fields a grant's open reviews hold at an instant, per file, as a jsonb
@@ -103,7 +103,7 @@ export class ReviewsRepository {
 
   async resolve(tx: EntityManager, districtId: string, ids: string[], by: string, note: string | null): Promise<void> {
     await tx.query(
-      `UPDATE permission_review SET resolved_at = now(), resolved_by = $3, resolve_note = $4
+      `UPDATE permission_review SET resolved_at = ${NOW_SQL}, resolved_by = $3, resolve_note = $4
         WHERE district_id = $1 AND id = ANY($2::uuid[]) AND resolved_at IS NULL`,
       [districtId, ids, by, note],
     );
