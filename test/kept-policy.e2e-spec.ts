@@ -20,7 +20,7 @@ import { FileSchemaService } from '@app/directory';
 import { createDomainContext } from '@app/domain';
 import { createTestDatabase, type TestDatabase } from '@app/testing';
 // The two reads of a department's grants, below the access library's public surface.
-import { grantsHeldAt, grantsHeldTagged } from '../libs/access/src/grants-held.repository.js';
+import { grantsHeldAt, grantsHeldChanged } from '../libs/access/src/grants-held.repository.js';
 import { actorOf, World, type WorldFile } from './world.js';
 
 let database: TestDatabase;
@@ -173,11 +173,37 @@ describe('kept rules', () => {
     const at = new Date();
     const byId = (list: readonly GrantFacts[]) => [...list].sort((x, y) => x.id.localeCompare(y.id));
     const plain = byId(await grantsHeldAt(db.manager, ANY_DISTRICT, member.id, at));
-    const tagged = await grantsHeldTagged(db.manager, member.id, at, null);
+    const whole = await grantsHeldChanged(db.manager, member.id, at, null);
     expect(plain.some((g) => g.expiresAt !== null && g.fields !== null && (g.held?.length ?? 0) > 0)).toBe(true);
-    expect(byId(tagged.grants!)).toEqual(plain);
+    expect(byId([...whole.changed!.districts.values()].flatMap((d) => d.grants))).toEqual(plain);
     // The same tag again: nothing is sent.
-    expect(await grantsHeldTagged(db.manager, member.id, at, tagged.tag)).toEqual({ tag: tagged.tag, grants: null, until: null });
+    expect(await grantsHeldChanged(db.manager, member.id, at, { tag: whole.tag, versions: whole.changed!.versions })).toEqual({
+      tag: whole.tag,
+      changed: null,
+    });
+  });
+
+  it("are read again only in the district whose grants changed, and keep the department's others", async () => {
+    const eastFile = await world.file(owner, 'RESTRICTED');
+    const westOwner = await world.department('kept-west-health', west);
+    const westFile = await world.file(westOwner, 'RESTRICTED');
+    await world.grant({ fileId: eastFile.id, grantee: member, action: 'READ' }, eastFile.districtId);
+    await world.grant({ fileId: westFile.id, grantee: member, action: 'READ' }, westFile.districtId);
+    const before = await grantsHeldChanged(db.manager, member.id, new Date(), null);
+    expect(before.changed!.districts.has(eastFile.districtId) && before.changed!.districts.has(westFile.districtId)).toBe(true);
+
+    const westAgain = await world.file(westOwner, 'RESTRICTED');
+    await world.grant({ fileId: westAgain.id, grantee: member, action: 'READ' }, westAgain.districtId);
+    const after = await grantsHeldChanged(db.manager, member.id, new Date(), { tag: before.tag, versions: before.changed!.versions });
+    expect(after.tag).not.toBe(before.tag);
+    expect([...after.changed!.versions.keys()]).toEqual([westFile.districtId]);
+    expect([...after.changed!.districts.keys()]).toEqual([westFile.districtId]);
+    expect(after.changed!.districts.get(westFile.districtId)!.grants.map((g) => g.fileId)).toEqual(
+      expect.arrayContaining([westFile.id, westAgain.id]),
+    );
+    // The kept rules hold both districts' grants: the east one kept, the west ones read again.
+    const policy = await memberPolicy();
+    expect([eastFile, westFile, westAgain].map((f) => policy.can('READ', f))).toEqual([true, true, true]);
   });
 
   it('hold only until the next instant one of their grants starts or ends, with no write in between', async () => {

@@ -5,7 +5,7 @@ import { ANY_DISTRICT, districtsOf } from '@app/common';
 import { LRUCache } from 'lru-cache';
 import { AccessPolicy } from './access-policy.js';
 import { AccessRules } from './access-rules.js';
-import { grantsHeldAtEach, grantsHeldByEachAt, grantsHeldTagged } from './grants-held.repository.js';
+import { grantsHeldAtEach, grantsHeldByEachAt, grantsHeldChanged, type DistrictGrants } from './grants-held.repository.js';
 import type { GrantFacts, HeldFields } from './actions.js';
 import { ReviewsRepository } from './reviews.repository.js';
 import type { PermissionKey } from './grant.repository.js';
@@ -16,12 +16,12 @@ export const KEPT_RULES_MAX_GRANTS = 10_000;
 @Injectable()
 export class AccessService {
   /**
-   * Rules built per department and set of roles, with the tag of the grants
-   * they were built from and the instants they hold for: from the one they
-   * were read at until the next start or end of one of those grants or of a
-   * review of one.
+   * Rules built per department and set of roles, with what they were built
+   * from: the department's tag and versions, its grants per district, and the
+   * instants they hold for (from the latest read until the next start or end
+   * of one of those grants or of a review of one).
    */
-  private readonly built = new LRUCache<string, { tag: string; rules: AccessRules; from: number; until: number }>({
+  private readonly built = new LRUCache<string, KeptRules>({
     maxSize: KEPT_RULES_MAX_GRANTS,
     sizeCalculation: (kept) => kept.rules.grants.length + 1,
   });
@@ -52,10 +52,28 @@ export class AccessService {
     const kept = this.built.get(key);
     const usable = kept && kept.from <= instant && instant < kept.until ? kept : undefined;
     // Fans out: a department's grants sit in any district.
-    const held = await grantsHeldTagged(this.db.manager, actor.department.id, at, usable?.tag ?? null);
-    if (usable && held.grants === null) return new AccessPolicy(actor, usable.rules, at);
-    const rules = new AccessRules(actor, held.grants ?? []);
-    this.built.set(key, { tag: held.tag, rules, from: instant, until: held.until?.getTime() ?? Infinity });
+    const held = await grantsHeldChanged(this.db.manager, actor.department.id, at, usable ?? null);
+    if (usable && held.changed === null) return new AccessPolicy(actor, usable.rules, at);
+    // Read whole, or the districts that changed over those kept.
+    const versions = new Map(usable?.versions);
+    const districts = new Map(usable?.districts);
+    for (const [district, version] of held.changed?.versions ?? []) {
+      if (version === null) versions.delete(district);
+      else versions.set(district, version);
+    }
+    for (const [district, grants] of held.changed?.districts ?? []) {
+      if (grants.grants.length === 0 && grants.until === Infinity) {
+        districts.delete(district);
+      } else {
+        districts.set(district, grants);
+        // Grants read without a version (written with the triggers off) are kept as such.
+        if (!versions.has(district)) versions.set(district, null);
+      }
+    }
+    const grants = [...districts.values()].flatMap((d) => d.grants);
+    const rules = new AccessRules(actor, grants);
+    const until = Math.min(...[...districts.values()].map((d) => d.until));
+    this.built.set(key, { tag: held.tag, versions, districts, rules, from: instant, until });
     return new AccessPolicy(actor, rules, at);
   }
 
@@ -71,4 +89,14 @@ export class AccessService {
     const held = await grantsHeldAtEach(this.db.manager, ANY_DISTRICT, actor.department.id, instants);
     return new Map([...held].map(([ms, grants]) => [ms, new AccessPolicy(actor, grants, new Date(ms))]));
   }
+}
+
+/** A department's rules as kept, with what they were built from (see policyFor). */
+interface KeptRules {
+  tag: string;
+  versions: Map<string, string | null>;
+  districts: Map<string, DistrictGrants>;
+  rules: AccessRules;
+  from: number;
+  until: number;
 }

@@ -88,68 +88,123 @@ export async function grantsHeldByEachAt(
   return held;
 }
 
-/** The grants a department holds, tagged: the same grants, in the same state, give the same tag. */
-export interface TaggedGrants {
-  tag: string;
-  /** null when `tag` is the one the caller already knew: it holds these grants already. */
-  grants: GrantFacts[] | null;
+/** A department's grants of one district as read at an instant, with how long they hold (see HeldChanges). */
+export interface DistrictGrants {
+  grants: GrantFacts[];
   /**
-   * With the grants: the first instant after `at` at which one of the
-   * department's grants starts or ends, or a review of one opens or is
-   * resolved (null for none). Until then the same tag names the same grants
-   * in force; from then on they may differ with no write to change the tag.
+   * The first instant after the read at which one of these grants starts or
+   * ends, or a review of one opens or is resolved (Infinity for none). Until
+   * then the same version names the same grants in force; from then on they
+   * may differ with no write to change the version.
    */
-  until: Date | null;
+  until: number;
+}
+
+/** What changed in a department's grants since the versions the caller knows (see grantsHeldChanged). */
+export interface HeldChanges {
+  /** The MD5 of all the department's versions: the same grants, in the same state, give the same tag. */
+  tag: string;
+  /** null when `tag` is the one the caller knew: nothing changed. */
+  changed: {
+    /** The current version of each district that changed: null for one no longer held (its department or district removed). */
+    versions: Map<string, string | null>;
+    /** The grants of each district that changed, or of every district when the caller knew nothing. */
+    districts: Map<string, DistrictGrants>;
+  } | null;
+}
+
+/** The versions a caller knows: its tag, and the version of each district it read (null: grants read with none). */
+export interface KnownVersions {
+  tag: string;
+  versions: ReadonlyMap<string, string | null>;
 }
 
 type GrantJson = Omit<GrantRow, 'valid_from' | 'expires_at'> & { valid_from: string; expires_at: string | null };
 
 /**
- * The grants a department holds at `at`, in every district (the read fans
- * out), tagged; given the tag it last read (`known`), the caller gets the
- * grants only if the tag differs. A caller that keeps what it built from
- * them reuses it, within the instants they were read for (`until`), for
- * exactly as long as they are unchanged, while PostgreSQL still decides, on
- * every call, what they are.
+ * A department's grants at `at` (in every district: the read fans out),
+ * read again only where they changed. The department holds a version per
+ * district (permission_grantee_version: a random token that triggers replace
+ * at the commit of any write to its grants there or to their reviews), and
+ * the tag is the MD5 of them all: one index range of a few rows, however
+ * many grants the department holds.
  *
- * The tag is the MD5 of the department's versions (permission_grantee_version,
- * one random token per district it holds grants in), which triggers replace
- * at the commit of any write to its grants or their reviews. The
- * read is one index range of a few rows, however many grants the department
- * holds; the grants themselves, with their reviews, are read and sent as
- * JSON only when the tag is new to the caller.
+ * - Knowing nothing (`known` null), the caller gets every grant, grouped by
+ *   district, and every version.
+ * - Knowing the tag, it gets nothing more: the grants are unchanged.
+ * - Knowing another tag, it gets the districts whose version differs from the
+ *   one it knows, with their grants: a grant made in one district is read
+ *   with that district's grants, not the department's other 200.
+ *
+ * A caller that keeps what it built reuses it, within the instants the grants
+ * were read for, for exactly as long as they are unchanged, while PostgreSQL
+ * still decides, on every call, what they are.
  */
-export async function grantsHeldTagged(db: EntityManager, departmentId: string, at: Date, known: string | null): Promise<TaggedGrants> {
+export async function grantsHeldChanged(
+  db: EntityManager,
+  departmentId: string,
+  at: Date,
+  known: KnownVersions | null,
+): Promise<HeldChanges> {
   const reviewInstants = `(SELECT min(t) FROM permission_review r CROSS JOIN LATERAL (VALUES (r.opened_at), (r.resolved_at)) AS x(t)
                             WHERE r.district_id = p.district_id AND r.permission_id = p.id AND t > $1)`;
-  const [row] = await db.query<{ tag: string; held: { grants: GrantJson[]; until: string | null } | null }[]>(
+  // $3: the known versions as JSON text, parsed only when the tag differs; $4: the known tag; $5: nothing known.
+  const [row] = await db.query<
+    {
+      tag: string;
+      changed: {
+        versions: Record<string, string | null>;
+        held: Record<string, { grants: GrantJson[]; until: string | null }>;
+      } | null;
+    }[]
+  >(
     prepared(
-      `WITH tagged AS (
-         SELECT md5(coalesce(string_agg(v.district_id || '/' || v.version, ',' ORDER BY v.district_id), '')) AS tag
-           FROM permission_grantee_version v
-          WHERE v.grantee_department_id = $2::uuid
+      `WITH versions AS (
+         SELECT v.district_id, v.version FROM permission_grantee_version v WHERE v.grantee_department_id = $2::uuid
+       ),
+       tagged AS (
+         SELECT md5(coalesce(string_agg(v.district_id || '/' || v.version, ',' ORDER BY v.district_id), '')) AS tag FROM versions v
        )
        SELECT tagged.tag,
-              CASE WHEN tagged.tag IS DISTINCT FROM $3 THEN
-                (SELECT json_build_object(
-                          'grants', coalesce(json_agg(json_build_object(${GRANT_COLUMNS.map((c) => `'${c}', p.${c}`).join(', ')},
-                                                                        'held', ${heldAtSql('p', '$1')}))
-                                               FILTER (WHERE ${grantInForceSql('p', '$1')}), '[]'::json),
-                          'until', nullif(least(min(p.valid_from) FILTER (WHERE p.valid_from > $1), min(${grantEndSql('p')}),
-                                                min(${reviewInstants})), 'infinity'))
-                   FROM permission p
-                  WHERE p.grantee_department_id = $2::uuid AND ${grantEndSql('p')} > $1)
-              END AS held
+              CASE WHEN tagged.tag IS DISTINCT FROM $4 THEN (
+                WITH stale AS (
+                  SELECT coalesce(v.district_id, k.district_id) AS district_id, v.version
+                    FROM versions v
+                    FULL JOIN (SELECT key::uuid AS district_id, value AS version FROM jsonb_each_text(coalesce($3::text, '{}')::jsonb)) k
+                      ON k.district_id = v.district_id
+                   WHERE $5 OR v.version::text IS DISTINCT FROM k.version
+                )
+                SELECT json_build_object(
+                  'versions', (SELECT coalesce(json_object_agg(s.district_id, s.version), '{}') FROM stale s),
+                  'held', (SELECT coalesce(json_object_agg(d.district_id, d.held), '{}') FROM (
+                    SELECT p.district_id, json_build_object(
+                             'grants', coalesce(json_agg(json_build_object(${GRANT_COLUMNS.map((c) => `'${c}', p.${c}`).join(', ')},
+                                                                           'held', ${heldAtSql('p', '$1')}))
+                                                  FILTER (WHERE ${grantInForceSql('p', '$1')}), '[]'::json),
+                             'until', nullif(least(min(p.valid_from) FILTER (WHERE p.valid_from > $1), min(${grantEndSql('p')}),
+                                                   min(${reviewInstants})), 'infinity')) AS held
+                      FROM permission p
+                     WHERE p.grantee_department_id = $2::uuid AND ${grantEndSql('p')} > $1
+                       AND ($5 OR p.district_id IN (SELECT s.district_id FROM stale s))
+                     GROUP BY p.district_id) d))
+              ) END AS changed
          FROM tagged`,
     ),
-    [at, departmentId, known],
+    [at, departmentId, known ? JSON.stringify(Object.fromEntries(known.versions)) : null, known?.tag ?? null, known === null],
   );
-  const grants =
-    row.held?.grants.map((g) =>
-      toGrantFacts({ ...g, valid_from: new Date(g.valid_from), expires_at: g.expires_at === null ? null : new Date(g.expires_at) }),
-    ) ?? null;
-  const until = row.held?.until ? new Date(row.held.until) : null;
-  return { tag: row.tag, grants, until };
+  if (!row.changed) return { tag: row.tag, changed: null };
+  const districts = new Map<string, DistrictGrants>();
+  // A district that changed and holds no grant in force or to come is in `versions` only: it holds none now.
+  for (const district of Object.keys(row.changed.versions)) districts.set(district, { grants: [], until: Infinity });
+  for (const [district, held] of Object.entries(row.changed.held)) {
+    districts.set(district, {
+      grants: held.grants.map((g) =>
+        toGrantFacts({ ...g, valid_from: new Date(g.valid_from), expires_at: g.expires_at === null ? null : new Date(g.expires_at) }),
+      ),
+      until: held.until ? new Date(held.until).getTime() : Infinity,
+    });
+  }
+  return { tag: row.tag, changed: { versions: new Map(Object.entries(row.changed.versions)), districts } };
 }
 
 /**
