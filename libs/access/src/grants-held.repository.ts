@@ -121,6 +121,14 @@ export interface KnownVersions {
 
 type GrantJson = Omit<GrantRow, 'valid_from' | 'expires_at'> & { valid_from: string; expires_at: string | null };
 
+/** Known versions as the statement takes them, written once per set kept (a caller keeps a set unchanged). */
+const writtenVersions = new WeakMap<ReadonlyMap<string, string | null>, string>();
+function versionsJson(versions: ReadonlyMap<string, string | null>): string {
+  let json = writtenVersions.get(versions);
+  if (json === undefined) writtenVersions.set(versions, (json = JSON.stringify(Object.fromEntries(versions))));
+  return json;
+}
+
 /**
  * A department's grants at `at` (in every district: the read fans out),
  * read again only where they changed. The department holds a version per
@@ -190,7 +198,7 @@ export async function grantsHeldChanged(
               ) END AS changed
          FROM tagged`,
     ),
-    [at, departmentId, known ? JSON.stringify(Object.fromEntries(known.versions)) : null, known?.tag ?? null, known === null],
+    [at, departmentId, known ? versionsJson(known.versions) : null, known?.tag ?? null, known === null],
   );
   if (!row.changed) return { tag: row.tag, changed: null };
   const districts = new Map<string, DistrictGrants>();
