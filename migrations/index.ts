@@ -39,7 +39,6 @@ import { AuditJcsScalarsInline1797000000000 } from './1797000000000-AuditJcsScal
 import { GrantsHeldVersion1797100000000 } from './1797100000000-GrantsHeldVersion.js';
 import { AuditEntryOneTrigger1797200000000 } from './1797200000000-AuditEntryOneTrigger.js';
 import { AccessInstantsInMilliseconds1797300000000 } from './1797300000000-AccessInstantsInMilliseconds.js';
-import { ListingTermsCovered1797400000000 } from './1797400000000-ListingTermsCovered.js';
 
 /** Every migration, in the order they run. `district:new` registers new ones here. */
 export const migrations = [
@@ -84,5 +83,4 @@ export const migrations = [
   GrantsHeldVersion1797100000000,
   AuditEntryOneTrigger1797200000000,
   AccessInstantsInMilliseconds1797300000000,
-  ListingTermsCovered1797400000000,
 ];

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { DataSource } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from '@app/testing';
-import { AccessPolicy } from './access-policy.js';
 import { grantInForce, grantInForceSql, type GrantPeriod } from './grant-in-force.js';
 
 let database: TestDatabase;
@@ -93,55 +92,5 @@ describe('a grant in force: one SQL predicate and one function', () => {
     expect(scan['Actual Rows']).toBe(3);
     expect(scan['Index Name']).toBe('permission_grantee_in_force_idx');
     expect(scan['Rows Removed by Filter'] ?? 0).toBe(0);
-  });
-
-  it("serves a listing's grant terms from that index alone: the department's grants are not read from the table", async () => {
-    const [department] = await db.query<{ id: string; code: string; district_id: string; district_code: string }[]>(
-      `SELECT d.id, d.code, d.district_id, di.code AS district_code FROM department d JOIN district di ON di.id = d.district_id
-        ORDER BY d.code LIMIT 1`,
-    );
-    await db.query(
-      `INSERT INTO permission (district_id, scope_category, scope_max_classification, grantee_department_id, action, purpose, granted_by)
-       SELECT $1, 'listed ' || g, 'INTERNAL', $2, 'READ', 'scope grants a listing reads', 'steward@test' FROM generate_series(1, 50) AS g`,
-      [department.district_id, department.id],
-    );
-    // Index-only scans answer from the index for the pages the visibility map marks all-visible.
-    await db.query('VACUUM ANALYZE permission');
-    const actor = {
-      subject: 'test',
-      roles: ['MEMBER' as const],
-      department: {
-        id: department.id,
-        code: department.code,
-        name: department.code,
-        districtId: department.district_id,
-        districtCode: department.district_code,
-      },
-    };
-    const terms = new AccessPolicy(actor, [], new Date()).fileConditionTerms('f');
-    const reads: Record<string, unknown>[] = [];
-    for (const term of terms.filter((t) => t.sql.includes('permission p'))) {
-      const [sql, params] = db
-        .createQueryBuilder()
-        .from('data_file', 'f')
-        .select('count(*)')
-        .where(term.sql, term.params)
-        .getQueryAndParameters();
-      const [
-        {
-          'QUERY PLAN': [plan],
-        },
-      ] = await db.query<{ 'QUERY PLAN': { Plan: Record<string, unknown> }[] }[]>(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`, params);
-      const walk = (node: Record<string, unknown>): void => {
-        if (node['Relation Name'] === 'permission') reads.push(node);
-        for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) walk(child);
-      };
-      walk(plan.Plan);
-    }
-    // The file grants' term and the scope grants' term each read the grants once.
-    expect(reads).toHaveLength(2);
-    for (const read of reads) {
-      expect(read).toMatchObject({ 'Node Type': 'Index Only Scan', 'Index Name': 'permission_grantee_in_force_idx', 'Heap Fetches': 0 });
-    }
   });
 });
