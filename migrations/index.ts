@@ -39,6 +39,7 @@ import { AuditJcsScalarsInline1797000000000 } from './1797000000000-AuditJcsScal
 import { GrantsHeldVersion1797100000000 } from './1797100000000-GrantsHeldVersion.js';
 import { AuditEntryOneTrigger1797200000000 } from './1797200000000-AuditEntryOneTrigger.js';
 import { AccessInstantsInMilliseconds1797300000000 } from './1797300000000-AccessInstantsInMilliseconds.js';
+import { FileListingVersion1797500000000 } from './1797500000000-FileListingVersion.js';
 
 /** Every migration, in the order they run. `district:new` registers new ones here. */
 export const migrations = [
@@ -83,4 +84,5 @@ export const migrations = [
   GrantsHeldVersion1797100000000,
   AuditEntryOneTrigger1797200000000,
   AccessInstantsInMilliseconds1797300000000,
+  FileListingVersion1797500000000,
 ];

@@ -30,6 +30,7 @@ const DISTRIBUTED = [
   'permission',
   'permission_review',
   'permission_grantee_version',
+  'file_listing_version',
   'exchange',
 ];
 /**
@@ -151,7 +152,7 @@ const COPY = 'by_district';
 const FANS_OUT: Record<string, string[]> = {
   'every request': ['permission', 'permission_grantee_version'],
   // The page's schemas are read in the page's own statement, joined on (district_id, file_id): they prune with the page.
-  'a page of files': ['data_file', 'permission'],
+  'a page of files': ['data_file', 'file_listing_version', 'permission'],
   'file by id': ['data_file'],
   'publish records': ['data_file'],
   grant: ['data_file'],

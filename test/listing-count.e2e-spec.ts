@@ -20,18 +20,20 @@ const TITLE = 'Ledger of counted things';
 let database: TestDatabase;
 let api: TestApp;
 let me: DepartmentRef;
+let stranger: DepartmentRef;
+let world: World;
 /** The files the member may discover, named by hand. */
 const visible = new Set<string>();
 const all: WorldFile[] = [];
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  const world = new World(await database.dataSource());
+  world = new World(await database.dataSource());
   const a = await world.district('count-a');
   const b = await world.district('count-b');
   me = await world.department('count-a-me', a);
   const neighbour = await world.department('count-a-neighbour', a);
-  const stranger = await world.department('count-b-stranger', b);
+  stranger = await world.department('count-b-stranger', b);
   const file = async (owner: DepartmentRef, classification: WorldFile['classification'], category = CATEGORY, seen = false) => {
     const made = await world.file(owner, classification, { category, title: TITLE });
     all.push(made);
@@ -146,4 +148,30 @@ describe('a member with own files, public files, file grants and scope grants', 
       expect([...ids].sort()).toEqual(expected);
     },
   );
+});
+
+describe('a total kept for the same rules and filter', () => {
+  it("holds while the files are unchanged, and is counted again after any write to them, the service's or straight to the table", async () => {
+    const token = await api.tokenFor(me, ['MEMBER']);
+    const total = async (): Promise<number> => {
+      const res: any = await api.gql(token, `query ($filter: FileFilter) { files(first: 2, filter: $filter) { totalCount } }`, {
+        filter: { categories: [CATEGORY] },
+      });
+      expect(res.errors).toBeUndefined();
+      return res.data.files.totalCount;
+    };
+    const db = await database.dataSource();
+    const before = await total();
+    expect(before).toBe(expectedUnder((f) => f.category === CATEGORY).length);
+    expect(await total()).toBe(before);
+    // A PUBLIC file of the other district: every member may discover it.
+    const added = await world.file(stranger, 'PUBLIC', { category: CATEGORY, title: TITLE });
+    expect(await total()).toBe(before + 1);
+    await db.query(`UPDATE data_file SET classification = 'CONFIDENTIAL' WHERE district_id = $1 AND id = $2`, [added.districtId, added.id]);
+    expect(await total()).toBe(before);
+    await db.query(`UPDATE data_file SET classification = 'PUBLIC' WHERE district_id = $1 AND id = $2`, [added.districtId, added.id]);
+    expect(await total()).toBe(before + 1);
+    await db.query(`DELETE FROM data_file WHERE district_id = $1 AND id = $2`, [added.districtId, added.id]);
+    expect(await total()).toBe(before);
+  });
 });

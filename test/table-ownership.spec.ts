@@ -15,6 +15,7 @@ const OWNERS: Record<string, string> = {
   department: 'directory',
   data_file: 'directory',
   data_field: 'directory',
+  file_listing_version: 'directory',
   permission: 'access',
   permission_review: 'access',
   permission_grantee_version: 'access',

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { DataSource, type EntityManager, type ObjectLiteral, type SelectQueryBuilder } from 'typeorm';
 import {
   decodeRankCursor,
@@ -22,7 +23,7 @@ const FILE_COLUMNS = `
   f.update_frequency AS "updateFrequency", f.version AS version, f.schema_version AS "schemaVersion",
   f.created_at AS "createdAt", f.updated_at AS "updatedAt"`;
 
-/** What a listing's one statement is made of: a page, its total (`n`), the page's sort column, and a WITH clause they share. */
+/** What a listing's one statement is made of: a page, its total (`n`, with the files' `tag` it was counted under), the page's sort column, and a WITH clause they share. */
 interface PageParts {
   with: string;
   total: string;
@@ -130,8 +131,23 @@ export const fileVersionsLockedSql = (alias: string): string =>
   `SELECT fl.version, fl.schema_version FROM data_file fl
     WHERE fl.district_id = ${alias}.district_id AND fl.id = ${alias}.file_id FOR SHARE`;
 
+/** The tag of the files of the districts `inScope` names: the MD5 of their versions (migration FileListingVersion). */
+const filesTagSql = (inScope: string) => `
+  SELECT md5(coalesce(string_agg(v.district_id || '/' || v.version, ',' ORDER BY v.district_id), '')) AS tag
+    FROM file_listing_version v WHERE ${inScope}`;
+
+/** How many totals are kept per kept rule set (a department and its roles), by filter. */
+const KEPT_TOTALS_PER_RULES = 64;
+
 @Injectable()
 export class FilesRepository {
+  /**
+   * Totals counted for a kept rule set (AccessService keeps one per department
+   * and roles while its grants are unchanged), by filter, with the files' tag
+   * they were counted under.
+   */
+  private readonly totals = new WeakMap<object, LRUCache<string, { tag: string; n: number }>>();
+
   constructor(private readonly db: DataSource) {}
 
   /**
@@ -161,12 +177,18 @@ export class FilesRepository {
             FROM data_field x WHERE x.district_id = page."districtId" AND x.file_id = page.id)`
       : 'NULL::json';
     const search = filter.search?.trim();
-    const part = search ? this.searchPage(qb, first, after) : this.timePage(qb, caller, scope, filter, first, after);
+    // A total by time is kept per rule set and filter, and counted again only when a file was written since:
+    // the statement returns the files' tag, and counts only if it differs from the one the total was kept under.
+    // (A search ranks every match for its page, and counts them in passing.)
+    const totals = withTotal && !search ? this.keptTotals(caller.rules) : undefined;
+    const totalKey = JSON.stringify([scope, filter]);
+    const kept = totals?.get(totalKey);
+    const part = search ? this.searchPage(qb, first, after) : this.timePage(qb, caller, scope, filter, first, after, kept?.tag ?? null);
     // The total is one row joined to the page's rows, so that an empty page still carries it.
     const [sql, params] = this.db.driver.escapeQueryWithParameters(
       `${part.with}
-       SELECT page.*, total.n AS "totalCount", ${schemas} AS "schema"
-         FROM (${withTotal ? part.total : 'SELECT NULL::int AS n'}) total
+       SELECT page.*, total.n AS "totalCount", total.tag AS "filesTag", ${schemas} AS "schema"
+         FROM (${withTotal ? part.total : 'SELECT NULL::int AS n, NULL::text AS tag'}) total
          LEFT JOIN (${part.page}) page ON TRUE
         ORDER BY page.${part.order} DESC, page.id DESC`,
       part.params,
@@ -175,21 +197,34 @@ export class FilesRepository {
     // statement, and the generic plan it settles on runs as fast as a custom one (7.5 ms). The text follows
     // the filters named, the caller's roles and the page size, which stays written in (a generic plan that
     // does not know its LIMIT took 80 ms); past the budget of shaped texts, new shapes run unnamed.
-    const rows = await this.db.query<(ListedRow & { totalCount: number | null; schema: DataFieldRow[] | null })[]>(
+    const rows = await this.db.query<(ListedRow & { totalCount: number | null; filesTag: string | null; schema: DataFieldRow[] | null })[]>(
       prepared(sql, 'shaped'),
       params,
     );
-    const totalCount = rows[0]?.totalCount ?? null;
+    const [{ totalCount: counted, filesTag }] = rows;
+    let totalCount = counted;
+    if (totals && filesTag !== null) {
+      if (counted === null && kept?.tag === filesTag) totalCount = kept.n;
+      else if (counted !== null) totals.set(totalKey, { tag: filesTag, n: counted });
+    }
     const listed = rows.filter((r) => r.id !== null);
     const found = new Map<string, DataFieldRow[]>();
     for (const row of listed) {
       if (withSchemas) found.set(row.id, row.schema ?? []);
       delete (row as Partial<typeof row>).totalCount;
+      delete (row as Partial<typeof row>).filesTag;
       delete (row as Partial<typeof row>).schema;
     }
     const page = toPage(listed, first, (r) => [r.sortKey, r.id]);
     for (const item of page.items) delete (item.node as Partial<ListedRow>).sortKey;
     return { ...page, totalCount: withTotal ? (totalCount ?? 0) : null, schemas: found };
+  }
+
+  /** The totals kept for a rule set (see `totals`). */
+  private keptTotals(rules: object): LRUCache<string, { tag: string; n: number }> {
+    let kept = this.totals.get(rules);
+    if (!kept) this.totals.set(rules, (kept = new LRUCache({ max: KEPT_TOTALS_PER_RULES })));
+    return kept;
   }
 
   /**
@@ -203,8 +238,12 @@ export class FilesRepository {
     filter: FileFilter,
     first: number,
     after: string | null,
+    keptTag: string | null,
   ): PageParts {
     const count = filter.tags?.length ? singleCount(qb) : this.disjointCount(caller, scope, filter);
+    // Counted only under files the kept total was not counted under (an InitPlan runs when its value is first needed).
+    const total = `SELECT CASE WHEN files.tag IS DISTINCT FROM CAST(:keptTag AS text) THEN (${count.sql}) END AS n, files.tag
+                     FROM (${filesTagSql(districtCondition(scope, 'v.district_id', namedParameter(qb, 'districts')))}) files`;
     qb.select(FILE_COLUMNS).addSelect('f.updated_at::text', 'sortKey');
     if (after) {
       const [key, id] = decodeTimeCursor(after);
@@ -213,7 +252,7 @@ export class FilesRepository {
     qb.orderBy('f.updated_at', 'DESC')
       .addOrderBy('f.id', 'DESC')
       .limit(first + 1);
-    return { with: '', total: count.sql, page: qb.getQuery(), order: '"updatedAt"', params: { ...count.params, ...qb.getParameters() } };
+    return { with: '', total, page: qb.getQuery(), order: '"updatedAt"', params: { ...count.params, ...qb.getParameters(), keptTag } };
   }
 
   /**
@@ -232,7 +271,7 @@ export class FilesRepository {
     const cursor = after ? 'WHERE (m.rank, m.id) < (CAST(:afterKey AS real), CAST(:afterId AS uuid))' : '';
     return {
       with: `WITH matched AS MATERIALIZED (${matched.getQuery()})`,
-      total: 'SELECT count(*)::int AS n FROM matched',
+      total: 'SELECT count(*)::int AS n, NULL::text AS tag FROM matched',
       page: `SELECT ${FILE_COLUMNS}, m.rank AS "sortKey"
                FROM (SELECT * FROM matched m ${cursor} ORDER BY m.rank DESC, m.id DESC LIMIT ${first + 1}) m
                JOIN data_file f ON f.district_id = m."districtId" AND f.id = m.id`,
