@@ -14,6 +14,10 @@
  * service as a member and as a platform administrator, in two rounds in
  * mirrored order (so that the machine speeding up or slowing down during the
  * phase favours none of the three): req/s, p99, ratio, and each round's ratio.
+ * The service keeps a page's total while the files are unchanged, so the
+ * member's page is then loaded again while another connection writes files
+ * (BENCH_WRITES a second, 10 and 100 unless set), each write making the
+ * service count again.
  *
  * `--city` then loads the whole city on top of the pilot (17 districts,
  * about 750,000 files: `seed --city`), measures everything again and prints
@@ -43,6 +47,8 @@ import { PEER_PAGE, startPeer } from './postgraphile-peer.js';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 8);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+/** File writes a second while the member's page is loaded again (BENCH_WRITES, comma-separated). */
+const WRITES_PER_SECOND = (process.env.BENCH_WRITES ?? '10,100').split(',').map(Number);
 const BASE_PORT = 3900 + Math.floor(Math.random() * 40);
 const CITY = process.argv.includes('--city');
 let PORT = BASE_PORT;
@@ -230,7 +236,7 @@ async function measure(name: string, url: string, db: DataSource, pool: pg.Pool,
       // not a department's share of it). BENCH_FAIR_SHARE=true keeps the service's defaults.
       ...(process.env.BENCH_FAIR_SHARE === 'true'
         ? {}
-        : { CONCURRENCY_PER_DEPARTMENT: String(CONNECTIONS), CONNECTIONS_PER_DEPARTMENT: '10', COST_PER_MINUTE: '1000000000' }),
+        : { CONCURRENCY_PER_DEPARTMENT: String(CONNECTIONS), CONNECTIONS_PER_DEPARTMENT: '10', COST_PER_MINUTE: '1000000000000' }),
     });
     peer = await startPeer(url, port + 50, 10);
     const tokens = new Tokens(loadAuthConfig({ JWT_SECRET: secret }));
@@ -398,6 +404,36 @@ async function measure(name: string, url: string, db: DataSource, pool: pg.Pool,
     console.log(
       `  service/PostGraphile req/s: member ${(memberRun.rps / peerRun.rps).toFixed(2)}x (rounds ${ratios(0)}), platform admin ${(adminRun.rps / peerRun.rps).toFixed(2)}x (rounds ${ratios(1)})`,
     );
+
+    // The service keeps a page's total while the files are unchanged (FileListingVersion); PostGraphile counts on
+    // every request. The same member's page while a writer touches files (a no-op update still replaces the
+    // district's version, so the total is counted again): how much of the lead a stream of writes leaves.
+    const sample = (
+      await db.query<{ district_id: string; id: string }[]>(`SELECT district_id, id FROM data_file TABLESAMPLE SYSTEM (1) LIMIT 1000`)
+    ).map((r) => [r.district_id, r.id]);
+    console.log(`  the member's page while files are written (a no-op UPDATE of a random file, from another connection):`);
+    for (const perSecond of WRITES_PER_SECOND) {
+      let writes = 0;
+      let writing = true;
+      const writer = (async () => {
+        const started = Date.now();
+        while (writing) {
+          await pool.query(
+            `UPDATE data_file SET updated_at = updated_at WHERE district_id = $1 AND id = $2`,
+            sample[writes % sample.length],
+          );
+          writes++;
+          const due = started + (writes * 1000) / perSecond;
+          if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
+        }
+      })();
+      const r = await http(memberToken, PAGE, { filter: { categories: ['medical records'] } });
+      writing = false;
+      await writer;
+      console.log(
+        `  ${`${fmt(writes / DURATION)} file writes/s`.padEnd(26)} ${fmt(r.rps).padStart(6)} req/s   p50 ${fmt(r.p50, 1).padStart(6)} ms   p99 ${fmt(r.p99, 1).padStart(6)} ms   ${(r.rps / peerRun.rps).toFixed(2)}x PostGraphile's above`,
+      );
+    }
 
     const grants = await grantsHeldAt(db.manager, ANY_DISTRICT, holder.id, new Date());
     const iterations = 20_000;

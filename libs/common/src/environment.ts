@@ -76,7 +76,7 @@ export const environmentSchema = z.object({
   GRAPHQL_MAX_DEPTH: integer(10, 2, 50),
   GRAPHQL_MAX_COST: integer(100_000, 100, 10_000_000),
   RATE_LIMIT_PER_MINUTE: integer(1_200, 1, 1_000_000),
-  COST_PER_MINUTE: integer(30_000_000, 100, 1_000_000_000),
+  COST_PER_MINUTE: integer(30_000_000, 100, 1_000_000_000_000),
   CONCURRENCY_PER_DEPARTMENT: integer(4, 1, 1_000),
   QUEUE_PER_DEPARTMENT: integer(32, 0, 100_000),
   HEAVY_QUERY_COST: integer(50_000, 1, 1_000_000_000),
