@@ -1,5 +1,40 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
+/**
+ * The link trigger's checks of the canonical text it was given: present (set by
+ * the append functions), used once, and hashed to the row's hash. Shared with
+ * AuditEntryOneTrigger, which writes the same checks.
+ */
+export const TEXT_SEALS_ROW = `
+        IF canonical IS NULL OR canonical = '' THEN
+          RAISE EXCEPTION 'audit entry %/% was not appended through audit_append', NEW.ledger, NEW.seq
+            USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        -- Used once: the next row needs its own text.
+        PERFORM set_config('audit.canonical', '', true);
+        IF encode(sha256(convert_to(canonical, 'UTF8')), 'hex') <> NEW.hash THEN
+          RAISE EXCEPTION 'audit entry %/%: hash is not the SHA-256 of its canonical text', NEW.ledger, NEW.seq
+            USING ERRCODE = 'integrity_constraint_violation';
+        END IF;`;
+
+/** The check that the canonical text describes the row, member by member (parsed as JSON). */
+export const TEXT_DESCRIBES_ROW = `
+        doc := canonical::jsonb;
+        IF (SELECT count(*) FROM jsonb_object_keys(doc)) <> 10
+           OR doc->>'ledger' IS DISTINCT FROM NEW.ledger
+           OR doc->'seq' IS DISTINCT FROM to_jsonb(NEW.seq)
+           OR doc->>'occurredAt' IS DISTINCT FROM to_char(NEW.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+           OR doc->>'actor' IS DISTINCT FROM NEW.actor
+           OR doc->>'action' IS DISTINCT FROM NEW.action
+           OR doc->>'subjectType' IS DISTINCT FROM NEW.subject_type
+           OR doc->>'subjectId' IS DISTINCT FROM NEW.subject_id
+           OR doc->'parties' IS DISTINCT FROM to_jsonb(NEW.parties)
+           OR doc->'payload' IS DISTINCT FROM NEW.payload
+           OR doc->>'prevHash' IS DISTINCT FROM NEW.prev_hash THEN
+          RAISE EXCEPTION 'audit entry %/%: its canonical text does not describe it', NEW.ledger, NEW.seq
+            USING ERRCODE = 'integrity_constraint_violation';
+        END IF;`;
+
 /** The link trigger's function as this migration writes it (AuditEntryOneTrigger restores it on the way down). */
 export const CHECK_ENTRY = `
       CREATE OR REPLACE FUNCTION audit_check_entry() RETURNS trigger LANGUAGE plpgsql
@@ -18,32 +53,7 @@ export const CHECK_ENTRY = `
         IF previous IS DISTINCT FROM NEW.prev_hash THEN
           RAISE EXCEPTION 'audit entry %/% does not extend its chain', NEW.ledger, NEW.seq
             USING ERRCODE = 'integrity_constraint_violation';
-        END IF;
-        IF canonical IS NULL OR canonical = '' THEN
-          RAISE EXCEPTION 'audit entry %/% was not appended through audit_append', NEW.ledger, NEW.seq
-            USING ERRCODE = 'insufficient_privilege';
-        END IF;
-        -- Used once: the next row needs its own text.
-        PERFORM set_config('audit.canonical', '', true);
-        IF encode(sha256(convert_to(canonical, 'UTF8')), 'hex') <> NEW.hash THEN
-          RAISE EXCEPTION 'audit entry %/%: hash is not the SHA-256 of its canonical text', NEW.ledger, NEW.seq
-            USING ERRCODE = 'integrity_constraint_violation';
-        END IF;
-        doc := canonical::jsonb;
-        IF (SELECT count(*) FROM jsonb_object_keys(doc)) <> 10
-           OR doc->>'ledger' IS DISTINCT FROM NEW.ledger
-           OR doc->'seq' IS DISTINCT FROM to_jsonb(NEW.seq)
-           OR doc->>'occurredAt' IS DISTINCT FROM to_char(NEW.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
-           OR doc->>'actor' IS DISTINCT FROM NEW.actor
-           OR doc->>'action' IS DISTINCT FROM NEW.action
-           OR doc->>'subjectType' IS DISTINCT FROM NEW.subject_type
-           OR doc->>'subjectId' IS DISTINCT FROM NEW.subject_id
-           OR doc->'parties' IS DISTINCT FROM to_jsonb(NEW.parties)
-           OR doc->'payload' IS DISTINCT FROM NEW.payload
-           OR doc->>'prevHash' IS DISTINCT FROM NEW.prev_hash THEN
-          RAISE EXCEPTION 'audit entry %/%: its canonical text does not describe it', NEW.ledger, NEW.seq
-            USING ERRCODE = 'integrity_constraint_violation';
-        END IF;
+        END IF;${TEXT_SEALS_ROW}${TEXT_DESCRIBES_ROW}
         RETURN NEW;
       END $$`;
 

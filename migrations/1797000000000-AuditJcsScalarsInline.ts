@@ -22,8 +22,12 @@ export class AuditJcsScalarsInline1797000000000 implements MigrationInterface {
   }
 }
 
-/** The function, with `child` the text of an element or member value. */
-const jcs = (child: (value: string) => string) => `
+/**
+ * The function, with `element` the text of an array element and `member` that
+ * of an object member's value; `subquery` ends the sub-select each is written
+ * in (AuditEntryOneTrigger's ' OFFSET 0').
+ */
+export const jcs = (element: (value: string) => string, member = element, subquery = '') => `
   CREATE OR REPLACE FUNCTION audit_jcs(v jsonb) RETURNS text LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
   DECLARE
     parts text;
@@ -45,13 +49,13 @@ const jcs = (child: (value: string) => string) => `
         RETURN NULL;
       WHEN 'array' THEN
         SELECT string_agg(j, ',' ORDER BY n), count(*) FILTER (WHERE j IS NULL) INTO parts, missing
-          FROM (SELECT n, ${child('e')} AS j FROM jsonb_array_elements(v) WITH ORDINALITY AS a(e, n)) s;
+          FROM (SELECT n, ${element('e')} AS j FROM jsonb_array_elements(v) WITH ORDINALITY AS a(e, n)${subquery}) s;
         RETURN CASE WHEN missing = 0 THEN '[' || coalesce(parts, '') || ']' END;
       ELSE
         -- RFC 8785 orders keys by UTF-16 code units; byte order ("C") agrees below U+E000.
         SELECT string_agg(to_json(k)::text || ':' || j, ',' ORDER BY k COLLATE "C"),
                count(*) FILTER (WHERE j IS NULL OR k ~ '[\\uE000-\\U0010FFFF]') INTO parts, missing
-          FROM (SELECT key AS k, ${child('value')} AS j FROM jsonb_each(v)) s;
+          FROM (SELECT key AS k, ${member('value')} AS j FROM jsonb_each(v)${subquery}) s;
         RETURN CASE WHEN missing = 0 THEN '{' || coalesce(parts, '') || '}' END;
     END CASE;
   END $$`;

@@ -26,7 +26,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *
  * The time a grant starts, ends, or a review opens or is resolved is not a
  * write; the reader keeps rules only until the next such instant of the
- * grants they were built from (libs/access, grantsHeldTagged).
+ * grants they were built from (libs/access, grantsHeldChanged).
  */
 export class GrantsHeldVersion1797100000000 implements MigrationInterface {
   name = 'GrantsHeldVersion1797100000000';
@@ -59,11 +59,11 @@ export class GrantsHeldVersion1797100000000 implements MigrationInterface {
     await q.query(`REVOKE ALL ON FUNCTION permission_grantee_bump(uuid, uuid) FROM PUBLIC`);
     // An update may move a grant to another grantee or district (the owner could): both versions change.
     await q.query(
-      bumpsGrantees('permission_bumps_grantee', (row) => `PERFORM permission_grantee_bump(${row}.grantee_department_id, ${row}.district_id)`),
+      bumpsVersions('permission_bumps_grantee', (row) => `PERFORM permission_grantee_bump(${row}.grantee_department_id, ${row}.district_id)`),
     );
     // A review names its grant; its grantee is the grant's (a review deleted with its grant: the grant's delete bumped it).
     await q.query(
-      bumpsGrantees(
+      bumpsVersions(
         'permission_review_bumps_grantee',
         (row) => `PERFORM permission_grantee_bump(p.grantee_department_id, p.district_id)
                     FROM permission p WHERE p.district_id = ${row}.district_id AND p.id = ${row}.permission_id`,
@@ -104,8 +104,12 @@ export class GrantsHeldVersion1797100000000 implements MigrationInterface {
   }
 }
 
-/** A row trigger's function that replaces the versions its row names, before the write (OLD) and after it (NEW). */
-const bumpsGrantees = (name: string, bumpOf: (row: 'OLD' | 'NEW') => string) => `
+/**
+ * A row trigger's function that replaces the versions its row names, before
+ * the write (OLD) and after it (NEW). FileListingVersion writes its files'
+ * trigger with it too.
+ */
+export const bumpsVersions = (name: string, bumpOf: (row: 'OLD' | 'NEW') => string) => `
   CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
   BEGIN
     IF TG_OP <> 'INSERT' THEN

@@ -1,6 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { CHECK_ENTRY } from './1795962700000-AuditAppendPath.js';
-import { JCS_SCALARS_INLINE } from './1797000000000-AuditJcsScalarsInline.js';
+import { CHECK_ENTRY, TEXT_DESCRIBES_ROW, TEXT_SEALS_ROW } from './1795962700000-AuditAppendPath.js';
+import { jcs, JCS_SCALARS_INLINE } from './1797000000000-AuditJcsScalarsInline.js';
 
 /**
  * An append ran three BEFORE INSERT triggers on audit_entry, each its own
@@ -56,17 +56,7 @@ export class AuditEntryOneTrigger1797200000000 implements MigrationInterface {
         IF previous IS DISTINCT FROM NEW.prev_hash THEN
           RAISE EXCEPTION 'audit entry %/% does not extend its chain', NEW.ledger, NEW.seq
             USING ERRCODE = 'integrity_constraint_violation';
-        END IF;
-        IF canonical IS NULL OR canonical = '' THEN
-          RAISE EXCEPTION 'audit entry %/% was not appended through audit_append', NEW.ledger, NEW.seq
-            USING ERRCODE = 'insufficient_privilege';
-        END IF;
-        -- Used once: the next row needs its own text.
-        PERFORM set_config('audit.canonical', '', true);
-        IF encode(sha256(convert_to(canonical, 'UTF8')), 'hex') <> NEW.hash THEN
-          RAISE EXCEPTION 'audit entry %/%: hash is not the SHA-256 of its canonical text', NEW.ledger, NEW.seq
-            USING ERRCODE = 'integrity_constraint_violation';
-        END IF;
+        END IF;${TEXT_SEALS_ROW}
         NEW.payload_jcs := audit_jcs(NEW.payload);
         IF NEW.payload_jcs IS NOT NULL THEN
           IF canonical IS DISTINCT FROM
@@ -78,22 +68,7 @@ export class AuditEntryOneTrigger1797200000000 implements MigrationInterface {
               USING ERRCODE = 'integrity_constraint_violation';
           END IF;
           RETURN NEW;
-        END IF;
-        doc := canonical::jsonb;
-        IF (SELECT count(*) FROM jsonb_object_keys(doc)) <> 10
-           OR doc->>'ledger' IS DISTINCT FROM NEW.ledger
-           OR doc->'seq' IS DISTINCT FROM to_jsonb(NEW.seq)
-           OR doc->>'occurredAt' IS DISTINCT FROM to_char(NEW.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
-           OR doc->>'actor' IS DISTINCT FROM NEW.actor
-           OR doc->>'action' IS DISTINCT FROM NEW.action
-           OR doc->>'subjectType' IS DISTINCT FROM NEW.subject_type
-           OR doc->>'subjectId' IS DISTINCT FROM NEW.subject_id
-           OR doc->'parties' IS DISTINCT FROM to_jsonb(NEW.parties)
-           OR doc->'payload' IS DISTINCT FROM NEW.payload
-           OR doc->>'prevHash' IS DISTINCT FROM NEW.prev_hash THEN
-          RAISE EXCEPTION 'audit entry %/%: its canonical text does not describe it', NEW.ledger, NEW.seq
-            USING ERRCODE = 'integrity_constraint_violation';
-        END IF;
+        END IF;${TEXT_DESCRIBES_ROW}
         RETURN NEW;
       END $$`);
     await q.query(`DROP TRIGGER audit_entry_cache_payload ON audit_entry`);
@@ -122,44 +97,21 @@ const scalar = (value: string, otherwise: string) => `CASE jsonb_typeof(${value}
   WHEN 'number' THEN CASE WHEN ${value}::text ~ '^-?(0|[1-9][0-9]{0,14})$' THEN ${value}::text ELSE audit_jcs(${value}) END
   ELSE ${otherwise} END`;
 
-const JCS = `
-  CREATE OR REPLACE FUNCTION audit_jcs(v jsonb) RETURNS text LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
-  DECLARE
-    parts text;
-    missing bigint;
-    t text;
-  BEGIN
-    CASE jsonb_typeof(v)
-      WHEN 'string', 'boolean', 'null' THEN
-        RETURN v::text;
-      WHEN 'number' THEN
-        -- JavaScript prints a double in plain decimals between 1e-6 and 1e21; up to 15
-        -- significant digits it prints the digits it was given (DBL_DIG), without trailing zeros.
-        t := v::text;
-        IF t ~ '^-?(0|[1-9][0-9]*)(\\.[0-9]*[1-9])?$'
-           AND length(trim(BOTH '0' FROM translate(t, '-.', ''))) <= 15
-           AND abs(v::numeric) < 1e21 AND (v::numeric = 0 OR abs(v::numeric) >= 0.000001) THEN
-          RETURN t;
-        END IF;
-        RETURN NULL;
-      WHEN 'array' THEN
-        -- OFFSET 0 keeps the subquery whole, so that each element is written once, not once per use of j.
-        SELECT string_agg(j, ',' ORDER BY n), count(*) FILTER (WHERE j IS NULL) INTO parts, missing
-          FROM (SELECT n, ${scalar('e', 'audit_jcs(e)')} AS j FROM jsonb_array_elements(v) WITH ORDINALITY AS a(e, n) OFFSET 0) s;
-        RETURN CASE WHEN missing = 0 THEN '[' || coalesce(parts, '') || ']' END;
-      ELSE
-        -- RFC 8785 orders keys by UTF-16 code units; byte order ("C") agrees below U+E000.
-        SELECT string_agg(to_json(k)::text || ':' || j, ',' ORDER BY k COLLATE "C"),
-               count(*) FILTER (WHERE j IS NULL OR k ~ '[\\uE000-\\U0010FFFF]') INTO parts, missing
-          FROM (SELECT key AS k, ${scalar(
-            'value',
-            `CASE WHEN jsonb_typeof(value) = 'array' THEN (
+/**
+ * audit_jcs with members written in place (`scalar`), each sub-select kept
+ * whole by OFFSET 0 so that a member is written once, not once per use of j.
+ */
+const JCS = jcs(
+  (value) => scalar(value, `audit_jcs(${value})`),
+  (value) =>
+    scalar(
+      value,
+      `CASE WHEN jsonb_typeof(${value}) = 'array' THEN (
                  -- An array of strings, booleans and nulls (a list of field names): written here, without a call.
                  SELECT CASE WHEN bool_and(jsonb_typeof(e) IN ('string', 'boolean', 'null')) IS NOT FALSE
-                             THEN '[' || coalesce(string_agg(e::text, ',' ORDER BY n), '') || ']' ELSE audit_jcs(value) END
-                   FROM jsonb_array_elements(value) WITH ORDINALITY AS a(e, n))
-               ELSE audit_jcs(value) END`,
-          )} AS j FROM jsonb_each(v) OFFSET 0) s;
-        RETURN CASE WHEN missing = 0 THEN '{' || coalesce(parts, '') || '}' END;
-    END CASE;
-  END $$`;
+                             THEN '[' || coalesce(string_agg(e::text, ',' ORDER BY n), '') || ']' ELSE audit_jcs(${value}) END
+                   FROM jsonb_array_elements(${value}) WITH ORDINALITY AS a(e, n))
+               ELSE audit_jcs(${value}) END`,
+    ),
+  ' OFFSET 0',
+);

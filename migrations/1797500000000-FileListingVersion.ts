@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { bumpsVersions } from './1797100000000-GrantsHeldVersion.js';
 
 /**
  * A version of the directory's files per district: a random token that
@@ -38,18 +39,7 @@ export class FileListingVersion1797500000000 implements MigrationInterface {
         ON CONFLICT (district_id) DO UPDATE SET version = excluded.version;
       END $$`);
     await q.query(`REVOKE ALL ON FUNCTION file_listing_bump(uuid) FROM PUBLIC`);
-    await q.query(`
-      CREATE FUNCTION data_file_bumps_listing() RETURNS trigger
-        LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-      BEGIN
-        IF TG_OP <> 'INSERT' THEN
-          PERFORM file_listing_bump(OLD.district_id);
-        END IF;
-        IF TG_OP <> 'DELETE' THEN
-          PERFORM file_listing_bump(NEW.district_id);
-        END IF;
-        RETURN NULL;
-      END $$`);
+    await q.query(bumpsVersions('data_file_bumps_listing', (row) => `PERFORM file_listing_bump(${row}.district_id)`));
     await q.query(`
       CREATE FUNCTION data_file_truncate_bumps_listing() RETURNS trigger
         LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
