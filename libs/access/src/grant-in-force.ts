@@ -26,9 +26,12 @@ export interface GrantPeriod {
  * or read from a column (`t.at`).
  */
 export function grantInForceSql(alias: string, at: string): string {
-  const t = at.startsWith('$') || at.includes('.') ? at : `:${at}`;
+  const t = instantSql(at);
   return `(${alias}.valid_from <= ${t} AND ${grantEndSql(alias)} > ${t})`;
 }
+
+/** An instant as SQL: a positional parameter (`$9`) or a column (`t.at`) as given, else a named parameter (`:at`). */
+export const instantSql = (at: string): string => (at.startsWith('$') || at.includes('.') ? at : `:${at}`);
 
 /**
  * When a grant stops being in force (its revocation or expiry, the earlier;

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { districtCondition, SqlParams, type DistrictScope } from '@app/common';
 import type { Action, Classification, HeldFields } from './actions.js';
-import { grantInForceSql, NOW_SQL } from './grant-in-force.js';
+import { grantInForceSql, instantSql, NOW_SQL } from './grant-in-force.js';
 
 /**
  * The fields a grant's open reviews hold at an instant, per file, as a jsonb
@@ -10,7 +10,7 @@ import { grantInForceSql, NOW_SQL } from './grant-in-force.js';
  * instant is written as for grantInForceSql: a named parameter, `$n`, or a column.
  */
 export function heldAtSql(alias: string, at: string): string {
-  const t = at.startsWith('$') || at.includes('.') ? at : `:${at}`;
+  const t = instantSql(at);
   return `(SELECT jsonb_agg(jsonb_build_object('fileId', r.file_id, 'fields', r.fields, 'schemaVersion', r.schema_version) ORDER BY r.opened_at)
              FROM permission_review r
             WHERE r.district_id = ${alias}.district_id AND r.permission_id = ${alias}.id
