@@ -1,5 +1,13 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
+/** The trigger function that caches a payload's text, as this migration writes it (AuditEntryOneTrigger restores it on the way down). */
+export const CACHE_PAYLOAD = `
+      CREATE FUNCTION audit_cache_payload() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        NEW.payload_jcs := audit_jcs(NEW.payload);
+        RETURN NEW;
+      END $$`;
+
 /**
  * The payload's canonical text (RFC 8785), kept beside the entry so that
  * verification can hash entries inside PostgreSQL: building the canonical text
@@ -58,12 +66,7 @@ export class AuditCanonicalPayload1796600000000 implements MigrationInterface {
       END $$`);
 
     await q.query(`ALTER TABLE audit_entry ADD COLUMN payload_jcs text`);
-    await q.query(`
-      CREATE FUNCTION audit_cache_payload() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        NEW.payload_jcs := audit_jcs(NEW.payload);
-        RETURN NEW;
-      END $$`);
+    await q.query(CACHE_PAYLOAD);
     await q.query(`CREATE TRIGGER audit_entry_cache_payload BEFORE INSERT ON audit_entry FOR EACH ROW EXECUTE FUNCTION audit_cache_payload()`);
 
     await q.query(`ALTER TABLE audit_entry DISABLE TRIGGER audit_entry_no_update_delete`);

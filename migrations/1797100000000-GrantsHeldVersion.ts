@@ -70,13 +70,7 @@ export class GrantsHeldVersion1797100000000 implements MigrationInterface {
       ),
     );
     // Emptied: no department holds the grants its versions named; a reader that kept rules sees its tag change.
-    await q.query(`
-      CREATE FUNCTION permission_truncate_bumps_grantees() RETURNS trigger
-        LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-      BEGIN
-        UPDATE permission_grantee_version SET version = gen_random_uuid();
-        RETURN NULL;
-      END $$`);
+    await q.query(truncateBumpsAll('permission_truncate_bumps_grantees', 'permission_grantee_version'));
     for (const table of ['permission', 'permission_review']) {
       await q.query(`
         CREATE CONSTRAINT TRIGGER ${table}_bumps_grantee AFTER INSERT OR UPDATE OR DELETE ON ${table}
@@ -120,3 +114,12 @@ export const bumpsVersions = (name: string, bumpOf: (row: 'OLD' | 'NEW') => stri
     END IF;
     RETURN NULL;
   END $$`;
+
+/** A TRUNCATE trigger's function that replaces every version of `table`: what they named is gone. */
+export const truncateBumpsAll = (name: string, table: string) => `
+      CREATE FUNCTION ${name}() RETURNS trigger
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+      BEGIN
+        UPDATE ${table} SET version = gen_random_uuid();
+        RETURN NULL;
+      END $$`;

@@ -1,5 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { CHECK_ENTRY, TEXT_DESCRIBES_ROW, TEXT_SEALS_ROW } from './1795962700000-AuditAppendPath.js';
+import { CACHE_PAYLOAD } from './1796600000000-AuditCanonicalPayload.js';
 import { jcs, JCS_SCALARS_INLINE } from './1797000000000-AuditJcsScalarsInline.js';
 
 /**
@@ -78,12 +79,7 @@ export class AuditEntryOneTrigger1797200000000 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`CREATE TRIGGER audit_entry_district BEFORE INSERT ON audit_entry FOR EACH ROW EXECUTE FUNCTION audit_fill_district()`);
-    await q.query(`
-      CREATE FUNCTION audit_cache_payload() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        NEW.payload_jcs := audit_jcs(NEW.payload);
-        RETURN NEW;
-      END $$`);
+    await q.query(CACHE_PAYLOAD);
     await q.query(`CREATE TRIGGER audit_entry_cache_payload BEFORE INSERT ON audit_entry FOR EACH ROW EXECUTE FUNCTION audit_cache_payload()`);
     await q.query(CHECK_ENTRY);
     await q.query(JCS_SCALARS_INLINE);

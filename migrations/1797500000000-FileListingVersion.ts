@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { bumpsVersions } from './1797100000000-GrantsHeldVersion.js';
+import { bumpsVersions, truncateBumpsAll } from './1797100000000-GrantsHeldVersion.js';
 
 /**
  * A version of the directory's files per district: a random token that
@@ -40,13 +40,7 @@ export class FileListingVersion1797500000000 implements MigrationInterface {
       END $$`);
     await q.query(`REVOKE ALL ON FUNCTION file_listing_bump(uuid) FROM PUBLIC`);
     await q.query(bumpsVersions('data_file_bumps_listing', (row) => `PERFORM file_listing_bump(${row}.district_id)`));
-    await q.query(`
-      CREATE FUNCTION data_file_truncate_bumps_listing() RETURNS trigger
-        LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-      BEGIN
-        UPDATE file_listing_version SET version = gen_random_uuid();
-        RETURN NULL;
-      END $$`);
+    await q.query(truncateBumpsAll('data_file_truncate_bumps_listing', 'file_listing_version'));
     await q.query(`
       CREATE CONSTRAINT TRIGGER data_file_bumps_listing AFTER INSERT OR UPDATE OR DELETE ON data_file
         DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION data_file_bumps_listing()`);
