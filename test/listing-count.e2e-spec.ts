@@ -8,6 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { DepartmentRef } from '@app/auth';
+import { KEPT_SEARCH_MATCHES } from '@app/directory';
 import { createTestDatabase, type TestDatabase } from '@app/testing';
 import { startTestApp, type TestApp } from './test-app.js';
 import { World, type WorldFile } from './world.js';
@@ -173,5 +174,65 @@ describe('a total kept for the same rules and filter', () => {
     expect(await total()).toBe(before + 1);
     await db.query(`DELETE FROM data_file WHERE district_id = $1 AND id = $2`, [added.districtId, added.id]);
     expect(await total()).toBe(before);
+  });
+});
+
+describe('a search kept for the same rules and filter', () => {
+  const SEARCH = { search: 'ledger counted', districtCodes: ['count-a', 'count-b'] };
+  const sorted = (ids: string[]) => [...ids].sort();
+
+  it('pages through the same matches in the same order while the files are unchanged, and searches again after any write to them', async () => {
+    const db = await database.dataSource();
+    const first = await walk(SEARCH, 2);
+    expect(sorted(first.ids)).toEqual(expectedUnder(() => true));
+    expect(await walk(SEARCH, 2)).toEqual(first);
+    const added = await world.file(stranger, 'PUBLIC', { category: CATEGORY, title: TITLE });
+    const withAdded = await walk(SEARCH, 2);
+    expect(withAdded.totals).toEqual([first.ids.length + 1]);
+    expect(sorted(withAdded.ids)).toEqual(sorted([...first.ids, added.id]));
+    await db.query(`UPDATE data_file SET classification = 'CONFIDENTIAL' WHERE district_id = $1 AND id = $2`, [added.districtId, added.id]);
+    expect(await walk(SEARCH, 2)).toEqual(first);
+    await db.query(`UPDATE data_file SET classification = 'PUBLIC' WHERE district_id = $1 AND id = $2`, [added.districtId, added.id]);
+    expect(await walk(SEARCH, 2)).toEqual(withAdded);
+    await db.query(`DELETE FROM data_file WHERE district_id = $1 AND id = $2`, [added.districtId, added.id]);
+    expect(await walk(SEARCH, 2)).toEqual(first);
+  });
+
+  it('reads a kept page by key without searching again: a write that bypasses the files’ versions is not seen until one that does not', async () => {
+    const db = await database.dataSource();
+    const first = await walk(SEARCH, 50);
+    const [hidden, touched] = first.ids;
+    const [{ terms }] = await db.query(`SELECT search_vector::text AS terms FROM data_file WHERE id = $1`, [hidden]);
+    // Replication's apply mode fires no ordinary trigger: the files' version stays as the kept search saw it.
+    await db.transaction(async (tx) => {
+      await tx.query(`SET LOCAL session_replication_role = replica`);
+      await tx.query(`UPDATE data_file SET search_vector = to_tsvector('english', 'unrelated') WHERE id = $1`, [hidden]);
+    });
+    try {
+      expect(await walk(SEARCH, 50)).toEqual(first);
+      // Any write through the triggers makes the next page search again, and see both.
+      await db.query(`UPDATE data_file SET title = title WHERE id = $1`, [touched]);
+      const after = await walk(SEARCH, 50);
+      expect(after.totals).toEqual([first.ids.length - 1]);
+      expect(sorted(after.ids)).toEqual(sorted(first.ids.filter((id) => id !== hidden)));
+    } finally {
+      await db.query(`UPDATE data_file SET search_vector = CAST($2 AS tsvector) WHERE id = $1`, [hidden, terms]);
+    }
+    expect(await walk(SEARCH, 50)).toEqual(first);
+  });
+
+  it(`pages past the ${KEPT_SEARCH_MATCHES} matches it keeps by searching again, each match once`, async () => {
+    const many: string[] = [];
+    for (let i = 0; i < KEPT_SEARCH_MATCHES + 5; i++) {
+      many.push((await world.file(stranger, 'PUBLIC', { category: OTHER, title: `Roster of plentiful things ${i}` })).id);
+    }
+    const search = { search: 'plentiful roster' };
+    const first = await walk(search, 9);
+    expect(first.totals).toEqual([many.length]);
+    expect(first.ids).toHaveLength(many.length);
+    expect(sorted(first.ids)).toEqual(sorted(many));
+    // Again, now from the kept matches up to the 100th, and searching again past them.
+    expect(await walk(search, 9)).toEqual(first);
+    expect(await walk(search, 40)).toEqual(first);
   });
 });

@@ -35,6 +35,24 @@ interface PageParts {
 /** The sort key travels as text so that microseconds survive the round trip. */
 type ListedRow = DataFileRow & { sortKey: string | number };
 
+/** A listing statement's rows: the page's (id null on the one row of an empty page), each with the total's columns. */
+type ListedRows = (ListedRow & {
+  totalCount: number | null;
+  filesTag: string | null;
+  /** A search's first matches in rank order, as [id, district id, rank], to keep. */
+  ranked: [string, string, number][] | null;
+  schema: DataFieldRow[] | null;
+})[];
+
+export type Listing = Page<DataFileRow> & { totalCount: number | null; schemas: Map<string, DataFieldRow[]> };
+
+/** A search's first ranked matches and its total, as counted under the files' `tag`. */
+interface KeptSearch {
+  tag: string;
+  total: number;
+  matches: { id: string; districtId: string; rank: number }[];
+}
+
 export interface NewFile {
   districtId: string;
   id?: string;
@@ -138,6 +156,43 @@ const filesTagSql = (inScope: string) => `
 
 /** How many totals are kept per kept rule set (a department and its roles), by filter. */
 const KEPT_TOTALS_PER_RULES = 64;
+/** How many ranked matches a kept search holds: its first pages. A page past them searches again. */
+export const KEPT_SEARCH_MATCHES = 100;
+/** How many ranked matches the kept searches hold in all (some 100 bytes each). */
+const KEPT_SEARCH_MATCHES_MAX = 100_000;
+
+/**
+ * The kept matches a page of `first` after `after` is made of, or null when the
+ * page reaches past them and more matches were found than kept. Ranks compare
+ * as PostgreSQL compares them, as float4, and ids as uuids (lowercase hex).
+ */
+function keptSlice(kept: KeptSearch, first: number, after: string | null): KeptSearch['matches'] | null {
+  let start = 0;
+  if (after) {
+    const [rank, id] = decodeRankCursor(after);
+    const [r, i] = [Math.fround(rank), id.toLowerCase()];
+    start = kept.matches.findIndex((m) => Math.fround(m.rank) < r || (Math.fround(m.rank) === r && m.id < i));
+    if (start < 0) start = kept.matches.length;
+  }
+  const slice = kept.matches.slice(start, start + first + 1);
+  return slice.length <= first && kept.matches.length < kept.total ? null : slice;
+}
+
+/** A listing from its statement's rows (see ListedRows). */
+function toListing(rows: ListedRows, first: number, totalCount: number | null, withSchemas: boolean): Listing {
+  const listed = rows.filter((r) => r.id !== null);
+  const schemas = new Map<string, DataFieldRow[]>();
+  for (const row of listed) {
+    if (withSchemas) schemas.set(row.id, row.schema ?? []);
+    delete (row as Partial<typeof row>).totalCount;
+    delete (row as Partial<typeof row>).filesTag;
+    delete (row as Partial<typeof row>).ranked;
+    delete (row as Partial<typeof row>).schema;
+  }
+  const page = toPage(listed, first, (r) => [r.sortKey, r.id]);
+  for (const item of page.items) delete (item.node as Partial<ListedRow>).sortKey;
+  return { ...page, totalCount, schemas };
+}
 
 @Injectable()
 export class FilesRepository {
@@ -147,6 +202,13 @@ export class FilesRepository {
    * they were counted under.
    */
   private readonly totals = new WeakMap<object, LRUCache<string, { tag: string; n: number }>>();
+  /** Searches kept, by kept rule set and filter (see KeptSearch): their first pages are read by key. */
+  private readonly searches = new LRUCache<string, KeptSearch>({
+    maxSize: KEPT_SEARCH_MATCHES_MAX,
+    sizeCalculation: (kept) => kept.matches.length + 1,
+  });
+  private readonly ruleIds = new WeakMap<object, number>();
+  private lastRulesId = 0;
 
   constructor(private readonly db: DataSource) {}
 
@@ -165,30 +227,60 @@ export class FilesRepository {
     after: string | null,
     withTotal = true,
     withSchemas = false,
-  ): Promise<Page<DataFileRow> & { totalCount: number | null; schemas: Map<string, DataFieldRow[]> }> {
+  ): Promise<Listing> {
+    const search = filter.search?.trim();
+    const key = JSON.stringify([scope, filter]);
+    // A search's first pages are served from its ranked matches, kept per rule set and filter while the files are unchanged.
+    const searchKey = search && withTotal ? `${this.rulesId(caller.rules)} ${key}` : null;
+    const keptSearch = searchKey ? this.searches.get(searchKey) : undefined;
+    const slice = keptSearch && keptSlice(keptSearch, first, after);
+    if (keptSearch && slice) {
+      const rows = await this.run(this.keptSearchPage(scope, keptSearch, slice), withTotal, withSchemas);
+      if (rows[0].filesTag === keptSearch.tag) return toListing(rows, first, withTotal ? keptSearch.total : null, withSchemas);
+    }
     const qb = this.db.createQueryBuilder().from('data_file', 'f');
     const access = caller.fileCondition('f', 'DISCOVER', scope);
     qb.where(access.sql, access.params);
     applyFileFilter(qb, scope, filter);
+    // A total by time is kept per rule set and filter, and counted again only when a file was written since:
+    // the statement returns the files' tag, and counts only if it differs from the one the total was kept under.
+    const totals = withTotal && !search ? this.keptTotals(caller.rules) : undefined;
+    const kept = totals?.get(key);
+    const part = search
+      ? this.searchPage(qb, scope, first, after, searchKey !== null)
+      : this.timePage(qb, caller, scope, filter, first, after, kept?.tag ?? null);
+    const rows = await this.run(part, withTotal, withSchemas);
+    const [{ totalCount: counted, filesTag, ranked }] = rows;
+    let totalCount = counted;
+    if (totals && filesTag !== null) {
+      if (counted === null && kept?.tag === filesTag) totalCount = kept.n;
+      else if (counted !== null) totals.set(key, { tag: filesTag, n: counted });
+    }
+    if (searchKey && filesTag !== null && counted !== null && ranked) {
+      this.searches.set(searchKey, {
+        tag: filesTag,
+        total: counted,
+        matches: ranked.map(([id, districtId, rank]) => ({ id, districtId, rank })),
+      });
+    }
+    return toListing(rows, first, withTotal ? (totalCount ?? 0) : null, withSchemas);
+  }
+
+  /**
+   * A listing's one statement: the total (one row, joined to the page's rows
+   * so that an empty page still carries it), the page, and its schemas.
+   */
+  private run(part: PageParts, withTotal: boolean, withSchemas: boolean): Promise<ListedRows> {
     // The page's schemas, read with the page.
     const schemas = withSchemas
       ? `(SELECT json_agg(json_build_object('name', x.name, 'type', x.type, 'sensitive', x.sensitive, 'description', x.description)
                           ORDER BY x.position)
             FROM data_field x WHERE x.district_id = page."districtId" AND x.file_id = page.id)`
       : 'NULL::json';
-    const search = filter.search?.trim();
-    // A total by time is kept per rule set and filter, and counted again only when a file was written since:
-    // the statement returns the files' tag, and counts only if it differs from the one the total was kept under.
-    // (A search ranks every match for its page, and counts them in passing.)
-    const totals = withTotal && !search ? this.keptTotals(caller.rules) : undefined;
-    const totalKey = JSON.stringify([scope, filter]);
-    const kept = totals?.get(totalKey);
-    const part = search ? this.searchPage(qb, first, after) : this.timePage(qb, caller, scope, filter, first, after, kept?.tag ?? null);
-    // The total is one row joined to the page's rows, so that an empty page still carries it.
     const [sql, params] = this.db.driver.escapeQueryWithParameters(
       `${part.with}
-       SELECT page.*, total.n AS "totalCount", total.tag AS "filesTag", ${schemas} AS "schema"
-         FROM (${withTotal ? part.total : 'SELECT NULL::int AS n, NULL::text AS tag'}) total
+       SELECT page.*, total.n AS "totalCount", total.tag AS "filesTag", total.ranked, ${schemas} AS "schema"
+         FROM (${withTotal ? part.total : 'SELECT NULL::int AS n, NULL::text AS tag, NULL::json AS ranked'}) total
          LEFT JOIN (${part.page}) page ON TRUE
         ORDER BY page.${part.order} DESC, page.id DESC`,
       part.params,
@@ -197,27 +289,7 @@ export class FilesRepository {
     // statement, and the generic plan it settles on runs as fast as a custom one (7.5 ms). The text follows
     // the filters named, the caller's roles and the page size, which stays written in (a generic plan that
     // does not know its LIMIT took 80 ms); past the budget of shaped texts, new shapes run unnamed.
-    const rows = await this.db.query<(ListedRow & { totalCount: number | null; filesTag: string | null; schema: DataFieldRow[] | null })[]>(
-      prepared(sql, 'shaped'),
-      params,
-    );
-    const [{ totalCount: counted, filesTag }] = rows;
-    let totalCount = counted;
-    if (totals && filesTag !== null) {
-      if (counted === null && kept?.tag === filesTag) totalCount = kept.n;
-      else if (counted !== null) totals.set(totalKey, { tag: filesTag, n: counted });
-    }
-    const listed = rows.filter((r) => r.id !== null);
-    const found = new Map<string, DataFieldRow[]>();
-    for (const row of listed) {
-      if (withSchemas) found.set(row.id, row.schema ?? []);
-      delete (row as Partial<typeof row>).totalCount;
-      delete (row as Partial<typeof row>).filesTag;
-      delete (row as Partial<typeof row>).schema;
-    }
-    const page = toPage(listed, first, (r) => [r.sortKey, r.id]);
-    for (const item of page.items) delete (item.node as Partial<ListedRow>).sortKey;
-    return { ...page, totalCount: withTotal ? (totalCount ?? 0) : null, schemas: found };
+    return this.db.query<ListedRows>(prepared(sql, 'shaped'), params);
   }
 
   /** The totals kept for a rule set (see `totals`). */
@@ -225,6 +297,13 @@ export class FilesRepository {
     let kept = this.totals.get(rules);
     if (!kept) this.totals.set(rules, (kept = new LRUCache({ max: KEPT_TOTALS_PER_RULES })));
     return kept;
+  }
+
+  /** A number for a kept rule set, for keys of the kept searches (which must not hold the rules alive). */
+  private rulesId(rules: object): number {
+    let id = this.ruleIds.get(rules);
+    if (id === undefined) this.ruleIds.set(rules, (id = ++this.lastRulesId));
+    return id;
   }
 
   /**
@@ -242,7 +321,7 @@ export class FilesRepository {
   ): PageParts {
     const count = filter.tags?.length ? singleCount(qb) : this.disjointCount(caller, scope, filter);
     // Counted only under files the kept total was not counted under (an InitPlan runs when its value is first needed).
-    const total = `SELECT CASE WHEN files.tag IS DISTINCT FROM CAST(:keptTag AS text) THEN (${count.sql}) END AS n, files.tag
+    const total = `SELECT CASE WHEN files.tag IS DISTINCT FROM CAST(:keptTag AS text) THEN (${count.sql}) END AS n, files.tag, NULL::json AS ranked
                      FROM (${filesTagSql(districtCondition(scope, 'v.district_id', namedParameter(qb, 'districts')))}) files`;
     qb.select(FILE_COLUMNS).addSelect('f.updated_at::text', 'sortKey');
     if (after) {
@@ -260,23 +339,60 @@ export class FilesRepository {
    * counting reads the same rows: a full-text match is a GIN bitmap whose rows
    * come from the table, one heap page each. So the matches the caller may
    * discover are read once, with their rank, and both the total and the page
-   * come from them (then only the page's rows are read again, by key).
+   * come from them (then only the page's rows are read again, by key). When
+   * the search is to be kept (`keep`), the statement also returns the files'
+   * tag and the first KEPT_SEARCH_MATCHES matches.
    */
-  private searchPage(qb: SelectQueryBuilder<ObjectLiteral>, first: number, after: string | null): PageParts {
+  private searchPage(
+    qb: SelectQueryBuilder<ObjectLiteral>,
+    scope: DistrictScope,
+    first: number,
+    after: string | null,
+    keep: boolean,
+  ): PageParts {
     const matched = qb
       .select('f.id', 'id')
       .addSelect('f.district_id', 'districtId')
       .addSelect(`ts_rank(f.search_vector, websearch_to_tsquery('english', :search))`, 'rank');
     const [key, id] = after ? decodeRankCursor(after) : [null, null];
     const cursor = after ? 'WHERE (m.rank, m.id) < (CAST(:afterKey AS real), CAST(:afterId AS uuid))' : '';
+    const kept = keep
+      ? `(${filesTagSql(districtCondition(scope, 'v.district_id', namedParameter(qb, 'districts')))}) AS tag,
+         (SELECT json_agg(json_build_array(k.id, k."districtId", k.rank) ORDER BY k.rank DESC, k.id DESC)
+            FROM (SELECT * FROM matched ORDER BY rank DESC, id DESC LIMIT ${KEPT_SEARCH_MATCHES}) k) AS ranked`
+      : 'NULL::text AS tag, NULL::json AS ranked';
     return {
       with: `WITH matched AS MATERIALIZED (${matched.getQuery()})`,
-      total: 'SELECT count(*)::int AS n, NULL::text AS tag FROM matched',
+      total: `SELECT count(*)::int AS n, ${kept} FROM matched`,
       page: `SELECT ${FILE_COLUMNS}, m.rank AS "sortKey"
                FROM (SELECT * FROM matched m ${cursor} ORDER BY m.rank DESC, m.id DESC LIMIT ${first + 1}) m
                JOIN data_file f ON f.district_id = m."districtId" AND f.id = m.id`,
       order: '"sortKey"',
       params: { ...qb.getParameters(), ...(after ? { afterKey: key, afterId: id } : {}) },
+    };
+  }
+
+  /**
+   * A page of a kept search: the files of the kept matches `slice`, read by
+   * key, and the files' tag now, which tells whether the matches still hold.
+   */
+  private keptSearchPage(scope: DistrictScope, kept: KeptSearch, slice: KeptSearch['matches']): PageParts {
+    const params: ObjectLiteral = {
+      keptTotal: kept.total,
+      keptIds: slice.map((m) => m.id),
+      keptDistricts: slice.map((m) => m.districtId),
+      keptRanks: slice.map((m) => m.rank),
+    };
+    const bindDistricts = (value: unknown) => ((params.districts = value), ':districts');
+    return {
+      with: '',
+      total: `SELECT CAST(:keptTotal AS int) AS n, files.tag, NULL::json AS ranked
+                FROM (${filesTagSql(districtCondition(scope, 'v.district_id', bindDistricts))}) files`,
+      page: `SELECT ${FILE_COLUMNS}, k.rank AS "sortKey"
+               FROM unnest(CAST(:keptIds AS uuid[]), CAST(:keptDistricts AS uuid[]), CAST(:keptRanks AS real[])) k(id, district_id, rank)
+               JOIN data_file f ON f.district_id = k.district_id AND f.id = k.id`,
+      order: '"sortKey"',
+      params,
     };
   }
 
