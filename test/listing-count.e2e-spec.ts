@@ -175,6 +175,42 @@ describe('a total kept for the same rules and filter', () => {
     await db.query(`DELETE FROM data_file WHERE district_id = $1 AND id = $2`, [added.districtId, added.id]);
     expect(await total()).toBe(before);
   });
+  it('counts again only the districts whose files were written since: a district left unwritten keeps its count', async () => {
+    const token = await api.tokenFor(me, ['MEMBER']);
+    const total = async (): Promise<number> => {
+      const res: any = await api.gql(token, `query ($filter: FileFilter) { files(first: 2, filter: $filter) { totalCount } }`, {
+        filter: { categories: [CATEGORY] },
+      });
+      expect(res.errors).toBeUndefined();
+      return res.data.files.totalCount;
+    };
+    const db = await database.dataSource();
+    const before = await total();
+    // A PUBLIC file of the member's district that nothing else opens: CONFIDENTIAL, the member may not discover it.
+    const [{ id: hidden }] = await db.query(
+      `SELECT f.id FROM data_file f JOIN department d ON d.id = f.owner_department_id
+        WHERE d.code = 'count-a-neighbour' AND f.classification = 'PUBLIC' AND f.category = $1 LIMIT 1`,
+      [CATEGORY],
+    );
+    // Replication's apply mode fires no ordinary trigger: the district's files keep their version.
+    await db.transaction(async (tx) => {
+      await tx.query(`SET LOCAL session_replication_role = replica`);
+      await tx.query(`UPDATE data_file SET classification = 'CONFIDENTIAL' WHERE id = $1`, [hidden]);
+    });
+    try {
+      expect(await total()).toBe(before);
+      // A file added in the other district: that district is counted again, the member's keeps its count.
+      const added = await world.file(stranger, 'PUBLIC', { category: CATEGORY, title: TITLE });
+      expect(await total()).toBe(before + 1);
+      // A write through the triggers in the member's district: counted again there too.
+      await db.query(`UPDATE data_file SET title = title WHERE id = $1`, [hidden]);
+      expect(await total()).toBe(before);
+      await db.query(`DELETE FROM data_file WHERE district_id = $1 AND id = $2`, [added.districtId, added.id]);
+    } finally {
+      await db.query(`UPDATE data_file SET classification = 'PUBLIC' WHERE id = $1`, [hidden]);
+    }
+    expect(await total()).toBe(before);
+  });
 });
 
 describe('a search kept for the same rules and filter', () => {

@@ -39,12 +39,29 @@ type ListedRow = DataFileRow & { sortKey: string | number };
 type ListedRows = (ListedRow & {
   totalCount: number | null;
   filesTag: string | null;
-  /** A search's first matches in rank order, as [id, district id, rank], to keep. */
-  ranked: [string, string, number][] | null;
+  /**
+   * What the service keeps of the statement: a search's first matches in rank
+   * order, as [id, district id, rank]; or a total by time as [district id,
+   * its files' version, its count] per district of the scope, the count null
+   * where the version is the one the kept count was counted under.
+   */
+  kept: [string, string | null, number | null][] | null;
   schema: DataFieldRow[] | null;
 })[];
 
 export type Listing = Page<DataFileRow> & { totalCount: number | null; schemas: Map<string, DataFieldRow[]> };
+
+/**
+ * A total by time as kept: each district's count with the version of its files
+ * it was counted under, those versions as the statement takes them (JSON), and
+ * the total with the tag of all of them.
+ */
+interface KeptCounts {
+  tag: string;
+  total: number;
+  known: string;
+  counts: Map<string, { version: string; n: number }>;
+}
 
 /** A search's first ranked matches and its total, as counted under the files' `tag`. */
 interface KeptSearch {
@@ -109,9 +126,26 @@ export const fileOwnerSql = (alias: string): string =>
 export const filesOwnedBySql = (department: string): string =>
   `(SELECT owned.district_id, owned.id FROM data_file owned WHERE owned.owner_department_id = ${department})`;
 
-/** The number of rows `qb` selects, in one pass that tests its whole condition on each. */
-function singleCount(qb: SelectQueryBuilder<ObjectLiteral>): { sql: string; params: ObjectLiteral } {
-  const count = qb.clone().select('count(*)::int', 'n');
+/**
+ * A file of data_file `f` is in one of the districts `districts` (a SQL array
+ * of ids). When the array is empty, a test of it alone skips the scan whole:
+ * `district_id = ANY` on a column that follows another in an index is tested
+ * entry by entry of the range, which a count of a category would walk whole.
+ */
+const inDistricts = (districts: string): string => `cardinality(${districts}) > 0 AND f.district_id = ANY(${districts})`;
+
+/**
+ * The number of rows `qb` selects in each of the districts `districts` (a SQL
+ * array of ids) as (district_id, n), in one pass that tests its whole
+ * condition on each.
+ */
+function singleCount(qb: SelectQueryBuilder<ObjectLiteral>, districts: string): { sql: string; params: ObjectLiteral } {
+  const count = qb
+    .clone()
+    .select('f.district_id', 'district_id')
+    .addSelect('count(*)::int', 'n')
+    .andWhere(inDistricts(districts))
+    .groupBy('f.district_id');
   return { sql: count.getQuery(), params: count.getParameters() };
 }
 
@@ -178,6 +212,25 @@ function keptSlice(kept: KeptSearch, first: number, after: string | null): KeptS
   return slice.length <= first && kept.matches.length < kept.total ? null : slice;
 }
 
+/**
+ * The total from the statement's counts per district (see ListedRows.kept)
+ * and those kept before it, as it is to be kept under `tag`; null when the
+ * statement left out a count that is not kept under the version it returned.
+ */
+function addCounts(rows: NonNullable<ListedRows[number]['kept']>, before: KeptCounts | undefined, tag: string): KeptCounts | null {
+  let total = 0;
+  const counts = new Map<string, { version: string; n: number }>();
+  for (const [district, version, n] of rows) {
+    const known = before?.counts.get(district);
+    if (n === null && (known === undefined || known.version !== version)) return null;
+    const value = n ?? known!.n;
+    total += value;
+    // A district whose files have no version (written with the triggers off) is counted every time.
+    if (version !== null) counts.set(district, { version, n: value });
+  }
+  return { tag, total, known: JSON.stringify(Object.fromEntries([...counts].map(([d, c]) => [d, c.version]))), counts };
+}
+
 /** A listing from its statement's rows (see ListedRows). */
 function toListing(rows: ListedRows, first: number, totalCount: number | null, withSchemas: boolean): Listing {
   const listed = rows.filter((r) => r.id !== null);
@@ -186,7 +239,7 @@ function toListing(rows: ListedRows, first: number, totalCount: number | null, w
     if (withSchemas) schemas.set(row.id, row.schema ?? []);
     delete (row as Partial<typeof row>).totalCount;
     delete (row as Partial<typeof row>).filesTag;
-    delete (row as Partial<typeof row>).ranked;
+    delete (row as Partial<typeof row>).kept;
     delete (row as Partial<typeof row>).schema;
   }
   const page = toPage(listed, first, (r) => [r.sortKey, r.id]);
@@ -198,10 +251,10 @@ function toListing(rows: ListedRows, first: number, totalCount: number | null, w
 export class FilesRepository {
   /**
    * Totals counted for a kept rule set (AccessService keeps one per department
-   * and roles while its grants are unchanged), by filter, with the files' tag
-   * they were counted under.
+   * and roles while its grants are unchanged), by filter, district by district
+   * with the versions of the files they were counted under (see KeptCounts).
    */
-  private readonly totals = new WeakMap<object, LRUCache<string, { tag: string; n: number }>>();
+  private readonly totals = new WeakMap<object, LRUCache<string, KeptCounts>>();
   /** Searches kept, by kept rule set and filter (see KeptSearch): their first pages are read by key. */
   private readonly searches = new LRUCache<string, KeptSearch>({
     maxSize: KEPT_SEARCH_MATCHES_MAX,
@@ -242,25 +295,31 @@ export class FilesRepository {
     const access = caller.fileCondition('f', 'DISCOVER', scope);
     qb.where(access.sql, access.params);
     applyFileFilter(qb, scope, filter);
-    // A total by time is kept per rule set and filter, and counted again only when a file was written since:
-    // the statement returns the files' tag, and counts only if it differs from the one the total was kept under.
+    // A total by time is kept per rule set and filter, district by district, and counted again only in the
+    // districts where a file was written since: the statement counts only there, and returns every version.
     const totals = withTotal && !search ? this.keptTotals(caller.rules) : undefined;
-    const kept = totals?.get(key);
+    const counts = totals?.get(key);
     const part = search
       ? this.searchPage(qb, scope, first, after, searchKey !== null)
-      : this.timePage(qb, caller, scope, filter, first, after, kept?.tag ?? null);
+      : this.timePage(qb, caller, scope, filter, first, after, counts ?? null);
     const rows = await this.run(part, withTotal, withSchemas);
-    const [{ totalCount: counted, filesTag, ranked }] = rows;
+    const [{ totalCount: counted, filesTag, kept }] = rows;
     let totalCount = counted;
     if (totals && filesTag !== null) {
-      if (counted === null && kept?.tag === filesTag) totalCount = kept.n;
-      else if (counted !== null) totals.set(key, { tag: filesTag, n: counted });
+      const now = filesTag === counts?.tag ? counts : addCounts(kept ?? [], counts, filesTag);
+      // A count missing where the statement found it kept cannot happen but by a bug: then count everything.
+      if (now === null) {
+        totals.delete(key);
+        return this.list(caller, scope, filter, first, after, withTotal, withSchemas);
+      }
+      totalCount = now.total;
+      if (now !== counts) totals.set(key, now);
     }
-    if (searchKey && filesTag !== null && counted !== null && ranked) {
+    if (searchKey && filesTag !== null && counted !== null && kept) {
       this.searches.set(searchKey, {
         tag: filesTag,
         total: counted,
-        matches: ranked.map(([id, districtId, rank]) => ({ id, districtId, rank })),
+        matches: kept.map(([id, districtId, rank]) => ({ id, districtId: districtId!, rank: rank! })),
       });
     }
     return toListing(rows, first, withTotal ? (totalCount ?? 0) : null, withSchemas);
@@ -279,8 +338,8 @@ export class FilesRepository {
       : 'NULL::json';
     const [sql, params] = this.db.driver.escapeQueryWithParameters(
       `${part.with}
-       SELECT page.*, total.n AS "totalCount", total.tag AS "filesTag", total.ranked, ${schemas} AS "schema"
-         FROM (${withTotal ? part.total : 'SELECT NULL::int AS n, NULL::text AS tag, NULL::json AS ranked'}) total
+       SELECT page.*, total.n AS "totalCount", total.tag AS "filesTag", total.kept, ${schemas} AS "schema"
+         FROM (${withTotal ? part.total : 'SELECT NULL::int AS n, NULL::text AS tag, NULL::json AS kept'}) total
          LEFT JOIN (${part.page}) page ON TRUE
         ORDER BY page.${part.order} DESC, page.id DESC`,
       part.params,
@@ -293,7 +352,7 @@ export class FilesRepository {
   }
 
   /** The totals kept for a rule set (see `totals`). */
-  private keptTotals(rules: object): LRUCache<string, { tag: string; n: number }> {
+  private keptTotals(rules: object): LRUCache<string, KeptCounts> {
     let kept = this.totals.get(rules);
     if (!kept) this.totals.set(rules, (kept = new LRUCache({ max: KEPT_TOTALS_PER_RULES })));
     return kept;
@@ -317,12 +376,28 @@ export class FilesRepository {
     filter: FileFilter,
     first: number,
     after: string | null,
-    keptTag: string | null,
+    kept: KeptCounts | null,
   ): PageParts {
-    const count = filter.tags?.length ? singleCount(qb) : this.disjointCount(caller, scope, filter);
-    // Counted only under files the kept total was not counted under (an InitPlan runs when its value is first needed).
-    const total = `SELECT CASE WHEN files.tag IS DISTINCT FROM CAST(:keptTag AS text) THEN (${count.sql}) END AS n, files.tag, NULL::json AS ranked
-                     FROM (${filesTagSql(districtCondition(scope, 'v.district_id', namedParameter(qb, 'districts')))}) files`;
+    // The scope's districts with their files' versions, each stale when its version is not the one its kept count
+    // was counted under (or it has none), and the stale ones' ids: read once, for every term's count.
+    const inScope = (column: string) => districtCondition(scope, column, namedParameter(qb, 'districts'));
+    const districts = `WITH districts AS MATERIALIZED (
+         SELECT d.id, v.version, v.version IS NULL OR v.version::text IS DISTINCT FROM k.known ->> d.id::text AS stale
+           FROM district d LEFT JOIN file_listing_version v ON v.district_id = d.id CROSS JOIN (SELECT CAST(:known AS jsonb) AS known) k
+          WHERE ${inScope('d.id')}
+       ),
+       stale AS MATERIALIZED (SELECT ARRAY(SELECT x.id FROM districts x WHERE x.stale) AS ids)`;
+    // Counted per district, in the stale ones only: each term's index range narrowed to them.
+    const staleIds = 'CAST((SELECT ids FROM stale) AS uuid[])';
+    const count = filter.tags?.length ? singleCount(qb, staleIds) : this.disjointCount(caller, scope, filter, staleIds);
+    // None of it is read while the tag of all the versions is the one the total was kept under (a sub-plan
+    // under CASE runs only when its branch is taken, and a CTE only when it is read).
+    const total = `SELECT NULL::int AS n, files.tag,
+                          CASE WHEN files.tag IS DISTINCT FROM CAST(:keptTag AS text) THEN (
+                            SELECT json_agg(json_build_array(x.id, x.version, CASE WHEN x.stale THEN coalesce(c.n, 0) END))
+                              FROM districts x LEFT JOIN (${count.sql}) c ON c.district_id = x.id
+                          ) END AS kept
+                     FROM (${filesTagSql(inScope('v.district_id'))}) files`;
     qb.select(FILE_COLUMNS).addSelect('f.updated_at::text', 'sortKey');
     if (after) {
       const [key, id] = decodeTimeCursor(after);
@@ -331,7 +406,13 @@ export class FilesRepository {
     qb.orderBy('f.updated_at', 'DESC')
       .addOrderBy('f.id', 'DESC')
       .limit(first + 1);
-    return { with: '', total, page: qb.getQuery(), order: '"updatedAt"', params: { ...count.params, ...qb.getParameters(), keptTag } };
+    return {
+      with: districts,
+      total,
+      page: qb.getQuery(),
+      order: '"updatedAt"',
+      params: { ...count.params, ...qb.getParameters(), known: kept?.known ?? '{}', keptTag: kept?.tag ?? null },
+    };
   }
 
   /**
@@ -359,8 +440,8 @@ export class FilesRepository {
     const kept = keep
       ? `(${filesTagSql(districtCondition(scope, 'v.district_id', namedParameter(qb, 'districts')))}) AS tag,
          (SELECT json_agg(json_build_array(k.id, k."districtId", k.rank) ORDER BY k.rank DESC, k.id DESC)
-            FROM (SELECT * FROM matched ORDER BY rank DESC, id DESC LIMIT ${KEPT_SEARCH_MATCHES}) k) AS ranked`
-      : 'NULL::text AS tag, NULL::json AS ranked';
+            FROM (SELECT * FROM matched ORDER BY rank DESC, id DESC LIMIT ${KEPT_SEARCH_MATCHES}) k) AS kept`
+      : 'NULL::text AS tag, NULL::json AS kept';
     return {
       with: `WITH matched AS MATERIALIZED (${matched.getQuery()})`,
       total: `SELECT count(*)::int AS n, ${kept} FROM matched`,
@@ -386,7 +467,7 @@ export class FilesRepository {
     const bindDistricts = (value: unknown) => ((params.districts = value), ':districts');
     return {
       with: '',
-      total: `SELECT CAST(:keptTotal AS int) AS n, files.tag, NULL::json AS ranked
+      total: `SELECT CAST(:keptTotal AS int) AS n, files.tag, NULL::json AS kept
                 FROM (${filesTagSql(districtCondition(scope, 'v.district_id', bindDistricts))}) files`,
       page: `SELECT ${FILE_COLUMNS}, k.rank AS "sortKey"
                FROM unnest(CAST(:keptIds AS uuid[]), CAST(:keptDistricts AS uuid[]), CAST(:keptRanks AS real[])) k(id, district_id, rank)
@@ -397,27 +478,38 @@ export class FilesRepository {
   }
 
   /**
-   * The number of files under the filter that the caller may discover, as the
-   * sum of one count per term of the access condition, each term counting only
-   * the files that no earlier term allows. Each count is then a range of an
-   * index (the PUBLIC files of a category, its INTERNAL files of one district,
-   * a department's own files, the few granted files, the ranges a scope grant
-   * covers) instead of every file of the filter tested against the whole
-   * disjunction (at city size, a member's count of one category tested all
-   * 50,661 entries of the category to find 18,854). Each file is counted once,
-   * by the first term that is true for it, whatever NULLs the terms meet
-   * (`IS NOT TRUE`).
+   * The number of files under the filter that the caller may discover in
+   * each of the districts `districts` (a SQL array of ids), as (district_id,
+   * n): the sum of one count per term of the access condition, each term
+   * counting only the files that no earlier term allows. Each count is then a
+   * range of an index (the PUBLIC files of a category in those districts, its
+   * INTERNAL files of one district, a department's own files, the few granted
+   * files, the ranges a scope grant covers) instead of every file of the
+   * filter tested against the whole disjunction (at city size, a member's
+   * count of one category tested all 50,661 entries of the category to find
+   * 18,854). Each file is counted once, by the first term that is true for it,
+   * whatever NULLs the terms meet (`IS NOT TRUE`).
    */
-  private disjointCount(caller: AccessPolicy, scope: DistrictScope, filter: FileFilter): { sql: string; params: ObjectLiteral } {
+  private disjointCount(
+    caller: AccessPolicy,
+    scope: DistrictScope,
+    filter: FileFilter,
+    districts: string,
+  ): { sql: string; params: ObjectLiteral } {
     const terms = caller.fileConditionTerms('f', 'DISCOVER', scope);
     const counts = terms.map((term, i) => {
-      const qb = this.db.createQueryBuilder().from('data_file', 'f').select('count(*)').where(term.sql, term.params);
+      const qb = this.db
+        .createQueryBuilder()
+        .from('data_file', 'f')
+        .select('f.district_id', 'district_id')
+        .addSelect('count(*)', 'n')
+        .where(term.sql, term.params);
       for (const earlier of terms.slice(0, i)) qb.andWhere(`(${earlier.sql}) IS NOT TRUE`);
       applyFileFilter(qb, scope, filter);
-      return qb;
+      return qb.andWhere(inDistricts(districts)).groupBy('f.district_id');
     });
     return {
-      sql: `SELECT (0${counts.map((c) => ` + (${c.getQuery()})`).join('')})::int AS n`,
+      sql: `SELECT t.district_id, sum(t.n)::int AS n FROM (${counts.map((c) => c.getQuery()).join(' UNION ALL ')}) t GROUP BY t.district_id`,
       params: Object.assign({}, ...counts.map((c) => c.getParameters())) as ObjectLiteral,
     };
   }
