@@ -10,7 +10,16 @@ export const ANY_DISTRICT = Object.freeze({ anyDistrict: true as const });
  * straight from a client, a list that spans districts by design): such a
  * statement fans out.
  */
-export type DistrictScope = { readonly districtId: string } | { readonly districtIds: readonly string[] } | typeof ANY_DISTRICT;
+export type DistrictScope =
+  | { readonly districtId: string }
+  | { readonly districtIds: readonly string[] }
+  /**
+   * Those districts of `within` that the statement itself names, by a SQL
+   * expression of a uuid[] it computes (none when it is empty); `within` is
+   * still written as values, so that the statement stays routable by them.
+   */
+  | { readonly districtsSql: string; readonly within: DistrictScope }
+  | typeof ANY_DISTRICT;
 
 /** The districts of these rows, as one scope. */
 export const districtsOf = (rows: readonly { districtId: string }[]): DistrictScope => ({
@@ -26,6 +35,12 @@ export function districtCondition(scope: DistrictScope, column: string, bind: (v
   // One district is written as an equality, which an index is read in the order of (see applyFileFilter).
   if ('districtIds' in scope && scope.districtIds.length === 1) return `${column} = ${bind(scope.districtIds[0])}::uuid`;
   if ('districtIds' in scope) return `${column} = ANY(${bind(scope.districtIds)}::uuid[])`;
+  // Tested first alone, so that an empty array skips the scan whole (ANY on a column that follows another in an
+  // index is tested entry by entry of the range, which would otherwise be walked to find nothing).
+  if ('districtsSql' in scope) {
+    const within = districtCondition(scope.within, column, bind);
+    return `${within} AND (cardinality(${scope.districtsSql}) > 0 AND ${column} = ANY(${scope.districtsSql}))`;
+  }
   return 'TRUE';
 }
 

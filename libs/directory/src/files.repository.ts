@@ -127,24 +127,15 @@ export const filesOwnedBySql = (department: string): string =>
   `(SELECT owned.district_id, owned.id FROM data_file owned WHERE owned.owner_department_id = ${department})`;
 
 /**
- * A file of data_file `f` is in one of the districts `districts` (a SQL array
- * of ids). When the array is empty, a test of it alone skips the scan whole:
- * `district_id = ANY` on a column that follows another in an index is tested
- * entry by entry of the range, which a count of a category would walk whole.
+ * The number of rows `qb` selects in each of the districts of `districts`, as
+ * (district_id, n), in one pass that tests its whole condition on each.
  */
-const inDistricts = (districts: string): string => `cardinality(${districts}) > 0 AND f.district_id = ANY(${districts})`;
-
-/**
- * The number of rows `qb` selects in each of the districts `districts` (a SQL
- * array of ids) as (district_id, n), in one pass that tests its whole
- * condition on each.
- */
-function singleCount(qb: SelectQueryBuilder<ObjectLiteral>, districts: string): { sql: string; params: ObjectLiteral } {
+function singleCount(qb: SelectQueryBuilder<ObjectLiteral>, districts: DistrictScope): { sql: string; params: ObjectLiteral } {
   const count = qb
     .clone()
     .select('f.district_id', 'district_id')
     .addSelect('count(*)::int', 'n')
-    .andWhere(inDistricts(districts))
+    .andWhere(districtCondition(districts, 'f.district_id', namedParameter(qb, 'countDistricts')))
     .groupBy('f.district_id');
   return { sql: count.getQuery(), params: count.getParameters() };
 }
@@ -387,9 +378,9 @@ export class FilesRepository {
           WHERE ${inScope('d.id')}
        ),
        stale AS MATERIALIZED (SELECT ARRAY(SELECT x.id FROM districts x WHERE x.stale) AS ids)`;
-    // Counted per district, in the stale ones only: each term's index range narrowed to them.
-    const staleIds = 'CAST((SELECT ids FROM stale) AS uuid[])';
-    const count = filter.tags?.length ? singleCount(qb, staleIds) : this.disjointCount(caller, scope, filter, staleIds);
+    // Counted per district, in the stale ones only: each term's index range, and the grants it reads, narrowed to them.
+    const stale: DistrictScope = { districtsSql: 'CAST((SELECT ids FROM stale) AS uuid[])', within: scope };
+    const count = filter.tags?.length ? singleCount(qb, stale) : this.disjointCount(caller, stale, filter);
     // None of it is read while the tag of all the versions is the one the total was kept under (a sub-plan
     // under CASE runs only when its branch is taken, and a CTE only when it is read).
     const total = `SELECT NULL::int AS n, files.tag,
@@ -479,23 +470,18 @@ export class FilesRepository {
 
   /**
    * The number of files under the filter that the caller may discover in
-   * each of the districts `districts` (a SQL array of ids), as (district_id,
-   * n): the sum of one count per term of the access condition, each term
-   * counting only the files that no earlier term allows. Each count is then a
-   * range of an index (the PUBLIC files of a category in those districts, its
-   * INTERNAL files of one district, a department's own files, the few granted
-   * files, the ranges a scope grant covers) instead of every file of the
-   * filter tested against the whole disjunction (at city size, a member's
-   * count of one category tested all 50,661 entries of the category to find
-   * 18,854). Each file is counted once, by the first term that is true for it,
-   * whatever NULLs the terms meet (`IS NOT TRUE`).
+   * each district of `scope`, as (district_id, n): the sum of one count per
+   * term of the access condition, each term counting only the files that no
+   * earlier term allows. Each count is then a range of an index (the PUBLIC
+   * files of a category in a district, its INTERNAL files of one district, a
+   * department's own files, the few granted files, the ranges a scope grant
+   * covers) instead of every file of the filter tested against the whole
+   * disjunction (at city size, a member's count of one category tested all
+   * 50,661 entries of the category to find 18,854). Each file is counted once,
+   * by the first term that is true for it, whatever NULLs the terms meet
+   * (`IS NOT TRUE`).
    */
-  private disjointCount(
-    caller: AccessPolicy,
-    scope: DistrictScope,
-    filter: FileFilter,
-    districts: string,
-  ): { sql: string; params: ObjectLiteral } {
+  private disjointCount(caller: AccessPolicy, scope: DistrictScope, filter: FileFilter): { sql: string; params: ObjectLiteral } {
     const terms = caller.fileConditionTerms('f', 'DISCOVER', scope);
     const counts = terms.map((term, i) => {
       const qb = this.db
@@ -506,7 +492,7 @@ export class FilesRepository {
         .where(term.sql, term.params);
       for (const earlier of terms.slice(0, i)) qb.andWhere(`(${earlier.sql}) IS NOT TRUE`);
       applyFileFilter(qb, scope, filter);
-      return qb.andWhere(inDistricts(districts)).groupBy('f.district_id');
+      return qb.groupBy('f.district_id');
     });
     return {
       sql: `SELECT t.district_id, sum(t.n)::int AS n FROM (${counts.map((c) => c.getQuery()).join(' UNION ALL ')}) t GROUP BY t.district_id`,
