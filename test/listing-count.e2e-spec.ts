@@ -152,15 +152,18 @@ describe('a member with own files, public files, file grants and scope grants', 
 });
 
 describe('a total kept for the same rules and filter', () => {
+  /** The member's total of one category, as the service answers it now. */
+  const total = async (): Promise<number> => {
+    const res: any = await api.gql(
+      await api.tokenFor(me, ['MEMBER']),
+      `query ($filter: FileFilter) { files(first: 2, filter: $filter) { totalCount } }`,
+      { filter: { categories: [CATEGORY] } },
+    );
+    expect(res.errors).toBeUndefined();
+    return res.data.files.totalCount;
+  };
+
   it("holds while the files are unchanged, and is counted again after any write to them, the service's or straight to the table", async () => {
-    const token = await api.tokenFor(me, ['MEMBER']);
-    const total = async (): Promise<number> => {
-      const res: any = await api.gql(token, `query ($filter: FileFilter) { files(first: 2, filter: $filter) { totalCount } }`, {
-        filter: { categories: [CATEGORY] },
-      });
-      expect(res.errors).toBeUndefined();
-      return res.data.files.totalCount;
-    };
     const db = await database.dataSource();
     const before = await total();
     expect(before).toBe(expectedUnder((f) => f.category === CATEGORY).length);
@@ -175,15 +178,8 @@ describe('a total kept for the same rules and filter', () => {
     await db.query(`DELETE FROM data_file WHERE district_id = $1 AND id = $2`, [added.districtId, added.id]);
     expect(await total()).toBe(before);
   });
+
   it('counts again only the districts whose files were written since: a district left unwritten keeps its count', async () => {
-    const token = await api.tokenFor(me, ['MEMBER']);
-    const total = async (): Promise<number> => {
-      const res: any = await api.gql(token, `query ($filter: FileFilter) { files(first: 2, filter: $filter) { totalCount } }`, {
-        filter: { categories: [CATEGORY] },
-      });
-      expect(res.errors).toBeUndefined();
-      return res.data.files.totalCount;
-    };
     const db = await database.dataSource();
     const before = await total();
     // A PUBLIC file of the member's district that nothing else opens: CONFIDENTIAL, the member may not discover it.
