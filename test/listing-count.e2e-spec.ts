@@ -253,6 +253,48 @@ describe('a search kept for the same rules and filter', () => {
     expect(await walk(SEARCH, 50)).toEqual(first);
   });
 
+  it('searches once for requests that find the same search unkept together: the others read their pages from what it kept', async () => {
+    if (database.embedded) {
+      console.warn('skipped: holding a lock while requests wait needs a PostgreSQL server (the embedded database has one session)');
+      return;
+    }
+    const db = await database.dataSource();
+    const token = await api.tokenFor(me, ['MEMBER']);
+    // A search no request has made yet; the table is held locked, so that the first to search waits on it while
+    // the others arrive.
+    const search = { search: 'ledger counted', districtCodes: ['count-a', 'count-b'], classifications: ['PUBLIC', 'INTERNAL'] };
+    const runner = db.createQueryRunner();
+    await runner.connect();
+    await runner.startTransaction();
+    let pages: Promise<any>[] = [];
+    try {
+      await runner.query('LOCK TABLE data_file IN ACCESS EXCLUSIVE MODE');
+      api.queries.reset();
+      pages = [1, 2, 3, 4, 5].map(() =>
+        api.gql(token, `query ($filter: FileFilter) { files(first: 50, filter: $filter) { totalCount edges { node { id } } } }`, {
+          filter: search,
+        }),
+      );
+      for (let waited = 0; ; waited += 20) {
+        const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM pg_locks WHERE relation = 'data_file'::regclass AND NOT granted`);
+        if (n > 0 && waited >= 200) break;
+        if (waited > 10_000) throw new Error('no search waited on the lock');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    } finally {
+      await runner.commitTransaction();
+      await runner.release();
+    }
+    const answers = (await Promise.all(pages)).map((res) => {
+      expect(res.errors).toBeUndefined();
+      return { ids: res.data.files.edges.map((e: { node: { id: string } }) => e.node.id), total: res.data.files.totalCount };
+    });
+    expect(api.queries.statements.filter((sql) => /WITH matched AS MATERIALIZED/.test(sql))).toHaveLength(1);
+    const { ids } = await walk(search, 50);
+    expect(ids.length).toBeGreaterThan(1);
+    for (const answer of answers) expect(answer).toEqual({ ids, total: ids.length });
+  });
+
   it(`pages past the ${KEPT_SEARCH_MATCHES} matches it keeps by searching again, each match once`, async () => {
     const many: string[] = [];
     for (let i = 0; i < KEPT_SEARCH_MATCHES + 5; i++) {

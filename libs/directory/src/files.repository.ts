@@ -251,6 +251,8 @@ export class FilesRepository {
     maxSize: KEPT_SEARCH_MATCHES_MAX,
     sizeCalculation: (kept) => kept.matches.length + 1,
   });
+  /** Searches being run again whole, by the key they are kept under: a request for the same waits for it. */
+  private readonly searching = new Map<string, Promise<unknown>>();
   private readonly ruleIds = new WeakMap<object, number>();
   private lastRulesId = 0;
 
@@ -263,7 +265,7 @@ export class FilesRepository {
    * and the page used to run in parallel on two connections, the schemas after
    * them on a third).
    */
-  async list(
+  list(
     caller: AccessPolicy,
     scope: DistrictScope,
     filter: FileFilter,
@@ -271,6 +273,20 @@ export class FilesRepository {
     after: string | null,
     withTotal = true,
     withSchemas = false,
+  ): Promise<Listing> {
+    return this.listing(caller, scope, filter, first, after, withTotal, withSchemas, false);
+  }
+
+  /** list(), `waited` once already for another request's search of the same. */
+  private async listing(
+    caller: AccessPolicy,
+    scope: DistrictScope,
+    filter: FileFilter,
+    first: number,
+    after: string | null,
+    withTotal: boolean,
+    withSchemas: boolean,
+    waited: boolean,
   ): Promise<Listing> {
     const search = filter.search?.trim();
     const key = JSON.stringify([scope, filter]);
@@ -281,6 +297,13 @@ export class FilesRepository {
     if (keptSearch && slice) {
       const rows = await this.run(this.keptSearchPage(scope, keptSearch, slice), withTotal, withSchemas);
       if (rows[0].filesTag === keptSearch.tag) return toListing(rows, first, withTotal ? keptSearch.total : null, withSchemas);
+    }
+    // Requests that find the same search stale together search once: the others wait, then read their page from
+    // what it kept (checked by its tag again; if the files changed once more, each searches itself).
+    const running = searchKey && !waited ? this.searching.get(searchKey) : undefined;
+    if (running) {
+      await running.catch(() => undefined);
+      return this.listing(caller, scope, filter, first, after, withTotal, withSchemas, true);
     }
     const qb = this.db.createQueryBuilder().from('data_file', 'f');
     const access = caller.fileCondition('f', 'DISCOVER', scope);
@@ -293,7 +316,13 @@ export class FilesRepository {
     const part = search
       ? this.searchPage(qb, scope, first, after, searchKey !== null)
       : this.timePage(qb, caller, scope, filter, first, after, counts ?? null);
-    const rows = await this.run(part, withTotal, withSchemas);
+    const statement = this.run(part, withTotal, withSchemas);
+    if (searchKey) {
+      this.searching.set(searchKey, statement);
+      const done = () => this.searching.get(searchKey) === statement && this.searching.delete(searchKey);
+      statement.then(done, done);
+    }
+    const rows = await statement;
     const [{ totalCount: counted, filesTag, kept }] = rows;
     let totalCount = counted;
     if (totals && filesTag !== null) {
@@ -301,7 +330,7 @@ export class FilesRepository {
       // A count missing where the statement found it kept cannot happen but by a bug: then count everything.
       if (now === null) {
         totals.delete(key);
-        return this.list(caller, scope, filter, first, after, withTotal, withSchemas);
+        return this.listing(caller, scope, filter, first, after, withTotal, withSchemas, waited);
       }
       totalCount = now.total;
       if (now !== counts) totals.set(key, now);
