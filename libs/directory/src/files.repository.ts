@@ -23,7 +23,10 @@ const FILE_COLUMNS = `
   f.update_frequency AS "updateFrequency", f.version AS version, f.schema_version AS "schemaVersion",
   f.created_at AS "createdAt", f.updated_at AS "updatedAt"`;
 
-/** What a listing's one statement is made of: a page, its total (`n`, with the files' `tag` it was counted under), the page's sort column, and a WITH clause they share. */
+/**
+ * What a listing's one statement is made of: a page, its total (`n`, with the files' `tag` it was counted under and
+ * what the service `kept` keeps of it, see ListedRows), the page's sort column, and a WITH clause they share.
+ */
 interface PageParts {
   with: string;
   total: string;
@@ -296,7 +299,7 @@ export class FilesRepository {
     const slice = keptSearch && keptSlice(keptSearch, first, after);
     if (keptSearch && slice) {
       const rows = await this.run(this.keptSearchPage(scope, keptSearch, slice), withTotal, withSchemas);
-      if (rows[0].filesTag === keptSearch.tag) return toListing(rows, first, withTotal ? keptSearch.total : null, withSchemas);
+      if (rows[0].filesTag === keptSearch.tag) return toListing(rows, first, keptSearch.total, withSchemas);
     }
     // Requests that find the same search stale together search once: the others wait, then read their page from
     // what it kept (checked by its tag again; if the files changed once more, each searches itself).
