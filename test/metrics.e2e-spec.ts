@@ -1,11 +1,14 @@
 /**
  * /metrics: Prometheus text behind a bearer token; request figures per
  * operation and outcome, the pool, the audit ledgers and their checkpoint lag,
- * exchanges by status and rate-limit refusals, checked against the database.
+ * exchanges by status and rate-limit refusals, checked against the database;
+ * and what the service keeps in memory, within its bounds.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { DataSource } from 'typeorm';
+import { KEPT_RULES_MAX_GRANTS } from '@app/access';
 import type { DepartmentRef } from '@app/auth';
+import { KEPT_SEARCH_MATCHES, KEPT_SEARCH_MATCHES_MAX, KEPT_TOTAL_COUNTS_MAX } from '@app/directory';
 import { createTestDatabase, type TestDatabase } from '@app/testing';
 import { startTestApp, type TestApp } from './test-app.js';
 import { World } from './world.js';
@@ -16,6 +19,7 @@ let api: TestApp;
 let health: DepartmentRef;
 let civil: DepartmentRef;
 let noisy: DepartmentRef;
+let lister: DepartmentRef;
 const METRICS_TOKEN = 'scrape-secret-for-tests';
 
 const scrape = async (authorization = `Bearer ${METRICS_TOKEN}`, app = api) =>
@@ -43,6 +47,7 @@ beforeAll(async () => {
   health = await world.department('met-health', await world.district('met-east'));
   civil = await world.department('met-civil', await world.district('met-west'));
   noisy = await world.department('met-noisy', await world.district('met-north'));
+  lister = await world.department('met-lister', await world.district('met-south'));
   api = await startTestApp(database, { METRICS_TOKEN, RATE_LIMIT_PER_MINUTE: '6' });
 });
 
@@ -121,6 +126,39 @@ describe('metrics', () => {
     expect(sample(text, 'directory_api_db_pool_connections', { state: 'waiting' })).toBe(0);
     expect(sample(text, 'directory_api_db_pool_connections', { state: 'idle' })).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'directory_api_db_pool_connections', { state: 'in_use' })).toBeGreaterThanOrEqual(0);
+  });
+
+  it('shows what the caches keep, each within its bound: a new rule set, a kept total and a kept search, as they are added', async () => {
+    const kept = async () => {
+      const text = (await scrape()).body;
+      const caches = ['access_rules', 'listing_totals', 'search_matches'] as const;
+      return Object.fromEntries(
+        caches.map((cache) => [
+          cache,
+          { size: sample(text, 'directory_api_kept_entries', { cache })!, max: sample(text, 'directory_api_kept_entries_max', { cache }) },
+        ]),
+      ) as Record<(typeof caches)[number], { size: number; max: number | undefined }>;
+    };
+    const member = await api.tokenFor(lister, ['MEMBER']);
+    const before = await kept();
+    const listed: any = await api.gql(member, `query { files(first: 3) { totalCount } }`);
+    expect(listed.errors).toBeUndefined();
+    const afterList = await kept();
+    // A department with no grants: its rules count one. Its total keeps one count per district with a files' version, plus one.
+    expect(afterList.access_rules.size - before.access_rules.size).toBe(1);
+    const [{ n: versioned }] = await db.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM file_listing_version`);
+    expect(afterList.listing_totals.size - before.listing_totals.size).toBe(versioned + 1);
+    expect(afterList.search_matches.size).toBe(before.search_matches.size);
+    const found: any = await api.gql(member, `query { files(first: 3, filter: { search: "metrics" }) { totalCount } }`);
+    expect(found.data.files.totalCount).toBeGreaterThan(0);
+    const afterSearch = await kept();
+    expect(afterSearch.search_matches.size - before.search_matches.size).toBe(
+      Math.min(found.data.files.totalCount, KEPT_SEARCH_MATCHES) + 1,
+    );
+    expect(afterSearch.access_rules.max).toBe(KEPT_RULES_MAX_GRANTS);
+    expect(afterSearch.listing_totals.max).toBe(KEPT_TOTAL_COUNTS_MAX);
+    expect(afterSearch.search_matches.max).toBe(KEPT_SEARCH_MATCHES_MAX);
+    for (const cache of Object.values(afterSearch)) expect(cache.size).toBeLessThanOrEqual(cache.max!);
   });
 
   it('is never rate limited', async () => {

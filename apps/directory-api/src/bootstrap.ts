@@ -182,10 +182,18 @@ export async function createApp(
         },
       ),
   });
-  resolveCaller(fastify, { directory: app.get(DirectoryService), access: app.get(AccessService) }, GRAPHQL_PATH);
+  const [directory, access] = [app.get(DirectoryService), app.get(AccessService)];
+  resolveCaller(fastify, { directory, access }, GRAPHQL_PATH);
   holdFairShare(fastify, app.get(FairShare), GRAPHQL_PATH);
   serveHealth(fastify, app.get(HealthChecks));
-  metrics.watch(app.get(DataSource));
+  metrics.watch(app.get(DataSource), () => {
+    const listings = directory.keptListings();
+    return [
+      { cache: 'access_rules', ...access.keptRules() },
+      { cache: 'listing_totals', ...listings.totalCounts },
+      { cache: 'search_matches', ...listings.searchMatches },
+    ];
+  });
   serveMetrics(fastify, metrics, { token: config.metricsToken, production: config.production });
   if (config.graphiql) serveGraphiql(fastify, GRAPHQL_PATH, options.graphiqlHeaders);
   if (options.console) await serveConsole(app, options.console);

@@ -31,6 +31,11 @@ export class AccessService {
     private readonly reviews: ReviewsRepository,
   ) {}
 
+  /** What the kept rules hold now (their grants, plus one per rule set) and its bound, for metrics. */
+  keptRules(): { size: number; max: number } {
+    return { size: this.built.calculatedSize, max: KEPT_RULES_MAX_GRANTS };
+  }
+
   /** The fields each grant holds for review now, per file, in one query (for listing grants); grants holding none are absent. */
   heldForReview(grants: readonly PermissionKey[]): Promise<Map<string, HeldFields[]>> {
     return this.reviews.heldNow(

@@ -13,7 +13,15 @@ import { AudienceRepository } from './audience.repository.js';
 import { actorName, type DepartmentRef } from '@app/auth';
 import { AuditLog } from '@app/audit';
 import { DirectoryRepository } from './directory.repository.js';
-import { fileFactsJsonSql, fileOwnerSql, FilesRepository, filesOwnedBySql, fileVersionsLockedSql } from './files.repository.js';
+import {
+  fileFactsJsonSql,
+  fileOwnerSql,
+  FilesRepository,
+  filesOwnedBySql,
+  fileVersionsLockedSql,
+  KEPT_SEARCH_MATCHES_MAX,
+  KEPT_TOTAL_COUNTS_MAX,
+} from './files.repository.js';
 import { FileFacetsRepository, type FileFacetCounts } from './file-facets.repository.js';
 import { ReferenceData, type ReferenceSizes } from './reference-data.js';
 import {
@@ -137,6 +145,15 @@ export class DirectoryService implements FileCatalog {
   /** SQL for other libraries' queries: the (district_id, id) keys of the files of `department` (a parameter). */
   filesOwnedBySql(department: string): string {
     return filesOwnedBySql(department);
+  }
+
+  /** What the listings keep in memory now (kept totals' district counts, kept searches' matches) and its bounds, for metrics. */
+  keptListings(): Record<'totalCounts' | 'searchMatches', { size: number; max: number }> {
+    const size = this.files.keptSizes();
+    return {
+      totalCounts: { size: size.totalCounts, max: KEPT_TOTAL_COUNTS_MAX },
+      searchMatches: { size: size.searchMatches, max: KEPT_SEARCH_MATCHES_MAX },
+    };
   }
 
   /**

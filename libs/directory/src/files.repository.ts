@@ -182,12 +182,12 @@ const filesTagSql = (inScope: string) => `
   SELECT md5(coalesce(string_agg(v.district_id || '/' || v.version, ',' ORDER BY v.district_id), '')) AS tag
     FROM file_listing_version v WHERE ${inScope}`;
 
-/** How many totals are kept per kept rule set (a department and its roles), by filter. */
-const KEPT_TOTALS_PER_RULES = 64;
+/** How many districts' counts the kept totals hold in all (some 170 bytes each: a city-wide total of 17 districts is 18). */
+export const KEPT_TOTAL_COUNTS_MAX = 100_000;
 /** How many ranked matches a kept search holds: its first pages. A page past them searches again. */
 export const KEPT_SEARCH_MATCHES = 100;
 /** How many ranked matches the kept searches hold in all (some 100 bytes each). */
-const KEPT_SEARCH_MATCHES_MAX = 100_000;
+export const KEPT_SEARCH_MATCHES_MAX = 100_000;
 
 /**
  * The kept matches a page of `first` after `after` is made of, or null when the
@@ -244,11 +244,16 @@ function toListing(rows: ListedRows, first: number, totalCount: number | null, w
 @Injectable()
 export class FilesRepository {
   /**
-   * Totals counted for a kept rule set (AccessService keeps one per department
-   * and roles while its grants are unchanged), by filter, district by district
-   * with the versions of the files they were counted under (see KeptCounts).
+   * Totals kept, by kept rule set (AccessService keeps one per department and
+   * roles while its grants are unchanged) and filter, district by district with
+   * the versions of the files they were counted under (see KeptCounts). Like
+   * the searches, one LRU bounded by what it holds: however many departments
+   * and filters ask, it stays within KEPT_TOTAL_COUNTS_MAX counts.
    */
-  private readonly totals = new WeakMap<object, LRUCache<string, KeptCounts>>();
+  private readonly totals = new LRUCache<string, KeptCounts>({
+    maxSize: KEPT_TOTAL_COUNTS_MAX,
+    sizeCalculation: (kept) => kept.counts.size + 1,
+  });
   /** Searches kept, by kept rule set and filter (see KeptSearch): their first pages are read by key. */
   private readonly searches = new LRUCache<string, KeptSearch>({
     maxSize: KEPT_SEARCH_MATCHES_MAX,
@@ -292,9 +297,10 @@ export class FilesRepository {
     waited: boolean,
   ): Promise<Listing> {
     const search = filter.search?.trim();
-    const key = JSON.stringify([scope, filter]);
-    // A search's first pages are served from its ranked matches, kept per rule set and filter while the files are unchanged.
-    const searchKey = search && withTotal ? `${this.rulesId(caller.rules)} ${key}` : null;
+    // Kept totals and searches are kept per rule set and filter.
+    const key = `${this.rulesId(caller.rules)} ${JSON.stringify([scope, filter])}`;
+    // A search's first pages are served from its ranked matches, kept while the files are unchanged.
+    const searchKey = search && withTotal ? key : null;
     const keptSearch = searchKey ? this.searches.get(searchKey) : undefined;
     const slice = keptSearch && keptSlice(keptSearch, first, after);
     if (keptSearch && slice) {
@@ -314,7 +320,7 @@ export class FilesRepository {
     applyFileFilter(qb, scope, filter);
     // A total by time is kept per rule set and filter, district by district, and counted again only in the
     // districts where a file was written since: the statement counts only there, and returns every version.
-    const totals = withTotal && !search ? this.keptTotals(caller.rules) : undefined;
+    const totals = withTotal && !search ? this.totals : undefined;
     const counts = totals?.get(key);
     const part = search
       ? this.searchPage(qb, scope, first, after, searchKey !== null)
@@ -374,14 +380,12 @@ export class FilesRepository {
     return this.db.query<ListedRows>(prepared(sql, 'shaped'), params);
   }
 
-  /** The totals kept for a rule set (see `totals`). */
-  private keptTotals(rules: object): LRUCache<string, KeptCounts> {
-    let kept = this.totals.get(rules);
-    if (!kept) this.totals.set(rules, (kept = new LRUCache({ max: KEPT_TOTALS_PER_RULES })));
-    return kept;
+  /** What the kept totals and searches hold now, for the service's metrics: districts' counts and ranked matches. */
+  keptSizes(): { totalCounts: number; searchMatches: number } {
+    return { totalCounts: this.totals.calculatedSize, searchMatches: this.searches.calculatedSize };
   }
 
-  /** A number for a kept rule set, for keys of the kept searches (which must not hold the rules alive). */
+  /** A number for a kept rule set, for keys of the kept totals and searches (which must not hold the rules alive). */
   private rulesId(rules: object): number {
     let id = this.ruleIds.get(rules);
     if (id === undefined) this.ruleIds.set(rules, (id = ++this.lastRulesId));

@@ -18,6 +18,7 @@ export class ServiceMetrics {
   readonly registry = new Registry();
   private readonly operations = new Set<string>();
   private db?: DataSource;
+  private kept: () => KeptInMemory = () => [];
 
   private readonly requests = new Counter({
     name: 'directory_api_requests_total',
@@ -75,6 +76,25 @@ export class ServiceMetrics {
         for (const l of await ledgers()) this.set({ ledger: l.ledger }, l.size - l.checkpointed);
       },
     });
+    const kept = () => this.kept();
+    new Gauge({
+      name: 'directory_api_kept_entries',
+      help: 'What the service keeps in memory, by cache: access_rules (grants), listing_totals (districts counted), search_matches (ranked matches)',
+      labelNames: ['cache'] as const,
+      registers: [this.registry],
+      collect() {
+        for (const k of kept()) this.set({ cache: k.cache }, k.size);
+      },
+    });
+    new Gauge({
+      name: 'directory_api_kept_entries_max',
+      help: 'The bound of each cache of directory_api_kept_entries: the least recently used go past it',
+      labelNames: ['cache'] as const,
+      registers: [this.registry],
+      collect() {
+        for (const k of kept()) this.set({ cache: k.cache }, k.max);
+      },
+    });
     const exchanges = () => this.readExchanges();
     new Gauge({
       name: 'directory_api_exchanges',
@@ -88,8 +108,10 @@ export class ServiceMetrics {
     });
   }
 
-  watch(db: DataSource): void {
+  /** `kept`: what the service keeps in memory, read at each scrape. */
+  watch(db: DataSource, kept: () => KeptInMemory = () => []): void {
     this.db = db;
+    this.kept = kept;
   }
 
   observeRequest(operation: string | undefined, outcome: string, ms: number): void {
@@ -142,6 +164,9 @@ export class ServiceMetrics {
     }
   }
 }
+
+/** The service's in-memory caches, each with its size and bound (in its own unit). */
+export type KeptInMemory = { cache: string; size: number; max: number }[];
 
 export interface MetricsAccess {
   /** Bearer token a scraper must present; without one, /metrics is open in development and absent in production. */
