@@ -1,0 +1,93 @@
+/**
+ * The hot statements are prepared so that PostgreSQL plans them once. That
+ * holds only if, after its five custom plans, PostgreSQL finds the generic
+ * plan no dearer than a custom one; a statement whose generic estimate comes
+ * out higher (a sub-plan whose rows the planner multiplies, say) is planned
+ * again at every execution, forever, and nothing but its time shows it. So
+ * here every step of an exchange cycle, a caller's policy, a page by time
+ * with its total, a kept page and a search run a dozen times on one
+ * connection, and every prepared statement run more than five times must have
+ * been executed with a generic plan since (pg_prepared_statements counts both).
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { AccessService, GrantService } from '@app/access';
+import { AuditKeys } from '@app/audit';
+import type { DepartmentRef, Role } from '@app/auth';
+import { createDataSource } from '@app/database';
+import { DirectoryService } from '@app/directory';
+import { createDomainContext } from '@app/domain';
+import { ExchangeService } from '@app/exchange';
+import { createTestDatabase, type TestDatabase } from '@app/testing';
+import { actorOf, World, type WorldFile } from './world.js';
+
+const ROUNDS = 12;
+
+let database: TestDatabase;
+let db: DataSource;
+let close: () => Promise<void>;
+let access: AccessService;
+let directory: DirectoryService;
+let exchanges: ExchangeService;
+let permissions: GrantService;
+let owner: DepartmentRef;
+let requester: DepartmentRef;
+let file: WorldFile;
+
+const policy = (department: DepartmentRef, roles: Role[]) => access.policyFor(actorOf(department, roles, 'plans'));
+
+interface PlannedStatement {
+  statement: string;
+  generic_plans: string;
+  custom_plans: string;
+}
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  // One connection: every statement is prepared in the one session pg_prepared_statements shows.
+  db = await createDataSource({ url: database.url, poolSize: 1, applicationName: 'tests' }).initialize();
+  const { privateKey } = generateKeyPairSync('ed25519');
+  const context = await createDomainContext(db, { keys: new AuditKeys(privateKey, [createPublicKey(privateKey)]) });
+  close = async () => {
+    await context.close();
+    await db.destroy();
+  };
+  access = context.get(AccessService);
+  directory = context.get(DirectoryService);
+  exchanges = context.get(ExchangeService);
+  permissions = context.get(GrantService);
+  const world = new World(db);
+  owner = await world.department('plans-health', await world.district('plans-east'));
+  requester = await world.department('plans-civil', await world.district('plans-west'));
+  file = await world.file(owner, 'RESTRICTED', { title: 'Clinic visits of the plans' });
+  for (let i = 0; i < 30; i += 1) await world.file(owner, i % 2 ? 'PUBLIC' : 'INTERNAL', { title: `Plans register ${i}` });
+  await world.grant({ fileId: file.id, grantee: requester, action: 'READ' }, file.districtId);
+  await exchanges.publishRecords(await policy(owner, ['STEWARD']), file.id, [{ record_id: 'r1', age: '40', visit_date: '2026-05-01' }]);
+}, 60_000);
+
+afterAll(async () => {
+  await close?.();
+  await database?.drop();
+});
+
+describe('prepared hot statements', () => {
+  it(`are executed with a generic plan once PostgreSQL has made its custom ones (${ROUNDS} rounds on one connection)`, async () => {
+    const fields = (file.fields ?? []).map((f) => f.name).slice(0, 2);
+    for (let round = 0; round < ROUNDS; round += 1) {
+      const x = await exchanges.request(await policy(requester, ['MEMBER']), { fileId: file.id, fields, purpose: `round ${round}` });
+      const approved = await exchanges.approve(await policy(owner, ['STEWARD']), x.id, null);
+      await exchanges.deliver(await policy(requester, ['MEMBER']), x.id);
+      await permissions.revoke(await policy(owner, ['STEWARD']), approved.permissionId!, 'delivered');
+      // A page by time with its total and a search: each found again after the round's writes, then kept.
+      const member = await policy(requester, ['MEMBER']);
+      for (const filter of [{}, {}, { search: 'register' }, { search: 'register' }]) await directory.listFiles(member, filter, 5, null);
+    }
+    const statements = await db.query<PlannedStatement[]>(`SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements`);
+    const hot = statements.filter((s) => Number(s.generic_plans) + Number(s.custom_plans) > 5);
+    // The cycle's reads and writes, the policy, the page by time, the search and the kept search's page.
+    expect(hot.length).toBeGreaterThanOrEqual(12);
+    const replannedForever = hot.filter((s) => Number(s.generic_plans) === 0).map((s) => s.statement.replace(/\s+/g, ' ').slice(0, 300));
+    expect(replannedForever).toEqual([]);
+  });
+});
