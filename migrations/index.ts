@@ -40,6 +40,7 @@ import { GrantsHeldVersion1797100000000 } from './1797100000000-GrantsHeldVersio
 import { AuditEntryOneTrigger1797200000000 } from './1797200000000-AuditEntryOneTrigger.js';
 import { AccessInstantsInMilliseconds1797300000000 } from './1797300000000-AccessInstantsInMilliseconds.js';
 import { FileListingVersion1797500000000 } from './1797500000000-FileListingVersion.js';
+import { GrantsOnFileInForceIndex1797600000000 } from './1797600000000-GrantsOnFileInForceIndex.js';
 
 /** Every migration, in the order they run. `district:new` registers new ones here. */
 export const migrations = [
@@ -85,4 +86,5 @@ export const migrations = [
   AuditEntryOneTrigger1797200000000,
   AccessInstantsInMilliseconds1797300000000,
   FileListingVersion1797500000000,
+  GrantsOnFileInForceIndex1797600000000,
 ];
