@@ -19,6 +19,12 @@
  * again while another connection writes files (BENCH_WRITES a second, 10 and
  * 100 unless set), each write making the service count or search again.
  *
+ * Every loaded run (autocannon, the floor, PostGraphile's) follows a warm-up
+ * of the same load for BENCH_WARMUP seconds (2 unless set), not counted: a
+ * server just started on a database just switched to (its pool's connections
+ * preparing their statements, the pages its first requests read, the totals
+ * it counts once) otherwise puts its first seconds in the first run's p99.
+ *
  * `--city` then loads the whole city on top of the pilot (17 districts,
  * about 750,000 files: `seed --city`), measures everything again and prints
  * pilot and city side by side with the p99 growth of each query.
@@ -47,6 +53,7 @@ import { PEER_PAGE, startPeer } from './postgraphile-peer.js';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 8);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 /** File writes a second while the member's page is loaded again (BENCH_WRITES, comma-separated). */
 const WRITES_PER_SECOND = (process.env.BENCH_WRITES ?? '10,100').split(',').map(Number);
 const BASE_PORT = 3900 + Math.floor(Math.random() * 40);
@@ -74,23 +81,41 @@ async function graphql(token: string, variables: Record<string, unknown>): Promi
   return body;
 }
 
-async function http(token: string, query: string, variables: Record<string, unknown>, port = PORT): Promise<Result> {
-  const result = await autocannon({
-    url: `http://127.0.0.1:${port}/graphql`,
-    method: 'POST',
-    connections: CONNECTIONS,
-    duration: DURATION,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
+async function http(
+  token: string,
+  query: string,
+  variables: Record<string, unknown>,
+  port = PORT,
+  measuring: () => unknown = () => {},
+): Promise<Result> {
+  const load = (duration: number) =>
+    autocannon({
+      url: `http://127.0.0.1:${port}/graphql`,
+      method: 'POST',
+      connections: CONNECTIONS,
+      duration,
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify({ query, variables }),
+    });
+  if (WARMUP > 0) await load(WARMUP);
+  await measuring();
+  const result = await load(DURATION);
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${result.non2xx} non-2xx responses, ${result.errors} errors`);
   return { p50: result.latency.p50, p99: result.latency.p99, rps: result.requests.average };
 }
 
-/** The floor: the same work as hand-written SQL, same concurrency and duration. */
+/** The floor: the same work as hand-written SQL, same concurrency and duration (after the same warm-up). */
 async function floor(pool: pg.Pool, run: (client: pg.PoolClient) => Promise<unknown>): Promise<Result> {
+  if (WARMUP > 0) await loadWithSql(pool, run, WARMUP);
+  const latencies = await loadWithSql(pool, run, DURATION);
+  latencies.sort((a, b) => a - b);
+  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), rps: latencies.length / DURATION };
+}
+
+/** CONNECTIONS clients running `run` back to back for `seconds`: each run's latency. */
+async function loadWithSql(pool: pg.Pool, run: (client: pg.PoolClient) => Promise<unknown>, seconds: number): Promise<number[]> {
   const latencies: number[] = [];
-  const until = Date.now() + DURATION * 1000;
+  const until = Date.now() + seconds * 1000;
   await Promise.all(
     Array.from({ length: CONNECTIONS }, async () => {
       const client = await pool.connect();
@@ -105,8 +130,7 @@ async function floor(pool: pg.Pool, run: (client: pg.PoolClient) => Promise<unkn
       }
     }),
   );
-  latencies.sort((a, b) => a - b);
-  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), rps: latencies.length / DURATION };
+  return latencies;
 }
 
 /** What a department's member may discover, by hand: the default rules and its grants. */
@@ -343,7 +367,7 @@ async function measure(name: string, url: string, db: DataSource, pool: pg.Pool,
     console.log(`Unloaded (one request at a time, ${UNLOADED_REQUESTS} each), GraphQL p50: ${unloaded.join(', ')}`);
 
     console.log(
-      `\nfiles pages of 20 over HTTP (autocannon, ${CONNECTIONS} connections, ${DURATION} s each) vs hand-written SQL through pg (same concurrency)`,
+      `\nfiles pages of 20 over HTTP (autocannon, ${CONNECTIONS} connections, ${DURATION} s each after a ${WARMUP}-s warm-up) vs hand-written SQL through pg (same concurrency)`,
     );
     console.log(
       `  ${'query'.padEnd(34)} ${'GraphQL p50/p99 ms'.padStart(19)} ${'req/s'.padStart(7)} | ${'SQL p50/p99 ms'.padStart(15)} ${'q/s'.padStart(7)} | p99 ratio`,
@@ -359,7 +383,7 @@ async function measure(name: string, url: string, db: DataSource, pool: pg.Pool,
     }
 
     console.log(
-      `\npage (a) against PostGraphile 4 (own process, same database, no authorization; autocannon, ${CONNECTIONS} connections, ${DURATION} s each,` +
+      `\npage (a) against PostGraphile 4 (own process, same database, no authorization; autocannon, ${CONNECTIONS} connections, ${DURATION} s each after a ${WARMUP}-s warm-up,` +
         ` in two rounds run in mirrored order, member -> admin -> PostGraphile -> PostGraphile -> admin -> member, so that a drift of the machine's speed during the phase favours none of them)`,
     );
     // Each run also counts the CPU its server process and PostgreSQL spent per page: steadier than req/s when the
@@ -369,9 +393,12 @@ async function measure(name: string, url: string, db: DataSource, pool: pg.Pool,
       admin: { server: 0, postgres: 0, pages: 0 },
       peer: { server: 0, postgres: 0, pages: 0 },
     };
-    const measured = async (who: keyof typeof cpu, pid: number | undefined, run: () => Promise<Result>) => {
-      const [server0, postgres0] = [await processCpuMillis(pid), await postgresCpuMillis()];
-      const result = await run();
+    const measured = async (who: keyof typeof cpu, pid: number | undefined, run: (measuring: () => Promise<void>) => Promise<Result>) => {
+      let [server0, postgres0]: (number | undefined)[] = [];
+      // From the end of the warm-up.
+      const result = await run(async () => {
+        [server0, postgres0] = [await processCpuMillis(pid), await postgresCpuMillis()];
+      });
       const [server1, postgres1] = [await processCpuMillis(pid), await postgresCpuMillis()];
       cpu[who].server += (server1 ?? NaN) - (server0 ?? NaN);
       cpu[who].postgres += (postgres1 ?? NaN) - (postgres0 ?? NaN);
@@ -379,9 +406,9 @@ async function measure(name: string, url: string, db: DataSource, pool: pg.Pool,
       return result;
     };
     const contenders = [
-      () => measured('service', server!.pid, () => http(memberToken, PAGE, { filter: { categories: ['medical records'] } })),
-      () => measured('admin', server!.pid, () => http(adminToken, PAGE, { filter: { categories: ['medical records'] } })),
-      () => measured('peer', peer!.pid, () => http('', PEER_PAGE, peerVariables, port + 50)),
+      () => measured('service', server!.pid, (m) => http(memberToken, PAGE, { filter: { categories: ['medical records'] } }, PORT, m)),
+      () => measured('admin', server!.pid, (m) => http(adminToken, PAGE, { filter: { categories: ['medical records'] } }, PORT, m)),
+      () => measured('peer', peer!.pid, (m) => http('', PEER_PAGE, peerVariables, port + 50, m)),
     ];
     const rounds: Result[][] = [[], []];
     for (const run of contenders) rounds[0].push(await run());
@@ -422,6 +449,7 @@ async function measure(name: string, url: string, db: DataSource, pool: pg.Pool,
     for (const [label, variables, without, compared] of underWrites) {
       for (const perSecond of WRITES_PER_SECOND) {
         let writes = 0;
+        let writesBefore = 0;
         let writing = true;
         const writer = (async () => {
           const started = Date.now();
@@ -435,11 +463,12 @@ async function measure(name: string, url: string, db: DataSource, pool: pg.Pool,
             if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
           }
         })();
-        const r = await http(memberToken, PAGE, variables);
+        // The writes of the warm-up are not counted in the rate printed.
+        const r = await http(memberToken, PAGE, variables, PORT, () => (writesBefore = writes));
         writing = false;
         await writer;
         console.log(
-          `  ${`${label} ${fmt(writes / DURATION)} file writes/s`.padEnd(26)} ${fmt(r.rps).padStart(6)} req/s   p50 ${fmt(r.p50, 1).padStart(6)} ms   p99 ${fmt(r.p99, 1).padStart(6)} ms   ${(r.rps / without.rps).toFixed(2)}x ${compared}`,
+          `  ${`${label} ${fmt((writes - writesBefore) / DURATION)} file writes/s`.padEnd(26)} ${fmt(r.rps).padStart(6)} req/s   p50 ${fmt(r.p50, 1).padStart(6)} ms   p99 ${fmt(r.p99, 1).padStart(6)} ms   ${(r.rps / without.rps).toFixed(2)}x ${compared}`,
         );
       }
     }
