@@ -13,15 +13,7 @@ import { AudienceRepository } from './audience.repository.js';
 import { actorName, type DepartmentRef } from '@app/auth';
 import { AuditLog } from '@app/audit';
 import { DirectoryRepository } from './directory.repository.js';
-import {
-  fileFactsJsonSql,
-  fileOwnerSql,
-  FilesRepository,
-  filesOwnedBySql,
-  fileVersionsLockedSql,
-  KEPT_SEARCH_MATCHES_MAX,
-  KEPT_TOTAL_COUNTS_MAX,
-} from './files.repository.js';
+import { fileFactsJsonSql, fileOwnerSql, FilesRepository, filesOwnedBySql, fileVersionsLockedSql } from './files.repository.js';
 import { FileFacetsRepository, type FileFacetCounts } from './file-facets.repository.js';
 import { ReferenceData, type ReferenceSizes } from './reference-data.js';
 import {
@@ -149,11 +141,7 @@ export class DirectoryService implements FileCatalog {
 
   /** What the listings keep in memory now (kept totals' district counts, kept searches' matches) and its bounds, for metrics. */
   keptListings(): Record<'totalCounts' | 'searchMatches', { size: number; max: number }> {
-    const size = this.files.keptSizes();
-    return {
-      totalCounts: { size: size.totalCounts, max: KEPT_TOTAL_COUNTS_MAX },
-      searchMatches: { size: size.searchMatches, max: KEPT_SEARCH_MATCHES_MAX },
-    };
+    return this.files.kept();
   }
 
   /**

@@ -380,9 +380,12 @@ export class FilesRepository {
     return this.db.query<ListedRows>(prepared(sql, 'shaped'), params);
   }
 
-  /** What the kept totals and searches hold now, for the service's metrics: districts' counts and ranked matches. */
-  keptSizes(): { totalCounts: number; searchMatches: number } {
-    return { totalCounts: this.totals.calculatedSize, searchMatches: this.searches.calculatedSize };
+  /** What the kept totals and searches hold now (districts' counts, ranked matches) and their bounds, for metrics. */
+  kept(): Record<'totalCounts' | 'searchMatches', { size: number; max: number }> {
+    return {
+      totalCounts: { size: this.totals.calculatedSize, max: KEPT_TOTAL_COUNTS_MAX },
+      searchMatches: { size: this.searches.calculatedSize, max: KEPT_SEARCH_MATCHES_MAX },
+    };
   }
 
   /** A number for a kept rule set, for keys of the kept totals and searches (which must not hold the rules alive). */
