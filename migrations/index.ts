@@ -41,6 +41,7 @@ import { AuditEntryOneTrigger1797200000000 } from './1797200000000-AuditEntryOne
 import { AccessInstantsInMilliseconds1797300000000 } from './1797300000000-AccessInstantsInMilliseconds.js';
 import { FileListingVersion1797500000000 } from './1797500000000-FileListingVersion.js';
 import { GrantsOnFileInForceIndex1797600000000 } from './1797600000000-GrantsOnFileInForceIndex.js';
+import { GrantsNotEndedFunction1797700000000 } from './1797700000000-GrantsNotEndedFunction.js';
 
 /** Every migration, in the order they run. `district:new` registers new ones here. */
 export const migrations = [
@@ -87,4 +88,5 @@ export const migrations = [
   AccessInstantsInMilliseconds1797300000000,
   FileListingVersion1797500000000,
   GrantsOnFileInForceIndex1797600000000,
+  GrantsNotEndedFunction1797700000000,
 ];

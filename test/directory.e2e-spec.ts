@@ -219,7 +219,7 @@ describe('files', () => {
     expect(res.errors).toBeUndefined();
     expect(res.data.files.edges.some((e: any) => e.node.fields.length > 0)).toBe(true);
     expect(api.queries.statements).toHaveLength(2);
-    expect(api.queries.statements[0]).toMatch(/FROM permission p\s/);
+    expect(api.queries.statements[0]).toMatch(/FROM grants_not_ended\(/);
     expect(api.queries.statements[1]).toMatch(/count\(\*\)/);
     expect(api.queries.statements[1]).toMatch(/data_field/);
   });

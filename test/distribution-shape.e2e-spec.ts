@@ -141,8 +141,8 @@ const COPY = 'by_district';
  * Per operation, the tables it reads in more than one district, each for a
  * reason given in docs/scaling.md ("Which statements stay on one node"):
  * - by design, what the caller may see spans districts: its grants (every
- *   request, by grantee: their versions, and the grants when those changed) and a page of files with its count, unless the page
- *   is filtered by district;
+ *   request, by grantee: their versions, and the grants when those changed, through grants_not_ended) and a page of files
+ *   with its count, unless the page is filtered by district;
  * - a lookup by an id a client gave (a file, an exchange, a grant): ids do
  *   not carry their district yet. Every repository method takes the district
  *   (a DistrictScope); these are the statements that pass ANY_DISTRICT, and
@@ -150,9 +150,11 @@ const COPY = 'by_district';
  * A new statement that fans out fails this test until it is listed here and there.
  */
 const FANS_OUT: Record<string, string[]> = {
-  'every request': ['permission', 'permission_grantee_version'],
+  // The grants themselves are read by grantee in grants_not_ended (migration GrantsNotEndedFunction), which fans out
+  // by design and whose own query EXPLAIN does not show: here, only their versions.
+  'every request': ['permission_grantee_version'],
   // The page's schemas are read in the page's own statement, joined on (district_id, file_id): they prune with the page.
-  'a page of files': ['data_file', 'file_listing_version', 'permission'],
+  'a page of files': ['data_file', 'file_listing_version'],
   'file by id': ['data_file'],
   'publish records': ['data_file'],
   grant: ['data_file'],
@@ -256,7 +258,11 @@ describe('hot-path statements stay on one district', () => {
     };
 
     // What every request runs before its operation (deciding the caller): reported once, as "every request".
-    await capture('every request', () => api.gql(member, '{ me { department { code } } }'));
+    // Twice: a caller's first policy reads its grants whole, the next ones ask whether they changed (another text).
+    await capture('every request', async () => {
+      await api.gql(member, '{ me { department { code } } }');
+      return api.gql(member, '{ me { department { code } } }');
+    });
     const registered = await capture('register a file', () =>
       api.gql(steward, `mutation ($input: RegisterFileInput!) { registerFile(input: $input) { id } }`, {
         input: {

@@ -8,6 +8,9 @@
  * with its total, a kept page and a search run a dozen times on one
  * connection, and every prepared statement run more than five times must have
  * been executed with a generic plan since (pg_prepared_statements counts both).
+ * The requester has years of history, 5,000 ended grants: read straight from
+ * permission, they made the policy, the page and the search re-plan forever
+ * (see migration GrantsNotEndedFunction).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
@@ -64,6 +67,16 @@ beforeAll(async () => {
   for (let i = 0; i < 30; i += 1) await world.file(owner, i % 2 ? 'PUBLIC' : 'INTERNAL', { title: `Plans register ${i}` });
   await world.grant({ fileId: file.id, grantee: requester, action: 'READ' }, file.districtId);
   await exchanges.publishRecords(await policy(owner, ['STEWARD']), file.id, [{ record_id: 'r1', age: '40', visit_date: '2026-05-01' }]);
+  // Years of exchanges: the requester holds 5,000 grants that ended (revoked after each delivery), and the statistics know it.
+  // Estimated without the instant, "not ended at $1" is a third of a department's grants whatever their history.
+  await db.query(
+    `INSERT INTO permission (district_id, file_id, grantee_department_id, action, fields, purpose, valid_from, granted_by, revoked_at, revoked_by)
+     SELECT $1, $2, $3, 'EXCHANGE', '{age}', 'exchange ' || g, now() - interval '400 days', 'steward@test',
+            now() - interval '1 day' * (g % 300 + 1), 'steward@test'
+       FROM generate_series(1, 5000) AS g`,
+    [file.districtId, file.id, requester.id],
+  );
+  await db.query('ANALYZE permission');
 }, 60_000);
 
 afterAll(async () => {
