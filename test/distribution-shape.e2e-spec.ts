@@ -142,7 +142,7 @@ const COPY = 'by_district';
  * reason given in docs/scaling.md ("Which statements stay on one node"):
  * - by design, what the caller may see spans districts: its grants (every
  *   request, by grantee: their versions, and the grants when those changed, through grants_not_ended) and a page of files
- *   with its count, unless the page is filtered by district;
+ *   with its count (the grants in its access condition), unless the page is filtered by district;
  * - a lookup by an id a client gave (a file, an exchange, a grant): ids do
  *   not carry their district yet. Every repository method takes the district
  *   (a DistrictScope); these are the statements that pass ANY_DISTRICT, and
@@ -154,7 +154,7 @@ const FANS_OUT: Record<string, string[]> = {
   // by design and whose own query EXPLAIN does not show: here, only their versions.
   'every request': ['permission_grantee_version'],
   // The page's schemas are read in the page's own statement, joined on (district_id, file_id): they prune with the page.
-  'a page of files': ['data_file', 'file_listing_version'],
+  'a page of files': ['data_file', 'file_listing_version', 'permission'],
   'file by id': ['data_file'],
   'publish records': ['data_file'],
   grant: ['data_file'],

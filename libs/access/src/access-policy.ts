@@ -14,6 +14,7 @@ import {
 } from './ability.factory.js';
 import { AccessRules } from './access-rules.js';
 import { conditionToSql, type ConditionNode, type SqlFragment } from './rules-to-sql.js';
+import { grantInForceSql } from './grant-in-force.js';
 
 export interface FieldFacts {
   name: string;
@@ -254,11 +255,7 @@ export class AccessPolicy implements LedgerReader {
     });
     const grantParams = { acc_dept: this.actor.department.id, acc_rank: ACTIONS.indexOf(action) + 1, acc_at: this.at, ...scoped };
     const params = { ...grantParams, acc_classifications: [...CLASSIFICATIONS] };
-    // The department's grants not ended at the instant, through grants_not_ended (migration GrantsNotEndedFunction):
-    // a set of a declared size, so that the statements' generic plans are priced as their custom ones however
-    // many grants the department held before, and the grants are read with the instant known.
-    const grants = `grants_not_ended(CAST(:acc_dept AS uuid), CAST(:acc_at AS timestamptz)) p`;
-    const granted = `${inScope} AND action_rank(p.action) >= :acc_rank AND p.valid_from <= :acc_at`;
+    const granted = `p.grantee_department_id = :acc_dept AND ${inScope} AND action_rank(p.action) >= :acc_rank AND ${grantInForceSql('p', 'acc_at')}`;
     // Uncorrelated IN-subqueries: PostgreSQL runs each once and probes a hash per row (or, in
     // a count, walks the few granted keys through an index), where a correlated EXISTS would
     // probe the permission index for every file. A scope grant covers the classifications up
@@ -266,13 +263,13 @@ export class AccessPolicy implements LedgerReader {
     return [
       ...terms,
       {
-        sql: `${alias}.id IN (SELECT p.file_id FROM ${grants} WHERE p.file_id IS NOT NULL AND ${granted})`,
+        sql: `${alias}.id IN (SELECT p.file_id FROM permission p WHERE p.file_id IS NOT NULL AND ${granted})`,
         params: grantParams,
       },
       {
         sql: `(${alias}.district_id, ${alias}.category, ${alias}.classification) IN (
            SELECT p.district_id, p.scope_category, covered.classification
-             FROM ${grants} CROSS JOIN LATERAL unnest(CAST(:acc_classifications AS text[])) AS covered(classification)
+             FROM permission p CROSS JOIN LATERAL unnest(CAST(:acc_classifications AS text[])) AS covered(classification)
             WHERE p.file_id IS NULL AND ${granted}
               AND classification_rank(covered.classification) <= classification_rank(p.scope_max_classification))`,
         params,
