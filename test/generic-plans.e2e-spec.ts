@@ -98,6 +98,8 @@ describe('prepared hot statements', () => {
   });
 
   it("keep it for every request's policy when the department holds 5,000 ended grants", async () => {
+    // Its plans must be made afresh under the new statistics, in a session of its own.
+    if (database.embedded) return console.log('skipped: the embedded database has one session; checked on PostgreSQL');
     // Years of exchanges: the requester's grants, each revoked after its delivery, and statistics that know them.
     await db.query(
       `INSERT INTO permission (district_id, file_id, grantee_department_id, action, fields, purpose, valid_from, granted_by, revoked_at, revoked_by)
