@@ -13,6 +13,15 @@
  * decides its caller's policy first, as the API does once per request; those
  * statements are counted in the cycle and also shown apart.
  *
+ * Before the timed run, the same cycles run for BENCH_WARMUP seconds (2
+ * unless set), not counted, and then the tables they grew are analyzed as
+ * PostgreSQL's autovacuum would (more than 50 rows + 10 % changed since their
+ * last statistics). The city is loaded without exchanges: on an empty
+ * `exchange` table every connection plans its lookups as scans of a table
+ * of a few rows, and keeps those plans while the table grows, unless new
+ * statistics invalidate them. A production server's autovacuum takes them
+ * within its first minute; benchmark machines often run without it.
+ *
  * `--city` first loads the whole city (`seed --city`: about 750,000 files and
  * 136,000 grants, and their entries in the district ledgers; BENCH_CITY_SCALE
  * scales it down), so that the cycles run against city-sized tables and ledgers;
@@ -34,6 +43,7 @@ import { postgresCpuMillis } from './bench-server.js';
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 32);
 const POOL_SIZE = Number(process.env.DATABASE_POOL_SIZE ?? DEFAULT_POOL_SIZE);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 const CITY = process.argv.includes('--city');
 const CITY_SCALE = Number(process.env.BENCH_CITY_SCALE ?? 1);
 const CITY_TEMPLATE = CITY ? process.env.BENCH_CITY_TEMPLATE : undefined;
@@ -152,6 +162,8 @@ async function main() {
     let policyStatements = 0;
     let stepStatements = 0;
     /** A step: its caller's policy decided (as the API does per request), then the service call. */
+    /** False during the warm-up: its steps are not counted. */
+    let measuring = false;
     const time = async <T>(
       step: Step,
       caller: Actor,
@@ -165,50 +177,64 @@ async function main() {
           clock.policy = false;
           return work(policy);
         });
-        steps[step].push(Number(process.hrtime.bigint() - started) / 1e6);
+        if (measuring) steps[step].push(Number(process.hrtime.bigint() - started) / 1e6);
         return result;
       } finally {
-        spent[step].stepNanos += process.hrtime.bigint() - started;
-        spent[step].appendNanos += clock.appendNanos;
-        spent[step].statements += clock.statements;
-        policyStatements += clock.policyStatements;
-        stepStatements += clock.statements;
+        if (measuring) record(step, started, clock);
       }
     };
+    const record = (step: Step, started: bigint, clock: StepClock) => {
+      spent[step].stepNanos += process.hrtime.bigint() - started;
+      spent[step].appendNanos += clock.appendNanos;
+      spent[step].statements += clock.statements;
+      policyStatements += clock.policyStatements;
+      stepStatements += clock.statements;
+    };
+    /** Every client runs cycles for `seconds`; the count of those completed and failed. */
+    const runCycles = async (seconds: number) => {
+      let cycles = 0;
+      let failures = 0;
+      const until = Date.now() + seconds * 1000;
+      await Promise.all(
+        requesters.map(async (requester, c) => {
+          let n = 0;
+          while (Date.now() < until) {
+            const others = files.filter((f) => f.district !== requester.department.districtCode);
+            const target = others[(c + n++) % others.length];
+            try {
+              const x = await time('request', requester, (policy) =>
+                exchanges.request(policy, {
+                  fileId: target.fileId,
+                  fields: ['age', 'diagnosis_code', 'visit_date'],
+                  purpose: `cycle ${c}-${n}`,
+                }),
+              );
+              const approved = await time('approve', target.owner, (policy) => exchanges.approve(policy, x.id, null));
+              await time('deliver', requester, (policy) => exchanges.deliver(policy, x.id));
+              // A one-off exchange: the owner revokes the grant the approval made, so the next request needs a steward again.
+              await time('revoke', target.owner, (policy) => permissions.revoke(policy, approved.permissionId!, 'delivered'));
+              cycles++;
+            } catch (error) {
+              failures++;
+              if (failures < 5) console.error((error as Error).message);
+            }
+          }
+        }),
+      );
+      return { cycles, failures };
+    };
+    let analyzed: string[] = [];
+    if (WARMUP > 0) {
+      await runCycles(WARMUP);
+      analyzed = await analyzeAsAutovacuumWould(db);
+    }
     const speedBefore = machineSpeed();
-    let cycles = 0;
-    let failures = 0;
     statements = 0;
-    const until = Date.now() + SECONDS * 1000;
+    measuring = true;
     const started = process.hrtime.bigint();
     const serviceCpu = process.cpuUsage();
     const databaseCpu = await postgresCpuMillis();
-    await Promise.all(
-      requesters.map(async (requester, c) => {
-        let n = 0;
-        while (Date.now() < until) {
-          const others = files.filter((f) => f.district !== requester.department.districtCode);
-          const target = others[(c + n++) % others.length];
-          try {
-            const x = await time('request', requester, (policy) =>
-              exchanges.request(policy, {
-                fileId: target.fileId,
-                fields: ['age', 'diagnosis_code', 'visit_date'],
-                purpose: `cycle ${c}-${n}`,
-              }),
-            );
-            const approved = await time('approve', target.owner, (policy) => exchanges.approve(policy, x.id, null));
-            await time('deliver', requester, (policy) => exchanges.deliver(policy, x.id));
-            // A one-off exchange: the owner revokes the grant the approval made, so the next request needs a steward again.
-            await time('revoke', target.owner, (policy) => permissions.revoke(policy, approved.permissionId!, 'delivered'));
-            cycles++;
-          } catch (error) {
-            failures++;
-            if (failures < 5) console.error((error as Error).message);
-          }
-        }
-      }),
-    );
+    const { cycles, failures } = await runCycles(SECONDS);
     const wall = Number(process.hrtime.bigint() - started) / 1e9;
     const serviceCpuMs = (({ user, system }) => (user + system) / 1000)(process.cpuUsage(serviceCpu));
     const databaseCpuMs = databaseCpu === undefined ? undefined : ((await postgresCpuMillis()) ?? databaseCpu) - databaseCpu;
@@ -217,6 +243,11 @@ async function main() {
       `\nExchange cycles (request -> approve -> deliver of 200 rows x 3 fields -> revoke): ${CLIENTS} clients on ${POOL_SIZE} connections, ${districts.length} districts${CITY_TEMPLATE ? `, city data set (a copy of ${CITY_TEMPLATE})` : CITY ? `, city data set (scale ${CITY_SCALE})` : ''}, ${SECONDS} s`,
     );
     console.log(`  ${fmt(cycles / wall)} cycles/s (${fmt(cycles)} cycles, ${failures} failed)`);
+    console.log(
+      WARMUP > 0
+        ? `  after a ${WARMUP}-s warm-up of the same cycles, not counted, and statistics taken of ${analyzed.join(', ') || 'no table'} (as autovacuum would)`
+        : '  without a warm-up',
+    );
     console.log(`  before the run ${speedBefore}; after it ${machineSpeed().replace('machine speed: ', '')}`);
     console.log(
       `  ${perCycle(stepStatements)} statements per cycle, BEGIN/COMMIT included (${perCycle(statements)} sent in all while timing), of which ${perCycle(policyStatements)} decide the callers' policies (one per request)`,
@@ -256,6 +287,21 @@ async function main() {
     await db.destroy();
     await scratch.drop();
   }
+}
+
+/**
+ * ANALYZE of every table changed by more than autovacuum's threshold (50 rows
+ * and 10 % of its rows) since its statistics were taken; the tables' names.
+ */
+async function analyzeAsAutovacuumWould(db: Awaited<ReturnType<typeof createDataSource>>): Promise<string[]> {
+  // The statistics of this session's changes reach pg_stat_user_tables when it is next read after a report.
+  await db.query('SELECT pg_stat_force_next_flush()');
+  const tables = await db.query<{ name: string }[]>(
+    `SELECT s.relname AS name FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
+      WHERE s.n_mod_since_analyze > 50 + 0.1 * greatest(c.reltuples, 0) ORDER BY s.relname`,
+  );
+  for (const { name } of tables) await db.query(`ANALYZE ${pg.escapeIdentifier(name)}`);
+  return tables.map((t) => t.name);
 }
 
 await main();
