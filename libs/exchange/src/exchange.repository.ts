@@ -214,7 +214,7 @@ export class ExchangeRepository {
                            WHERE r.district_id = x.district_id AND r.file_id = x.file_id AND r.version = (ff.file->>'version')::int),
                          '[]'::json)
               END AS records
-         FROM exchange x CROSS JOIN LATERAL (SELECT ${this.fileFacts} AS file) ff
+         FROM exchange x CROSS JOIN LATERAL (SELECT ${this.fileFacts} AS file OFFSET 0) ff
         WHERE ${districtCondition(scope, 'x.district_id', (v) => p.bind(v))} AND x.id = $1`),
       p.values,
     );
