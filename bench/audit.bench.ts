@@ -3,7 +3,11 @@
  * ledger and spread over 16, next to the floor (the same rows into a table with
  * the same indexes and constraints, with no chain; same clients, same run),
  * each in a transaction and then, spread over 16 ledgers, in one statement as
- * the exchange steps append; then verification speed over a long ledger.
+ * the exchange steps append; then verification speed over a long ledger. The
+ * clients share one pool of DATABASE_POOL_SIZE connections (10 unless set),
+ * as the requests of an API process do (and as bench:exchange runs): with a
+ * connection each, 34 backends on two cores spent the difference waiting
+ * for each other's ledger locks and waking up.
  */
 import 'reflect-metadata';
 import { generateKeyPairSync, createPublicKey, randomBytes } from 'node:crypto';
@@ -28,12 +32,13 @@ import {
 } from '@app/audit';
 import type { DataSource } from 'typeorm';
 import { SqlParams } from '@app/common';
-import { createDataSource } from '@app/database';
+import { createDataSource, DEFAULT_POOL_SIZE } from '@app/database';
 import { auditEntryValues } from '@app/testing';
 import { fmt, machineSpeed, scratchDatabase } from './bench-database.js';
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 32);
-const APPENDS_PER_CLIENT = Number(process.env.BENCH_APPENDS ?? 150);
+const APPENDS_PER_CLIENT = Number(process.env.BENCH_APPENDS ?? 300);
+const POOL_SIZE = Number(process.env.DATABASE_POOL_SIZE ?? DEFAULT_POOL_SIZE);
 const VERIFY_ENTRIES = Number(process.env.BENCH_VERIFY_ENTRIES ?? 1_000_000);
 
 const seconds = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e9;
@@ -50,7 +55,7 @@ const event = (ledger: string, n: number): AuditEvent => ({
 
 async function main() {
   const scratch = await scratchDatabase('bench_audit');
-  const db = await createDataSource({ url: scratch.url, poolSize: CLIENTS + 2, applicationName: 'bench' }).initialize();
+  const db = await createDataSource({ url: scratch.url, poolSize: POOL_SIZE, applicationName: 'bench' }).initialize();
   try {
     // The floor: the same table shape (primary key, UNIQUE (ledger, prev_hash), GIN on parties, CHECKs)
     // and the same rows, inserted with no chain (no lock, no link trigger, no hashing in the database).
@@ -97,7 +102,9 @@ async function main() {
     const sixteenOne = await run('chained, 16, 1 statement', inStatement);
 
     console.log(`\n${machineSpeed()}`);
-    console.log(`Audit appends: ${CLIENTS} concurrent clients, ${fmt(total)} transactions each run, one entry per transaction`);
+    console.log(
+      `Audit appends: ${CLIENTS} concurrent clients on ${POOL_SIZE} connections, ${fmt(total)} transactions each run, one entry per transaction`,
+    );
     console.log(`  in a transaction (BEGIN, the statement, COMMIT):`);
     console.log(`  ${'mode'.padEnd(26)} ${'appends/s'.padStart(10)}   vs floor`);
     for (const r of [floor, oneLedger, sixteen]) {
