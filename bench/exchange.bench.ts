@@ -8,8 +8,8 @@
  * the audit log (each step's write, which appends in the same statement). Each cycle
  * ends with the owner revoking the grant its approval made, so that every
  * request is decided by a steward rather than by an earlier grant. The services
- * share one pool of DATABASE_POOL_SIZE connections (10 unless set), as in the
- * API's process: the clients queue for them, as requests do. Each step
+ * share one pool of DATABASE_POOL_SIZE connections (10 unless set), set up to
+ * plan as the API's are: the clients queue for them, as requests do. Each step
  * decides its caller's policy first, as the API does once per request; those
  * statements are counted in the cycle and also shown apart.
  *
@@ -80,7 +80,14 @@ pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
 
 async function main() {
   const scratch = await scratchDatabase('bench_exchange', undefined, CITY_TEMPLATE);
-  const db = await createDataSource({ url: scratch.url, poolSize: POOL_SIZE, applicationName: 'bench' }).initialize();
+  // The API's planning settings: no parallel workers, prepared statements on their generic plans.
+  const db = await createDataSource({
+    url: scratch.url,
+    poolSize: POOL_SIZE,
+    applicationName: 'bench',
+    serialPlans: true,
+    genericPlans: true,
+  }).initialize();
   try {
     if (CITY_TEMPLATE) {
       console.log(`The city: a copy of ${CITY_TEMPLATE}`);

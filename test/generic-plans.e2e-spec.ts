@@ -11,8 +11,10 @@
  * Then the requester is given years of history, 5,000 ended grants, and the
  * policy statement, which every request runs, must keep its generic plan:
  * read straight from permission, they made it re-plan forever (see migration
- * GrantsNotEndedFunction). The page and the search still do then; see
- * docs/architecture.md.
+ * GrantsNotEndedFunction). Left to choose, PostgreSQL still re-plans the page
+ * by time then; the API's connections run generic plans only
+ * (`genericPlans`), and under that history a page and a search must run
+ * them and still read only the grants in force.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
@@ -131,6 +133,58 @@ describe('prepared hot statements', () => {
         });
     } finally {
       await fresh.destroy();
+    }
+  });
+
+  it("run generic plans for a page and a search on the API's connections under that history, reading only the grants in force", async () => {
+    if (database.embedded) return console.log('skipped: the embedded database has one session; checked on PostgreSQL');
+    // The API's settings, on a connection of its own (the history of the case above is in place).
+    const api = await createDataSource({
+      url: database.url,
+      poolSize: 1,
+      applicationName: 'tests',
+      serialPlans: true,
+      genericPlans: true,
+    }).initialize();
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const context = await createDomainContext(api, { keys: new AuditKeys(privateKey, [createPublicKey(privateKey)]) });
+    try {
+      const [apiAccess, apiDirectory] = [context.get(AccessService), context.get(DirectoryService)];
+      const member = () => apiAccess.policyFor(actorOf(requester, ['MEMBER'], 'plans'));
+      const filters = [{}, { search: 'register' }];
+      for (let round = 0; round < ROUNDS; round += 1)
+        for (const filter of filters) await apiDirectory.listFiles(await member(), filter, 5, null);
+      // Every statement of the session, the page by time and the kept search's page among them.
+      const statements = await api.query<PlannedStatement[]>(`SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements`);
+      const runs = (marker: string) =>
+        statements.filter((s) => s.statement.includes(marker)).reduce((n, s) => n + Number(s.generic_plans) + Number(s.custom_plans), 0);
+      expect(runs('WITH districts AS MATERIALIZED')).toBeGreaterThanOrEqual(ROUNDS);
+      expect(runs('SELECT page.*')).toBeGreaterThanOrEqual(ROUNDS - 1);
+      expect(statements.filter((s) => Number(s.custom_plans) > 0).map((s) => s.statement.slice(0, 200))).toEqual([]);
+      // The index entries of permission a page and a search read, counted by the database in a transaction
+      // (the pool's one connection): the grant in force, not the 5,000 that ended.
+      await api.query('BEGIN');
+      try {
+        const entriesRead = async () =>
+          Number(
+            (
+              await api.query(
+                `SELECT sum(pg_stat_get_xact_tuples_returned(indexrelid)) AS n FROM pg_index WHERE indrelid = 'permission'::regclass`,
+              )
+            )[0].n,
+          );
+        const before = await entriesRead();
+        for (const filter of filters) {
+          const page = await apiDirectory.listFiles(await member(), filter, 5, null);
+          expect(page.items.length).toBeGreaterThan(0);
+        }
+        expect((await entriesRead()) - before).toBeLessThan(100);
+      } finally {
+        await api.query('COMMIT');
+      }
+    } finally {
+      await context.close();
+      await api.destroy();
     }
   });
 });

@@ -113,6 +113,7 @@ export class AppModule {
               statementTimeoutMs: config.statementTimeoutMs,
               acquireTimeoutMs: config.acquireTimeoutMs,
               serialPlans: true,
+              genericPlans: true,
               replicaUrls: config.replicas.urls,
             }).initialize(),
         }),

@@ -27,6 +27,16 @@ export interface DataSourceSettings {
    * values, would start workers for it on every call.
    */
   serialPlans?: boolean;
+  /**
+   * Run every prepared statement's generic plan, from its first execution
+   * on (the API sets it). The hot statements are written for their generic
+   * plans (test/generic-plans.e2e-spec.ts). Left to choose, PostgreSQL plans
+   * a statement afresh at every execution once its generic estimate is
+   * dearer than a custom one, which a tiny custom estimate makes easy: with
+   * thousands of ended grants a department's page by time did, forever,
+   * and took three times as long.
+   */
+  genericPlans?: boolean;
 }
 
 /** The one way the app, the CLI, migrations and tests reach PostgreSQL. */
@@ -57,7 +67,7 @@ export function createDataSource(settings: DataSourceSettings): DataSource {
     extra: {
       connectionTimeoutMillis: settings.acquireTimeoutMs ?? 10_000,
       ...(settings.statementTimeoutMs ? { statement_timeout: settings.statementTimeoutMs } : {}),
-      ...(settings.serialPlans ? { options: '-c max_parallel_workers_per_gather=0' } : {}),
+      ...startupOptions(settings),
     },
   });
   // In this order: a replica's fallback to the primary must not enter a connection share twice.
@@ -65,6 +75,15 @@ export function createDataSource(settings: DataSourceSettings): DataSource {
   honourConnectionShares(dataSource);
   runPreparedByName(dataSource);
   return dataSource;
+}
+
+/** The session settings a connection starts with, as pg's `options` (PostgreSQL's -c flags). */
+function startupOptions(settings: DataSourceSettings): { options?: string } {
+  const flags = [
+    settings.serialPlans ? '-c max_parallel_workers_per_gather=0' : '',
+    settings.genericPlans ? '-c plan_cache_mode=force_generic_plan' : '',
+  ].filter(Boolean);
+  return flags.length ? { options: flags.join(' ') } : {};
 }
 
 /** Counts statements, so tests can prove that nested fields are batched. */
