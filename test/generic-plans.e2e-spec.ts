@@ -27,7 +27,7 @@ import { grantsHeldChanged } from '../libs/access/src/grants-held.repository.js'
 import { DirectoryService } from '@app/directory';
 import { createDomainContext } from '@app/domain';
 import { ExchangeService } from '@app/exchange';
-import { createTestDatabase, type TestDatabase } from '@app/testing';
+import { createTestDatabase, indexEntriesRead, type TestDatabase } from '@app/testing';
 import { actorOf, World, type WorldFile } from './world.js';
 
 const ROUNDS = 12;
@@ -165,14 +165,7 @@ describe('prepared hot statements', () => {
       // (the pool's one connection): the grant in force, not the 5,000 that ended.
       await api.query('BEGIN');
       try {
-        const entriesRead = async () =>
-          Number(
-            (
-              await api.query(
-                `SELECT sum(pg_stat_get_xact_tuples_returned(indexrelid)) AS n FROM pg_index WHERE indrelid = 'permission'::regclass`,
-              )
-            )[0].n,
-          );
+        const entriesRead = () => indexEntriesRead(api, 'permission');
         const before = await entriesRead();
         for (const filter of filters) {
           const page = await apiDirectory.listFiles(await member(), filter, 5, null);

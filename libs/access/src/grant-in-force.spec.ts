@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { DataSource } from 'typeorm';
-import { createTestDatabase, type TestDatabase } from '@app/testing';
+import { createTestDatabase, indexEntriesRead, type TestDatabase } from '@app/testing';
 import { grantInForce, grantInForceSql, type GrantPeriod } from './grant-in-force.js';
 
 let database: TestDatabase;
@@ -125,14 +125,7 @@ describe('a grant in force: one SQL predicate and one function', () => {
     await db.query('ANALYZE permission');
     // Counted by the database in the transaction: the index entries the gate's calls read. Past five calls it plans generically.
     const read = await db.transaction(async (tx) => {
-      const entriesRead = async () =>
-        Number(
-          (
-            await tx.query(
-              `SELECT sum(pg_stat_get_xact_tuples_returned(indexrelid)) AS n FROM pg_index WHERE indrelid = 'permission'::regclass`,
-            )
-          )[0].n,
-        );
+      const entriesRead = () => indexEntriesRead(tx, 'permission');
       const before = await entriesRead();
       for (let i = 0; i < 8; i += 1) {
         const [{ same }] = await tx.query(`SELECT permission_same_in_force($1, $2, $3, 'EXCHANGE', '{age}', 'exchange 1') AS same`, [
