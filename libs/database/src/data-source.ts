@@ -2,6 +2,7 @@ import { DataSource, type Logger, type MixedList, type EntitySchema } from 'type
 import { honourConnectionShares } from './connection-share.js';
 import { runPreparedByName } from './prepared-statements.js';
 import { routeReadsToReplicas, type ReplicaFallback } from './read-replicas.js';
+import { startSessionsWith } from './session-settings.js';
 
 export interface DataSourceSettings {
   url: string;
@@ -67,23 +68,22 @@ export function createDataSource(settings: DataSourceSettings): DataSource {
     extra: {
       connectionTimeoutMillis: settings.acquireTimeoutMs ?? 10_000,
       ...(settings.statementTimeoutMs ? { statement_timeout: settings.statementTimeoutMs } : {}),
-      ...startupOptions(settings),
     },
   });
   // In this order: a replica's fallback to the primary must not enter a connection share twice.
   routeReadsToReplicas(dataSource, settings.onReplicaFallback);
   honourConnectionShares(dataSource);
+  startSessionsWith(dataSource, planningSettings(settings));
   runPreparedByName(dataSource);
   return dataSource;
 }
 
-/** The session settings a connection starts with, as pg's `options` (PostgreSQL's -c flags). */
-function startupOptions(settings: DataSourceSettings): { options?: string } {
-  const flags = [
-    settings.serialPlans ? '-c max_parallel_workers_per_gather=0' : '',
-    settings.genericPlans ? '-c plan_cache_mode=force_generic_plan' : '',
-  ].filter(Boolean);
-  return flags.length ? { options: flags.join(' ') } : {};
+/** The planning settings of a connection's session (see serialPlans and genericPlans). */
+function planningSettings(settings: DataSourceSettings): Record<string, string> {
+  return {
+    ...(settings.serialPlans ? { max_parallel_workers_per_gather: '0' } : {}),
+    ...(settings.genericPlans ? { plan_cache_mode: 'force_generic_plan' } : {}),
+  };
 }
 
 /** Counts statements, so tests can prove that nested fields are batched. */
