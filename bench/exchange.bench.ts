@@ -33,6 +33,7 @@ import 'reflect-metadata';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { availableParallelism } from 'node:os';
 import pg from 'pg';
+import type { DataSource } from 'typeorm';
 import type { Actor, Role } from '@app/auth';
 import { createDataSource, DEFAULT_POOL_SIZE } from '@app/database';
 import { seedCity } from '../apps/directory-cli/src/city/city-seed.js';
@@ -300,7 +301,7 @@ async function main() {
  * ANALYZE of every table changed by more than autovacuum's threshold (50 rows
  * and 10 % of its rows) since its statistics were taken; the tables' names.
  */
-async function analyzeAsAutovacuumWould(db: Awaited<ReturnType<typeof createDataSource>>): Promise<string[]> {
+async function analyzeAsAutovacuumWould(db: DataSource): Promise<string[]> {
   // The statistics of this session's changes reach pg_stat_user_tables when it is next read after a report.
   await db.query('SELECT pg_stat_force_next_flush()');
   const tables = await db.query<{ name: string }[]>(

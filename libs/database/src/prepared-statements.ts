@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { onFirstUse } from './first-use.js';
 
 /** Statement texts sent as named prepared statements, with their names. */
 const names = new Map<string, string>();
@@ -31,10 +32,6 @@ export function prepared(text: string, kind: keyof typeof BUDGETS = 'fixed'): st
   return text;
 }
 
-type Query = (config: unknown, values?: unknown, callback?: unknown) => unknown;
-type Obtain = () => Promise<[{ query: Query }, (error?: unknown) => unknown]>;
-
-const byName = new WeakSet<object>();
 /** Connections made to send texts by name so far, in this process. */
 let connections = 0;
 
@@ -46,24 +43,14 @@ let connections = 0;
  * transactions see the same text as before.
  */
 export function runPreparedByName(dataSource: DataSource): void {
-  const driver = dataSource.driver as unknown as { obtainMasterConnection: Obtain; obtainSlaveConnection: Obtain };
-  const wrap =
-    (obtain: Obtain): Obtain =>
-    async () => {
-      const [connection, release] = await obtain();
-      if (!byName.has(connection)) {
-        byName.add(connection);
-        const query = connection.query.bind(connection);
-        // Names of this connection's own: the embedded database serves every connection in its one session,
-        // where a second client (another pool, a reconnection) preparing the same name would be refused.
-        const own = `_${++connections}`;
-        connection.query = (config, values, callback) => {
-          const name = typeof config === 'string' ? names.get(config) : undefined;
-          return name ? query({ name: name + own, text: config, values }, callback) : query(config, values, callback);
-        };
-      }
-      return [connection, release];
+  onFirstUse(dataSource, (connection) => {
+    const query = connection.query.bind(connection);
+    // Names of this connection's own: the embedded database serves every connection in its one session,
+    // where a second client (another pool, a reconnection) preparing the same name would be refused.
+    const own = `_${++connections}`;
+    connection.query = (config, values, callback) => {
+      const name = typeof config === 'string' ? names.get(config) : undefined;
+      return name ? query({ name: name + own, text: config, values }, callback) : query(config, values, callback);
     };
-  driver.obtainMasterConnection = wrap(driver.obtainMasterConnection.bind(driver));
-  driver.obtainSlaveConnection = wrap(driver.obtainSlaveConnection.bind(driver));
+  });
 }
