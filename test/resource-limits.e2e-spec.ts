@@ -213,6 +213,20 @@ describe('tokens are decided once, before any resolver', () => {
     expect((await api.gql(fine, `{ me { subject } }`)).status).toBe(200);
   });
 
+  it('a token issued in the future is refused: its lifetime would run past the maximum from now', async () => {
+    const inTenYears = Math.floor(Date.now() / 1000) + 10 * 365 * 86_400;
+    const token = await sign({ dept: department.code, roles: ['MEMBER'] }, (jwt) =>
+      jwt.setIssuedAt(inTenYears).setExpirationTime(inTenYears + 3_600),
+    );
+    const res = await api.gql(token, `{ me { subject } }`);
+    expect(res.status).toBe(401);
+    expect(res.errors?.[0]).toMatchObject({ extensions: { code: 'UNAUTHENTICATED' }, message: expect.stringMatching(/issued in the future/) });
+    // A clock a few seconds fast is not refused.
+    const now = Math.floor(Date.now() / 1000);
+    const skewed = await sign({ dept: department.code, roles: ['MEMBER'] }, (jwt) => jwt.setIssuedAt(now + 20).setExpirationTime(now + 3_600));
+    expect((await api.gql(skewed, `{ me { subject } }`)).status).toBe(200);
+  });
+
   it.each(['{ __typename }', '{ __schema { queryType { name } } }', '{ me { subject } }'])(
     'an unknown department is 401 for %s',
     async (query) => {

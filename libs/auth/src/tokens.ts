@@ -4,6 +4,9 @@ import { unauthenticated } from '@app/common';
 import { isRole, type Role, type TokenClaims } from './actor.js';
 import type { AuthConfig } from './auth-config.js';
 
+/** How far ahead of this server's clock a token's iat may be (the issuer's clock may run a little fast). */
+const CLOCK_SKEW_SECONDS = 60;
+
 /**
  * Verifies bearer tokens and, where a signing key is configured, mints them.
  * A token that verified is remembered until it expires: a client sends the
@@ -44,6 +47,10 @@ export class Tokens {
     const from = typeof payload.iat === 'number' ? payload.iat : typeof payload.nbf === 'number' ? payload.nbf : undefined;
     if (from === undefined || typeof payload.exp !== 'number' || payload.exp - from > this.config.maxLifetimeSeconds) {
       throw unauthenticated(`the token's lifetime (exp - iat) must be given and at most ${this.config.maxLifetimeSeconds / 3600} hours`);
+    }
+    // Its lifetime counts from iat: one dated in the future would stretch it past the limit from now.
+    if (from > Date.now() / 1000 + CLOCK_SKEW_SECONDS) {
+      throw unauthenticated(`the token was issued in the future (iat more than ${CLOCK_SKEW_SECONDS} s ahead of this server's clock)`);
     }
     const roles = payload.roles;
     if (typeof payload.sub !== 'string' || typeof payload.dept !== 'string' || !Array.isArray(roles) || !roles.every(isRole)) {
