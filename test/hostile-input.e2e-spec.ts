@@ -193,6 +193,39 @@ describe('the GraphQL layer refuses malformed requests with a client error', () 
   });
 });
 
+describe('variables are bounded before they are coerced', () => {
+  const TAGS = `query ($tags: [String!]) { files(first: 1, filter: { tags: $tags }) { totalCount } }`;
+
+  it('a list of a million items is refused by its length, not walked item by item', async () => {
+    // Numbers, which coercion would refuse item by item ("String cannot represent..."): refused before that.
+    const error = expectClientError(await api.gql(member, TAGS, { tags: Array.from({ length: 1_000_000 }, () => 1) }));
+    expect(error.message).toMatch(/^\$tags holds 1,000,000 items; no list takes more than 10,000/);
+    const fine = await api.gql(member, TAGS, { tags: ['vaccination'] });
+    expect(fine.errors).toBeUndefined();
+  });
+
+  it('many short lists, or an input object of many unknown members, are refused by the values they hold in all', async () => {
+    const lists = Object.fromEntries(Array.from({ length: 15 }, (_, i) => [`t${i}`, Array.from({ length: 1_500 }, () => 'x')]));
+    const declared = Object.keys(lists).map((name) => `$${name}: [String!]`);
+    const used = Object.keys(lists).map((name, i) => `f${i}: files(first: 1, filter: { tags: $${name} }) { totalCount }`);
+    const many = expectClientError(await api.gql(member, `query (${declared.join(', ')}) { ${used.join(' ')} }`, lists));
+    expect(many.message).toMatch(/more than 20,000 values in all/);
+    const members = Object.fromEntries(Array.from({ length: 30_000 }, (_, i) => [`unknown${i}`, 1]));
+    const wide = expectClientError(
+      await api.gql(member, `query ($filter: FileFilter) { files(first: 1, filter: $filter) { totalCount } }`, { filter: members }),
+    );
+    expect(wide.message).toMatch(/more than 20,000 values in all/);
+  });
+});
+
+describe('a subscription is refused over HTTP, with where to send it', () => {
+  it.each([1, 2])('run %i (the second run of a text is the compiled one)', async () => {
+    const response = await api.gql(member, `subscription { fileEvents { seq } }`);
+    const error = expectClientError(response);
+    expect(error.message).toMatch(/subscriptions are served over WebSocket/);
+  });
+});
+
 describe('free text has a maximum, enforced before any write', () => {
   it.each([
     ['a revocation reason', 'reason', 1_000],

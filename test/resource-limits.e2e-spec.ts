@@ -220,10 +220,15 @@ describe('tokens are decided once, before any resolver', () => {
     );
     const res = await api.gql(token, `{ me { subject } }`);
     expect(res.status).toBe(401);
-    expect(res.errors?.[0]).toMatchObject({ extensions: { code: 'UNAUTHENTICATED' }, message: expect.stringMatching(/issued in the future/) });
+    expect(res.errors?.[0]).toMatchObject({
+      extensions: { code: 'UNAUTHENTICATED' },
+      message: expect.stringMatching(/issued in the future/),
+    });
     // A clock a few seconds fast is not refused.
     const now = Math.floor(Date.now() / 1000);
-    const skewed = await sign({ dept: department.code, roles: ['MEMBER'] }, (jwt) => jwt.setIssuedAt(now + 20).setExpirationTime(now + 3_600));
+    const skewed = await sign({ dept: department.code, roles: ['MEMBER'] }, (jwt) =>
+      jwt.setIssuedAt(now + 20).setExpirationTime(now + 3_600),
+    );
     expect((await api.gql(skewed, `{ me { subject } }`)).status).toBe(200);
   });
 

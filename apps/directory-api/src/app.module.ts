@@ -11,7 +11,7 @@ import { DirectoryModule, DirectoryService } from '@app/directory';
 import { DomainModule } from '@app/domain';
 import { EventsModule } from '@app/events';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Kind, OperationTypeNode, type DocumentNode, type OperationDefinitionNode } from 'graphql';
+import { GraphQLError, Kind, OperationTypeNode, parse, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import type { ApiConfig } from './config.js';
 import { RequestScope, type GraphQLContext } from './context/request-scope.js';
 import { DepartmentsResolver, DistrictsResolver } from './districts/districts.resolver.js';
@@ -25,6 +25,7 @@ import { MAX_QUERY_TOKENS } from './graphql/input-limits.js';
 import { checkQueryCost, type ListSizes } from './graphql/query-cost.js';
 import { checkQueryText, queryShapeRule } from './graphql/query-shape.rule.js';
 import { DateTimeScalar } from './graphql/scalars.js';
+import { checkVariableSizes, mayHoldLargeVariables, variablesOf } from './graphql/variable-limits.js';
 import { TextInputPipe } from './graphql/text-input.pipe.js';
 import { FairShare, shareKey } from './http/fair-share.js';
 import { RecentWriters, WriteNotices } from './http/read-your-writes.js';
@@ -70,6 +71,19 @@ const isQuery = (document: DocumentNode): boolean =>
 /** Only queries: a document that also holds a mutation or subscription is not read from a replica. */
 const onlyQueries = (document: DocumentNode): boolean =>
   document.definitions.every((d) => d.kind !== Kind.OPERATION_DEFINITION || d.operation === OperationTypeNode.QUERY);
+
+/**
+ * HTTP runs queries and mutations; a subscription sent there would run once
+ * with no event to deliver, and fail inside the driver. It is refused with
+ * where to send it instead.
+ */
+function refuseSubscriptionOverHttp(document: DocumentNode): void {
+  if (document.definitions.some((d) => d.kind === Kind.OPERATION_DEFINITION && d.operation === OperationTypeNode.SUBSCRIPTION)) {
+    throw new GraphQLError(`subscriptions are served over WebSocket (graphql-ws) at ${GRAPHQL_PATH}, not over HTTP`, {
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+  }
+}
 
 /** The real length of every unpaged list of objects, for pricing a query. */
 async function listSizes(directory: DirectoryService): Promise<ListSizes> {
@@ -137,7 +151,14 @@ export class AppModule {
             graphql: { parseOptions: { maxTokens: MAX_QUERY_TOKENS } },
             validationRules: [queryShapeRule(config.maxQueryDepth)],
             hooks: {
-              preParsing: (_schema, source) => Promise.resolve(checkQueryText(source)),
+              preParsing: (schema, source, context) => {
+                checkQueryText(source);
+                // Before the driver coerces the variables, which it does before any later hook (see checkVariableSizes).
+                const request = (context as { reply?: FastifyReply }).reply?.request;
+                if (request && mayHoldLargeVariables(request)) checkVariableSizes(schema, parse(source), variablesOf(request));
+                return Promise.resolve();
+              },
+              preValidation: (_schema, document) => Promise.resolve(refuseSubscriptionOverHttp(document)),
               preSubscriptionExecution: async (schema, document, context) => {
                 await checkSubscription(schema, document);
                 await subscriptionCost.start(schema, document, context, await listSizes(directory));

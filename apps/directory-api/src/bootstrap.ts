@@ -1,11 +1,13 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
+import websocket from '@fastify/websocket';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { guardSubscriptionMessages } from './events/subscription-guard.js';
 import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
 import { AccessService } from '@app/access';
 import { Tokens } from '@app/auth';
@@ -14,7 +16,7 @@ import { AppModule, GRAPHQL_PATH, type AppOptions } from './app.module.js';
 import { isGraphQL, requireBearerToken, resolveCaller } from './graphql/graphql-auth.hook.js';
 import { sendRefusal } from './graphql/error-formatter.js';
 import { serveGraphiql } from './graphql/graphiql.js';
-import { REQUEST_BODY_LIMIT_MIB } from './graphql/input-limits.js';
+import { MAX_WEBSOCKET_MESSAGE_KIB, REQUEST_BODY_LIMIT_MIB } from './graphql/input-limits.js';
 import { serveConsole, type ConsoleOptions } from './console/serve-console.js';
 import { FairShare, holdFairShare } from './http/fair-share.js';
 import { parseJsonWithinNesting } from './http/json-body.js';
@@ -131,6 +133,8 @@ export async function createApp(
     },
   });
   const fastify = adapter.getInstance();
+  // Registered here, not by the GraphQL driver, so that the subscription guard below reaches its server.
+  await fastify.register(websocket, { options: { maxPayload: MAX_WEBSOCKET_MESSAGE_KIB * 1024 } });
   const metrics = new ServiceMetrics();
   closeConnectionsOnShutdown(fastify);
   parseJsonWithinNesting(fastify);
@@ -199,5 +203,7 @@ export async function createApp(
   if (options.console) await serveConsole(app, options.console);
   await app.init();
   await fastify.ready();
+  const graphql = fastify as unknown as { graphql: { schema: GraphQLSchema } };
+  guardSubscriptionMessages(fastify, () => graphql.graphql.schema, config.rateLimitPerMinute);
   return app;
 }

@@ -11,6 +11,15 @@ export class DomainError extends Error {
     super(message);
     this.name = 'DomainError';
   }
+
+  /**
+   * What a GraphQL error made from this one carries (graphql-js copies its
+   * original error's extensions), for the paths no error formatter sees: the
+   * errors a subscription's resolver sends over WebSocket.
+   */
+  get extensions(): Record<string, unknown> {
+    return { ...this.details, code: this.code };
+  }
 }
 
 export const badInput = (message: string, details?: Record<string, unknown>) => new DomainError('BAD_USER_INPUT', message, details);

@@ -51,5 +51,8 @@ export const MAX_EXPANDED_FIELDS = 2_000;
 /** Fields (aliases included) at the top of an operation. */
 export const MAX_ROOT_FIELDS = 20;
 
+/** The largest WebSocket message (a subscription's start is a few hundred bytes); a larger one closes the connection (1009). */
+export const MAX_WEBSOCKET_MESSAGE_KIB = 64;
+
 /** The largest request body the service reads. */
 export const REQUEST_BODY_LIMIT_MIB = 10;

@@ -1,0 +1,121 @@
+/**
+ * Hostile callers over WebSocket: a message that starts an operation is
+ * checked before the GraphQL driver reads it, under the same bounds as an
+ * HTTP request, and refused with a coded error; a department's messages are
+ * counted, and a flood past its budget closes the connection unread.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { AddressInfo } from 'node:net';
+import { once } from 'node:events';
+import WebSocket from 'ws';
+import type { DepartmentRef } from '@app/auth';
+import { createTestDatabase, type TestDatabase } from '@app/testing';
+import { startTestApp, type TestApp } from './test-app.js';
+import { World } from './world.js';
+
+const MESSAGES_PER_MINUTE = 40;
+
+let database: TestDatabase;
+let api: TestApp;
+let member: string;
+let url: string;
+let department: DepartmentRef;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  const world = new World(await database.dataSource());
+  department = await world.department('hs-health', await world.district('hs-east'));
+  api = await startTestApp(database, { RATE_LIMIT_PER_MINUTE: String(MESSAGES_PER_MINUTE) });
+  await api.app.listen(0, '127.0.0.1');
+  url = `ws://127.0.0.1:${(api.app.getHttpServer().address() as AddressInfo).port}/graphql`;
+  member = await api.tokenFor(department, ['MEMBER'], 'member');
+});
+
+afterAll(async () => {
+  await api?.close();
+  await database?.drop();
+});
+
+/** A graphql-transport-ws connection, acknowledged; its messages as they come. */
+async function connect(token = member) {
+  const socket = new WebSocket(url, 'graphql-transport-ws');
+  const received: Record<string, any>[] = [];
+  socket.on('message', (data: Buffer) => received.push(JSON.parse(data.toString('utf8'))));
+  await once(socket, 'open');
+  socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } }));
+  const next = async (where: (m: Record<string, any>) => boolean, ms = 5_000) => {
+    const until = Date.now() + ms;
+    for (;;) {
+      const found = received.find(where);
+      if (found) return found;
+      if (Date.now() > until || socket.readyState !== WebSocket.OPEN) return undefined;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  };
+  expect(await next((m) => m.type === 'connection_ack')).toBeDefined();
+  return { socket, received, next };
+}
+
+/** The error the server answers a start with. */
+async function refusalOf(payload: unknown) {
+  const { socket, next } = await connect();
+  socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload }));
+  const answer = await next((m) => m.id === '1');
+  socket.close();
+  expect(answer?.type).toBe('error');
+  const [error] = answer!.payload as { message: string; extensions?: { code?: string } }[];
+  expect(error.extensions?.code).toBe('BAD_USER_INPUT');
+  expect(JSON.stringify(answer)).not.toMatch(/\bat \w+ \(|node_modules|\/src\/|Cannot read properties/);
+  return error.message;
+}
+
+describe('a start is checked before the driver reads it', () => {
+  it.each<[string, unknown, RegExp]>([
+    ['more tokens than the limit', { query: `subscription { fileEvents { ${'a: seq '.repeat(3_000)} } }` }, /more than 5,000 tokens/],
+    ['text nested past the limit', { query: `subscription { fileEvents ${'{ a '.repeat(100)}${'}'.repeat(100)} }` }, /nested more than/],
+    ['a syntax error', { query: 'subscription { fileEvents { seq }' }, /Syntax Error/],
+    ['a syntax tree instead of text', { query: { kind: 'Document', definitions: [] } }, /must be the text/],
+    ['an operation name the document lacks', { query: 'subscription A { fileEvents { seq } }', operationName: 'B' }, /operationName/],
+    ['a query', { query: '{ me { subject } }' }, /only subscriptions are served over WebSocket; send a query over HTTP/],
+    ['variables of the wrong type', { query: 'subscription ($a: String) { fileEvents(after: $a) { seq } }', variables: { a: [1] } }, /\$a/],
+    // Past the guard, refused by the resolver's own checks: the error still carries its code.
+    [
+      'a NUL character in an argument',
+      { query: 'subscription ($a: String) { fileEvents(after: $a) { seq } }', variables: { a: 'x\u0000' } },
+      /contains a NUL character/,
+    ],
+    [
+      'a list longer than any argument takes',
+      { query: 'subscription ($a: [String!]) { fileEvents { seq } }', variables: { a: Array(10_001).fill('') } },
+      /\$a holds 10,001 items; no list takes more than 10,000/,
+    ],
+  ])('%s', async (_name, payload, message) => {
+    expect(await refusalOf(payload)).toMatch(message);
+  });
+});
+
+it('a message over 64 KiB closes the connection unread (1009)', async () => {
+  const { socket } = await connect();
+  const closed = once(socket, 'close');
+  socket.send(
+    JSON.stringify({ id: '1', type: 'subscribe', payload: { query: `subscription { fileEvents { seq } } #${'x'.repeat(70_000)}` } }),
+  );
+  const [code] = (await closed) as [number];
+  expect(code).toBe(1009);
+});
+
+it('a department past its messages a minute has its connection closed; another department is not affected', async () => {
+  const { socket } = await connect();
+  const closed = once(socket, 'close');
+  for (let i = 0; i < MESSAGES_PER_MINUTE + 5; i++) socket.send(JSON.stringify({ id: `${i}`, type: 'subscribe', payload: { query: '{' } }));
+  const [code, reason] = (await closed) as [number, Buffer];
+  expect(code).toBe(1008);
+  expect(String(reason)).toMatch(/messages a minute from your department/);
+  // Counted per department: another department's connection still works.
+  const world = new World(await database.dataSource());
+  const neighbour = await api.tokenFor(await world.department('hs-civil', await world.district('hs-west')), ['MEMBER'], 'neighbour');
+  const other = await connect(neighbour);
+  other.socket.send(JSON.stringify({ id: 'n', type: 'subscribe', payload: { query: '{ me { subject } }' } }));
+  expect((await other.next((m) => m.id === 'n'))?.type).toBe('error');
+  other.socket.close();
+});
