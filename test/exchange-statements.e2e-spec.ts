@@ -199,6 +199,39 @@ describe('one statement per step, and the rules it keeps', () => {
     expect(await entriesAbout(x.id)).toEqual(delivered);
     expect(await entriesAbout(approved.permissionId!)).toEqual(['permission.granted', 'permission.revoked']);
   });
+
+  it('a delivery decided on a policy read before its grant was revoked is refused in its statement and records nothing', async () => {
+    const x = await exchanges.request(await policy(requester, ['MEMBER']), { fileId: file.id, fields: ['age'], purpose: 'raced' });
+    const approved = await exchanges.approve(await policy(owner, ['STEWARD']), x.id, null);
+    // The requester's policy is read (as the API reads it when the request arrives), then the owner revokes.
+    const before = await policy(requester, ['MEMBER']);
+    await permissions.revoke(await policy(owner, ['STEWARD']), approved.permissionId!, 'changed our mind');
+    const late = await counted(() => exchanges.deliver(before, x.id));
+    expect(late.error).toMatchObject({ code: 'FORBIDDEN', message: expect.stringMatching(/no active grant allows exchanging age now/) });
+    const [row] = await db.query(`SELECT status FROM exchange WHERE id = $1`, [x.id]);
+    expect(row.status).toBe('APPROVED');
+    expect(await entriesAbout(x.id)).toEqual(['exchange.requested', 'exchange.approved']);
+  });
+
+  it('a revocation in flight makes the delivery wait, then refuses it', async () => {
+    if (database.embedded) return console.warn('skipped: a transaction held open beside a delivery needs a PostgreSQL server');
+    const x = await exchanges.request(await policy(requester, ['MEMBER']), { fileId: file.id, fields: ['age'], purpose: 'in flight' });
+    const approved = await exchanges.approve(await policy(owner, ['STEWARD']), x.id, null);
+    const before = await policy(requester, ['MEMBER']);
+    // The revocation's row lock is held open while the delivery runs.
+    const runner = db.createQueryRunner();
+    await runner.connect();
+    await runner.startTransaction();
+    await runner.query(`UPDATE permission SET revoked_at = now(), revoked_by = 'test', revoke_reason = 'in flight' WHERE id = $1`, [
+      approved.permissionId,
+    ]);
+    const delivery = exchanges.deliver(before, x.id).catch((error: unknown) => error);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await runner.commitTransaction();
+    await runner.release();
+    expect(await delivery).toMatchObject({ code: 'FORBIDDEN' });
+    expect(await entriesAbout(x.id)).toEqual(['exchange.requested', 'exchange.approved']);
+  });
 });
 
 describe("the approval's gate (permission_same_in_force)", () => {

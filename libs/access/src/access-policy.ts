@@ -166,6 +166,24 @@ export class AccessPolicy implements LedgerReader {
   }
 
   /**
+   * The grants the caller relies on to obtain `fields` of `file`: for each
+   * field, the grant of the first EXCHANGE rule that gives it (none where a
+   * rule of the caller's role gives it). What a delivery holds in force while
+   * it writes (GrantService.stillGiving).
+   */
+  grantsGiving(file: FileFacts, fields: readonly string[]): GrantFacts[] {
+    const relied = new Map<string, GrantFacts>();
+    const rules = this.matchingRules('EXCHANGE', file).filter((r) => r.fieldScope !== 'none');
+    for (const name of fields) {
+      const rule = rules.find(
+        (r) => (r.fieldScope === 'all' || (r.fields as string[] | undefined)?.includes(name)) && !heldOn(r.grant, file.id).has(name),
+      );
+      if (rule?.grant) relied.set(rule.grant.id, rule.grant);
+    }
+    return [...relied.values()];
+  }
+
+  /**
    * The fields of `file` that the caller's EXCHANGE grants would give but
    * hold for a steward's review, and no other rule gives: what delivery
    * withholds (rather than refuses) until the grant is re-approved.

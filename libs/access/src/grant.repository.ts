@@ -267,6 +267,22 @@ export const grantInStatementSql = {
   },
 
   /**
+   * True while every grant of `keys` is unrevoked and in force at the
+   * statement's time, each taken with a share lock: a revocation of one of
+   * them waits for the statement's transaction, or the statement waits for it
+   * and then sees it revoked (whatever instant the revocation is dated). For
+   * a write decided on grants read earlier.
+   */
+  stillInForce(keys: readonly { districtId: string; id: string }[], params: SqlParams): string {
+    if (keys.length === 0) return 'TRUE';
+    return `((SELECT count(*) FROM (SELECT 1 FROM permission p
+                WHERE p.district_id = ANY(${params.bind(keys.map((k) => k.districtId))}::uuid[])
+                  AND p.id = ANY(${params.bind(keys.map((k) => k.id))}::uuid[])
+                  AND p.revoked_at IS NULL AND p.valid_from <= now() AND (p.expires_at IS NULL OR p.expires_at > now())
+                FOR SHARE OF p) held) = ${keys.length})`;
+  },
+
+  /**
    * The INSERT of grant `id`, one row per row of `from` (none when it has none), as a data-modifying CTE's body.
    * `decidedOn` are SQL expressions over `from` for the file's version and schema version the grant is decided
    * on: the approval's statement reads them from the file row it locked, so no schema change slips in between.

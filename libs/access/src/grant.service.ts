@@ -496,6 +496,18 @@ export class GrantService {
   }
 
   /**
+   * SQL, true while the grants `caller` relies on to obtain `fields` of
+   * `file` (AccessPolicy.grantsGiving) are all still in force, locking them
+   * for the statement's transaction: a delivery writes it into its one
+   * statement, so that a revocation that commits after the caller's policy
+   * was read either refuses the delivery or is recorded after it.
+   */
+  stillGiving(caller: AccessPolicy, file: FileFacts, fields: string[], params: SqlParams): string {
+    const keys = caller.grantsGiving(file, fields).map((g) => ({ districtId: g.districtId, id: g.id }));
+    return grantInStatementSql.stillInForce(keys, params);
+  }
+
+  /**
    * A page of the grants the caller may see (on its files, held by it, in its
    * district for admins, everything for auditors), with the exact count of all
    * that match: no list is cut.

@@ -179,12 +179,15 @@ export class ExchangeRepository {
 
   /**
    * Marks an approved exchange delivered (with the approved fields it
-   * withheld, if any), with its audit entry, in one statement; null when it
-   * was no longer approved.
+   * withheld, if any), with its audit entry, in one statement, provided the
+   * grants it was decided on still hold (`grantsHeld`, SQL from the access
+   * library, which locks them); null when it was no longer approved or they
+   * no longer hold.
    */
   async deliveredAudited(
     key: ExchangeKey,
     delivery: { version: number; contentHash: string; withheld: string[] | null },
+    grantsHeld: (params: SqlParams) => string,
     audit: AuditCall,
   ): Promise<StoredExchange | null> {
     const p = new SqlParams();
@@ -194,6 +197,7 @@ export class ExchangeRepository {
          UPDATE exchange x SET status = 'DELIVERED', delivered_at = now(), delivered_version = ${p.bind(delivery.version)},
                 content_hash = ${p.bind(delivery.contentHash)}, withheld_fields = ${p.bind(delivery.withheld)}::text[]
           WHERE x.district_id = ${p.bind(key.districtId)} AND x.id = ${p.bind(key.id)} AND x.status = 'APPROVED'
+            AND ${grantsHeld(p)}
          RETURNING x.*)`,
       audit,
     );

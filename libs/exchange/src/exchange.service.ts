@@ -377,13 +377,19 @@ export class ExchangeService {
       ...(withheld.length ? { withheld } : {}),
       contentHash: hash,
     });
-    // Written only if still approved: of two deliveries at once, one is recorded.
+    // Written only if still approved (of two deliveries at once, one is recorded) and while the grants it was
+    // decided on hold: a revocation committed since the caller's policy was read refuses it, one in flight waits.
     const stored = await this.exchanges.deliveredAudited(
       x,
       { version: file.version, contentHash: hash, withheld: withheld.length ? withheld : null },
+      (params) => this.permissions.stillGiving(caller, file, fields, params),
       (params) => this.audit.inStatement([event], params),
     );
-    if (!stored) throw delivered((await this.exchangeByKey(x)).deliveredAt);
+    if (!stored) {
+      const now = await this.exchangeByKey(x);
+      if (now.status === 'DELIVERED') throw delivered(now.deliveredAt);
+      throw forbidden(`no active grant allows exchanging ${fields.join(', ')} now (revoked or expired); request again`);
+    }
     return { exchange: (await this.named([stored]))[0], records, contentHash: hash, withheldFields: withheld };
   }
 
