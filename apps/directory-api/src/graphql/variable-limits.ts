@@ -12,12 +12,16 @@ import {
 } from 'graphql';
 import { DEFAULT_LIST_LIMIT, LIST_LIMITS } from './input-limits.js';
 
-/** The longest list any argument takes (published records): a longer one in the variables is refused unread. */
-export const MAX_VARIABLE_LIST = Math.max(DEFAULT_LIST_LIMIT, ...Object.values(LIST_LIMITS));
+/**
+ * Twice the longest list any argument takes (published records): a longer
+ * one in the variables is refused unread. Up to it, coercion is cheap and the
+ * argument's own limit answers with its own words.
+ */
+export const MAX_VARIABLE_LIST = 2 * Math.max(DEFAULT_LIST_LIMIT, ...Object.values(LIST_LIMITS));
 /** List items and input-object members in all the variables together; a JSON value counts as one. */
 export const MAX_VARIABLE_VALUES = 2 * MAX_VARIABLE_LIST;
 
-const refuse = (message: string) => new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
+const refuse = (message: string) => new GraphQLError(message, { extensions: { code: 'PAYLOAD_TOO_LARGE' } });
 
 /** Below this many bytes of body, variables cannot hold enough values for their coercion to matter (some milliseconds). */
 const SMALL_BODY_BYTES = 64 * 1024;
