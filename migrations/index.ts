@@ -42,6 +42,7 @@ import { AccessInstantsInMilliseconds1797300000000 } from './1797300000000-Acces
 import { FileListingVersion1797500000000 } from './1797500000000-FileListingVersion.js';
 import { GrantsOnFileInForceIndex1797600000000 } from './1797600000000-GrantsOnFileInForceIndex.js';
 import { GrantsNotEndedFunction1797700000000 } from './1797700000000-GrantsNotEndedFunction.js';
+import { AuditedWrites1797800000000 } from './1797800000000-AuditedWrites.js';
 
 /** Every migration, in the order they run. `district:new` registers new ones here. */
 export const migrations = [
@@ -89,4 +90,5 @@ export const migrations = [
   FileListingVersion1797500000000,
   GrantsOnFileInForceIndex1797600000000,
   GrantsNotEndedFunction1797700000000,
+  AuditedWrites1797800000000,
 ];
