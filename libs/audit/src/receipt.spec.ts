@@ -41,7 +41,21 @@ describe('reading a receipt', () => {
     expect(verifyReceipt(parseReceipt(JSON.stringify(served)), publicKey)).toEqual({ ok: true });
     const numeric = { ...served, seq: 3, entry: entries[2], checkpoint };
     expect(verifyReceipt(parseReceipt(JSON.stringify(numeric)), publicKey)).toEqual({ ok: true });
-    expect(verifyReceipt(parseReceipt(JSON.stringify({ document: served, seq: 'ignored' })), publicKey)).toEqual({ ok: true });
+    // A GraphQL selection beside its document: what it shows agrees with the document.
+    const selection = { __typename: 'AuditReceipt', seq: '3', entry: { seq: '3', payload: { seq: 3 } }, document: served };
+    expect(verifyReceipt(parseReceipt(JSON.stringify(selection)), publicKey)).toEqual({ ok: true });
+  });
+
+  it('refuses a wrapper that shows beside its document what the document does not say', () => {
+    const forged = { entry: { ...served.entry, payload: { seq: 3, purpose: 'FORGED' } }, document: served };
+    expect(() => parseReceipt(JSON.stringify(forged))).toThrow(
+      'not a receipt: entry.payload.purpose beside its document differs from the document, which is what verifies',
+    );
+    expect(() => parseReceipt(JSON.stringify({ seq: 'ignored', document: served }))).toThrow(
+      /^not a receipt: seq beside its document differs/,
+    );
+    // Positions as the service writes them: no leading zero.
+    expect(() => parseReceipt(JSON.stringify({ ...served, seq: '03' }))).toThrow('not a receipt: seq must be a positive whole number');
   });
 
   it('any JSON at all is a receipt or one sentence saying what is wrong; never a crash', () => {

@@ -85,7 +85,8 @@ function text(o: Record<string, unknown>, name: string, where: string): string {
 /** seq and size travel as JSON numbers or, from GraphQL's BigInt, as decimal strings: both are read. */
 function position(o: Record<string, unknown>, name: string, where: string): number {
   const v = o[name];
-  const n = typeof v === 'string' && /^[0-9]{1,16}$/.test(v) ? Number(v) : v;
+  // Written as the service writes it (a GraphQL BigInt is a string): no sign, no leading zero.
+  const n = typeof v === 'string' && /^[1-9][0-9]{0,15}$/.test(v) ? Number(v) : v;
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1)
     throw new ReceiptFormatError(`${where}${name} must be a positive whole number`);
   return n;
@@ -133,6 +134,27 @@ function parseEntry(v: unknown): AuditEntryData | null {
   };
 }
 
+/** The path of the first value of `shown` that `signed` does not hold alike (scalars compared as text), if any. */
+function firstDifference(shown: unknown, signed: unknown, path = ''): string | undefined {
+  if (shown === null || typeof shown !== 'object') {
+    return signed !== null && typeof signed === 'object'
+      ? path || 'the receipt'
+      : String(shown) === String(signed)
+        ? undefined
+        : path || 'the receipt';
+  }
+  if (signed === null || typeof signed !== 'object' || Array.isArray(shown) !== Array.isArray(signed)) return path || 'the receipt';
+  if (Array.isArray(shown) && shown.length !== (signed as unknown[]).length) return path;
+  for (const [key, value] of Object.entries(shown)) {
+    if (key === '__typename') continue;
+    const at = path ? `${path}.${key}` : key;
+    if (!Object.hasOwn(signed, key)) return at;
+    const differs = firstDifference(value, (signed as Record<string, unknown>)[key], at);
+    if (differs !== undefined) return differs;
+  }
+  return undefined;
+}
+
 /**
  * Reads untrusted JSON into a receipt. Any JSON at all is either a receipt or
  * one clear sentence of what is wrong with it. A receipt fetched over GraphQL
@@ -146,7 +168,14 @@ export function parseReceipt(json: string): ReceiptData {
     throw new Error('the receipt is not valid JSON');
   }
   try {
-    if (isObject(value) && isObject(value.document)) value = value.document;
+    if (isObject(value) && isObject(value.document)) {
+      // What a reader sees beside the document must be what the document (the part verified) says.
+      const { document, ...shown } = value;
+      const differs = firstDifference(shown, document);
+      if (differs !== undefined)
+        throw new ReceiptFormatError(`${differs} beside its document differs from the document, which is what verifies`);
+      value = document;
+    }
     if (!isObject(value)) throw new ReceiptFormatError('a receipt is a JSON object');
     return {
       ledger: text(value, 'ledger', ''),
