@@ -58,6 +58,24 @@ export const CHECK_ENTRY = `
       END $$`;
 
 /**
+ * audit_seal_insert as this migration writes it, after CREATE or CREATE OR
+ * REPLACE (AuditPayloadsCheckable puts it back on the way down).
+ */
+export const SEAL_INSERT = `FUNCTION audit_seal_insert(
+          p_ledger text, p_seq bigint, p_prev_hash text, p_occurred_at timestamptz, p_actor text, p_action text,
+          p_subject_type text, p_subject_id text, p_parties text[], p_payload jsonb, p_canonical_head text, p_canonical_tail text)
+        RETURNS text LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
+      DECLARE
+        canonical text := p_canonical_head || p_prev_hash || '","seq":' || p_seq || p_canonical_tail;
+        sealed text := encode(sha256(convert_to(canonical, 'UTF8')), 'hex');
+      BEGIN
+        PERFORM set_config('audit.canonical', canonical, true);
+        INSERT INTO audit_entry (ledger, seq, occurred_at, actor, action, subject_type, subject_id, parties, payload, prev_hash, hash)
+        VALUES (p_ledger, p_seq, p_occurred_at, p_actor, p_action, p_subject_type, p_subject_id, p_parties, p_payload, p_prev_hash, sealed);
+        RETURN sealed;
+      END $$`;
+
+/**
  * One way in for audit entries, checked by the database:
  *
  * - audit_append and audit_append_many run as the table owner (SECURITY
@@ -85,20 +103,7 @@ export class AuditAppendPath1795962700000 implements MigrationInterface {
     await q.query(`CREATE TRIGGER audit_entry_link BEFORE INSERT ON audit_entry FOR EACH ROW EXECUTE FUNCTION audit_check_entry()`);
 
     // Seals and inserts one entry at the tail the caller has locked. Not callable by the application.
-    await q.query(`
-      CREATE FUNCTION audit_seal_insert(
-          p_ledger text, p_seq bigint, p_prev_hash text, p_occurred_at timestamptz, p_actor text, p_action text,
-          p_subject_type text, p_subject_id text, p_parties text[], p_payload jsonb, p_canonical_head text, p_canonical_tail text)
-        RETURNS text LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
-      DECLARE
-        canonical text := p_canonical_head || p_prev_hash || '","seq":' || p_seq || p_canonical_tail;
-        sealed text := encode(sha256(convert_to(canonical, 'UTF8')), 'hex');
-      BEGIN
-        PERFORM set_config('audit.canonical', canonical, true);
-        INSERT INTO audit_entry (ledger, seq, occurred_at, actor, action, subject_type, subject_id, parties, payload, prev_hash, hash)
-        VALUES (p_ledger, p_seq, p_occurred_at, p_actor, p_action, p_subject_type, p_subject_id, p_parties, p_payload, p_prev_hash, sealed);
-        RETURN sealed;
-      END $$`);
+    await q.query(`CREATE ${SEAL_INSERT}`);
     await q.query(`REVOKE ALL ON FUNCTION audit_seal_insert(text, bigint, text, timestamptz, text, text, text, text, text[], jsonb, text, text) FROM PUBLIC`);
 
     await q.query(`DROP FUNCTION audit_append(text, timestamptz, text, text, text, text, text[], jsonb, text, text)`);

@@ -43,6 +43,7 @@ import { FileListingVersion1797500000000 } from './1797500000000-FileListingVers
 import { GrantsOnFileInForceIndex1797600000000 } from './1797600000000-GrantsOnFileInForceIndex.js';
 import { GrantsNotEndedFunction1797700000000 } from './1797700000000-GrantsNotEndedFunction.js';
 import { AuditedWrites1797800000000 } from './1797800000000-AuditedWrites.js';
+import { AuditPayloadsCheckable1797900000000 } from './1797900000000-AuditPayloadsCheckable.js';
 
 /** Every migration, in the order they run. `district:new` registers new ones here. */
 export const migrations = [
@@ -91,4 +92,5 @@ export const migrations = [
   GrantsOnFileInForceIndex1797600000000,
   GrantsNotEndedFunction1797700000000,
   AuditedWrites1797800000000,
+  AuditPayloadsCheckable1797900000000,
 ];

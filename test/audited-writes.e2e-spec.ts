@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { AccessService, GrantService } from '@app/access';
-import { AuditKeys } from '@app/audit';
+import { appendAuditEntries, AuditKeys } from '@app/audit';
 import type { DepartmentRef, Role } from '@app/auth';
 import { createDataSource } from '@app/database';
 import { createDomainContext } from '@app/domain';
@@ -140,5 +140,28 @@ describe('a write without its entry is refused at commit', () => {
     expect(await snapshot()).toEqual(before);
     // The owner, who could switch the trigger off anyway, is not held to it (seeds and migrations write so).
     await owner.transaction(async (tx) => tx.query(`UPDATE exchange SET purpose = purpose WHERE id = $1`, [pending.id]));
+  });
+});
+
+describe("the API's role seals only entries whose payload the database can check canonically", () => {
+  const append = (payload: Record<string, unknown>) =>
+    asApp!.transaction((tx) =>
+      appendAuditEntries(tx, [
+        { ledger: 'aw-east', actor: 'test', action: 'test.step', subjectType: 'Test', subjectId: 'n', parties: [], payload },
+      ]),
+    );
+
+  it('a 17-digit number, which JSON rounds and jsonb keeps, is refused; a 15-digit one is sealed', async () => {
+    if (skipped()) return;
+    await expect(append({ n: 12345678901234567 })).rejects.toThrow(/canonical form the database cannot check/);
+    const [sealed] = await append({ n: 123456789012345 });
+    expect(sealed.payload).toEqual({ n: 123456789012345 });
+    // The owner (seeds, migrations) keeps the looser check, and its entry still verifies.
+    const [owned] = await owner.transaction((tx) =>
+      appendAuditEntries(tx, [
+        { ledger: 'aw-east', actor: 'test', action: 'test.step', subjectType: 'Test', subjectId: 'o', parties: [], payload: { n: 1e-7 } },
+      ]),
+    );
+    expect(owned.seq).toBe(sealed.seq + 1);
   });
 });
