@@ -44,6 +44,7 @@ import { GrantsOnFileInForceIndex1797600000000 } from './1797600000000-GrantsOnF
 import { GrantsNotEndedFunction1797700000000 } from './1797700000000-GrantsNotEndedFunction.js';
 import { AuditedWrites1797800000000 } from './1797800000000-AuditedWrites.js';
 import { AuditPayloadsCheckable1797900000000 } from './1797900000000-AuditPayloadsCheckable.js';
+import { FileCodePerOwner1798000000000 } from './1798000000000-FileCodePerOwner.js';
 
 /** Every migration, in the order they run. `district:new` registers new ones here. */
 export const migrations = [
@@ -93,4 +94,5 @@ export const migrations = [
   GrantsNotEndedFunction1797700000000,
   AuditedWrites1797800000000,
   AuditPayloadsCheckable1797900000000,
+  FileCodePerOwner1798000000000,
 ];

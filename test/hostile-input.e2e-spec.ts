@@ -286,3 +286,31 @@ describe('free text has a maximum, enforced before any write', () => {
     expect(await counts()).toEqual(before);
   });
 });
+
+describe("registering a file reveals nothing of another department's files", () => {
+  it("a hidden file's code is free to register; only the steward's own department's code conflicts", async () => {
+    const world = new World(db);
+    const neighbour = await world.department('hx-water', { id: owner.districtId, code: 'hx-east' });
+    const hidden = await world.file(neighbour, 'CONFIDENTIAL');
+    const [{ code }] = await db.query(`SELECT code FROM data_file WHERE id = $1`, [hidden.id]);
+    // The steward cannot discover it...
+    expect((await api.gql(steward, `{ file(id: "${hidden.id}") { id } }`)).data?.file).toBeNull();
+    const register = () =>
+      api.gql(steward, `mutation ($i: RegisterFileInput!) { registerFile(input: $i) { id code } }`, {
+        i: {
+          code,
+          title: 'Same code',
+          classification: 'PUBLIC',
+          category: 'health',
+          format: 'table',
+          fields: [{ name: 'a', type: 'string' }],
+        },
+      });
+    // ...and registering its code neither conflicts nor says anything about it.
+    const first = await register();
+    expect(first.errors).toBeUndefined();
+    expect(first.data?.registerFile.code).toBe(code);
+    const again = expectClientError(await register(), 'CONFLICT');
+    expect(again.message).toBe(`your department already has a file with code "${code}"`);
+  });
+});

@@ -60,7 +60,7 @@ export async function copyFiles(tx: EntityManager, files: readonly NewFile[]): P
      SELECT district_id, id, code, title, description, owner_department_id, classification, category, tags, format,
             update_frequency, updated_at, updated_at, data_file_search_vector(title, description, tags, field_names)
        FROM ${FILE_STAGE}
-     ON CONFLICT (district_id, code) DO NOTHING
+     ON CONFLICT (district_id, owner_department_id, code) DO NOTHING
      RETURNING id`,
   );
   const fresh = new Set(inserted.map((r) => r.id));

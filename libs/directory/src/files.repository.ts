@@ -662,7 +662,7 @@ export class FilesRepository {
    */
   async insertMany(db: EntityManager, files: NewFile[]): Promise<number> {
     if (files.length === 0) return 0;
-    const inserted = await db.query<{ district_id: string; id: string; code: string }[]>(
+    const inserted = await db.query<{ district_id: string; id: string; code: string; owner_department_id: string }[]>(
       `INSERT INTO data_file (district_id, id, code, title, description, owner_department_id, classification,
                               category, tags, format, update_frequency, created_at, updated_at, search_vector)
        SELECT r.district_id, coalesce(r.id, gen_random_uuid()), r.code, r.title, r.description, r.owner_department_id,
@@ -673,8 +673,8 @@ export class FilesRepository {
                 district_id uuid, id uuid, code text, title text, description text, owner_department_id uuid,
                 classification text, category text, tags text[], format text, update_frequency text,
                 updated_at timestamptz, field_names text[])
-       ON CONFLICT (district_id, code) DO NOTHING
-       RETURNING district_id, id, code`,
+       ON CONFLICT (district_id, owner_department_id, code) DO NOTHING
+       RETURNING district_id, id, code, owner_department_id`,
       [
         JSON.stringify(
           files.map((f) => ({
@@ -696,9 +696,9 @@ export class FilesRepository {
       ],
     );
     if (inserted.length === 0) return 0;
-    const byCode = new Map(files.map((f) => [`${f.districtId}/${f.code}`, f]));
+    const byCode = new Map(files.map((f) => [`${f.districtId}/${f.ownerDepartmentId}/${f.code}`, f]));
     const fields = inserted.flatMap((row) =>
-      (byCode.get(`${row.district_id}/${row.code}`)?.fields ?? []).map((field, position) => ({
+      (byCode.get(`${row.district_id}/${row.owner_department_id}/${row.code}`)?.fields ?? []).map((field, position) => ({
         district_id: row.district_id,
         file_id: row.id,
         position,
