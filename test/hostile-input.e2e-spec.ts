@@ -175,6 +175,20 @@ describe('the GraphQL layer refuses malformed requests with a client error', () 
     },
   );
 
+  it.each(['PUT', 'DELETE', 'PATCH'] as const)('%s is 405 in the GraphQL error shape, whatever its body', async (method) => {
+    const response = await api.app.inject({
+      method,
+      url: '/graphql',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${member}` },
+    });
+    expect(response.statusCode).toBe(405);
+    expect(response.headers.allow).toBe('GET, POST');
+    expect(response.json().errors[0]).toMatchObject({
+      extensions: { code: 'METHOD_NOT_ALLOWED' },
+      message: expect.stringMatching(/^\w+ is not served here/),
+    });
+  });
+
   it('"extensions": null is allowed, as GraphQL over HTTP says', async () => {
     const response = await api.app.inject({
       method: 'POST',

@@ -4,7 +4,7 @@ import rateLimit from '@fastify/rate-limit';
 import websocket from '@fastify/websocket';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
+import { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { guardSubscriptionMessages } from './events/subscription-guard.js';
@@ -110,6 +110,20 @@ function withoutStack<E extends Error>(make: () => E): E {
   }
 }
 
+/** The methods GraphQL over HTTP serves; any other is 405 in GraphQL's error shape, before its body is read. */
+const GRAPHQL_METHODS = new Set(['GET', 'POST', 'HEAD', 'OPTIONS']);
+
+function refuseOtherMethods(fastify: FastifyInstance): void {
+  fastify.addHook('onRequest', async (request, reply) => {
+    if (!isGraphQL(request, GRAPHQL_PATH) || GRAPHQL_METHODS.has(request.method)) return;
+    reply.header('allow', 'GET, POST');
+    const error = new GraphQLError(`${request.method} is not served here; send GraphQL with POST (or queries with GET)`, {
+      extensions: { code: 'METHOD_NOT_ALLOWED' },
+    });
+    return sendRefusal(request, reply, 405, error);
+  });
+}
+
 /** Builds the service, ready to listen; the e2e tests use it as main.ts does. */
 export async function createApp(
   options: AppOptions & { graphiqlHeaders?: string; logger?: boolean; logDestination?: DestinationStream; console?: ConsoleOptions },
@@ -137,6 +151,7 @@ export async function createApp(
   await fastify.register(websocket, { options: { maxPayload: MAX_WEBSOCKET_MESSAGE_KIB * 1024 } });
   const metrics = new ServiceMetrics();
   closeConnectionsOnShutdown(fastify);
+  refuseOtherMethods(fastify);
   parseJsonWithinNesting(fastify);
   requireBearerToken(fastify, new Tokens(config.auth), GRAPHQL_PATH);
   fastify.addHook('onSend', async (request, reply, payload) => {
