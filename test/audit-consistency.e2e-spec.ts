@@ -7,7 +7,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { DataSource, EntityManager } from 'typeorm';
-import { appendAuditEntries, checkExtends, graphqlLogSource, keptCheckpoint, verifyConsistency, type LogSource } from '@app/audit';
+import {
+  appendAuditEntries,
+  checkExtends,
+  graphqlLogSource,
+  keptCheckpoint,
+  keptCheckpoints,
+  verifyConsistency,
+  type LogSource,
+} from '@app/audit';
 import type { DepartmentRef } from '@app/auth';
 import { createTestDatabase, rewriteLedgerFrom, type TestDatabase } from '@app/testing';
 import { startTestApp, type TestApp } from './test-app.js';
@@ -95,6 +103,12 @@ describe('a kept receipt against a rewritten history', () => {
     await api.gql(auditor, `mutation { signCheckpoint(ledger: "rw") { size } }`);
     expect(await checkExtends(keptCheckpoint(kept), source, [key()])).toMatchObject({ ok: true, current: { size: 14 } });
 
+    // The whole bundle, as a witness or an auditor keeps it, taken before the rewrite.
+    const bundle: any = await api.gql(auditor, `{ auditCheckpointBundle { document } }`);
+    const keptBundle = JSON.stringify(bundle.data.auditCheckpointBundle);
+    const ledgersInBundle = keptCheckpoints(keptBundle).map((c) => c.ledger);
+    expect(ledgersInBundle).toContain('rw');
+
     await rewriteFrom(7);
     const resigned: any = await api.gql(auditor, `mutation { signCheckpoint(ledger: "rw") { size } }`);
     expect(resigned.data.signCheckpoint.size).toBe('14');
@@ -135,5 +149,14 @@ describe('a kept receipt against a rewritten history', () => {
     const alarm = await cli(join(dir, 'kept.json'));
     expect(alarm.code).toBe(1);
     expect(alarm.stdout.trim().split('\n')).toEqual([expect.stringMatching(/^ALARM rewritten: ledger rw: the signed log today \(size 14/)]);
+    // A kept bundle: one line per ledger, the rewritten one an alarm.
+    await writeFile(join(dir, 'bundle.json'), keptBundle);
+    const bundled = await cli(join(dir, 'bundle.json'));
+    expect(bundled.code).toBe(1);
+    const lines = bundled.stdout.trim().split('\n');
+    expect(lines).toHaveLength(ledgersInBundle.length);
+    // It was taken at size 14, re-signed since with another root: a split view.
+    expect(lines).toContainEqual(expect.stringMatching(/^ALARM split-view: ledger rw: two signed checkpoints of size 14/));
+    expect(lines.filter((l) => l.startsWith('ok: '))).toHaveLength(ledgersInBundle.length - 1);
   });
 });

@@ -96,6 +96,22 @@ export async function checkExtendsTo(
   return { ok: true, kept, current };
 }
 
+/**
+ * The checkpoints inside what someone kept: a checkpoint bundle (every one of
+ * it, platform first), a receipt (its checkpoint) or a checkpoint itself.
+ */
+export function keptCheckpoints(json: string): CheckpointData[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    throw new Error('the kept file is not valid JSON');
+  }
+  const o = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : null;
+  const doc = o && typeof o.document === 'object' && o.document !== null ? (o.document as Record<string, unknown>) : o;
+  return doc && Array.isArray(doc.ledgers) ? parseBundle(value) : [keptCheckpoint(json)];
+}
+
 /** The checkpoint inside what someone kept: a receipt (its checkpoint) or a checkpoint itself. */
 export function keptCheckpoint(json: string): CheckpointData {
   let value: unknown;

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { KeyObject } from 'node:crypto';
-import { checkExtends, graphqlLogSource, httpGraphql, keptCheckpoint, parsePublicKey } from '@app/audit';
+import { checkExtends, graphqlLogSource, httpGraphql, keptCheckpoints, parsePublicKey } from '@app/audit';
 
 /** Exit codes: 0 the log extends what was kept; 1 it does not (an alarm); 2 it could not be checked. */
 export const EXTENDS = 0;
@@ -25,9 +25,11 @@ export async function readPublicKeys(options: string[] | undefined): Promise<Key
 }
 
 /**
- * Checks a kept receipt or checkpoint against the service as it is today:
- * fetches the latest signed checkpoint and a consistency proof, and verifies
- * both with the keys given. Prints one line.
+ * Checks a kept receipt, checkpoint or checkpoint bundle against the service
+ * as it is today: for each checkpoint kept, fetches its ledger's latest
+ * signed checkpoint and a consistency proof, and verifies both with the keys
+ * given. Prints one line per checkpoint; an alarm on any makes the exit an
+ * alarm.
  */
 export async function consistency(
   file: string | undefined,
@@ -42,14 +44,18 @@ export async function consistency(
     } catch {
       throw new Error(`cannot read ${file}`);
     }
-    const kept = keptCheckpoint(text);
-    const verdict = await checkExtends(kept, graphqlLogSource(httpGraphql(options.url, options.token ?? process.env.AUDIT_TOKEN)), keys);
-    if (verdict.ok) {
-      console.log(`ok: ledger ${kept.ledger} today (size ${verdict.current.size}) extends the checkpoint you hold (size ${kept.size})`);
-      return EXTENDS;
+    const source = graphqlLogSource(httpGraphql(options.url, options.token ?? process.env.AUDIT_TOKEN));
+    let outcome = EXTENDS;
+    for (const kept of keptCheckpoints(text)) {
+      const verdict = await checkExtends(kept, source, keys);
+      if (verdict.ok) {
+        console.log(`ok: ledger ${kept.ledger} today (size ${verdict.current.size}) extends the checkpoint you hold (size ${kept.size})`);
+      } else {
+        console.log(`ALARM ${verdict.kind}: ${verdict.reason}`);
+        outcome = ALARM;
+      }
     }
-    console.log(`ALARM ${verdict.kind}: ${verdict.reason}`);
-    return ALARM;
+    return outcome;
   } catch (error) {
     console.error(`audit:consistency: ${(error as Error).message}`);
     return UNCHECKED;
