@@ -94,6 +94,18 @@ describe('a start is checked before the driver reads it', () => {
   });
 });
 
+it.each([
+  ['not JSON', 'hello', 'a message is a JSON object with a type'],
+  ['an unknown type', JSON.stringify({ type: 'shout' }), 'unknown message type'],
+])('a message that is %s closes the connection (4400), as graphql-transport-ws says', async (_name, text, reason) => {
+  const { socket } = await connect();
+  const closed = once(socket, 'close');
+  socket.send(text);
+  const [code, why] = (await closed) as [number, Buffer];
+  expect(code).toBe(4400);
+  expect(why.toString('utf8')).toBe(reason);
+});
+
 it('a message over 64 KiB closes the connection unread (1009)', async () => {
   const { socket } = await connect();
   const closed = once(socket, 'close');

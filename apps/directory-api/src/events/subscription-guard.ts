@@ -9,6 +9,8 @@ import { checkVariableSizes } from '../graphql/variable-limits.js';
 
 /** The message types that start an operation: graphql-transport-ws's, and the older subscriptions-transport-ws's. */
 const STARTS = new Set(['subscribe', 'start']);
+/** Every message type of the two protocols; any other message closes the connection (4400), as graphql-transport-ws says. */
+const KNOWN = new Set([...STARTS, 'connection_init', 'connection_terminate', 'ping', 'pong', 'complete', 'stop']);
 
 const refuse = (message: string) => new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
 
@@ -30,7 +32,9 @@ const refuse = (message: string) => new GraphQLError(message, { extensions: { co
  *   variables must be bounded and coerce.
  *
  * A start that fails is answered with an `error` message for its id,
- * carrying a code, and is not passed on. Anything else passes untouched.
+ * carrying a code, and is not passed on; a message that is not a JSON object
+ * of a known type closes the connection (4400). Anything else passes
+ * untouched.
  */
 export function guardSubscriptionMessages(fastify: FastifyInstance, schema: () => GraphQLSchema, messagesPerMinute: number): void {
   const messages = new RateLimiterMemory({ points: messagesPerMinute, duration: 60, keyPrefix: 'ws' });
@@ -54,9 +58,12 @@ export function guardSubscriptionMessages(fastify: FastifyInstance, schema: () =
         if (socket.readyState !== socket.OPEN) return;
         if (over) return socket.close(1008, `over ${messagesPerMinute} messages a minute from your department; retry in ${over} s`);
         const message = readMessage(args[0]);
-        if (message?.type === 'connection_init') spender = departmentOf(message.payload) ?? spender;
-        const refusal = message && STARTS.has(message.type as string) ? check(message) : undefined;
-        if (refusal) socket.send(JSON.stringify({ id: message!.id, type: 'error', payload: [refusal] }));
+        if (!message || !KNOWN.has(message.type as string)) {
+          return socket.close(4400, message ? 'unknown message type' : 'a message is a JSON object with a type');
+        }
+        if (message.type === 'connection_init') spender = departmentOf(message.payload) ?? spender;
+        const refusal = STARTS.has(message.type as string) ? check(message) : undefined;
+        if (refusal) socket.send(JSON.stringify({ id: message.id, type: 'error', payload: [refusal] }));
         else emit(event, ...args);
       });
       return true;
@@ -95,7 +102,7 @@ export function guardSubscriptionMessages(fastify: FastifyInstance, schema: () =
   }
 }
 
-/** A message as JSON, or undefined when it is not a JSON object (the driver answers that itself). */
+/** A message as JSON, or undefined when it is not a JSON object. */
 function readMessage(data: unknown): Record<string, unknown> | undefined {
   try {
     const text = Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : String(data);
