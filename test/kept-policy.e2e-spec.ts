@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { AccessService, GrantService, type GrantFacts } from '@app/access';
-import { AuditKeys } from '@app/audit';
+import { appendAuditEntries, AuditKeys } from '@app/audit';
 import type { DepartmentRef, Role } from '@app/auth';
 import { ANY_DISTRICT } from '@app/common';
 import { QueryCounter } from '@app/database';
@@ -241,11 +241,19 @@ describe('kept rules', () => {
     await expect(
       asApp(`UPDATE permission_grantee_version SET version = gen_random_uuid() WHERE grantee_department_id = $1`, [member.id]),
     ).rejects.toThrow(/permission denied/);
-    await asApp(
-      `INSERT INTO permission (district_id, file_id, grantee_department_id, action, purpose, granted_by)
-       VALUES ($1, $2, $3, 'DISCOVER', 'as the API', 'test')`,
-      [file.districtId, file.id, member.id],
-    );
+    // With its audit entry in the same transaction, which the database requires of the API's role (AuditedWrites).
+    await db.transaction(async (tx) => {
+      await tx.query('SET LOCAL ROLE exchange_app');
+      const [{ id }] = await tx.query<{ id: string }[]>(
+        `INSERT INTO permission (district_id, file_id, grantee_department_id, action, purpose, granted_by)
+         VALUES ($1, $2, $3, 'DISCOVER', 'as the API', 'test') RETURNING id`,
+        [file.districtId, file.id, member.id],
+      );
+      const ledger = file.districtId === owner.districtId ? 'kept-east' : 'kept-west';
+      await appendAuditEntries(tx, [
+        { ledger, actor: 'test', action: 'permission.granted', subjectType: 'Permission', subjectId: id, parties: [], payload: {} },
+      ]);
+    });
     expect((await memberPolicy()).rules).not.toBe(kept.rules);
   });
 
