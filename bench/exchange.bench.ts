@@ -48,6 +48,8 @@ const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 const CITY = process.argv.includes('--city');
 const CITY_SCALE = Number(process.env.BENCH_CITY_SCALE ?? 1);
 const CITY_TEMPLATE = CITY ? process.env.BENCH_CITY_TEMPLATE : undefined;
+/** Who runs the cycles: `app`, a login of the API's role (as in production), or `owner`, the tables' owner. */
+const ROLE = process.env.BENCH_ROLE === 'owner' ? 'owner' : 'app';
 
 // Statements and time spent in audit_append statements, measured at the driver and
 // charged to the timed step whose work issued them, so that the figures printed are
@@ -89,6 +91,7 @@ async function main() {
     serialPlans: true,
     genericPlans: true,
   }).initialize();
+  let app: Awaited<ReturnType<typeof appRoleDataSource>> | undefined;
   try {
     if (CITY_TEMPLATE) {
       console.log(`The city: a copy of ${CITY_TEMPLATE}`);
@@ -158,6 +161,11 @@ async function main() {
       }
     }
 
+    // The cycles run as the API runs in production: a login of the role exchange_app (docker-compose.yml), which
+    // the database holds to its audit entries (migration AuditedWrites). BENCH_ROLE=owner runs them as the owner.
+    app = ROLE === 'app' ? await appRoleDataSource(db, scratch.url) : undefined;
+    const cycling = app ? await domainServices(app.db) : { access, exchanges, permissions };
+
     type Step = 'request' | 'approve' | 'deliver' | 'revoke';
     const steps: Record<Step, number[]> = { request: [], approve: [], deliver: [], revoke: [] };
     // Every timed step, whatever its outcome: its time and the append time inside it.
@@ -181,7 +189,7 @@ async function main() {
       const started = process.hrtime.bigint();
       try {
         const result = await currentStep.run(clock, async () => {
-          const policy = await access.policyFor(caller);
+          const policy = await cycling.access.policyFor(caller);
           clock.policy = false;
           return work(policy);
         });
@@ -211,16 +219,16 @@ async function main() {
             const target = others[(c + n++) % others.length];
             try {
               const x = await time('request', requester, (policy) =>
-                exchanges.request(policy, {
+                cycling.exchanges.request(policy, {
                   fileId: target.fileId,
                   fields: ['age', 'diagnosis_code', 'visit_date'],
                   purpose: `cycle ${c}-${n}`,
                 }),
               );
-              const approved = await time('approve', target.owner, (policy) => exchanges.approve(policy, x.id, null));
-              await time('deliver', requester, (policy) => exchanges.deliver(policy, x.id));
+              const approved = await time('approve', target.owner, (policy) => cycling.exchanges.approve(policy, x.id, null));
+              await time('deliver', requester, (policy) => cycling.exchanges.deliver(policy, x.id));
               // A one-off exchange: the owner revokes the grant the approval made, so the next request needs a steward again.
-              await time('revoke', target.owner, (policy) => permissions.revoke(policy, approved.permissionId!, 'delivered'));
+              await time('revoke', target.owner, (policy) => cycling.permissions.revoke(policy, approved.permissionId!, 'delivered'));
               cycles++;
             } catch (error) {
               failures++;
@@ -248,7 +256,7 @@ async function main() {
     const databaseCpuMs = databaseCpu === undefined ? undefined : ((await postgresCpuMillis()) ?? databaseCpu) - databaseCpu;
     const perCycle = (n: number) => fmt(n / Math.max(cycles, 1), 1);
     console.log(
-      `\nExchange cycles (request -> approve -> deliver of 200 rows x 3 fields -> revoke): ${CLIENTS} clients on ${POOL_SIZE} connections, ${districts.length} districts${CITY_TEMPLATE ? `, city data set (a copy of ${CITY_TEMPLATE})` : CITY ? `, city data set (scale ${CITY_SCALE})` : ''}, ${SECONDS} s`,
+      `\nExchange cycles (request -> approve -> deliver of 200 rows x 3 fields -> revoke): ${CLIENTS} clients on ${POOL_SIZE} connections as ${app ? "a login of the API's role" : 'the owner'}, ${districts.length} districts${CITY_TEMPLATE ? `, city data set (a copy of ${CITY_TEMPLATE})` : CITY ? `, city data set (scale ${CITY_SCALE})` : ''}, ${SECONDS} s`,
     );
     console.log(`  ${fmt(cycles / wall)} cycles/s (${fmt(cycles)} cycles, ${failures} failed)`);
     console.log(
@@ -292,9 +300,37 @@ async function main() {
       `  the writes that append (row and audit entry in one statement, lock wait included): ${share(all)} of the time in the four steps (${perStep})`,
     );
   } finally {
+    await app?.close();
     await db.destroy();
     await scratch.drop();
   }
+}
+
+/**
+ * A data source on the scratch database as a new login of the role
+ * exchange_app, planned and pooled as the API's; closing it drops the login.
+ */
+async function appRoleDataSource(owner: DataSource, ownerUrl: string): Promise<{ db: DataSource; close(): Promise<void> }> {
+  const login = `bench_app_${process.pid}`;
+  await owner.query(`DROP ROLE IF EXISTS ${login}`);
+  await owner.query(`CREATE ROLE ${login} LOGIN IN ROLE exchange_app`);
+  const url = new URL(ownerUrl);
+  url.username = login;
+  url.password = '';
+  const db = await createDataSource({
+    url: url.toString(),
+    poolSize: POOL_SIZE,
+    applicationName: 'bench',
+    serialPlans: true,
+    genericPlans: true,
+  }).initialize();
+  return {
+    db,
+    async close() {
+      await db.destroy();
+      await owner.query(`DROP ROLE IF EXISTS ${login}`);
+    },
+  };
 }
 
 /**
