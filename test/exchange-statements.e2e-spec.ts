@@ -200,7 +200,17 @@ describe('one statement per step, and the rules it keeps', () => {
     expect(await entriesAbout(approved.permissionId!)).toEqual(['permission.granted', 'permission.revoked']);
   });
 
+  /** A file of its own, so that no grant of an earlier test also gives its fields. */
+  const freshFile = async () => {
+    const world = new World(db);
+    const fresh = await world.file(owner, 'RESTRICTED');
+    await world.grant({ fileId: fresh.id, grantee: requester, action: 'READ' }, fresh.districtId);
+    await exchanges.publishRecords(await policy(owner, ['STEWARD']), fresh.id, [{ record_id: 'r1', age: '40', visit_date: '2026-05-01' }]);
+    return fresh;
+  };
+
   it('a delivery decided on a policy read before its grant was revoked is refused in its statement and records nothing', async () => {
+    const file = await freshFile();
     const x = await exchanges.request(await policy(requester, ['MEMBER']), { fileId: file.id, fields: ['age'], purpose: 'raced' });
     const approved = await exchanges.approve(await policy(owner, ['STEWARD']), x.id, null);
     // The requester's policy is read (as the API reads it when the request arrives), then the owner revokes.
@@ -215,6 +225,7 @@ describe('one statement per step, and the rules it keeps', () => {
 
   it('a revocation in flight makes the delivery wait, then refuses it', async () => {
     if (database.embedded) return console.warn('skipped: a transaction held open beside a delivery needs a PostgreSQL server');
+    const file = await freshFile();
     const x = await exchanges.request(await policy(requester, ['MEMBER']), { fileId: file.id, fields: ['age'], purpose: 'in flight' });
     const approved = await exchanges.approve(await policy(owner, ['STEWARD']), x.id, null);
     const before = await policy(requester, ['MEMBER']);
