@@ -49,23 +49,29 @@ export function guardSubscriptionMessages(fastify: FastifyInstance, schema: () =
     let turn = Promise.resolve();
     socket.emit = (event: string | symbol, ...args: unknown[]): boolean => {
       if (event !== 'message') return emit(event, ...args);
-      turn = turn.then(async () => {
-        // Counted before it is read: past the budget, a flood costs no parsing; the connection is closed.
-        const over = await messages.consume(spender).then(
-          () => undefined,
-          (limited: { msBeforeNext?: number }) => Math.max(1, Math.ceil((limited.msBeforeNext ?? 60_000) / 1000)),
-        );
-        if (socket.readyState !== socket.OPEN) return;
-        if (over) return socket.close(1008, `over ${messagesPerMinute} messages a minute from your department; retry in ${over} s`);
-        const message = readMessage(args[0]);
-        if (!message || !KNOWN.has(message.type as string)) {
-          return socket.close(4400, message ? 'unknown message type' : 'a message is a JSON object with a type');
-        }
-        if (message.type === 'connection_init') spender = departmentOf(message.payload) ?? spender;
-        const refusal = STARTS.has(message.type as string) ? check(message) : undefined;
-        if (refusal) socket.send(JSON.stringify({ id: message.id, type: 'error', payload: [refusal] }));
-        else emit(event, ...args);
-      });
+      turn = turn
+        .then(async () => {
+          // Counted before it is read: past the budget, a flood costs no parsing; the connection is closed.
+          const over = await messages.consume(spender).then(
+            () => undefined,
+            (limited: { msBeforeNext?: number }) => Math.max(1, Math.ceil((limited.msBeforeNext ?? 60_000) / 1000)),
+          );
+          if (socket.readyState !== socket.OPEN) return;
+          if (over) return socket.close(1008, `over ${messagesPerMinute} messages a minute from your department; retry in ${over} s`);
+          const message = readMessage(args[0]);
+          if (!message || !KNOWN.has(message.type as string)) {
+            return socket.close(4400, message ? 'unknown message type' : 'a message is a JSON object with a type');
+          }
+          if (message.type === 'connection_init') spender = departmentOf(message.payload) ?? spender;
+          const refusal = STARTS.has(message.type as string) ? check(message) : undefined;
+          if (refusal) socket.send(JSON.stringify({ id: message.id, type: 'error', payload: [refusal] }));
+          else emit(event, ...args);
+        })
+        .catch((error: unknown) => {
+          // A fault here must not stall the messages behind it: the connection ends instead.
+          fastify.log.error({ err: error }, 'subscription guard failed; closing the connection');
+          socket.close(1011);
+        });
       return true;
     };
   });
