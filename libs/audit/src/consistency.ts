@@ -96,34 +96,39 @@ export async function checkExtendsTo(
   return { ok: true, kept, current };
 }
 
+/** The JSON of a kept file, read once. */
+function readKept(json: string): unknown {
+  try {
+    return JSON.parse(json);
+  } catch {
+    throw new Error('the kept file is not valid JSON');
+  }
+}
+
+/** What was kept itself: the object, or the document a GraphQL answer carries it in. */
+function documentOf(value: unknown): Record<string, unknown> | null {
+  const o = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : null;
+  return o && typeof o.document === 'object' && o.document !== null ? (o.document as Record<string, unknown>) : o;
+}
+
 /**
  * The checkpoints inside what someone kept: a checkpoint bundle (every one of
  * it, platform first), a receipt (its checkpoint) or a checkpoint itself.
  */
 export function keptCheckpoints(json: string): CheckpointData[] {
-  let value: unknown;
-  try {
-    value = JSON.parse(json);
-  } catch {
-    throw new Error('the kept file is not valid JSON');
-  }
-  const o = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : null;
-  const doc = o && typeof o.document === 'object' && o.document !== null ? (o.document as Record<string, unknown>) : o;
-  return doc && Array.isArray(doc.ledgers) ? parseBundle(value) : [keptCheckpoint(json)];
+  const value = readKept(json);
+  const doc = documentOf(value);
+  return doc && Array.isArray(doc.ledgers) ? parseBundle(value) : [checkpointIn(doc)];
 }
 
 /** The checkpoint inside what someone kept: a receipt (its checkpoint) or a checkpoint itself. */
 export function keptCheckpoint(json: string): CheckpointData {
-  let value: unknown;
+  return checkpointIn(documentOf(readKept(json)));
+}
+
+function checkpointIn(kept: Record<string, unknown> | null): CheckpointData {
   try {
-    value = JSON.parse(json);
-  } catch {
-    throw new Error('the kept file is not valid JSON');
-  }
-  try {
-    const o = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : null;
-    const inner = o && typeof o.document === 'object' && o.document !== null ? (o.document as Record<string, unknown>) : o;
-    const candidate = inner && typeof inner.checkpoint === 'object' ? inner.checkpoint : inner;
+    const candidate = kept && typeof kept.checkpoint === 'object' ? kept.checkpoint : kept;
     const c = parseCheckpoint(candidate);
     if (!c) throw new ReceiptFormatError('it holds no checkpoint');
     return c;
@@ -210,8 +215,7 @@ export function bundleDocument(b: { platform: CheckpointData | null; ledgers: Ch
 /** Reads a bundle document (or a GraphQL answer carrying it in `document`); every checkpoint in it, platform first. */
 export function parseBundle(value: unknown): CheckpointData[] {
   try {
-    const o = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : null;
-    const doc = o && typeof o.document === 'object' && o.document !== null ? (o.document as Record<string, unknown>) : o;
+    const doc = documentOf(value);
     if (!doc || !Array.isArray(doc.ledgers)) throw new ReceiptFormatError('a bundle has a list of ledgers');
     const platform = parseCheckpoint(doc.platform ?? null);
     const ledgers = doc.ledgers.map((c) => {

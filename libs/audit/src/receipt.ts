@@ -136,15 +136,13 @@ function parseEntry(v: unknown): AuditEntryData | null {
 
 /** The path of the first value of `shown` that `signed` does not hold alike (scalars compared as text), if any. */
 function firstDifference(shown: unknown, signed: unknown, path = ''): string | undefined {
+  const here = path || 'the receipt';
   if (shown === null || typeof shown !== 'object') {
-    return signed !== null && typeof signed === 'object'
-      ? path || 'the receipt'
-      : String(shown) === String(signed)
-        ? undefined
-        : path || 'the receipt';
+    if (signed !== null && typeof signed === 'object') return here;
+    return String(shown) === String(signed) ? undefined : here;
   }
-  if (signed === null || typeof signed !== 'object' || Array.isArray(shown) !== Array.isArray(signed)) return path || 'the receipt';
-  if (Array.isArray(shown) && shown.length !== (signed as unknown[]).length) return path;
+  if (signed === null || typeof signed !== 'object' || Array.isArray(shown) !== Array.isArray(signed)) return here;
+  if (Array.isArray(shown) && shown.length !== (signed as unknown[]).length) return here;
   for (const [key, value] of Object.entries(shown)) {
     if (key === '__typename') continue;
     const at = path ? `${path}.${key}` : key;
