@@ -30,8 +30,11 @@ export function grantInForceSql(alias: string, at: string): string {
   return `(${alias}.valid_from <= ${t} AND ${grantEndSql(alias)} > ${t})`;
 }
 
-/** An instant as SQL: a positional parameter (`$9`) or a column (`t.at`) as given, else a named parameter (`:at`). */
-export const instantSql = (at: string): string => (at.startsWith('$') || at.includes('.') ? at : `:${at}`);
+/**
+ * An instant as SQL: a positional parameter (`$9`), a column (`t.at`) or an
+ * expression (`NOW_SQL`) as given, else a named parameter (`:at`).
+ */
+export const instantSql = (at: string): string => (at.startsWith('$') || at.includes('.') || at.includes('(') ? at : `:${at}`);
 
 /**
  * When a grant stops being in force (its revocation or expiry, the earlier;

@@ -278,7 +278,7 @@ export const grantInStatementSql = {
     return `((SELECT count(*) FROM (SELECT 1 FROM permission p
                 WHERE p.district_id = ANY(${params.bind(keys.map((k) => k.districtId))}::uuid[])
                   AND p.id = ANY(${params.bind(keys.map((k) => k.id))}::uuid[])
-                  AND p.revoked_at IS NULL AND p.valid_from <= now() AND (p.expires_at IS NULL OR p.expires_at > now())
+                  AND p.revoked_at IS NULL AND ${grantInForceSql('p', NOW_SQL)}
                 FOR SHARE OF p) held) = ${keys.length})`;
   },
 
