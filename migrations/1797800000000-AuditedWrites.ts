@@ -1,22 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * A grant or an exchange changed by the application's role must be recorded
- * in the audit log by the same transaction. Every write of the services does
- * so; the database now refuses, at commit, one that did not: a deferred
- * constraint trigger on `permission` and `exchange` looks, for each row
- * written, for an entry of the row's district's ledger about that row
- * (subject Permission or Exchange, its id) that this transaction appended
- * (its xmin is the transaction's id: the services use no savepoints). Before,
- * the role's INSERT and UPDATE rights let anyone holding its credentials
- * un-revoke a grant or add one, and every verification still passed.
- *
- * Roles that own the tables (or are superusers) are not held to it: they can
- * switch triggers off anyway, and the seeds, migrations and tests write
- * through them. The check runs as the caller (not SECURITY DEFINER), so
- * `SET ROLE exchange_app` is held to it as a login of that role is.
- */
-/**
  * The columns of a grant that decide what it gives, to whom, until when:
  * every one but file_version and schema_version, which record the file's
  * versions a grant was last decided on (an approval that meets an identical
@@ -41,6 +25,22 @@ const GRANT_COLUMNS = [
   'revoke_reason',
 ].join(', ');
 
+/**
+ * A grant or an exchange changed by the application's role must be recorded
+ * in the audit log by the same transaction. Every write of the services does
+ * so; the database now refuses, at commit, one that did not: a deferred
+ * constraint trigger on `permission` and `exchange` looks, for each row
+ * written, for an entry of the row's district's ledger about that row
+ * (subject Permission or Exchange, its id) that this transaction appended
+ * (its xmin is the transaction's id: the services use no savepoints). Before,
+ * the role's INSERT and UPDATE rights let anyone holding its credentials
+ * un-revoke a grant or add one, and every verification still passed.
+ *
+ * Roles that own the tables (or are superusers) are not held to it: they can
+ * switch triggers off anyway, and the seeds, migrations and tests write
+ * through them. The check runs as the caller (not SECURITY DEFINER), so
+ * `SET ROLE exchange_app` is held to it as a login of that role is.
+ */
 export class AuditedWrites1797800000000 implements MigrationInterface {
   name = 'AuditedWrites1797800000000';
 

@@ -386,8 +386,8 @@ export class ExchangeService {
       (params) => this.audit.inStatement([event], params),
     );
     if (!stored) {
-      const now = await this.exchangeByKey(x);
-      if (now.status === 'DELIVERED') throw delivered(now.deliveredAt);
+      const current = await this.exchangeByKey(x);
+      if (current.status === 'DELIVERED') throw delivered(current.deliveredAt);
       throw forbidden(`no active grant allows exchanging ${fields.join(', ')} now (revoked or expired); request again`);
     }
     return { exchange: (await this.named([stored]))[0], records, contentHash: hash, withheldFields: withheld };
