@@ -9,6 +9,16 @@ export interface SubscriptionContext {
   subscriberExpiresAt?: number;
 }
 
+/** The Authorization value a connection_init payload carries, if any. */
+export function connectionAuthorization(payload: unknown): string | undefined {
+  const p = payload as Record<string, unknown> | null | undefined;
+  const given = p?.authorization ?? p?.Authorization;
+  return typeof given === 'string' ? given : undefined;
+}
+
+/** The JWT of an Authorization value (`Bearer <jwt>`). */
+export const bearerJwt = (authorization: string): string => authorization.replace(/^Bearer\s+/i, '');
+
 /**
  * The `subscription` option of the GraphQL driver: graphql-ws on the same
  * endpoint, authenticated once, at connection init, by the bearer token in its
@@ -20,13 +30,13 @@ export interface SubscriptionContext {
 export function subscriptionOptions(tokens: Tokens, directory: DirectoryService) {
   return {
     onConnect: async ({ payload }: { payload?: Record<string, unknown> }): Promise<SubscriptionContext | false> => {
-      const given = payload?.authorization ?? payload?.Authorization;
+      const given = connectionAuthorization(payload);
       try {
-        const claims = await tokens.verify(typeof given === 'string' ? given : undefined);
+        const claims = await tokens.verify(given);
         const department = await directory.departmentByCode(claims.departmentCode);
         if (!department) return false;
         // Verified above, so its exp (which verification requires) can be read as it stands.
-        const { exp } = decodeJwt((given as string).replace(/^Bearer\s+/i, ''));
+        const { exp } = decodeJwt(bearerJwt(given!));
         return { subscriber: { subject: claims.subject, roles: claims.roles, department }, subscriberExpiresAt: exp! * 1000 };
       } catch {
         return false;

@@ -6,6 +6,7 @@ import { RateLimiterMemory } from 'rate-limiter-flexible';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { checkQueryText } from '../graphql/query-shape.rule.js';
 import { checkVariableSizes } from '../graphql/variable-limits.js';
+import { bearerJwt, connectionAuthorization } from './subscription-auth.js';
 
 /** The message types that start an operation: graphql-transport-ws's, and the older subscriptions-transport-ws's. */
 const STARTS = new Set(['subscribe', 'start']);
@@ -121,11 +122,10 @@ function readMessage(data: unknown): Record<string, unknown> | undefined {
 
 /** The department a connection's token names; its signature is checked by the driver's onConnect, which closes the connection if it is bad. */
 function departmentOf(payload: unknown): string | undefined {
-  const given =
-    (payload as Record<string, unknown> | undefined)?.authorization ?? (payload as Record<string, unknown> | undefined)?.Authorization;
-  if (typeof given !== 'string') return undefined;
+  const given = connectionAuthorization(payload);
+  if (given === undefined) return undefined;
   try {
-    const dept = decodeJwt(given.replace(/^Bearer\s+/i, '')).dept;
+    const dept = decodeJwt(bearerJwt(given)).dept;
     return typeof dept === 'string' ? `dept:${dept}` : undefined;
   } catch {
     return undefined;
