@@ -91,7 +91,7 @@ async function main() {
     serialPlans: true,
     genericPlans: true,
   }).initialize();
-  let app: Awaited<ReturnType<typeof appRoleDataSource>> | undefined;
+  let app: Awaited<ReturnType<typeof appRoleServices>> | undefined;
   try {
     if (CITY_TEMPLATE) {
       console.log(`The city: a copy of ${CITY_TEMPLATE}`);
@@ -165,12 +165,12 @@ async function main() {
     // the database holds to its audit entries (migration AuditedWrites). BENCH_ROLE=owner runs them as the owner.
     app =
       ROLE === 'app'
-        ? await appRoleDataSource(db, scratch.url).catch((error: unknown) => {
+        ? await appRoleServices(db, scratch.url).catch((error: unknown) => {
             console.log(`No login of the API's role (${(error as Error).message}): the cycles run as the owner.`);
             return undefined;
           })
         : undefined;
-    const cycling = app ? await domainServices(app.db) : { access, exchanges, permissions };
+    const cycling = app?.services ?? { access, exchanges, permissions };
 
     type Step = 'request' | 'approve' | 'deliver' | 'revoke';
     const steps: Record<Step, number[]> = { request: [], approve: [], deliver: [], revoke: [] };
@@ -313,10 +313,11 @@ async function main() {
 }
 
 /**
- * A data source on the scratch database as a new login of the role
- * exchange_app, planned and pooled as the API's; closing it drops the login.
+ * The services on the scratch database as a new login of the role
+ * exchange_app, its pool planned and sized as the API's; closing them drops
+ * the login.
  */
-async function appRoleDataSource(owner: DataSource, ownerUrl: string): Promise<{ db: DataSource; close(): Promise<void> }> {
+async function appRoleServices(owner: DataSource, ownerUrl: string) {
   const login = `bench_app_${process.pid}`;
   await owner.query(`DROP ROLE IF EXISTS ${login}`);
   await owner.query(`CREATE ROLE ${login} LOGIN IN ROLE exchange_app`);
@@ -330,9 +331,11 @@ async function appRoleDataSource(owner: DataSource, ownerUrl: string): Promise<{
     serialPlans: true,
     genericPlans: true,
   }).initialize();
+  const services = await domainServices(db);
   return {
-    db,
+    services,
     async close() {
+      await services.close();
       await db.destroy();
       await owner.query(`DROP ROLE IF EXISTS ${login}`);
     },
