@@ -25,28 +25,9 @@ const GRANT_COLUMNS = [
   'revoke_reason',
 ].join(', ');
 
-/**
- * A grant or an exchange changed by the application's role must be recorded
- * in the audit log by the same transaction. Every write of the services does
- * so; the database now refuses, at commit, one that did not: a deferred
- * constraint trigger on `permission` and `exchange` looks, for each row
- * written, for an entry of the row's district's ledger about that row
- * (subject Permission or Exchange, its id) that this transaction appended
- * (its xmin is the transaction's id: the services use no savepoints). Before,
- * the role's INSERT and UPDATE rights let anyone holding its credentials
- * un-revoke a grant or add one, and every verification still passed.
- *
- * Roles that own the tables (or are superusers) are not held to it: they can
- * switch triggers off anyway, and the seeds, migrations and tests write
- * through them. The check runs as the caller (not SECURITY DEFINER), so
- * `SET ROLE exchange_app` is held to it as a login of that role is.
- */
-export class AuditedWrites1797800000000 implements MigrationInterface {
-  name = 'AuditedWrites1797800000000';
-
-  async up(q: QueryRunner): Promise<void> {
-    await q.query(`
-      CREATE FUNCTION audit_require_entry() RETURNS trigger LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
+/** The check as this migration wrote it (AuditedFileWrites names the subject's column; its way down restores this). */
+export const REQUIRE_ENTRY = `
+      CREATE OR REPLACE FUNCTION audit_require_entry() RETURNS trigger LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
       DECLARE
         row_district uuid;
         row_id text;
@@ -71,7 +52,29 @@ export class AuditedWrites1797800000000 implements MigrationInterface {
             USING ERRCODE = 'integrity_constraint_violation';
         END IF;
         RETURN NULL;
-      END $$`);
+      END $$`;
+
+/**
+ * A grant or an exchange changed by the application's role must be recorded
+ * in the audit log by the same transaction. Every write of the services does
+ * so; the database now refuses, at commit, one that did not: a deferred
+ * constraint trigger on `permission` and `exchange` looks, for each row
+ * written, for an entry of the row's district's ledger about that row
+ * (subject Permission or Exchange, its id) that this transaction appended
+ * (its xmin is the transaction's id: the services use no savepoints). Before,
+ * the role's INSERT and UPDATE rights let anyone holding its credentials
+ * un-revoke a grant or add one, and every verification still passed.
+ *
+ * Roles that own the tables (or are superusers) are not held to it: they can
+ * switch triggers off anyway, and the seeds, migrations and tests write
+ * through them. The check runs as the caller (not SECURITY DEFINER), so
+ * `SET ROLE exchange_app` is held to it as a login of that role is.
+ */
+export class AuditedWrites1797800000000 implements MigrationInterface {
+  name = 'AuditedWrites1797800000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(REQUIRE_ENTRY);
     for (const [table, subject, columns] of [
       ['permission', 'Permission', ` OF ${GRANT_COLUMNS}`],
       ['exchange', 'Exchange', ''],

@@ -45,6 +45,7 @@ import { GrantsNotEndedFunction1797700000000 } from './1797700000000-GrantsNotEn
 import { AuditedWrites1797800000000 } from './1797800000000-AuditedWrites.js';
 import { AuditPayloadsCheckable1797900000000 } from './1797900000000-AuditPayloadsCheckable.js';
 import { FileCodePerOwner1798000000000 } from './1798000000000-FileCodePerOwner.js';
+import { AuditedFileWrites1798100000000 } from './1798100000000-AuditedFileWrites.js';
 
 /** Every migration, in the order they run. `district:new` registers new ones here. */
 export const migrations = [
@@ -95,4 +96,5 @@ export const migrations = [
   AuditedWrites1797800000000,
   AuditPayloadsCheckable1797900000000,
   FileCodePerOwner1798000000000,
+  AuditedFileWrites1798100000000,
 ];

@@ -1,8 +1,8 @@
 /**
- * The database refuses a grant or an exchange written by the application's
- * role without its audit entry in the same transaction (migration
- * AuditedWrites), and every write of the services, run as that role over a
- * real login, passes the check.
+ * The database refuses a grant, an exchange or a file's rows written by the
+ * application's role without their audit entry in the same transaction
+ * (migrations AuditedWrites and AuditedFileWrites), and every write of the
+ * services, run as that role over a real login, passes the check.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
@@ -11,6 +11,7 @@ import { AccessService, GrantService } from '@app/access';
 import { appendAuditEntries, AuditKeys } from '@app/audit';
 import type { DepartmentRef, Role } from '@app/auth';
 import { createDataSource } from '@app/database';
+import { DirectoryService, FileSchemaService } from '@app/directory';
 import { createDomainContext } from '@app/domain';
 import { ExchangeService } from '@app/exchange';
 import { createTestDatabase, withAdminClient, type TestDatabase } from '@app/testing';
@@ -24,6 +25,8 @@ let close: (() => Promise<void>) | undefined;
 let access: AccessService;
 let exchanges: ExchangeService;
 let permissions: GrantService;
+let directory: DirectoryService;
+let schemas: FileSchemaService;
 let steward: DepartmentRef;
 let requester: DepartmentRef;
 let file: WorldFile;
@@ -55,6 +58,8 @@ beforeAll(async () => {
   access = context.get(AccessService);
   exchanges = context.get(ExchangeService);
   permissions = context.get(GrantService);
+  directory = context.get(DirectoryService);
+  schemas = context.get(FileSchemaService);
 });
 
 afterAll(async () => {
@@ -98,6 +103,32 @@ describe("the services' writes, as the application's role", () => {
     const y = await exchanges.request(await policy(requester, ['MEMBER']), { fileId: file.id, fields: ['age'], purpose: 'refused' });
     expect(await exchanges.reject(await stewardPolicy(), y.id, 'not now')).toMatchObject({ status: 'REJECTED' });
   });
+
+  it("register a file, change its schema and publish its records: the file's rows commit with their entries", async () => {
+    if (skipped()) return;
+    const stewardPolicy = () => policy(steward, ['STEWARD']);
+    const registered = await directory.registerFile(await stewardPolicy(), {
+      code: `aw-${randomBytes(3).toString('hex')}`,
+      title: 'Audited registration',
+      classification: 'INTERNAL',
+      category: 'medical records',
+      format: 'table',
+      fields: [{ name: 'age', type: 'string', sensitive: false }],
+    });
+    const changed = await schemas.change(await stewardPolicy(), {
+      fileId: registered.id,
+      addFields: [{ name: 'clinic', type: 'string' }],
+      alterFields: [{ name: 'age', type: 'integer' }],
+    });
+    expect(changed.schemaVersion).toBe(2);
+    const published = await exchanges.publishRecords(await stewardPolicy(), registered.id, [{ age: 40, clinic: 'C1' }]);
+    expect(published.version).toBe(1);
+    const [entries] = await owner.query(
+      `SELECT array_agg(action ORDER BY seq) AS actions FROM audit_entry WHERE subject_type = 'DataFile' AND subject_id = $1`,
+      [registered.id],
+    );
+    expect(entries.actions).toEqual(['file.registered', 'file.schema_changed', 'records.published']);
+  });
 });
 
 describe('a write without its entry is refused at commit', () => {
@@ -140,6 +171,81 @@ describe('a write without its entry is refused at commit', () => {
     expect(await snapshot()).toEqual(before);
     // The owner, who could switch the trigger off anyway, is not held to it (seeds and migrations write so).
     await owner.transaction(async (tx) => tx.query(`UPDATE exchange SET purpose = purpose WHERE id = $1`, [pending.id]));
+  });
+});
+
+describe("a file's rows written without an entry are refused", () => {
+  /** The owner's view of the file: what a tampering statement could change. */
+  const snapshot = () =>
+    owner.query(
+      `SELECT f.classification, f.version, f.schema_version,
+              (SELECT json_agg(json_build_object('name', d.name, 'sensitive', d.sensitive, 'type', d.type) ORDER BY d.position)
+                 FROM data_field d WHERE d.district_id = f.district_id AND d.file_id = f.id) AS fields,
+              (SELECT count(*)::int FROM data_version v WHERE v.district_id = f.district_id AND v.file_id = f.id) AS versions,
+              (SELECT json_agg(r.row ORDER BY r.version, r.row_no) FROM data_record r
+                WHERE r.district_id = f.district_id AND r.file_id = f.id) AS records,
+              (SELECT count(*)::int FROM audit_entry) AS entries
+         FROM data_file f WHERE f.id = $1`,
+      [file.id],
+    );
+  const where = () => `district_id = '${file.districtId}' AND file_id = '${file.id}'`;
+
+  const atCommit: [string, () => string][] = [
+    ['reclassifying the file', () => `UPDATE data_file SET classification = 'PUBLIC' WHERE id = '${file.id}'`],
+    ['marking a sensitive field not sensitive', () => `UPDATE data_field SET sensitive = false WHERE ${where()} AND name = 'patient_name'`],
+    [
+      'adding a field',
+      () =>
+        `INSERT INTO data_field (district_id, file_id, position, name, type) VALUES ('${file.districtId}', '${file.id}', 99, 'x', 'string')`,
+    ],
+    [
+      'adding a version',
+      () =>
+        `INSERT INTO data_version (district_id, file_id, version, content_hash, row_count, published_by)
+         VALUES ('${file.districtId}', '${file.id}', 999, repeat('0', 64), 0, 'nobody')`,
+    ],
+  ];
+
+  it.each(atCommit)('%s, by a login of the role and by SET ROLE', async (_name, statement) => {
+    if (skipped()) return;
+    const before = await snapshot();
+    await expect(asApp!.query(statement())).rejects.toThrow(/was written without its audit entry in the same transaction/);
+    await expect(
+      owner.transaction(async (tx) => {
+        await tx.query('SET LOCAL ROLE exchange_app');
+        await tx.query(statement());
+      }),
+    ).rejects.toThrow(/was written without its audit entry/);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('records join only the version published in the same transaction', async () => {
+    if (skipped()) return;
+    const { version } = await exchanges.publishRecords(await policy(steward, ['STEWARD']), file.id, [
+      { record_id: 'r2', age: '41', visit_date: '2026-05-02' },
+    ]);
+    // A row slipped into the published version afterwards is refused.
+    const before = await snapshot();
+    await expect(
+      asApp!.query(
+        `INSERT INTO data_record (district_id, file_id, version, row_no, row)
+         VALUES ('${file.districtId}', '${file.id}', ${version}, 1000, '{"age": "99"}')`,
+      ),
+    ).rejects.toThrow(/records are added only with the version they belong to/);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it.each([
+    ['deleting a record', () => `DELETE FROM data_record WHERE ${where()}`],
+    ['changing a record', () => `UPDATE data_record SET row = '{}' WHERE ${where()}`],
+    ['changing a version', () => `UPDATE data_version SET row_count = 0 WHERE ${where()}`],
+    ['deleting a field', () => `DELETE FROM data_field WHERE ${where()}`],
+    ['deleting the file', () => `DELETE FROM data_file WHERE id = '${file.id}'`],
+  ])("%s is not the role's right at all", async (_name, statement) => {
+    if (skipped()) return;
+    const before = await snapshot();
+    await expect(asApp!.query(statement())).rejects.toThrow(/permission denied/);
+    expect(await snapshot()).toEqual(before);
   });
 });
 

@@ -1,0 +1,108 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { REQUIRE_ENTRY } from './1797800000000-AuditedWrites.js';
+
+/** Who owns `TG_RELID` (or is a superuser) is not held to these checks: see AuditedWrites. */
+const OWNER_EXEMPT = `IF pg_has_role(current_user, (SELECT c.relowner FROM pg_class c WHERE c.oid = TG_RELID), 'MEMBER') THEN
+          RETURN NULL;
+        END IF;`;
+
+/**
+ * AuditedWrites held grants and exchanges to their audit entries; a file's
+ * rows were not: a holder of the API role's credentials could reclassify a
+ * file (CONFIDENTIAL to PUBLIC makes it discoverable to every department),
+ * mark a sensitive field not sensitive, or add, change and delete published
+ * records, and every verification still passed. Every write of the services
+ * to these tables already appends an entry about the file (file.registered,
+ * file.schema_changed, records.published), so the database now requires it:
+ *
+ * - `data_file`, `data_field` and `data_version`: the deferred check of
+ *   AuditedWrites, for the file (subject DataFile). A field or a version names
+ *   its file in `file_id`: the check takes, as a second argument, the column
+ *   holding the subject's id.
+ * - `data_record`, up to 10,000 rows a publication: a row-by-row check at
+ *   commit would cost as much as the rows. Records may only be added with the
+ *   version they belong to, in the transaction that inserts that version
+ *   (which is itself held to its entry, whose payload carries the records'
+ *   content hash): one check per statement, over its new rows.
+ * - The role loses the rights its services never use: DELETE on the four
+ *   tables, UPDATE on versions and records. A published version is now
+ *   append-only to the API.
+ *
+ * Owners and superusers are exempt, as in AuditedWrites (seeds, imports and
+ * migrations write as them).
+ */
+export class AuditedFileWrites1798100000000 implements MigrationInterface {
+  name = 'AuditedFileWrites1798100000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`
+      CREATE OR REPLACE FUNCTION audit_require_entry() RETURNS trigger LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
+      DECLARE
+        written record;
+        row_id text;
+      BEGIN
+        ${OWNER_EXEMPT}
+        IF TG_OP = 'DELETE' THEN
+          written := OLD;
+        ELSE
+          written := NEW;
+        END IF;
+        -- The subject is the row itself, or what the column TG_ARGV[1] names (a field's or a version's file).
+        IF TG_NARGS > 1 THEN
+          row_id := to_jsonb(written) ->> TG_ARGV[1];
+        ELSE
+          row_id := written.id::text;
+        END IF;
+        IF NOT EXISTS (
+          SELECT 1 FROM audit_entry e
+           WHERE e.ledger = (SELECT d.code FROM district d WHERE d.id = written.district_id)
+             AND e.subject_type = TG_ARGV[0] AND e.subject_id = row_id
+             AND e.xmin = pg_current_xact_id()::xid
+        ) THEN
+          RAISE EXCEPTION '% % was written without its audit entry in the same transaction', TG_TABLE_NAME, row_id
+            USING ERRCODE = 'integrity_constraint_violation';
+        END IF;
+        RETURN NULL;
+      END $$`);
+    for (const [table, subjectColumn] of [
+      ['data_file', null],
+      ['data_field', 'file_id'],
+      ['data_version', 'file_id'],
+    ] as const) {
+      await q.query(`
+        CREATE CONSTRAINT TRIGGER ${table}_audited AFTER INSERT OR UPDATE OR DELETE ON ${table}
+          DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+          EXECUTE FUNCTION audit_require_entry('DataFile'${subjectColumn ? `, '${subjectColumn}'` : ''})`);
+    }
+    await q.query(`
+      CREATE FUNCTION data_record_with_its_version() RETURNS trigger LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
+      BEGIN
+        ${OWNER_EXEMPT}
+        IF EXISTS (
+          SELECT 1 FROM added a
+           WHERE NOT EXISTS (
+             SELECT 1 FROM data_version v
+              WHERE v.district_id = a.district_id AND v.file_id = a.file_id AND v.version = a.version
+                AND v.xmin = pg_current_xact_id()::xid)
+        ) THEN
+          RAISE EXCEPTION 'records are added only with the version they belong to, in the transaction that publishes it'
+            USING ERRCODE = 'integrity_constraint_violation';
+        END IF;
+        RETURN NULL;
+      END $$`);
+    await q.query(`
+      CREATE TRIGGER data_record_with_its_version AFTER INSERT ON data_record
+        REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION data_record_with_its_version()`);
+    await q.query(`REVOKE DELETE ON data_file, data_field, data_version, data_record FROM exchange_app`);
+    await q.query(`REVOKE UPDATE ON data_version, data_record FROM exchange_app`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`GRANT UPDATE ON data_version, data_record TO exchange_app`);
+    await q.query(`GRANT DELETE ON data_file, data_field, data_version, data_record TO exchange_app`);
+    await q.query(`DROP TRIGGER data_record_with_its_version ON data_record`);
+    await q.query(`DROP FUNCTION data_record_with_its_version()`);
+    for (const table of ['data_version', 'data_field', 'data_file']) await q.query(`DROP TRIGGER ${table}_audited ON ${table}`);
+    await q.query(REQUIRE_ENTRY);
+  }
+}
