@@ -6,9 +6,17 @@ const OWNER_EXEMPT = `IF pg_has_role(current_user, (SELECT c.relowner FROM pg_cl
           RETURN NULL;
         END IF;`;
 
+/** The tables held to an entry, the entry's subject type, and the column naming its subject (null: the row's id). */
+const HELD = [
+  ['data_file', 'DataFile', null],
+  ['data_field', 'DataFile', 'file_id'],
+  ['data_version', 'DataFile', 'file_id'],
+  ['permission_review', 'Permission', 'permission_id'],
+] as const;
+
 /**
  * AuditedWrites held grants and exchanges to their audit entries; a file's
- * rows were not: a holder of the API role's credentials could reclassify a
+ * rows and a grant's reviews were not: a holder of the API role's credentials could reclassify a
  * file (CONFIDENTIAL to PUBLIC makes it discoverable to every department),
  * mark a sensitive field not sensitive, or add, change and delete published
  * records, and every verification still passed. Every write of the services
@@ -19,6 +27,10 @@ const OWNER_EXEMPT = `IF pg_has_role(current_user, (SELECT c.relowner FROM pg_cl
  *   AuditedWrites, for the file (subject DataFile). A field or a version names
  *   its file in `file_id`: the check takes, as a second argument, the column
  *   holding the subject's id.
+ * - `permission_review`, which holds a grant's fields back after a schema
+ *   change until a steward re-approves it: resolving one silently would
+ *   release them. Its rows are opened and resolved with an entry about the
+ *   grant (permission.review_required, permission.reapproved).
  * - `data_record`, up to 10,000 rows a publication: a row-by-row check at
  *   commit would cost as much as the rows. Records may only be added with the
  *   version they belong to, in the transaction that inserts that version
@@ -64,15 +76,11 @@ export class AuditedFileWrites1798100000000 implements MigrationInterface {
         END IF;
         RETURN NULL;
       END $$`);
-    for (const [table, subjectColumn] of [
-      ['data_file', null],
-      ['data_field', 'file_id'],
-      ['data_version', 'file_id'],
-    ] as const) {
+    for (const [table, subject, subjectColumn] of HELD) {
       await q.query(`
         CREATE CONSTRAINT TRIGGER ${table}_audited AFTER INSERT OR UPDATE OR DELETE ON ${table}
           DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
-          EXECUTE FUNCTION audit_require_entry('DataFile'${subjectColumn ? `, '${subjectColumn}'` : ''})`);
+          EXECUTE FUNCTION audit_require_entry('${subject}'${subjectColumn ? `, '${subjectColumn}'` : ''})`);
     }
     await q.query(`
       CREATE FUNCTION data_record_with_its_version() RETURNS trigger LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
@@ -102,7 +110,7 @@ export class AuditedFileWrites1798100000000 implements MigrationInterface {
     await q.query(`GRANT DELETE ON data_file, data_field, data_version, data_record TO exchange_app`);
     await q.query(`DROP TRIGGER data_record_with_its_version ON data_record`);
     await q.query(`DROP FUNCTION data_record_with_its_version()`);
-    for (const table of ['data_version', 'data_field', 'data_file']) await q.query(`DROP TRIGGER ${table}_audited ON ${table}`);
+    for (const [table] of HELD) await q.query(`DROP TRIGGER ${table}_audited ON ${table}`);
     await q.query(REQUIRE_ENTRY);
   }
 }

@@ -30,6 +30,9 @@ let schemas: FileSchemaService;
 let steward: DepartmentRef;
 let requester: DepartmentRef;
 let file: WorldFile;
+/** A file whose EXCHANGE grant (`reviewed`) a schema change holds for review. */
+let reviewFile: WorldFile;
+let reviewed: string;
 const login = `exchange_audited_test_${randomBytes(4).toString('hex')}`;
 
 const policy = (department: DepartmentRef, roles: Role[]) => access.policyFor(actorOf(department, roles, 'audited'));
@@ -47,6 +50,8 @@ beforeAll(async () => {
   requester = await world.department('aw-civil', await world.district('aw-west'));
   file = await world.file(steward, 'RESTRICTED');
   await world.grant({ fileId: file.id, grantee: requester, action: 'READ' }, file.districtId);
+  reviewFile = await world.file(steward, 'RESTRICTED');
+  reviewed = await world.grant({ fileId: reviewFile.id, grantee: requester, action: 'EXCHANGE' }, reviewFile.districtId);
   if (database.embedded) return;
   await withAdminClient(process.env.TEST_SERVER_URL!, (c) => c.query(`CREATE ROLE ${login} LOGIN IN ROLE exchange_app`));
   const url = new URL(database.url);
@@ -128,6 +133,19 @@ describe("the services' writes, as the application's role", () => {
       [registered.id],
     );
     expect(entries.actions).toEqual(['file.registered', 'file.schema_changed', 'records.published']);
+  });
+
+  it("a schema change holds a grant for review and the grant's re-approval releases it: both commit with their entries", async () => {
+    if (skipped()) return;
+    const stewardPolicy = () => policy(steward, ['STEWARD']);
+    const changed = await schemas.change(await stewardPolicy(), { fileId: reviewFile.id, alterFields: [{ name: 'age', type: 'integer' }] });
+    expect(changed.grantsHeld).toBe(1);
+    await permissions.reapprove(await stewardPolicy(), reviewed, reviewFile.id, 'checked');
+    const [reviews] = await owner.query(
+      `SELECT count(*)::int AS opened, count(resolved_at)::int AS resolved FROM permission_review WHERE permission_id = $1 AND fields = '{age}'`,
+      [reviewed],
+    );
+    expect(reviews).toEqual({ opened: 1, resolved: 1 });
   });
 });
 
@@ -217,6 +235,26 @@ describe("a file's rows written without an entry are refused", () => {
       }),
     ).rejects.toThrow(/was written without its audit entry/);
     expect(await snapshot()).toEqual(before);
+  });
+
+  it("resolving a grant's review, which releases its held fields, by a login of the role and by SET ROLE", async () => {
+    if (skipped()) return;
+    await schemas.change(await policy(steward, ['STEWARD']), {
+      fileId: reviewFile.id,
+      alterFields: [{ name: 'visit_date', type: 'date' }],
+    });
+    const open = () =>
+      owner.query(`SELECT count(*)::int AS n FROM permission_review WHERE permission_id = $1 AND resolved_at IS NULL`, [reviewed]);
+    expect(await open()).toEqual([{ n: 1 }]);
+    const sql = `UPDATE permission_review SET resolved_at = now(), resolved_by = 'nobody' WHERE permission_id = '${reviewed}' AND resolved_at IS NULL`;
+    await expect(asApp!.query(sql)).rejects.toThrow(/permission_review .* was written without its audit entry/);
+    await expect(
+      owner.transaction(async (tx) => {
+        await tx.query('SET LOCAL ROLE exchange_app');
+        await tx.query(sql);
+      }),
+    ).rejects.toThrow(/was written without its audit entry/);
+    expect(await open()).toEqual([{ n: 1 }]);
   });
 
   it('records join only the version published in the same transaction', async () => {
