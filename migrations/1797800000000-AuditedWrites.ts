@@ -6,7 +6,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * versions a grant was last decided on (an approval that meets an identical
  * grant updates them in passing, its entry being the exchange's).
  */
-const GRANT_COLUMNS = [
+export const GRANT_COLUMNS = [
   'district_id',
   'id',
   'file_id',
@@ -54,6 +54,18 @@ export const REQUIRE_ENTRY = `
         RETURN NULL;
       END $$`;
 
+/** This migration's two triggers (AuditedFileWrites' way down makes them again). */
+export async function createAuditedTriggers(q: QueryRunner): Promise<void> {
+  for (const [table, subject, columns] of [
+    ['permission', 'Permission', ` OF ${GRANT_COLUMNS}`],
+    ['exchange', 'Exchange', ''],
+  ]) {
+    await q.query(`
+      CREATE CONSTRAINT TRIGGER ${table}_audited AFTER INSERT OR UPDATE${columns} OR DELETE ON ${table}
+        DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION audit_require_entry('${subject}')`);
+  }
+}
+
 /**
  * A grant or an exchange changed by the application's role must be recorded
  * in the audit log by the same transaction. Every write of the services does
@@ -75,14 +87,7 @@ export class AuditedWrites1797800000000 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(REQUIRE_ENTRY);
-    for (const [table, subject, columns] of [
-      ['permission', 'Permission', ` OF ${GRANT_COLUMNS}`],
-      ['exchange', 'Exchange', ''],
-    ]) {
-      await q.query(`
-        CREATE CONSTRAINT TRIGGER ${table}_audited AFTER INSERT OR UPDATE${columns} OR DELETE ON ${table}
-          DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION audit_require_entry('${subject}')`);
-    }
+    await createAuditedTriggers(q);
   }
 
   async down(q: QueryRunner): Promise<void> {
