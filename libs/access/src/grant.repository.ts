@@ -188,18 +188,6 @@ export class GrantRepository {
     await tx.query(`UPDATE permission SET expires_at = $3 WHERE district_id = $1 AND id = $2`, [key.districtId, key.id, expiresAt]);
   }
 
-  /** Revokes unless already revoked; returns whether this call did it. */
-  async revoke(tx: EntityManager, key: PermissionKey, by: string, reason: string): Promise<boolean> {
-    // A SELECT around the UPDATE, so that the driver returns rows rather than a row count.
-    const rows = await tx.query<{ id: string }[]>(
-      `WITH revoked AS (
-         UPDATE permission SET revoked_at = ${NOW_SQL}, revoked_by = $3, revoke_reason = $4 WHERE district_id = $1 AND id = $2 AND revoked_at IS NULL RETURNING id
-       ) SELECT id FROM revoked`,
-      [key.districtId, key.id, by, reason],
-    );
-    return rows.length > 0;
-  }
-
   /** The grants the caller may see that match `query` in `scope`, newest first, a page at a time. */
   async list(
     scope: DistrictScope,

@@ -262,13 +262,9 @@ export class DirectoryService implements FileCatalog {
     }
     const file = validateRegistration(input);
     return this.db.transaction(async (tx) => {
-      const inserted = await this.files.insertMany(tx, [{ ...file, districtId: department.districtId, ownerDepartmentId: department.id }]);
+      const [id] = await this.files.insertMany(tx, [{ ...file, districtId: department.districtId, ownerDepartmentId: department.id }]);
       // Codes are unique per owning department: a conflict names only a file the caller's department owns (and sees).
-      if (inserted === 0) throw conflict(`your department already has a file with code "${file.code}"`);
-      const [{ id }] = await tx.query<{ id: string }[]>(
-        `SELECT id FROM data_file WHERE district_id = $1 AND owner_department_id = $2 AND code = $3`,
-        [department.districtId, department.id, file.code],
-      );
+      if (id === undefined) throw conflict(`your department already has a file with code "${file.code}"`);
       const registered = (await this.files.findById({ districtId: department.districtId }, id, tx))!;
       await this.audit.append(tx, [
         {

@@ -656,12 +656,13 @@ export class FilesRepository {
   }
 
   /**
-   * Inserts files with their fields; a file whose (district, code) exists is
-   * left as it is, so that re-running a load does not duplicate. Returns the
-   * number of files inserted.
+   * Inserts files with their fields; a file whose code its owning department
+   * already has is left as it is, so that re-running a load does not
+   * duplicate. Returns the ids of the files inserted (for the caller to audit
+   * exactly those).
    */
-  async insertMany(db: EntityManager, files: NewFile[]): Promise<number> {
-    if (files.length === 0) return 0;
+  async insertMany(db: EntityManager, files: NewFile[]): Promise<string[]> {
+    if (files.length === 0) return [];
     const inserted = await db.query<{ district_id: string; id: string; code: string; owner_department_id: string }[]>(
       `INSERT INTO data_file (district_id, id, code, title, description, owner_department_id, classification,
                               category, tags, format, update_frequency, created_at, updated_at, search_vector)
@@ -695,7 +696,7 @@ export class FilesRepository {
         ),
       ],
     );
-    if (inserted.length === 0) return 0;
+    if (inserted.length === 0) return [];
     const byCode = new Map(files.map((f) => [`${f.districtId}/${f.ownerDepartmentId}/${f.code}`, f]));
     const fields = inserted.flatMap((row) =>
       (byCode.get(`${row.district_id}/${row.owner_department_id}/${row.code}`)?.fields ?? []).map((field, position) => ({
@@ -711,6 +712,6 @@ export class FilesRepository {
                                                         name text, type text, sensitive boolean, description text)`,
       [JSON.stringify(fields)],
     );
-    return inserted.length;
+    return inserted.map((row) => row.id);
   }
 }

@@ -120,7 +120,8 @@ export class ExchangeService {
       const published = (await this.directory.readFile(tx, file))!;
       await this.audit.append(tx, [
         {
-          ledger: caller.actor.department.districtCode,
+          // The file's own district: its rows and their entry go to the same ledger.
+          ledger: file.districtCode,
           actor: actorName(caller.actor),
           action: 'records.published',
           subjectType: 'DataFile',

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { DataSource } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from '@app/testing';
-import { generatePilotFiles, PILOT_DEFAULTS, seedPilot } from './pilot-seed.js';
+import { FilesRepository } from '../files.repository.js';
+import { generatePilotFiles, generatePilotGrants, PILOT_DEFAULTS, seedPilot } from './pilot-seed.js';
 
 let database: TestDatabase;
 let db: DataSource;
@@ -78,5 +79,40 @@ describe('the pilot data set', () => {
     const again = await seedPilot(db, small);
     expect(again).toMatchObject({ filesInserted: 0, grantsInserted: 0 });
     expect(await counts()).toEqual(after);
+  });
+});
+
+describe('a pilot file whose code its department already has', () => {
+  it('is skipped with its grants, and neither is audited', async () => {
+    const other = await createTestDatabase();
+    try {
+      const db2 = await other.dataSource();
+      const departments = await db2.query(
+        `SELECT d.id, d.code, d.district_id, di.code AS district_code FROM department d JOIN district di ON di.id = d.district_id
+          WHERE di.code = 'beijing' ORDER BY d.code`,
+      );
+      const everyDepartment = await db2.query(
+        `SELECT d.id, d.code, d.district_id, di.code AS district_code FROM department d JOIN district di ON di.id = d.district_id ORDER BY d.code`,
+      );
+      const files = generatePilotFiles(departments, small);
+      const grants = generatePilotGrants(files, everyDepartment, small);
+      // A steward registered, first and as another file, the code of a pilot file that the pilot grants on.
+      const taken = files.find((f) => grants.some((g) => g.file_id === f.id))!;
+      await db2.transaction((tx) => new FilesRepository(db2).insertMany(tx, [{ ...taken, id: undefined, title: 'Registered first' }]));
+      const loaded = await seedPilot(db2, small);
+      expect(loaded.filesInserted).toBe(599);
+      const [row] = await db2.query(
+        `SELECT (SELECT count(*) FROM audit_entry WHERE subject_id = $1::text)::int AS about_skipped,
+                (SELECT count(*) FROM permission WHERE file_id = $1::uuid)::int AS grants_on_skipped,
+                (SELECT count(*) FROM audit_entry e WHERE e.action = 'file.registered'
+                    AND NOT EXISTS (SELECT 1 FROM data_file f WHERE f.id::text = e.subject_id))::int AS entries_without_file`,
+        [taken.id],
+      );
+      expect(row).toEqual({ about_skipped: 0, grants_on_skipped: 0, entries_without_file: 0 });
+      expect(loaded.grants).toBe(grants.filter((g) => g.file_id !== taken.id).length);
+      expect(loaded.grantsInserted).toBe(loaded.grants);
+    } finally {
+      await other.drop();
+    }
   });
 });

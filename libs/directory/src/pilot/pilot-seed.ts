@@ -210,6 +210,8 @@ export async function seedPilot(db: DataSource, options: PilotOptions = PILOT_DE
   const files = generatePilotFiles(departments, options);
   const repository = new FilesRepository(db);
   let filesInserted = 0;
+  /** The pilot's files that are in the directory after the load: there before, or inserted now. */
+  const stored = new Set<string>();
   const ownerCode = new Map(departments.map((d) => [d.id, d.code]));
   for (let i = 0; i < files.length; i += BATCH) {
     filesInserted += await db.transaction(async (tx) => {
@@ -223,24 +225,38 @@ export async function seedPilot(db: DataSource, options: PilotOptions = PILOT_DE
           ])
         ).map((r) => r.id),
       );
-      const fresh = batch.filter((f) => !present.has(f.id!));
-      const inserted = await repository.insertMany(tx, fresh);
+      // A file whose code its department already has (registered meanwhile) is skipped: only those inserted are audited.
+      const inserted = new Set(
+        await repository.insertMany(
+          tx,
+          batch.filter((f) => !present.has(f.id!)),
+        ),
+      );
+      for (const id of [...present, ...inserted]) stored.add(id);
       await appendAuditEntries(
         tx,
-        fresh.map((f) => {
-          const owner = ownerCode.get(f.ownerDepartmentId)!;
-          return {
-            ledger: options.districtCode,
-            actor: `pilot-seed@${owner}`,
-            action: 'file.registered',
-            subjectType: 'DataFile',
-            subjectId: f.id!,
-            parties: [owner],
-            payload: { code: f.code, title: f.title, classification: f.classification, fields: f.fields.map((x) => x.name), seeded: true },
-          };
-        }),
+        batch
+          .filter((f) => inserted.has(f.id!))
+          .map((f) => {
+            const owner = ownerCode.get(f.ownerDepartmentId)!;
+            return {
+              ledger: options.districtCode,
+              actor: `pilot-seed@${owner}`,
+              action: 'file.registered',
+              subjectType: 'DataFile',
+              subjectId: f.id!,
+              parties: [owner],
+              payload: {
+                code: f.code,
+                title: f.title,
+                classification: f.classification,
+                fields: f.fields.map((x) => x.name),
+                seeded: true,
+              },
+            };
+          }),
       );
-      return inserted;
+      return inserted.size;
     });
     progress('files', Math.min(i + BATCH, files.length), files.length);
   }
@@ -248,7 +264,8 @@ export async function seedPilot(db: DataSource, options: PilotOptions = PILOT_DE
   // Fresh statistics, or the foreign-key checks below plan for an empty table and scan.
   await db.query('ANALYZE data_file, data_field, permission, audit_entry');
 
-  const grants = generatePilotGrants(files, allDepartments, options);
+  // A grant on a pilot file that was skipped (its code taken) is left out with it.
+  const grants = generatePilotGrants(files, allDepartments, options).filter((g) => g.file_id === null || stored.has(g.file_id));
   let grantsInserted = 0;
   for (let i = 0; i < grants.length; i += BATCH) {
     grantsInserted += await db.transaction(async (tx) => {
