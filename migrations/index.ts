@@ -46,6 +46,7 @@ import { AuditedWrites1797800000000 } from './1797800000000-AuditedWrites.js';
 import { AuditPayloadsCheckable1797900000000 } from './1797900000000-AuditPayloadsCheckable.js';
 import { FileCodePerOwner1798000000000 } from './1798000000000-FileCodePerOwner.js';
 import { AuditedFileWrites1798100000000 } from './1798100000000-AuditedFileWrites.js';
+import { FileInItsOwnersDistrict1798200000000 } from './1798200000000-FileInItsOwnersDistrict.js';
 
 /** Every migration, in the order they run. `district:new` registers new ones here. */
 export const migrations = [
@@ -97,4 +98,5 @@ export const migrations = [
   AuditPayloadsCheckable1797900000000,
   FileCodePerOwner1798000000000,
   AuditedFileWrites1798100000000,
+  FileInItsOwnersDistrict1798200000000,
 ];

@@ -115,6 +115,22 @@ describe('the schema is ready to be distributed by district', () => {
     expect(outward.map((c) => `${c.table}.${c.name} → ${c.referenced}`)).toEqual([]);
   });
 
+  it("a file's owner is a department of the file's district, by key", async () => {
+    const [here, elsewhere] = await db.query<{ id: string; district_id: string }[]>(
+      `SELECT DISTINCT ON (district_id) id, district_id FROM department ORDER BY district_id, code LIMIT 2`,
+    );
+    expect(here.district_id).not.toBe(elsewhere.district_id);
+    const insert = (districtId: string, ownerId: string) =>
+      db.query(
+        `INSERT INTO data_file (district_id, code, title, owner_department_id, classification, category, format, search_vector)
+         VALUES ($1, 'owner-district-' || md5(random()::text), 'Placed', $2, 'INTERNAL', 'history', 'table', ''::tsvector)`,
+        [districtId, ownerId],
+      );
+    // Even the owner, who writes the seeds, cannot place a file outside its owner's district.
+    await expect(insert(here.district_id, elsewhere.id)).rejects.toThrow(/data_file_owner_in_district_fkey/);
+    await insert(elsewhere.district_id, elsewhere.id);
+  });
+
   it('the ledger tables reach no other table by key (the platform ledger is under the nil id, which is no district)', () => {
     const crossing = constraints.filter((c) => c.kind === 'f' && LEDGERS.includes(c.table) !== LEDGERS.includes(c.referenced!));
     expect(crossing.map((c) => `${c.table}.${c.name} → ${c.referenced}`)).toEqual([]);
