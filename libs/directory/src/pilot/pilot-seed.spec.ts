@@ -87,14 +87,13 @@ describe('a pilot file whose code its department already has', () => {
     const other = await createTestDatabase();
     try {
       const db2 = await other.dataSource();
-      const departments = await db2.query(
-        `SELECT d.id, d.code, d.district_id, di.code AS district_code FROM department d JOIN district di ON di.id = d.district_id
-          WHERE di.code = 'beijing' ORDER BY d.code`,
-      );
       const everyDepartment = await db2.query(
         `SELECT d.id, d.code, d.district_id, di.code AS district_code FROM department d JOIN district di ON di.id = d.district_id ORDER BY d.code`,
       );
-      const files = generatePilotFiles(departments, small);
+      const files = generatePilotFiles(
+        everyDepartment.filter((d: { district_code: string }) => d.district_code === small.districtCode),
+        small,
+      );
       const grants = generatePilotGrants(files, everyDepartment, small);
       // A steward registered, first and as another file, the code of a pilot file that the pilot grants on.
       const taken = files.find((f) => grants.some((g) => g.file_id === f.id))!;
