@@ -9,7 +9,11 @@ import { migrations } from '../migrations/index.js';
  * Benchmarks need real concurrency, which the embedded database does not have.
  * With `template` (a database on the same server, say one `seed --city`
  * loaded, that nothing is connected to) it starts as a copy of that one,
- * which then gets only the migrations it lacks.
+ * which then gets only the migrations it lacks. The copy is made file by
+ * file (STRATEGY FILE_COPY, with a checkpoint before and after) rather than
+ * block by block through the WAL, PostgreSQL 15's default: the city went
+ * through the WAL whole (4.7 GB) and set off seven checkpoints in a row
+ * before each run; file by file it writes no WAL and takes 2 s instead of 9.
  */
 export async function scratchDatabase(prefix: string, server?: string, template?: string): Promise<{ url: string; drop(): Promise<void> }> {
   server ??=
@@ -25,7 +29,7 @@ export async function scratchDatabase(prefix: string, server?: string, template?
       await c.end();
     }
   };
-  await admin(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${pg.escapeIdentifier(template)}` : ''}`);
+  await admin(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${pg.escapeIdentifier(template)} STRATEGY FILE_COPY` : ''}`);
   const url = new URL(server);
   url.pathname = `/${name}`;
   await migrateDatabase(url.toString(), migrations);

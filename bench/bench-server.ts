@@ -66,6 +66,21 @@ export async function postgresCpuMillis(): Promise<number | undefined> {
   }
 }
 
+/**
+ * The whole machine's CPU time so far, from /proc/stat, in ms summed over its
+ * cores: `busy` (user, system and interrupts), `idle` (idle and I/O wait) and
+ * `stolen` (taken by the host of a virtual machine). Taken before and after a
+ * timed run, the differences say how much of the machine the run kept busy
+ * (with whatever else ran meanwhile). Linux only; undefined elsewhere.
+ */
+export async function machineCpuMillis(): Promise<{ busy: number; idle: number; stolen: number } | undefined> {
+  const line = (await readFile('/proc/stat', 'utf8').catch(() => '')).split('\n', 1)[0];
+  if (!line.startsWith('cpu ')) return undefined;
+  // user nice system idle iowait irq softirq steal, in ticks of 10 ms (USER_HZ 100); guest time is within user.
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = line.split(/\s+/).slice(1, 9).map(Number);
+  return { busy: (user + nice + system + irq + softirq) * 10, idle: (idle + iowait) * 10, stolen: steal * 10 };
+}
+
 /** CPU time (user + system, ms) a process has used so far, from /proc; undefined where it cannot be read. */
 export function processCpuMillis(pid: number | undefined): Promise<number | undefined> {
   return pid === undefined ? Promise.resolve(undefined) : cpuOf(pid);

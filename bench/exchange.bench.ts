@@ -39,7 +39,7 @@ import { createDataSource, DEFAULT_POOL_SIZE } from '@app/database';
 import { seedCity } from '../apps/directory-cli/src/city/city-seed.js';
 import { domainServices } from './domain-services.js';
 import { fmt, machineSpeed, percentile, scratchDatabase } from './bench-database.js';
-import { postgresCpuMillis } from './bench-server.js';
+import { machineCpuMillis, postgresCpuMillis } from './bench-server.js';
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 32);
 const POOL_SIZE = Number(process.env.DATABASE_POOL_SIZE ?? DEFAULT_POOL_SIZE);
@@ -256,10 +256,12 @@ async function main() {
     const started = process.hrtime.bigint();
     const serviceCpu = process.cpuUsage();
     const databaseCpu = await postgresCpuMillis();
+    const machineCpu = await machineCpuMillis();
     const { cycles, failures } = await runCycles(SECONDS);
     const wall = Number(process.hrtime.bigint() - started) / 1e9;
     const serviceCpuMs = (({ user, system }) => (user + system) / 1000)(process.cpuUsage(serviceCpu));
     const databaseCpuMs = databaseCpu === undefined ? undefined : ((await postgresCpuMillis()) ?? databaseCpu) - databaseCpu;
+    const machineUse = machineCpu && (await machineCpuMillis());
     const perCycle = (n: number) => fmt(n / Math.max(cycles, 1), 1);
     console.log(
       `\nExchange cycles (request -> approve -> deliver of 200 rows x 3 fields -> revoke): ${CLIENTS} clients on ${POOL_SIZE} connections as ${app ? "a login of the API's role" : 'the owner'}, ${districts.length} districts${CITY_TEMPLATE ? `, city data set (a copy of ${CITY_TEMPLATE})` : CITY ? `, city data set (scale ${CITY_SCALE})` : ''}, ${SECONDS} s`,
@@ -281,6 +283,19 @@ async function main() {
           : `${fmt(databaseCpuMs / Math.max(cycles, 1), 2)} ms in PostgreSQL`
       }; ${fmt(1000 / Math.max(cycles / wall, 1e-9), 2)} ms of wall time per cycle on ${availableParallelism()} cores`,
     );
+    if (machineCpu && machineUse && databaseCpuMs !== undefined) {
+      // How far the CPU a cycle costs bounds the rate on this machine: all of it on the same cores.
+      const [busy, idle, stolen] = [
+        machineUse.busy - machineCpu.busy,
+        machineUse.idle - machineCpu.idle,
+        machineUse.stolen - machineCpu.stolen,
+      ];
+      const all = Math.max(busy + idle + stolen, 1);
+      const perCycleMs = (serviceCpuMs + databaseCpuMs) / Math.max(cycles, 1);
+      console.log(
+        `  the machine's ${availableParallelism()} cores: ${fmt((busy / all) * 100)} % busy, ${fmt((idle / all) * 100)} % idle, ${fmt((stolen / all) * 100)} % taken by its host; at ${fmt(perCycleMs, 2)} ms of CPU a cycle, fully busy they would run about ${fmt((availableParallelism() * 1000) / perCycleMs)} cycles/s`,
+      );
+    }
     console.log(
       `  per step: ${Object.entries(spent)
         .map(([step, clock]) => `${step} ${perCycle(clock.statements)}`)
