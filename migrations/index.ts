@@ -47,6 +47,7 @@ import { AuditPayloadsCheckable1797900000000 } from './1797900000000-AuditPayloa
 import { FileCodePerOwner1798000000000 } from './1798000000000-FileCodePerOwner.js';
 import { AuditedFileWrites1798100000000 } from './1798100000000-AuditedFileWrites.js';
 import { FileInItsOwnersDistrict1798200000000 } from './1798200000000-FileInItsOwnersDistrict.js';
+import { GrantVersionsAudited1798300000000 } from './1798300000000-GrantVersionsAudited.js';
 
 /** Every migration, in the order they run. `district:new` registers new ones here. */
 export const migrations = [
@@ -99,4 +100,5 @@ export const migrations = [
   FileCodePerOwner1798000000000,
   AuditedFileWrites1798100000000,
   FileInItsOwnersDistrict1798200000000,
+  GrantVersionsAudited1798300000000,
 ];

@@ -1,7 +1,7 @@
 /**
  * The database refuses a grant, an exchange or a file's rows written by the
  * application's role without their audit entry in the same transaction
- * (migrations AuditedWrites and AuditedFileWrites), and every write of the
+ * (migrations AuditedWrites, AuditedFileWrites and GrantVersionsAudited), and every write of the
  * services, run as that role over a real login, passes the check.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -147,6 +147,35 @@ describe("the services' writes, as the application's role", () => {
     );
     expect(reviews).toEqual({ opened: 1, resolved: 1 });
   });
+
+  it('an approval that meets an identical grant decided on older versions records the new ones, with an entry about the grant', async () => {
+    if (skipped()) return;
+    const stewardPolicy = () => policy(steward, ['STEWARD']);
+    const x = await exchanges.request(await policy(requester, ['MEMBER']), { fileId: file.id, fields: ['visit_date'], purpose: 'reused' });
+    // The same grant made directly while the request waits, then a publication moves the file on.
+    const { permission } = await permissions.grant(await stewardPolicy(), {
+      fileId: file.id,
+      granteeDepartmentCode: requester.code,
+      actions: ['EXCHANGE'],
+      fields: ['visit_date'],
+      purpose: 'reused',
+    });
+    const { version } = await exchanges.publishRecords(await stewardPolicy(), file.id, [{ record_id: 'r3', visit_date: '2026-05-03' }]);
+    expect(permission.fileVersion).toBe(version - 1);
+    const approved = await exchanges.approve(await stewardPolicy(), x.id, null);
+    expect(approved.permissionId).toBe(permission.id);
+    const [grant] = await owner.query(`SELECT file_version FROM permission WHERE id = $1`, [permission.id]);
+    expect(grant.file_version).toBe(version);
+    const entries = await owner.query(
+      `SELECT action, payload->'fields' AS fields, payload->'fileVersion' AS "fileVersion"
+         FROM audit_entry WHERE subject_type = 'Permission' AND subject_id = $1 ORDER BY seq`,
+      [permission.id],
+    );
+    expect(entries).toEqual([
+      { action: 'permission.granted', fields: ['visit_date'], fileVersion: null },
+      { action: 'permission.reapproved', fields: [], fileVersion: version },
+    ]);
+  });
 });
 
 describe('a write without its entry is refused at commit', () => {
@@ -162,6 +191,10 @@ describe('a write without its entry is refused at commit', () => {
          VALUES ('${file.districtId}', '${file.id}', '${requester.id}', 'EXCHANGE', 'silent', 'nobody@nowhere')`,
     ],
     ['widening an exchange', (_g, exchangeId) => `UPDATE exchange SET fields = ARRAY['age', 'visit_date'] WHERE id = '${exchangeId}'`],
+    [
+      'rewriting the file versions a grant was decided on',
+      (grantId) => `UPDATE permission SET file_version = file_version + 7, schema_version = schema_version + 7 WHERE id = '${grantId}'`,
+    ],
   ];
 
   it.each(attempts)('%s, by a login of the role and by SET ROLE', async (_name, statement) => {
@@ -174,6 +207,7 @@ describe('a write without its entry is refused at commit', () => {
       owner.query(
         `SELECT (SELECT count(*) FROM permission)::int AS grants, (SELECT count(*) FROM audit_entry)::int AS entries,
                           (SELECT revoked_at IS NOT NULL FROM permission WHERE id = $1) AS revoked,
+                          (SELECT array[file_version, schema_version] FROM permission WHERE id = $1) AS "decidedOn",
                           (SELECT fields FROM exchange WHERE id = $2) AS fields`,
         [approved.permissionId, pending.id],
       );

@@ -174,14 +174,21 @@ export class GrantRepository {
     return row.id;
   }
 
-  /** Records that the grant is now decided on these versions of its file (a re-approval, an extension). */
-  async decidedOn(tx: EntityManager, key: PermissionKey, fileVersion: number, schemaVersion: number): Promise<void> {
-    await tx.query(`UPDATE permission SET file_version = $3, schema_version = $4 WHERE district_id = $1 AND id = $2`, [
-      key.districtId,
-      key.id,
-      fileVersion,
-      schemaVersion,
-    ]);
+  /**
+   * Records that the grant is now decided on these versions of its file (a
+   * re-approval, an extension, an approval that reuses it); whether they
+   * differ from those it recorded (else nothing is written).
+   */
+  async decidedOn(tx: EntityManager, key: PermissionKey, fileVersion: number, schemaVersion: number): Promise<boolean> {
+    const [row] = await tx.query<{ changed: boolean }[]>(
+      `WITH decided AS (
+         UPDATE permission SET file_version = $3, schema_version = $4
+          WHERE district_id = $1 AND id = $2 AND (file_version, schema_version) IS DISTINCT FROM ($3::int, $4::int)
+         RETURNING 1)
+       SELECT EXISTS (SELECT 1 FROM decided) AS changed`,
+      [key.districtId, key.id, fileVersion, schemaVersion],
+    );
+    return row.changed;
   }
 
   async extend(tx: EntityManager, key: PermissionKey, expiresAt: Date | null): Promise<void> {

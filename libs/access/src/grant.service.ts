@@ -266,7 +266,10 @@ export class GrantService {
   /**
    * Ends the open reviews of a grant on a file that is being decided again
    * (an approval citing it, an extension), and records the versions it is now
-   * decided on; the audit events to append, one if any review was open.
+   * decided on; the audit events to append: one `permission.reapproved` if a
+   * review was open or the versions changed (its `fields` those the reviews
+   * held, none when none was open), since the database holds every change of
+   * a grant to an entry about it.
    */
   private async settleReviews(
     tx: EntityManager,
@@ -278,15 +281,17 @@ export class GrantService {
   ): Promise<AuditEvent[]> {
     if (!grant.fileId || decision.fileVersion === null || decision.schemaVersion === null) return [];
     const open = await this.reviews.openOf(tx, grant, grant.fileId);
-    await this.repository.decidedOn(tx, grant, decision.fileVersion, decision.schemaVersion);
-    if (open.length === 0) return [];
-    await this.reviews.resolve(
-      tx,
-      grant.districtId,
-      open.map((r) => r.id),
-      actorName(actor),
-      why,
-    );
+    const redecided = await this.repository.decidedOn(tx, grant, decision.fileVersion, decision.schemaVersion);
+    if (open.length === 0 && !redecided) return [];
+    if (open.length) {
+      await this.reviews.resolve(
+        tx,
+        grant.districtId,
+        open.map((r) => r.id),
+        actorName(actor),
+        why,
+      );
+    }
     return [
       {
         ledger: audit.ledger,
