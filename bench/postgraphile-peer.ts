@@ -15,7 +15,7 @@ export const PEER_PAGE = `query ($category: String!) {
     totalCount
     pageInfo { endCursor }
     nodes { id title classification
-      departmentByOwnerDepartmentId { name }
+      departmentByDistrictIdAndOwnerDepartmentId { name }
       districtByDistrictId { code }
       dataFieldsByDistrictIdAndFileId(orderBy: POSITION_ASC) { nodes { name type } } } } }`;
 
