@@ -12,6 +12,18 @@ const EXEMPT = `IF ${mayTruncate('TG_RELID')} THEN
         END IF;`;
 
 /**
+ * A table's deferred check of its rows' entries (audit_require_entry), for
+ * the entry's subject type, the column naming the subject (null: the row's
+ * own id) and the columns whose UPDATE counts (null: every one). Evaluated
+ * as each row is written, so that the owner's bulk writes (seeds,
+ * onboarding) queue no check for commit.
+ */
+export const auditedTrigger = (table: string, subject: string, subjectColumn: string | null, columns: string | null) => `
+        CREATE CONSTRAINT TRIGGER ${table}_audited AFTER INSERT OR UPDATE${columns ? ` OF ${columns}` : ''} OR DELETE ON ${table}
+          DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NOT ${mayTruncate(`'${table}'::regclass`)})
+          EXECUTE FUNCTION audit_require_entry('${subject}'${subjectColumn ? `, '${subjectColumn}'` : ''})`;
+
+/**
  * The tables held to an entry: the entry's subject type, the column naming
  * the subject (null: the row's own id), and the columns whose UPDATE counts
  * (null: every one). The first two were AuditedWrites' and are made again.
@@ -98,13 +110,7 @@ export class AuditedFileWrites1798100000000 implements MigrationInterface {
       END $$`);
     await q.query(`DROP TRIGGER permission_audited ON permission`);
     await q.query(`DROP TRIGGER exchange_audited ON exchange`);
-    for (const [table, subject, subjectColumn, columns] of HELD) {
-      // Evaluated as each row is written, so that the owner's bulk writes (seeds, onboarding) queue no check for commit.
-      await q.query(`
-        CREATE CONSTRAINT TRIGGER ${table}_audited AFTER INSERT OR UPDATE${columns ? ` OF ${columns}` : ''} OR DELETE ON ${table}
-          DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NOT ${mayTruncate(`'${table}'::regclass`)})
-          EXECUTE FUNCTION audit_require_entry('${subject}'${subjectColumn ? `, '${subjectColumn}'` : ''})`);
-    }
+    for (const [table, subject, subjectColumn, columns] of HELD) await q.query(auditedTrigger(table, subject, subjectColumn, columns));
     await q.query(`
       CREATE FUNCTION data_record_with_its_version() RETURNS trigger LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
       BEGIN
