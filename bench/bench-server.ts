@@ -46,6 +46,9 @@ export async function residentMemory(pid: number | undefined): Promise<{ peak: n
   }
 }
 
+/** Milliseconds in one of the ticks /proc counts CPU time in (USER_HZ, 100 on Linux). */
+const TICK_MS = 10;
+
 /**
  * CPU time (user + system, ms) used so far by PostgreSQL on this machine,
  * from /proc: every PostgreSQL process still running, and the processes that
@@ -76,9 +79,9 @@ export async function postgresCpuMillis(): Promise<number | undefined> {
 export async function machineCpuMillis(): Promise<{ busy: number; idle: number; stolen: number } | undefined> {
   const line = (await readFile('/proc/stat', 'utf8').catch(() => '')).split('\n', 1)[0];
   if (!line.startsWith('cpu ')) return undefined;
-  // user nice system idle iowait irq softirq steal, in ticks of 10 ms (USER_HZ 100); guest time is within user.
+  // user nice system idle iowait irq softirq steal, in ticks; guest time is within user.
   const [user, nice, system, idle, iowait, irq, softirq, steal] = line.split(/\s+/).slice(1, 9).map(Number);
-  return { busy: (user + nice + system + irq + softirq) * 10, idle: (idle + iowait) * 10, stolen: steal * 10 };
+  return { busy: (user + nice + system + irq + softirq) * TICK_MS, idle: (idle + iowait) * TICK_MS, stolen: steal * TICK_MS };
 }
 
 /** CPU time (user + system, ms) a process has used so far, from /proc; undefined where it cannot be read. */
@@ -90,12 +93,11 @@ export function processCpuMillis(pid: number | undefined): Promise<number | unde
 async function cpuOf(pid: number, command?: string, ended = false): Promise<number | undefined> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
   if (!stat || (command && !stat.includes(command))) return undefined;
-  // Fields after the command: state is the first; utime, stime, cutime and cstime the 12th to 15th, in ticks of
-  // 10 ms (USER_HZ 100).
+  // Fields after the command: state is the first; utime, stime, cutime and cstime the 12th to 15th, in ticks.
   const ticks = stat
     .slice(stat.lastIndexOf(')') + 2)
     .split(' ')
     .slice(11, ended ? 15 : 13)
     .reduce((sum, field) => sum + Number(field), 0);
-  return ticks * 10;
+  return ticks * TICK_MS;
 }
