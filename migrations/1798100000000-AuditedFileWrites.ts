@@ -69,11 +69,12 @@ const HELD = [
  * migrations write as them). Every one of these triggers, AuditedWrites' two
  * included, now asks that first, as the row is written, so that such a
  * writer's rows queue no check for commit; the functions behind them ask the
- * same (a role that does not inherit its owner's rights is now held). Without that, the 136,001 grants of `seed --city`,
- * and with this migration its 750,003 files and their fields, would each be
- * checked at commit only to be let through (about 5 µs a row); the question
- * costs about 0.2 µs a row (the table named by its OID, fixed when the
- * trigger is made). The seeds load 11.9 million fields.
+ * same (a role that does not inherit its owner's rights is now held). Without
+ * that, the 136,001 grants of `seed --city`, and with this migration its
+ * 750,003 files and their fields, would each be checked at commit only to
+ * be let through (about 5 µs a row); the question costs about 0.2 µs a row
+ * (the table named by its OID, fixed when the trigger is made). The seeds
+ * load 11.9 million fields.
  */
 export class AuditedFileWrites1798100000000 implements MigrationInterface {
   name = 'AuditedFileWrites1798100000000';
