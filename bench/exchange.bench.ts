@@ -22,6 +22,10 @@
  * statistics invalidate them. A production server's autovacuum takes them
  * within its first minute; benchmark machines often run without it.
  *
+ * With BENCH_TURN and BENCH_START_AT, two runs take turns in windows
+ * seconds apart, to compare two checkouts or settings on a machine whose
+ * speed drifts (see turnTaking; README's "Comparing two versions").
+ *
  * `--city` first loads the whole city (`seed --city`: about 750,000 files and
  * 136,000 grants, and their entries in the district ledgers; BENCH_CITY_SCALE
  * scales it down), so that the cycles run against city-sized tables and ledgers;
@@ -50,6 +54,8 @@ const CITY_SCALE = Number(process.env.BENCH_CITY_SCALE ?? 1);
 const CITY_TEMPLATE = CITY ? process.env.BENCH_CITY_TEMPLATE : undefined;
 /** Who runs the cycles: `app`, a login of the API's role (as in production), or `owner`, the tables' owner. */
 const ROLE = process.env.BENCH_ROLE === 'owner' ? 'owner' : 'app';
+/** Taking turns with another run of this benchmark (see turnTaking): the length of each one's windows. */
+const TURN_SECONDS = Number(process.env.BENCH_TURN_SECONDS ?? 5);
 
 // Statements and time spent in audit_append statements, measured at the driver and
 // charged to the timed step whose work issued them, so that the figures printed are
@@ -80,6 +86,62 @@ pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
   }
   return result;
 } as typeof pg.Client.prototype.query;
+
+/** What one timed window took, or several added up. */
+interface Measured {
+  cycles: number;
+  failures: number;
+  wallSeconds: number;
+  serviceCpuMs: number;
+  databaseCpuMs: number | undefined;
+  machine: { busy: number; idle: number; stolen: number } | undefined;
+}
+
+const addMeasured = (a: Measured, b: Measured): Measured => ({
+  cycles: a.cycles + b.cycles,
+  failures: a.failures + b.failures,
+  wallSeconds: a.wallSeconds + b.wallSeconds,
+  serviceCpuMs: a.serviceCpuMs + b.serviceCpuMs,
+  databaseCpuMs: a.databaseCpuMs === undefined || b.databaseCpuMs === undefined ? undefined : a.databaseCpuMs + b.databaseCpuMs,
+  machine:
+    a.machine && b.machine
+      ? { busy: a.machine.busy + b.machine.busy, idle: a.machine.idle + b.machine.idle, stolen: a.machine.stolen + b.machine.stolen }
+      : undefined,
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(ms, 0)));
+
+/**
+ * Two runs of this benchmark, each on its own copy of the city and from its
+ * own checkout or settings, taking turns on one machine: BENCH_TURN (0 or 1)
+ * says which, BENCH_START_AT (epoch milliseconds, the same for both, after
+ * both have loaded) when the first window opens. Each run's windows last
+ * BENCH_TURN_SECONDS and alternate with the other's, a second apart, for
+ * BENCH_ROUNDS rounds (8 unless set) after one window of warm-up. The
+ * machine's speed drifts by tens of percent within minutes here, far more
+ * than most changes weigh: runs one after the other cannot tell 5 % apart,
+ * windows seconds apart can, since both see the same drift. Undefined when
+ * BENCH_TURN is not set: one run, timed for BENCH_SECONDS.
+ */
+function turnTaking(): { turn: number; rounds: number; window(round: number): { from: number; until: number } } | undefined {
+  if (process.env.BENCH_TURN === undefined) return undefined;
+  const turn = Number(process.env.BENCH_TURN);
+  const startAt = Number(process.env.BENCH_START_AT);
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 8);
+  if (![0, 1].includes(turn) || !Number.isFinite(startAt) || !(rounds > 0)) {
+    throw new Error('taking turns needs BENCH_TURN (0 or 1), BENCH_START_AT (epoch ms) and BENCH_ROUNDS (> 0)');
+  }
+  // Each window is followed by a second in which its last cycles end before the other run's window opens.
+  const half = TURN_SECONDS * 1000 + 1000;
+  return {
+    turn,
+    rounds,
+    window: (round) => {
+      const from = startAt + (2 * round + turn) * half;
+      return { from, until: from + TURN_SECONDS * 1000 };
+    },
+  };
+}
 
 async function main() {
   const scratch = await scratchDatabase('bench_exchange', undefined, CITY_TEMPLATE);
@@ -212,11 +274,10 @@ async function main() {
       policyStatements += clock.policyStatements;
       stepStatements += clock.statements;
     };
-    /** Every client runs cycles for `seconds`; the count of those completed and failed. */
-    const runCycles = async (seconds: number) => {
+    /** Every client runs cycles until `until` (epoch ms); the count of those completed and failed. */
+    const runCycles = async (until: number) => {
       let cycles = 0;
       let failures = 0;
-      const until = Date.now() + seconds * 1000;
       await Promise.all(
         requesters.map(async (requester, c) => {
           let n = 0;
@@ -245,31 +306,61 @@ async function main() {
       );
       return { cycles, failures };
     };
+    /** The cycles of one window, from `from` until `until` (epoch ms), and the CPU they took: it ends when the last cycle does. */
+    const timedWindow = async (from: number, until: number): Promise<Measured> => {
+      await sleep(from - Date.now());
+      const started = process.hrtime.bigint();
+      const serviceCpu = process.cpuUsage();
+      const [databaseCpu, machineCpu] = await Promise.all([postgresCpuMillis(), machineCpuMillis()]);
+      const { cycles, failures } = await runCycles(until);
+      const [databaseAfter, machineAfter] = await Promise.all([postgresCpuMillis(), machineCpuMillis()]);
+      return {
+        cycles,
+        failures,
+        wallSeconds: Number(process.hrtime.bigint() - started) / 1e9,
+        serviceCpuMs: (({ user, system }) => (user + system) / 1000)(process.cpuUsage(serviceCpu)),
+        databaseCpuMs: databaseCpu === undefined || databaseAfter === undefined ? undefined : databaseAfter - databaseCpu,
+        machine:
+          machineCpu && machineAfter
+            ? {
+                busy: machineAfter.busy - machineCpu.busy,
+                idle: machineAfter.idle - machineCpu.idle,
+                stolen: machineAfter.stolen - machineCpu.stolen,
+              }
+            : undefined,
+      };
+    };
+    const turns = turnTaking();
+    if (turns && Date.now() > turns.window(0).from) {
+      throw new Error('BENCH_START_AT came before this run was ready: give both runs more time to load');
+    }
     let analyzed: string[] = [];
     if (WARMUP > 0) {
-      await runCycles(WARMUP);
+      const warmup = turns?.window(0) ?? { from: Date.now(), until: Date.now() + WARMUP * 1000 };
+      await sleep(warmup.from - Date.now());
+      await runCycles(warmup.until);
       analyzed = await analyzeAsAutovacuumWould(db);
     }
     const speedBefore = machineSpeed();
     statements = 0;
     measuring = true;
-    const started = process.hrtime.bigint();
-    const serviceCpu = process.cpuUsage();
-    const databaseCpu = await postgresCpuMillis();
-    const machineCpu = await machineCpuMillis();
-    const { cycles, failures } = await runCycles(SECONDS);
-    const wall = Number(process.hrtime.bigint() - started) / 1e9;
-    const serviceCpuMs = (({ user, system }) => (user + system) / 1000)(process.cpuUsage(serviceCpu));
-    const databaseCpuMs = databaseCpu === undefined ? undefined : ((await postgresCpuMillis()) ?? databaseCpu) - databaseCpu;
-    const machineUse = machineCpu && (await machineCpuMillis());
+    const windows = turns
+      ? Array.from({ length: turns.rounds }, (_, r) => turns.window(r + 1))
+      : [{ from: Date.now(), until: Date.now() + SECONDS * 1000 }];
+    const measured: Measured[] = [];
+    for (const { from, until } of windows) measured.push(await timedWindow(from, until));
+    const { cycles, failures, wallSeconds: wall, serviceCpuMs, databaseCpuMs, machine } = measured.reduce(addMeasured);
     const perCycle = (n: number) => fmt(n / Math.max(cycles, 1), 1);
     console.log(
-      `\nExchange cycles (request -> approve -> deliver of 200 rows x 3 fields -> revoke): ${CLIENTS} clients on ${POOL_SIZE} connections as ${app ? "a login of the API's role" : 'the owner'}, ${districts.length} districts${CITY_TEMPLATE ? `, city data set (a copy of ${CITY_TEMPLATE})` : CITY ? `, city data set (scale ${CITY_SCALE})` : ''}, ${SECONDS} s`,
+      `\nExchange cycles (request -> approve -> deliver of 200 rows x 3 fields -> revoke): ${CLIENTS} clients on ${POOL_SIZE} connections as ${app ? "a login of the API's role" : 'the owner'}, ${districts.length} districts${CITY_TEMPLATE ? `, city data set (a copy of ${CITY_TEMPLATE})` : CITY ? `, city data set (scale ${CITY_SCALE})` : ''}, ${
+        turns ? `${turns.rounds} windows of ${TURN_SECONDS} s, taking turns with another run (turn ${turns.turn})` : `${SECONDS} s`
+      }`,
     );
     console.log(`  ${fmt(cycles / wall)} cycles/s (${fmt(cycles)} cycles, ${failures} failed)`);
+    if (turns) console.log(`  per window, cycles/s: ${measured.map((m) => (m.cycles / m.wallSeconds).toFixed(1)).join(' ')}`);
     console.log(
       WARMUP > 0
-        ? `  after a ${WARMUP}-s warm-up of the same cycles, not counted, and statistics taken of ${analyzed.join(', ') || 'no table'} (as autovacuum would)`
+        ? `  after a ${turns ? `${TURN_SECONDS}-s window` : `${WARMUP}-s`} warm-up of the same cycles, not counted, and statistics taken of ${analyzed.join(', ') || 'no table'} (as autovacuum would)`
         : '  without a warm-up',
     );
     console.log(`  before the run ${speedBefore}; after it ${machineSpeed().replace('machine speed: ', '')}`);
@@ -283,13 +374,9 @@ async function main() {
           : `${fmt(databaseCpuMs / Math.max(cycles, 1), 2)} ms in PostgreSQL`
       }; ${fmt(1000 / Math.max(cycles / wall, 1e-9), 2)} ms of wall time per cycle on ${availableParallelism()} cores`,
     );
-    if (machineCpu && machineUse && databaseCpuMs !== undefined) {
+    if (machine && databaseCpuMs !== undefined) {
       // How far the CPU a cycle costs bounds the rate on this machine: all of it on the same cores.
-      const [busy, idle, stolen] = [
-        machineUse.busy - machineCpu.busy,
-        machineUse.idle - machineCpu.idle,
-        machineUse.stolen - machineCpu.stolen,
-      ];
+      const { busy, idle, stolen } = machine;
       const all = Math.max(busy + idle + stolen, 1);
       const perCycleMs = (serviceCpuMs + databaseCpuMs) / Math.max(cycles, 1);
       console.log(
