@@ -3,7 +3,8 @@
  * every statement the driver sends (BEGIN and COMMIT included) while the
  * service runs the step. The caller's policy is decided before, as the API
  * does it once per request, and counted apart. Counts, not time: the limits
- * below are the write path's budget of 12 statements per full cycle.
+ * below are the write path's budget of 12 statements per full cycle. Also
+ * the ids a step makes, time-ordered so that its inserts stay together.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
@@ -269,5 +270,36 @@ describe("the approval's gate (permission_same_in_force)", () => {
     expect(await gate()).toBe(true);
     await set(`expires_at = clock_timestamp() - interval '1 second'`);
     expect(await gate()).toBe(false);
+  });
+});
+
+describe('the ids a step makes', () => {
+  /** The milliseconds a version-7 UUID was made at (its first 48 bits). */
+  const madeAt = (id: string) => parseInt(id.replace(/-/g, '').slice(0, 12), 16);
+  const isVersion7 = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(id);
+
+  it('exchanges and grants get time-ordered ids: made later, they sort later, in the database as in text', async () => {
+    const made: { exchange: string; grant: string }[] = [];
+    for (const purpose of ['ids first', 'ids second']) {
+      const before = Date.now();
+      const x = await exchanges.request(await policy(requester, ['MEMBER']), { fileId: file.id, fields: ['age'], purpose });
+      const { permissionId } = await exchanges.approve(await policy(owner, ['STEWARD']), x.id, null);
+      const after = Date.now();
+      for (const id of [x.id, permissionId!]) {
+        expect(isVersion7(id)).toBe(true);
+        expect(madeAt(id)).toBeGreaterThanOrEqual(before);
+        expect(madeAt(id)).toBeLessThanOrEqual(after);
+      }
+      made.push({ exchange: x.id, grant: permissionId! });
+      // The next ids in a later millisecond: their order is then the time's, not the random bits'.
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    const [first, second] = made;
+    expect(first.exchange < second.exchange && first.grant < second.grant).toBe(true);
+    const [order] = await db.query<{ exchanges: boolean; grants: boolean }[]>(
+      `SELECT $1::uuid < $2::uuid AS exchanges, $3::uuid < $4::uuid AS grants`,
+      [first.exchange, second.exchange, first.grant, second.grant],
+    );
+    expect(order).toEqual({ exchanges: true, grants: true });
   });
 });

@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditLog, type AuditEvent } from '@app/audit';
 import { actorName, type Actor } from '@app/auth';
-import { randomUUID } from 'node:crypto';
 import {
   badInput,
   checkPageSize,
@@ -11,6 +10,7 @@ import {
   conflict,
   forbidden,
   isUuid,
+  newId,
   notFound,
   ANY_DISTRICT,
   districtsOf,
@@ -491,7 +491,7 @@ export class GrantService {
       { ...input, action: 'EXCHANGE', fields: [...new Set(input.fields)].sort() },
       versions,
     );
-    const id = randomUUID();
+    const id = newId();
     return {
       id,
       event: grantedEvent(id, permission, false, caller.actor, { ledger: file.districtCode, parties: [file.ownerCode, grantee.code] }),

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import { DataSource, type EntityManager } from 'typeorm';
 import { grantorIsRecipient, GrantService, type AccessPolicy } from '@app/access';
@@ -15,6 +14,7 @@ import {
   DomainError,
   forbidden,
   isUuid,
+  newId,
   notFound,
   type DistrictScope,
 } from '@app/common';
@@ -169,7 +169,7 @@ export class ExchangeService {
     const who = actorName(caller.actor);
     // Checked above on what one read returned; written with its audit entries in one statement.
     const exchange = {
-      id: randomUUID(),
+      id: newId(),
       districtCode: file.districtCode,
       ownerCode: file.ownerCode,
       requesterCode: caller.actor.department.code,
