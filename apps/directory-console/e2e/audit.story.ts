@@ -36,3 +36,19 @@ test('a token the service rejects signs no one in, and says why', async ({ page 
   await page.getByRole('button', { name: 'Sign in with this token' }).click();
   await expect(page.getByText('a bearer token is required', { exact: false }).or(page.getByText('not valid'))).toBeVisible();
 });
+
+test('a tab picked before the development identities arrive stays picked when they do', async ({ page }) => {
+  // The identities held back until the person has picked the token tab, as on a slow first load.
+  let release = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route('**/console/dev/identities', async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.goto('/console/');
+  await page.getByRole('tab', { name: 'Paste a token' }).click();
+  release();
+  await expect(page.getByRole('tab', { name: 'Development sign-in' })).toBeVisible();
+  await expect(page.getByRole('tab', { name: 'Paste a token' })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByRole('textbox', { name: 'Bearer token' })).toBeVisible();
+});

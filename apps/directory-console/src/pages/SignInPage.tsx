@@ -125,6 +125,8 @@ function TokenSignIn() {
 
 export function SignInPage() {
   const departments = useDevDepartments();
+  // The tab a person picked stays picked when the development identities arrive after it.
+  const [picked, setPicked] = useState<string | null>(null);
   return (
     <Center mih="100vh" p="md" bg="var(--mantine-color-gray-0)">
       <Paper withBorder shadow="sm" p="xl" w={520} maw="100%">
@@ -135,7 +137,7 @@ export function SignInPage() {
             </Title>
             <Text c="dimmed">Find data across the city's departments, request it, and see who may hold what.</Text>
           </div>
-          <Tabs defaultValue={departments ? 'dev' : 'token'} key={departments ? 'dev' : 'token'}>
+          <Tabs value={picked ?? (departments ? 'dev' : 'token')} onChange={setPicked}>
             <Tabs.List>
               {departments && <Tabs.Tab value="dev">Development sign-in</Tabs.Tab>}
               <Tabs.Tab value="token">Paste a token</Tabs.Tab>
