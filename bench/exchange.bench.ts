@@ -24,7 +24,7 @@
  *
  * With BENCH_TURN and BENCH_START_AT, two runs take turns in windows
  * seconds apart, to compare two checkouts or settings on a machine whose
- * speed drifts (see turnTaking; README's "Comparing two versions").
+ * speed drifts (see turnTaking, and README's `bench:compare`).
  *
  * `--city` first loads the whole city (`seed --city`: about 750,000 files and
  * 136,000 grants, and their entries in the district ledgers; BENCH_CITY_SCALE
@@ -117,7 +117,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.
  * says which, BENCH_START_AT (epoch milliseconds, the same for both, after
  * both have loaded) when the first window opens. Each run's windows last
  * BENCH_TURN_SECONDS and alternate with the other's, a second apart, for
- * BENCH_ROUNDS rounds (8 unless set) after one window of warm-up. The
+ * BENCH_ROUNDS rounds (8 unless set), after a window of warm-up and one in
+ * which the run takes its statistics and the machine's speed. The
  * machine's speed drifts by tens of percent within minutes here, far more
  * than most changes weigh: runs one after the other cannot tell 5 % apart,
  * windows seconds apart can, since both see the same drift. Undefined when
@@ -339,17 +340,21 @@ async function main() {
       const warmup = turns?.window(0) ?? { from: Date.now(), until: Date.now() + WARMUP * 1000 };
       await sleep(warmup.from - Date.now());
       await runCycles(warmup.until);
+      // Taking turns, the statistics and the speed below are taken in this run's next window, not in the other's.
+      if (turns) await sleep(turns.window(1).from - Date.now());
       analyzed = await analyzeAsAutovacuumWould(db);
     }
     const speedBefore = machineSpeed();
     statements = 0;
     measuring = true;
     const windows = turns
-      ? Array.from({ length: turns.rounds }, (_, r) => turns.window(r + 1))
+      ? Array.from({ length: turns.rounds }, (_, r) => turns.window(r + 2))
       : [{ from: Date.now(), until: Date.now() + SECONDS * 1000 }];
     const measured: Measured[] = [];
     for (const { from, until } of windows) measured.push(await timedWindow(from, until));
     const { cycles, failures, wallSeconds: wall, serviceCpuMs, databaseCpuMs, machine } = measured.reduce(addMeasured);
+    if (turns) await sleep(turns.window(turns.rounds + 2).from - Date.now());
+    const speedAfter = machineSpeed();
     const perCycle = (n: number) => fmt(n / Math.max(cycles, 1), 1);
     console.log(
       `\nExchange cycles (request -> approve -> deliver of 200 rows x 3 fields -> revoke): ${CLIENTS} clients on ${POOL_SIZE} connections as ${app ? "a login of the API's role" : 'the owner'}, ${districts.length} districts${CITY_TEMPLATE ? `, city data set (a copy of ${CITY_TEMPLATE})` : CITY ? `, city data set (scale ${CITY_SCALE})` : ''}, ${
@@ -363,7 +368,7 @@ async function main() {
         ? `  after a ${turns ? `${TURN_SECONDS}-s window` : `${WARMUP}-s`} warm-up of the same cycles, not counted, and statistics taken of ${analyzed.join(', ') || 'no table'} (as autovacuum would)`
         : '  without a warm-up',
     );
-    console.log(`  before the run ${speedBefore}; after it ${machineSpeed().replace('machine speed: ', '')}`);
+    console.log(`  before the run ${speedBefore}; after it ${speedAfter.replace('machine speed: ', '')}`);
     console.log(
       `  ${perCycle(stepStatements)} statements per cycle, BEGIN/COMMIT included (${perCycle(statements)} sent in all while timing), of which ${perCycle(policyStatements)} decide the callers' policies (one per request)`,
     );
