@@ -116,7 +116,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.
  * own checkout or settings, taking turns on one machine: BENCH_TURN (0 or 1)
  * says which, BENCH_START_AT (epoch milliseconds, the same for both, after
  * both have loaded) when the first window opens. Each run's windows last
- * BENCH_TURN_SECONDS and alternate with the other's, a second apart, for
+ * BENCH_TURN_SECONDS and alternate with the other's, a second apart, the
+ * two changing places every round, for
  * BENCH_ROUNDS rounds (8 unless set), after a window of warm-up and one in
  * which the run takes its statistics and the machine's speed. The
  * machine's speed drifts by tens of percent within minutes here, far more
@@ -138,7 +139,8 @@ function turnTaking(): { turn: number; rounds: number; window(round: number): { 
     turn,
     rounds,
     window: (round) => {
-      const from = startAt + (2 * round + turn) * half;
+      // The two change places every round (A B, B A, A B...), so that neither is always the one that follows.
+      const from = startAt + (2 * round + (round % 2 === 0 ? turn : 1 - turn)) * half;
       return { from, until: from + TURN_SECONDS * 1000 };
     },
   };
