@@ -278,7 +278,7 @@ describe('the ids a step makes', () => {
   const madeAt = (id: string) => parseInt(id.replace(/-/g, '').slice(0, 12), 16);
   const isVersion7 = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(id);
 
-  it('exchanges and grants get time-ordered ids: made later, they sort later, in the database as in text', async () => {
+  it('exchanges and grants, approved or made directly, get time-ordered ids: made later, they sort later, in the database as in text', async () => {
     const made: { exchange: string; grant: string }[] = [];
     for (const purpose of ['ids first', 'ids second']) {
       const before = Date.now();
@@ -296,6 +296,18 @@ describe('the ids a step makes', () => {
     }
     const [first, second] = made;
     expect(first.exchange < second.exchange && first.grant < second.grant).toBe(true);
+    // A grant made directly, not by an approval, alike.
+    const before = Date.now();
+    const { permission } = await permissions.grant(await policy(owner, ['STEWARD']), {
+      fileId: file.id,
+      granteeDepartmentCode: requester.code,
+      actions: ['EXCHANGE'],
+      fields: ['visit_date'],
+      purpose: 'ids direct',
+    });
+    expect(isVersion7(permission.id)).toBe(true);
+    expect(madeAt(permission.id)).toBeGreaterThanOrEqual(before);
+    expect(permission.id > second.grant).toBe(true);
     const [order] = await db.query<{ exchanges: boolean; grants: boolean }[]>(
       `SELECT $1::uuid < $2::uuid AS exchanges, $3::uuid < $4::uuid AS grants`,
       [first.exchange, second.exchange, first.grant, second.grant],

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { prepared } from '@app/database';
-import { decodeTimeCursor, districtCondition, namedParameter, SqlParams, toPage, type DistrictScope, type Page } from '@app/common';
+import { decodeTimeCursor, districtCondition, namedParameter, newId, SqlParams, toPage, type DistrictScope, type Page } from '@app/common';
 import type { Action, Classification } from './actions.js';
 import { FileCatalog } from './file-catalog.js';
 import { grantInForceSql, NOW_SQL } from './grant-in-force.js';
@@ -167,9 +167,9 @@ export class GrantRepository {
   async insert(tx: EntityManager, p: NewGrantRow): Promise<string> {
     const [row] = await tx.query<{ id: string }[]>(
       `INSERT INTO permission (district_id, file_id, scope_category, scope_max_classification, grantee_department_id,
-                               action, fields, purpose, expires_at, granted_by, file_version, schema_version)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
-      [...shapeValues(p), p.expiresAt, p.grantedBy, p.fileVersion, p.schemaVersion],
+                               action, fields, purpose, expires_at, granted_by, file_version, schema_version, id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
+      [...shapeValues(p), p.expiresAt, p.grantedBy, p.fileVersion, p.schemaVersion, newId()],
     );
     return row.id;
   }
