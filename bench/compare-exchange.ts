@@ -17,6 +17,7 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { percentile } from './bench-database.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -60,13 +61,11 @@ function run(side: 'A' | 'B', dir: string, turn: number, startAt: number) {
   });
 }
 
-const median = (list: number[]) => [...list].sort((x, y) => x - y)[Math.floor(list.length / 2)];
-
 const startAt = Date.now() + Number(values['load-seconds']) * 1000;
 const [a, b] = await Promise.all([run('A', resolve(positionals[0]), 0, startAt), run('B', process.cwd(), 1, startAt)]);
 console.log(`A: ${resolve(positionals[0])}\n${a.output.trim()}\n\nB: ${process.cwd()}\n${b.output.trim()}\n`);
 // A's and B's windows of a round are neighbours (in either order): the pairs whose ratio the drift spares.
-const ratios = a.windows.map((rate, i) => b.windows[i] / rate);
+const ratios = a.windows.map((rate, i) => b.windows[i] / rate).sort((x, y) => x - y);
 console.log(
-  `B/A: cycles/s ${(b.rate / a.rate).toFixed(3)} over all windows, median of ${ratios.length} neighbouring pairs ${median(ratios).toFixed(3)} (from ${Math.min(...ratios).toFixed(3)} to ${Math.max(...ratios).toFixed(3)}); CPU a cycle ${(b.cpu / a.cpu).toFixed(3)} (${a.cpu.toFixed(2)} ms for A, ${b.cpu.toFixed(2)} for B)`,
+  `B/A: cycles/s ${(b.rate / a.rate).toFixed(3)} over all windows, median of ${ratios.length} neighbouring pairs ${percentile(ratios, 50).toFixed(3)} (from ${ratios[0].toFixed(3)} to ${ratios[ratios.length - 1].toFixed(3)}); CPU a cycle ${(b.cpu / a.cpu).toFixed(3)} (${a.cpu.toFixed(2)} ms for A, ${b.cpu.toFixed(2)} for B)`,
 );
