@@ -48,6 +48,7 @@ import { FileCodePerOwner1798000000000 } from './1798000000000-FileCodePerOwner.
 import { AuditedFileWrites1798100000000 } from './1798100000000-AuditedFileWrites.js';
 import { FileInItsOwnersDistrict1798200000000 } from './1798200000000-FileInItsOwnersDistrict.js';
 import { GrantVersionsAudited1798300000000 } from './1798300000000-GrantVersionsAudited.js';
+import { SearchWithoutFieldNames1798400000000 } from './1798400000000-SearchWithoutFieldNames.js';
 
 /** Every migration, in the order they run. `district:new` registers new ones here. */
 export const migrations = [
@@ -101,4 +102,5 @@ export const migrations = [
   AuditedFileWrites1798100000000,
   FileInItsOwnersDistrict1798200000000,
   GrantVersionsAudited1798300000000,
+  SearchWithoutFieldNames1798400000000,
 ];

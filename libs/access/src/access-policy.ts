@@ -242,9 +242,11 @@ export class AccessPolicy implements LedgerReader {
    * `scope`: the districts the files are read in, when the statement names
    * them; only grants of those districts can admit their files, so only those
    * are read (without it, a department's grants are read in every district).
+   * `prefix` names the parameters, so that two policies' conditions can stand
+   * in one statement.
    */
-  fileCondition(alias: string, action: Action = 'DISCOVER', scope: DistrictScope = ANY_DISTRICT): SqlFragment {
-    const terms = this.fileConditionTerms(alias, action, scope);
+  fileCondition(alias: string, action: Action = 'DISCOVER', scope: DistrictScope = ANY_DISTRICT, prefix = 'acc'): SqlFragment {
+    const terms = this.fileConditionTerms(alias, action, scope, prefix);
     return {
       sql: terms.length ? `(${terms.map((t) => t.sql).join(' OR ')})` : 'FALSE',
       params: Object.assign({}, ...terms.map((t) => t.params)) as Record<string, unknown>,
@@ -259,21 +261,26 @@ export class AccessPolicy implements LedgerReader {
    * on every row. Grants are read in `scope` only: the districts of the
    * files asked about, so that the read of permission does not fan out.
    */
-  fileConditionTerms(alias: string, action: Action = 'DISCOVER', scope: DistrictScope = ANY_DISTRICT): SqlFragment[] {
+  fileConditionTerms(alias: string, action: Action = 'DISCOVER', scope: DistrictScope = ANY_DISTRICT, prefix = 'acc'): SqlFragment[] {
     const ast = rulesToAST(this.rules.defaultAbility, action, 'DataFile') as ConditionNode | null;
     const columns = fileColumns(alias);
     const rules = ast === null ? [] : ast.operator === 'or' ? (ast.value as ConditionNode[]) : [ast];
-    const terms = rules.map((node, i) => conditionToSql(node, columns, `acc_${i}_`));
+    const terms = rules.map((node, i) => conditionToSql(node, columns, `${prefix}_${i}_`));
     // The caller's roles cap what a grant gives it (administrators and auditors never EXCHANGE).
     if (ACTIONS.indexOf(action) > ACTIONS.indexOf(highestGrantedAction(this.actor))) return terms;
     const scoped: Record<string, unknown> = {};
     const inScope = districtCondition(scope, 'p.district_id', (value) => {
-      scoped.acc_districts = value;
-      return ':acc_districts';
+      scoped[`${prefix}_districts`] = value;
+      return `:${prefix}_districts`;
     });
-    const grantParams = { acc_dept: this.actor.department.id, acc_rank: ACTIONS.indexOf(action) + 1, acc_at: this.at, ...scoped };
-    const params = { ...grantParams, acc_classifications: [...CLASSIFICATIONS] };
-    const granted = `p.grantee_department_id = :acc_dept AND ${inScope} AND action_rank(p.action) >= :acc_rank AND ${grantInForceSql('p', 'acc_at')}`;
+    const grantParams = {
+      [`${prefix}_dept`]: this.actor.department.id,
+      [`${prefix}_rank`]: ACTIONS.indexOf(action) + 1,
+      [`${prefix}_at`]: this.at,
+      ...scoped,
+    };
+    const params = { ...grantParams, [`${prefix}_classifications`]: [...CLASSIFICATIONS] };
+    const granted = `p.grantee_department_id = :${prefix}_dept AND ${inScope} AND action_rank(p.action) >= :${prefix}_rank AND ${grantInForceSql('p', `${prefix}_at`)}`;
     // Uncorrelated IN-subqueries: PostgreSQL runs each once and probes a hash per row (or, in
     // a count, walks the few granted keys through an index), where a correlated EXISTS would
     // probe the permission index for every file. A scope grant covers the classifications up
@@ -287,7 +294,7 @@ export class AccessPolicy implements LedgerReader {
       {
         sql: `(${alias}.district_id, ${alias}.category, ${alias}.classification) IN (
            SELECT p.district_id, p.scope_category, covered.classification
-             FROM permission p CROSS JOIN LATERAL unnest(CAST(:acc_classifications AS text[])) AS covered(classification)
+             FROM permission p CROSS JOIN LATERAL unnest(CAST(:${prefix}_classifications AS text[])) AS covered(classification)
             WHERE p.file_id IS NULL AND ${granted}
               AND classification_rank(covered.classification) <= classification_rank(p.scope_max_classification))`,
         params,

@@ -55,3 +55,9 @@ export function grantInForce(grant: GrantPeriod, at: Date): boolean {
     (grant.revokedAt === null || grant.revokedAt.getTime() > t)
   );
 }
+
+/** Revoked or expired by `at`: what no review, re-approval or schema change concerns any more (a grant yet to start has not ended). */
+export function grantEnded(grant: Omit<GrantPeriod, 'validFrom'>, at: Date): boolean {
+  const t = at.getTime();
+  return (grant.expiresAt !== null && grant.expiresAt.getTime() <= t) || (grant.revokedAt !== null && grant.revokedAt.getTime() <= t);
+}

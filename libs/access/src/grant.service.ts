@@ -18,7 +18,7 @@ import {
   type Page,
   type SqlParams,
 } from '@app/common';
-import { grantInForce } from './grant-in-force.js';
+import { grantEnded } from './grant-in-force.js';
 import { lockFileSchema } from './schema-lock.js';
 import { AccessPolicy } from './access-policy.js';
 import type { GrantSubject } from './ability.factory.js';
@@ -313,7 +313,7 @@ export class GrantService {
 
   /**
    * A schema change of a file, as it reaches the grants: every EXCHANGE grant
-   * in force that gives values of the file (on it or by scope) and whose
+   * not ended (in force, or dated to start later) that gives values of the file (on it or by scope) and whose
    * fields the change touched gets an open review holding those fields (a
    * changed type or a field marked sensitive among the fields it gives; an
    * added field, for a grant of all fields). A grant that names fields never
@@ -377,8 +377,7 @@ export class GrantService {
       }
       if (files.some((f) => !caller.may('grant', { ...f, granteeDepartmentId: permission.granteeDepartmentId })))
         throw forbidden(SELF_GRANT);
-      if (!grantInForce(permission, new Date()))
-        throw conflict(`permission ${id} is not in force (revoked or expired); grant again instead`);
+      if (grantEnded(permission, new Date())) throw conflict(`permission ${id} has ended (revoked or expired); grant again instead`);
       if (open.length === 0) throw conflict(`permission ${id} has nothing awaiting review${fileId ? ` on file ${fileId}` : ''}`);
       const who = actorName(caller.actor);
       await this.reviews.resolve(
@@ -607,8 +606,20 @@ export class GrantService {
     const at = asOf ?? new Date();
     // Fans out: a department's access spans every district's files.
     const policy = memberPolicy(department, await grantsHeldAt(this.db.manager, ANY_DISTRICT, department.id, at), at);
+    // Another's access is counted over the files the caller may discover itself: a count must not tell of a file
+    // the caller cannot see. Whoever reads whole ledgers already reads every grant's entry.
+    const seen =
+      department.id === caller.actor.department.id || caller.mayReadWholeLedgers()
+        ? null
+        : caller.fileCondition('f', 'DISCOVER', ANY_DISTRICT, 'seen');
     const [discover, read, exchange] = await Promise.all(
-      ACTIONS.map((action) => this.catalog.countFilesAllowed(ANY_DISTRICT, policy.fileCondition('f', action))),
+      ACTIONS.map((action) => {
+        const allowed = policy.fileCondition('f', action);
+        return this.catalog.countFilesAllowed(
+          ANY_DISTRICT,
+          seen ? { sql: `(${allowed.sql} AND ${seen.sql})`, params: { ...allowed.params, ...seen.params } } : allowed,
+        );
+      }),
     );
     return { department, at, discover, read, exchange };
   }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { districtCondition, SqlParams, type DistrictScope } from '@app/common';
 import type { Action, Classification, HeldFields } from './actions.js';
-import { grantInForceSql, instantSql, NOW_SQL } from './grant-in-force.js';
+import { grantEndSql, instantSql, NOW_SQL } from './grant-in-force.js';
 
 /**
  * The fields a grant's open reviews hold at an instant, per file, as a jsonb
@@ -42,8 +42,10 @@ export class ReviewsRepository {
   constructor(private readonly db: DataSource) {}
 
   /**
-   * The EXCHANGE grants in force at `at` that give values of the file: on it,
+   * The EXCHANGE grants not ended at `at` that give values of the file: on it,
    * or by a scope of its district and category up to its classification.
+   * Those dated to start later are held too: they were decided on the schema
+   * before the change as much as those in force.
    * Locked, so that a revocation or a re-approval at once waits for the change.
    */
   async exchangeGrantsOn(
@@ -55,7 +57,7 @@ export class ReviewsRepository {
       `SELECT p.id, p.district_id AS "districtId", p.file_id AS "fileId", p.grantee_department_id AS "granteeDepartmentId",
               p.action, p.fields
          FROM permission p
-        WHERE p.district_id = $1 AND p.action = 'EXCHANGE' AND ${grantInForceSql('p', '$5')}
+        WHERE p.district_id = $1 AND p.action = 'EXCHANGE' AND ${grantEndSql('p')} > $5
           AND (p.file_id = $2
                OR (p.file_id IS NULL AND p.scope_category = $3
                    AND classification_rank(p.scope_max_classification) >= classification_rank($4)))

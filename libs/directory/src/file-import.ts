@@ -16,7 +16,6 @@ const FILE_COLUMNS = [
   'format',
   'update_frequency',
   'updated_at',
-  'field_names',
 ];
 const FIELD_COLUMNS = ['district_id', 'file_id', 'position', 'name', 'type', 'sensitive', 'description'];
 
@@ -31,7 +30,7 @@ export async function copyFiles(tx: EntityManager, files: readonly NewFile[]): P
   await tx.query(`
     CREATE TEMP TABLE IF NOT EXISTS ${FILE_STAGE} (
       district_id uuid, id uuid, code text, title text, description text, owner_department_id uuid, classification text,
-      category text, tags text[], format text, update_frequency text, updated_at timestamptz, field_names text[]
+      category text, tags text[], format text, update_frequency text, updated_at timestamptz
     ) ON COMMIT DELETE ROWS`);
   const client = await transactionConnection(tx);
   await copyRows(
@@ -51,14 +50,13 @@ export async function copyFiles(tx: EntityManager, files: readonly NewFile[]): P
       f.format,
       f.updateFrequency,
       f.updatedAt ?? null,
-      f.fields.map((x) => x.name),
     ]),
   );
   const inserted = await tx.query<{ id: string }[]>(
     `INSERT INTO data_file (district_id, id, code, title, description, owner_department_id, classification,
                             category, tags, format, update_frequency, created_at, updated_at, search_vector)
      SELECT district_id, id, code, title, description, owner_department_id, classification, category, tags, format,
-            update_frequency, updated_at, updated_at, data_file_search_vector(title, description, tags, field_names)
+            update_frequency, updated_at, updated_at, data_file_search_vector(title, description, tags)
        FROM ${FILE_STAGE}
      ON CONFLICT (district_id, owner_department_id, code) DO NOTHING
      RETURNING id`,

@@ -589,8 +589,8 @@ export class FilesRepository {
 
   /**
    * Writes a schema change: fields added after the last, fields altered in
-   * place, the file's schema version and its search terms (field names are
-   * among them).
+   * place, and the file's schema version (its search terms do not name its
+   * fields: the field catalogue is READ's, a search is DISCOVER's).
    */
   async changeSchema(
     tx: EntityManager,
@@ -616,13 +616,11 @@ export class FilesRepository {
         [key.districtId, key.id, JSON.stringify(altered)],
       );
     }
-    await tx.query(
-      `UPDATE data_file f SET schema_version = $3, updated_at = now(),
-              search_vector = data_file_search_vector(f.title, f.description, f.tags,
-                (SELECT array_agg(d.name ORDER BY d.position) FROM data_field d WHERE d.district_id = f.district_id AND d.file_id = f.id))
-        WHERE f.district_id = $1 AND f.id = $2`,
-      [key.districtId, key.id, schemaVersion],
-    );
+    await tx.query(`UPDATE data_file f SET schema_version = $3, updated_at = now() WHERE f.district_id = $1 AND f.id = $2`, [
+      key.districtId,
+      key.id,
+      schemaVersion,
+    ]);
   }
 
   async findByIds(scope: DistrictScope, ids: readonly string[], db: EntityManager = this.db.manager): Promise<DataFileRow[]> {
@@ -669,11 +667,11 @@ export class FilesRepository {
        SELECT r.district_id, coalesce(r.id, gen_random_uuid()), r.code, r.title, r.description, r.owner_department_id,
               r.classification, r.category, r.tags, r.format, r.update_frequency,
               coalesce(r.updated_at, now()), coalesce(r.updated_at, now()),
-              data_file_search_vector(r.title, r.description, r.tags, r.field_names)
+              data_file_search_vector(r.title, r.description, r.tags)
          FROM jsonb_to_recordset($1::jsonb) AS r(
                 district_id uuid, id uuid, code text, title text, description text, owner_department_id uuid,
                 classification text, category text, tags text[], format text, update_frequency text,
-                updated_at timestamptz, field_names text[])
+                updated_at timestamptz)
        ON CONFLICT (district_id, owner_department_id, code) DO NOTHING
        RETURNING district_id, id, code, owner_department_id`,
       [
@@ -691,7 +689,6 @@ export class FilesRepository {
             format: f.format,
             update_frequency: f.updateFrequency,
             updated_at: f.updatedAt ?? null,
-            field_names: f.fields.map((x) => x.name),
           })),
         ),
       ],

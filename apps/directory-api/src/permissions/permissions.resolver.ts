@@ -45,7 +45,8 @@ export class PermissionsResolver {
   }
 
   @Query(() => AccessCountsModel, {
-    description: "how many files a department's members may discover, read and exchange: the mirror of fileAudience",
+    description:
+      "how many files a department's members may discover, read and exchange: the mirror of fileAudience. Another department's counts take only the files the caller may discover itself",
   })
   accessCounts(@Caller() caller: AccessPolicy, @Args() { departmentCode, asOf }: AccessCountsArgs) {
     return this.grants.accessCounts(caller, departmentCode, asOf ?? null);
