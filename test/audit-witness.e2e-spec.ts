@@ -165,6 +165,31 @@ describe('a witness and the city-wide root', () => {
   });
 });
 
+describe('a bundle with two heads of one ledger', () => {
+  it('raises the split-view alarm, co-signs neither and keeps nothing', async () => {
+    const state = await mkdtemp(join(tmpdir(), 'witness-twice-'));
+    const hashes = (await db.query<{ hash: string }[]>(`SELECT hash FROM audit_entry WHERE ledger = 'wut' ORDER BY seq LIMIT 2`)).map(
+      (r) => r.hash,
+    );
+    const older = signCheckpoint(
+      { ledger: 'wut', size: 2, rootHash: merkleRoot(hashes), signedAt: new Date().toISOString() },
+      api.config.auditKeys.signingKey,
+    );
+    // The older head first: a witness that looked heads up by ledger would check the later one and co-sign both.
+    const twice: GraphqlPost = async (query, variables) => {
+      const data = (await post(query, variables)) as any;
+      if (query.includes('auditCheckpointBundle')) data.auditCheckpointBundle.document.ledgers.unshift(checkpointDocument(older));
+      return data;
+    };
+    expect(await witnessOnce(state, twice, [operatorKey()])).toEqual({
+      code: 1,
+      line: expect.stringMatching(/^ALARM split-view: the bundle holds 2 heads of ledger wut \(sizes 2, \d+\)$/),
+    });
+    await expect(readFile(join(state, 'cosignatures.jsonl'), 'utf8')).rejects.toThrow(/ENOENT/);
+    await expect(readFile(join(state, 'heads.json'), 'utf8')).rejects.toThrow(/ENOENT/);
+  });
+});
+
 describe('a witness', () => {
   it('co-signs heads that extend what it kept, and raises the alarm on a rewrite (in process and on the command line)', async () => {
     const state = await mkdtemp(join(tmpdir(), 'witness-'));

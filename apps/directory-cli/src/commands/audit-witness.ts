@@ -95,6 +95,12 @@ export async function witnessOnce(state: string, post: GraphqlPost, keys: readon
     await appendFile(join(state, ALARMS_FILE), `${JSON.stringify({ at: new Date().toISOString(), kind, reason })}\n`);
     return { code: ALARM, line: `ALARM ${kind}: ${reason}` };
   };
+  // One head per ledger: two are two views of one ledger, of which a lookup by ledger would check only one.
+  const twice = heads.find((c, i) => heads.findIndex((d) => d.ledger === c.ledger) !== i);
+  if (twice) {
+    const sizes = heads.filter((c) => c.ledger === twice.ledger).map((c) => c.size);
+    return alarm('split-view', `the bundle holds ${sizes.length} heads of ledger ${twice.ledger} (sizes ${sizes.join(', ')})`);
+  }
   const current = new Map(heads.map((c) => [c.ledger, c]));
   for (const c of heads) {
     if (!signerOf(c, keys))
