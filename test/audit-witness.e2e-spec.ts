@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { DataSource } from 'typeorm';
 import {
+  anchorEvent,
   appendAuditEntries,
   checkpointDocument,
   keyIdOf,
@@ -17,8 +18,9 @@ import {
   type GraphqlPost,
 } from '@app/audit';
 import type { DepartmentRef } from '@app/auth';
+import { conflictingAnchors, scanAnchors } from '../apps/directory-cli/src/commands/audit-anchors.js';
 import { cosignatureMessage, witnessOnce } from '../apps/directory-cli/src/commands/audit-witness.js';
-import { createTestDatabase, rewriteLedgerFrom, type TestDatabase } from '@app/testing';
+import { createTestDatabase, rewriteLedgerFrom, signAsRogueOperator, type TestDatabase } from '@app/testing';
 import { startTestApp, type TestApp } from './test-app.js';
 import { World } from './world.js';
 
@@ -231,7 +233,9 @@ describe('a witness', () => {
       await rewriteLedgerFrom(tx, 'wit', 3, { n: 'rewritten' });
       await tx.query(`DELETE FROM audit_checkpoint WHERE ledger = 'wit'`);
     });
-    await sign('wit');
+    // The service would refuse to sign over the anchor the rewrite broke; an operator holding the key need not ask it.
+    expect((await sign('wit')).errors?.[0].message).toMatch(/not signed again/);
+    await signAsRogueOperator(db, 'wit', api.config.auditKeys.signingKey);
     await sign('platform');
 
     const caught = await witnessOnce(state, post, [operatorKey()]);
@@ -272,5 +276,44 @@ describe('a witness', () => {
     );
     expect(cli.code).toBe(1);
     expect(cli.stdout.trim().split('\n')).toEqual([expect.stringMatching(/ALARM (rewritten|split-view): ledger wit/)]);
+  });
+});
+
+describe('two signed histories of one ledger', () => {
+  it('the platform ledger anchoring two roots for one size raises the split-view alarm in a fresh witness; an unsigned anchor does not count', async () => {
+    const hashes = (await db.query<{ hash: string }[]>(`SELECT hash FROM audit_entry WHERE ledger = 'wut' ORDER BY seq LIMIT 2`)).map(
+      (r) => r.hash,
+    );
+    const anchor = (rootHash: string, signature?: string) => {
+      const signed = signCheckpoint(
+        { ledger: 'wut', size: 2, rootHash, signedAt: new Date().toISOString() },
+        api.config.auditKeys.signingKey,
+      );
+      return db.transaction((tx) => appendAuditEntries(tx, [anchorEvent({ ...signed, signature: signature ?? signed.signature })]));
+    };
+    const wutAt2 = async () => {
+      const index = await scanAnchors(post, { scanned: 0, anchors: {} }, [operatorKey()]);
+      return { ...index, anchors: Object.fromEntries(Object.entries(index.anchors).filter(([key]) => key.startsWith('wut/2/'))) };
+    };
+    await anchor(merkleRoot(hashes));
+    // Anyone who may append can write an anchor entry; without the operator's signature it proves nothing.
+    await anchor('cd'.repeat(32), Buffer.alloc(64, 9).toString('base64'));
+    expect(Object.keys((await wutAt2()).anchors)).toEqual([`wut/2/${merkleRoot(hashes)}`]);
+    expect(conflictingAnchors(await wutAt2())).toBeNull();
+
+    await anchor('ab'.repeat(32));
+    expect(conflictingAnchors(await wutAt2())).toBe(
+      `the platform ledger anchors two checkpoints of ledger wut at size 2 with different roots (${merkleRoot(hashes).slice(0, 16)}…, ${'ab'.repeat(8)}…)`,
+    );
+    await sign('platform');
+    // A fresh witness (this file's rewrite of "wit" above was signed over its anchors too).
+    const state = await mkdtemp(join(tmpdir(), 'witness-split-'));
+    expect(await witnessOnce(state, post, [operatorKey()])).toEqual({
+      code: 1,
+      line: expect.stringMatching(
+        /^ALARM split-view: the platform ledger anchors two checkpoints of ledger (wit|wut) at size \d+ with different roots/,
+      ),
+    });
+    await expect(readFile(join(state, 'cosignatures.jsonl'), 'utf8')).rejects.toThrow(/ENOENT/);
   });
 });

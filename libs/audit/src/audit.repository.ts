@@ -2,6 +2,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { CheckpointData } from './checkpoint.js';
 import type { AuditEntryData } from './hash-chain.js';
 import { AUDIT_ENTRY_SELECT, toEntryData, type AuditEntryRow } from './audit-append.js';
+import { PLATFORM_LEDGER } from './ledgers.js';
 
 interface CheckpointRow {
   ledger: string;
@@ -167,11 +168,48 @@ export class AuditRepository {
     return rows.map(toCheckpoint);
   }
 
-  /** Rows of size at most `maxSize`, largest first, a page at a time (a page may hold forged rows). */
-  async checkpointsDescending(ledger: string, maxSize: number, limit: number, offset: number): Promise<StoredCheckpoint[]> {
+  /**
+   * The checkpoints of `ledger` anchored in the platform ledger, as their
+   * entries carry them (signature included): evidence of the ledger's past
+   * that deleting checkpoint rows does not remove. Malformed payloads are
+   * left out; the signatures are for the caller to check.
+   */
+  async anchoredCheckpoints(ledger: string): Promise<CheckpointData[]> {
+    const rows = await this.db.query<{ payload: Record<string, unknown> }[]>(
+      `SELECT payload FROM audit_entry
+        WHERE ledger = $1 AND subject_type = 'Checkpoint' AND action = 'checkpoint.anchored' AND payload->>'ledger' = $2
+        ORDER BY seq`,
+      [PLATFORM_LEDGER, ledger],
+    );
+    return rows.flatMap(({ payload: p }) =>
+      p.ledger === ledger &&
+      Number.isSafeInteger(p.size) &&
+      (p.size as number) > 0 &&
+      typeof p.rootHash === 'string' &&
+      typeof p.signedAt === 'string' &&
+      typeof p.keyId === 'string' &&
+      typeof p.signature === 'string'
+        ? [{ ledger, size: p.size as number, rootHash: p.rootHash, signedAt: p.signedAt, keyId: p.keyId, signature: p.signature }]
+        : [],
+    );
+  }
+
+  /**
+   * Rows of size at most `maxSize`, largest first, a page at a time after the
+   * row `after` (a page may hold forged rows: by keyset, so that any number of
+   * them costs one index range, not a scan per page).
+   */
+  async checkpointsDescending(
+    ledger: string,
+    maxSize: number,
+    limit: number,
+    after: { size: number; signature: string } | null,
+  ): Promise<StoredCheckpoint[]> {
     const rows = await this.db.query<CheckpointRow[]>(
-      `SELECT * FROM audit_checkpoint WHERE ledger = $1 AND size <= $2 ORDER BY size DESC, signed_at DESC LIMIT $3 OFFSET $4`,
-      [ledger, maxSize, limit, offset],
+      `SELECT * FROM audit_checkpoint
+        WHERE ledger = $1 AND size <= $2 AND ($4::bigint IS NULL OR (size, signature) < ($4, $5))
+        ORDER BY size DESC, signature DESC LIMIT $3`,
+      [ledger, maxSize, limit, after?.size ?? null, after?.signature ?? null],
     );
     return rows.map(toCheckpoint);
   }

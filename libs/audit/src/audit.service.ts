@@ -3,7 +3,7 @@ import type { KeyObject } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import type pg from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
-import { badInput, checkPageSize, notFound, forbidden, toPage, type Page } from '@app/common';
+import { badInput, checkPageSize, conflict, notFound, forbidden, toPage, type Page } from '@app/common';
 import { KnownLedgers, type LedgerReader } from './ledger-reader.js';
 import { appendAuditEntries } from './audit-append.js';
 import { AuditRepository, type StoredCheckpoint } from './audit.repository.js';
@@ -137,7 +137,7 @@ export class AuditService {
     options: VerifyOptions = {},
   ): Promise<VerificationResult> {
     const total = await this.repository.size(ledger);
-    const checkpoints = await this.repository.checkpoints(ledger);
+    const checkpoints = await this.checkpointsToVerify(ledger);
     const verifier = new LedgerVerifier(ledger, checkpoints, this.keys.trustedPublicKeys);
     // A pool of one is the embedded database's single session.
     const { poolSize } = this.db.options as { poolSize?: number };
@@ -158,6 +158,21 @@ export class AuditService {
     const ranges = await this.verifyRanges(jobs, connections, (checked) => onProgress?.(checked, total));
     for (const range of ranges) if (!range || !verifier.pushRange(range)) break;
     return verifier.finish();
+  }
+
+  /**
+   * What the entries must still match: the ledger's stored checkpoints, and
+   * for a district every checkpoint the platform ledger anchored. Deleting a
+   * ledger's checkpoint rows (and its entries after them) leaves the anchors,
+   * so a truncated or rewritten ledger still fails; two anchors of one size
+   * with different roots cannot both match. One checkpoint stored and
+   * anchored counts once.
+   */
+  private async checkpointsToVerify(ledger: string): Promise<CheckpointData[]> {
+    const stored = await this.repository.checkpoints(ledger);
+    if (ledger === PLATFORM_LEDGER) return stored;
+    const signatures = new Set(stored.map((c) => c.signature));
+    return [...stored, ...(await this.repository.anchoredCheckpoints(ledger)).filter((c) => !signatures.has(c.signature))];
   }
 
   /** Ranges in the order given, each connection taking the next; none is started after one finds a fault. */
@@ -189,12 +204,13 @@ export class AuditService {
   /** The largest stored checkpoint that can be trusted (see checkpointFault); forged or broken rows are passed over. */
   async latestCheckpoint(ledger: string, ledgerSize?: number): Promise<StoredCheckpoint | null> {
     const size = ledgerSize ?? (await this.repository.size(ledger));
-    const PAGE = 16;
-    for (let offset = 0; ; offset += PAGE) {
-      const rows = await this.repository.checkpointsDescending(ledger, size, PAGE, offset);
+    const PAGE = 64;
+    for (let after: StoredCheckpoint | null = null; ;) {
+      const rows = await this.repository.checkpointsDescending(ledger, size, PAGE, after);
       const trusted = rows.find((c) => checkpointFault(c, size, this.keys.trustedPublicKeys) === null);
       if (trusted) return trusted;
       if (rows.length < PAGE) return null;
+      after = rows[rows.length - 1];
     }
   }
 
@@ -216,7 +232,22 @@ export class AuditService {
     const latest = await this.latestCheckpoint(ledger, size);
     if (latest && latest.size >= size) return latest;
     const tree = latest ? new MerkleAccumulator(latest.frontier, latest.size) : new MerkleAccumulator();
-    for (const hash of await this.repository.hashesAfter(ledger, tree.size, size)) tree.push(hash);
+    // Anchors past what the latest trusted checkpoint covers: the entries must still give their roots. They would
+    // not after a truncation, or a rewrite with the checkpoint rows deleted; signing then would only paper over it.
+    const anchors = (ledger === PLATFORM_LEDGER ? [] : await this.repository.anchoredCheckpoints(ledger))
+      .filter((c) => c.size > tree.size && signerOf(c, this.keys.trustedPublicKeys))
+      .sort((a, b) => a.size - b.size);
+    const refuse = (why: string) => conflict(`ledger ${ledger} is not signed again: ${why}; verify it (audit:verify)`);
+    if (anchors.length && anchors[anchors.length - 1].size > size) {
+      throw refuse(`the platform ledger anchors a checkpoint of ${anchors[anchors.length - 1].size} entries and it has ${size}`);
+    }
+    let next = 0;
+    for (const hash of await this.repository.hashesAfter(ledger, tree.size, size)) {
+      tree.push(hash);
+      for (; next < anchors.length && anchors[next].size === tree.size; next++) {
+        if (anchors[next].rootHash !== tree.root()) throw refuse(`its entries no longer give the root anchored at size ${tree.size}`);
+      }
+    }
     const signed = signCheckpoint({ ledger, size, rootHash: tree.root(), signedAt: new Date().toISOString() }, this.keys.signingKey);
     // A district's checkpoint is anchored in the platform ledger in the same transaction:
     // the platform's checkpoint then covers every district's, one root for the city.

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { createDataSource } from '@app/database';
-import { createTestDatabase, type TestDatabase } from '@app/testing';
+import { createTestDatabase, rewriteLedgerFrom, type TestDatabase } from '@app/testing';
 import { appendAuditEntries } from './audit-append.js';
 import { AuditKeys, AuditService } from './audit.service.js';
 import type { AuditEvent } from './hash-chain.js';
@@ -116,6 +116,19 @@ describe('forged and broken rows are skipped by the signer and reported by verif
     });
   });
 
+  it('forged rows by the page (150 at the top size, sorting before the real one) are passed over, page after page', async () => {
+    await append('many', 3);
+    const real = (await audit.checkpoint('many'))!;
+    await db.query(
+      `INSERT INTO audit_checkpoint (ledger, size, root_hash, signed_at, key_id, signature, frontier)
+       SELECT 'many', 3, repeat('ab', 32), now() + interval '1 year', 'deadbeefdeadbeef', 'zz-forged-' || lpad(i::text, 3, '0'), ARRAY[repeat('ab', 32)]
+         FROM generate_series(1, 150) i`,
+    );
+    expect(await audit.latestCheckpoint('many')).toMatchObject({ size: 3, signature: real.signature });
+    const entry = (await audit.log({ mayReadWholeLedgers: () => true } as never, 'many', 1, 1)).items[0].node;
+    expect(verifyReceipt(await audit.receiptFor(entry), publicKey)).toEqual({ ok: true });
+  });
+
   it('a forged row at the size the signer needs does not block it', async () => {
     await append('squat', 3);
     await forgeRow('squat', 3);
@@ -146,5 +159,74 @@ describe('forged and broken rows are skipped by the signer and reported by verif
     });
     expect(signed.keyId).not.toBe('0000000000000000');
     expect(await audit.latestCheckpoint('keyid')).toBeNull();
+  });
+});
+
+/** What the owner could do with triggers off: anything to the rows, here inside `change`. */
+const asOwnerUnchecked = (change: (tx: EntityManager) => Promise<unknown>) =>
+  db.transaction(async (tx) => {
+    await tx.query('SET LOCAL session_replication_role = replica');
+    await change(tx);
+  });
+const dropCheckpoints = (tx: EntityManager, ledger: string) =>
+  Promise.all([
+    tx.query(`DELETE FROM audit_checkpoint WHERE ledger = $1`, [ledger]),
+    tx.query(`DELETE FROM audit_merkle_node WHERE ledger = $1`, [ledger]),
+  ]);
+
+describe("a district's anchors in the platform ledger outlive its checkpoint rows", () => {
+  it('a ledger cut short, its checkpoint rows deleted, fails verification and is not signed again', async () => {
+    await append('cut', 6);
+    await audit.checkpoint('cut');
+    await asOwnerUnchecked(async (tx) => {
+      await tx.query(`DELETE FROM audit_entry WHERE ledger = 'cut' AND seq > 3`);
+      await dropCheckpoints(tx, 'cut');
+    });
+    expect(await audit.verifyLedger('cut')).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/^truncated: .* covers 6 entries, the ledger now has 3$/),
+    });
+    await expect(audit.checkpoint('cut')).rejects.toThrow(
+      /not signed again: the platform ledger anchors a checkpoint of 6 entries and it has 3/,
+    );
+  });
+
+  it('a ledger emptied the same way fails too', async () => {
+    await append('emptied', 2);
+    await audit.checkpoint('emptied');
+    await asOwnerUnchecked(async (tx) => {
+      await tx.query(`DELETE FROM audit_entry WHERE ledger = 'emptied'`);
+      await dropCheckpoints(tx, 'emptied');
+    });
+    expect(await audit.verifyLedger('emptied')).toMatchObject({ ok: false, checked: 0, reason: expect.stringMatching(/^truncated/) });
+  });
+
+  it('a ledger rewritten, its checkpoint rows deleted, fails verification and is not signed again', async () => {
+    await append('rewritten', 5);
+    await audit.checkpoint('rewritten');
+    await asOwnerUnchecked(async (tx) => {
+      await tx.query(`UPDATE audit_entry SET payload_jcs = NULL WHERE ledger = 'rewritten'`);
+      await rewriteLedgerFrom(tx, 'rewritten', 2, { n: 'rewritten' });
+      await dropCheckpoints(tx, 'rewritten');
+    });
+    expect(await audit.verifyLedger('rewritten')).toMatchObject({
+      ok: false,
+      firstBadSeq: 1,
+      reason: expect.stringMatching(/^rewritten: .*size 5/),
+    });
+    await expect(audit.checkpoint('rewritten')).rejects.toThrow(/not signed again: its entries no longer give the root anchored at size 5/);
+  });
+
+  it('a forged checkpoint row does not hide a fault in the entries', async () => {
+    await append('hidden', 3);
+    await forgeRow('hidden', 1_000_000);
+    await asOwnerUnchecked((tx) =>
+      tx.query(`UPDATE audit_entry SET actor = 'someone else', payload_jcs = NULL WHERE ledger = 'hidden' AND seq = 2`),
+    );
+    expect(await audit.verifyLedger('hidden')).toMatchObject({
+      ok: false,
+      firstBadSeq: 2,
+      reason: expect.stringMatching(/^hash-mismatch/),
+    });
   });
 });

@@ -24,6 +24,8 @@ export class LedgerVerifier {
   private readonly chain = new ChainVerifier();
   private readonly tree = new MerkleAccumulator();
   private readonly pending: CheckpointData[];
+  /** Checkpoints no known key signed: they prove nothing about the entries, and are reported once the chain is checked. */
+  private readonly forged: CheckpointData[] = [];
   private lastMatchedSize = 0;
   private checkpointsChecked = 0;
   private fault: { seq: number | null; reason: string } | null = null;
@@ -36,14 +38,12 @@ export class LedgerVerifier {
     checkpoints: CheckpointData[],
     publicKeys: KeyObject[] = [],
   ) {
-    this.pending = [...checkpoints].sort((a, b) => a.size - b.size);
-    if (publicKeys.length) {
-      const forged = this.pending.find((c) => !signerOf(c, publicKeys));
-      if (forged) this.fault = { seq: null, reason: `the checkpoint of size ${forged.size} is not signed by a known key` };
-    }
+    const sorted = [...checkpoints].sort((a, b) => a.size - b.size);
+    if (publicKeys.length) this.forged = sorted.filter((c) => !signerOf(c, publicKeys));
+    this.pending = sorted.filter((c) => !this.forged.includes(c));
   }
 
-  /** False once a fault is found (a forged checkpoint is found before any entry). */
+  /** False once a fault is found. */
   get ok(): boolean {
     return this.fault === null;
   }
@@ -120,6 +120,10 @@ export class LedgerVerifier {
         seq: checked + 1,
         reason: `truncated: a checkpoint signed at ${lost.signedAt} covers ${lost.size} entries, the ledger now has ${checked}`,
       };
+    }
+    // After the chain: a forged row must not hide a fault in the entries, which matters more.
+    if (!this.fault && this.forged.length) {
+      this.fault = { seq: null, reason: `the checkpoint of size ${this.forged[0].size} is not signed by a known key` };
     }
     return {
       ledger: this.ledger,

@@ -1,4 +1,17 @@
-import { entryHash, toEntryData, type AuditEntryData, type AuditEntryRow, type UnsealedEntry } from '@app/audit';
+import type { KeyObject } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import {
+  anchorEvent,
+  appendAuditEntries,
+  entryHash,
+  merkleRoot,
+  signCheckpoint,
+  toEntryData,
+  type AuditEntryData,
+  type AuditEntryRow,
+  type CheckpointData,
+  type UnsealedEntry,
+} from '@app/audit';
 
 /** The values of AUDIT_ENTRY_COLUMNS for an entry: for tests that insert rows the append path would refuse, and the benchmark's plain-INSERT floor. */
 export function auditEntryValues(e: AuditEntryData): unknown[] {
@@ -56,4 +69,30 @@ export async function rewriteLedgerFrom(tx: Query, ledger: string, from: number,
     ]);
     prev = hash;
   }
+}
+
+/**
+ * A checkpoint of the ledger as it is now, signed with the operator's key and
+ * anchored in the platform ledger, past the service's own checks (it refuses
+ * to sign over anchors the entries no longer match): what a dishonest
+ * operator holding the key can do after rewriting history, for tests of what
+ * catches it anyway. The database still recomputes the root.
+ */
+export async function signAsRogueOperator(db: DataSource, ledger: string, key: KeyObject): Promise<CheckpointData> {
+  const hashes = (await db.query<{ hash: string }[]>(`SELECT hash FROM audit_entry WHERE ledger = $1 ORDER BY seq`, [ledger])).map(
+    (r) => r.hash,
+  );
+  const signed = signCheckpoint({ ledger, size: hashes.length, rootHash: merkleRoot(hashes), signedAt: new Date().toISOString() }, key);
+  await db.transaction(async (tx) => {
+    await tx.query(`SELECT audit_record_checkpoint($1, 0, $2, $3, $4, $5, $6)`, [
+      ledger,
+      signed.size,
+      signed.rootHash,
+      signed.signedAt,
+      signed.keyId,
+      signed.signature,
+    ]);
+    await appendAuditEntries(tx, [anchorEvent(signed)]);
+  });
+  return signed;
 }

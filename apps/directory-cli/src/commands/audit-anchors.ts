@@ -3,6 +3,7 @@ import {
   checkExtendsTo,
   parseReceipt,
   PLATFORM_LEDGER,
+  signerOf,
   verifyReceipt,
   type CheckpointData,
   type GraphqlPost,
@@ -32,7 +33,7 @@ const describe = (c: CheckpointData) => `the head of ledger ${c.ledger} (size ${
  * filing every checkpoint.anchored entry (an anchor past the platform head is
  * filed too: the next platform checkpoint will cover it).
  */
-export async function scanAnchors(post: GraphqlPost, index: AnchorIndex): Promise<AnchorIndex> {
+export async function scanAnchors(post: GraphqlPost, index: AnchorIndex, keys: readonly KeyObject[]): Promise<AnchorIndex> {
   const next: AnchorIndex = { scanned: index.scanned, anchors: { ...index.anchors } };
   for (;;) {
     const data = (await post(
@@ -45,11 +46,39 @@ export async function scanAnchors(post: GraphqlPost, index: AnchorIndex): Promis
       if (!Number.isSafeInteger(seq) || seq <= next.scanned) throw new Error('the service sent the platform ledger out of order');
       next.scanned = seq;
       const p = node.payload as Record<string, unknown> | null;
-      if (node.action === 'checkpoint.anchored' && p && typeof p === 'object')
+      // Only what the operator signed: anyone who may append could write an anchor entry.
+      if (node.action === 'checkpoint.anchored' && p && typeof p === 'object' && signedAnchor(p, keys))
         next.anchors[anchorKey(p.ledger, p.size, p.rootHash)] ??= seq;
     }
     if (nodes.length < PAGE) return next;
   }
+}
+
+/** An anchor's payload is a checkpoint the operator's keys signed. */
+function signedAnchor(p: Record<string, unknown>, keys: readonly KeyObject[]): boolean {
+  const { ledger, size, rootHash, signedAt, keyId, signature } = p;
+  if (![ledger, rootHash, signedAt, keyId, signature].every((v) => typeof v === 'string') || !/^[1-9][0-9]*$/.test(String(size)))
+    return false;
+  const c = { ledger, size: Number(size), rootHash, signedAt, keyId, signature } as CheckpointData;
+  return Number.isSafeInteger(c.size) && signerOf(c, keys) !== null;
+}
+
+/**
+ * Two signed anchors of one ledger and size with different roots: the
+ * operator signed two histories of that ledger. Null when there are none.
+ */
+export function conflictingAnchors(index: AnchorIndex): string | null {
+  const roots = new Map<string, string>();
+  for (const key of Object.keys(index.anchors)) {
+    const cut = key.lastIndexOf('/');
+    const [at, root] = [key.slice(0, cut), key.slice(cut + 1)];
+    const other = roots.get(at);
+    if (other !== undefined && other !== root) {
+      return `the platform ledger anchors two checkpoints of ledger ${at.replace(/\/(\d+)$/, ' at size $1')} with different roots (${other.slice(0, 16)}…, ${root.slice(0, 16)}…)`;
+    }
+    roots.set(at, root);
+  }
+  return null;
 }
 
 /**

@@ -18,7 +18,7 @@ import {
   type CheckpointData,
   type GraphqlPost,
 } from '@app/audit';
-import { checkAnchored, scanAnchors, type AnchorIndex } from './audit-anchors.js';
+import { checkAnchored, conflictingAnchors, scanAnchors, type AnchorIndex } from './audit-anchors.js';
 import { ALARM, EXTENDS, readPublicKeys, UNCHECKED } from './audit-consistency.js';
 
 /**
@@ -114,7 +114,9 @@ export async function witnessOnce(state: string, post: GraphqlPost, keys: readon
   const platform = heads.find((c) => c.ledger === PLATFORM_LEDGER) ?? null;
   const changed = heads.filter((c) => kept.get(c.ledger)?.size !== c.size);
   let anchors = await keptAnchors(state);
-  if (changed.some((c) => c !== platform)) anchors = await scanAnchors(post, anchors);
+  if (changed.some((c) => c !== platform)) anchors = await scanAnchors(post, anchors, keys);
+  const split = conflictingAnchors(anchors);
+  if (split) return alarm('split-view', split);
   // A head anchored after the platform head waits (neither co-signed nor kept) for the next platform checkpoint.
   const waiting = new Set<string>();
   for (const c of changed) {
