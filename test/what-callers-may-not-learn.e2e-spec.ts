@@ -2,8 +2,10 @@
  * What a department may not learn or obtain beyond its grants, through the
  * API, in the places an outside review found open: a grant dated to start
  * later escaping a schema change's review, access counts over files the
- * asking administrator may not discover, and a full-text search that
- * matched field names for callers who may not read the field catalogue.
+ * asking administrator may not discover, a full-text search that matched
+ * field names for callers who may not read the field catalogue, and an
+ * exchange that showed its file's current state to a party that may no
+ * longer discover it.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { DataSource } from 'typeorm';
@@ -41,6 +43,8 @@ const REQUEST = `mutation ($input: RequestExchangeInput!) { requestExchange(inpu
 const PUBLISH = `mutation ($id: ID!, $records: [JSON!]!) { publishRecords(fileId: $id, records: $records) { version } }`;
 const CHANGE = `mutation ($input: ChangeFileSchemaInput!) { changeFileSchema(input: $input) { schemaVersion grantsHeld } }`;
 const DELIVER = `mutation ($id: ID!) { deliverExchange(id: $id) { records withheldFields } }`;
+const REVOKE = `mutation ($id: ID!) { revokePermission(id: $id, reason: "no longer needed") { id } }`;
+const EXCHANGE = `query ($id: ID!) { exchange(id: $id) { id fileId file { id title version } owner { code } } }`;
 const COUNTS = `query ($d: String!) { accessCounts(departmentCode: $d) { discover read exchange } }`;
 const SEARCH = `query ($s: String!) { files(filter: { search: $s }, first: 50) { totalCount edges { node { id } } } }`;
 
@@ -129,5 +133,34 @@ describe('full-text search', () => {
     expect(hit.data!.files.totalCount).toBe(0);
     // Its title still finds it.
     expect((await api.gql<{ files: { totalCount: number } }>(user, SEARCH, { s: 'registry' })).data!.files.totalCount).toBe(1);
+  });
+});
+
+describe("an exchange's file", () => {
+  interface ExchangeSeen {
+    exchange: { id: string; fileId: string; file: { id: string; version: number } | null; owner: { code: string } };
+  }
+  it('is shown to a party only while it may discover the file; fileId and owner stay', async () => {
+    const file = await world.file(owner, 'CONFIDENTIAL', { title: 'Clinic roster' });
+    const grant = await world.grant(
+      { fileId: file.id, grantee: westUser, action: 'READ', grantedBy: 'boss@learn-east-health' },
+      file.districtId,
+    );
+    const user = await token(westUser);
+    const steward = await token(owner, ['STEWARD']);
+    const requested = await api.gql<{ requestExchange: { id: string } }>(user, REQUEST, {
+      input: { fileId: file.id, fields: ['age'], purpose: 'a roster count' },
+    });
+    expect(requested.errors).toBeUndefined();
+    const id = requested.data!.requestExchange.id;
+    expect((await api.gql<ExchangeSeen>(user, EXCHANGE, { id })).data!.exchange.file).toMatchObject({ id: file.id, version: 0 });
+
+    expect((await api.gql(steward, REVOKE, { id: grant })).errors).toBeUndefined();
+    expect((await api.gql(steward, PUBLISH, { id: file.id, records: [{ record_id: 'r1', age: '40' }] })).errors).toBeUndefined();
+    const seen = await api.gql<ExchangeSeen>(user, EXCHANGE, { id });
+    expect(seen.errors).toBeUndefined();
+    expect(seen.data!.exchange).toEqual({ id, fileId: file.id, file: null, owner: { code: owner.code } });
+    // The owner's side still reads it, as it is now.
+    expect((await api.gql<ExchangeSeen>(steward, EXCHANGE, { id })).data!.exchange.file).toMatchObject({ id: file.id, version: 1 });
   });
 });

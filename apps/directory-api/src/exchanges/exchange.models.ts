@@ -8,6 +8,7 @@ import { DateTimeScalar, JsonScalar } from '../graphql/scalars.js';
 @ObjectType('Exchange')
 export class ExchangeModel {
   @Field(() => ID) id!: string;
+  @Field(() => ID, { description: "the exchange's file, which its parties know even when they may no longer discover it" }) fileId!: string;
   @Field(() => [String]) fields!: string[];
   @Field() purpose!: string;
   @Field(() => ExchangeStatus) status!: StatusName;

@@ -64,10 +64,23 @@ export class ExchangesResolver {
     return this.workflow.deliver(caller, id);
   }
 
-  /** The parties to an exchange know its file, whether or not they may still discover it. */
-  @ResolveField(() => DataFileModel)
-  file(@Parent() x: ExchangeRow, @Context() ctx: GraphQLContext) {
-    return ctx.scope.files.load({ districtId: x.districtId, id: x.fileId });
+  /**
+   * The parties know which file an exchange is of (fileId, owner), but only a
+   * caller who may discover it now reads the file itself: a requester whose
+   * grant ended must not follow its versions, title or schema from here.
+   */
+  @ResolveField(() => DataFileModel, {
+    nullable: true,
+    description: 'the file as it is now, for a caller who may discover it now; null for a party that may no longer (fileId still names it)',
+  })
+  async file(@Parent() x: ExchangeRow, @Context() ctx: GraphQLContext) {
+    const file = await ctx.scope.files.load({ districtId: x.districtId, id: x.fileId });
+    return file && ctx.caller.can('DISCOVER', file) ? file : null;
+  }
+
+  @ResolveField(() => DepartmentModel, { description: "the department that owns the exchange's file and decides it" })
+  owner(@Parent() x: ExchangeRow, @Context() ctx: GraphQLContext) {
+    return ctx.scope.departments.load(x.ownerDepartmentId);
   }
 
   @ResolveField(() => [String], {

@@ -57,7 +57,7 @@ export const ExchangesQuery = graphql(`
         node {
           id fields purpose status requestedAt decidedAt decidedBy deliveredAt contentHash
           requester { code name }
-          file { id title owner { code name } }
+          fileId file { id title } owner { code name }
         }
       }
     }
@@ -69,7 +69,7 @@ export const ExchangeQuery = graphql(`
     exchange(id: $id) {
       id fields purpose status requestedAt decidedAt decidedBy deliveredAt contentHash
       requester { code name }
-      file { id title owner { code name } }
+      fileId file { id title } owner { code name }
       receipt { ledger seq entryHash proof checkpoint { ledger size rootHash signedAt signature keyId } }
     }
   }

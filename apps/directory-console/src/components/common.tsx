@@ -60,4 +60,8 @@ export function Loading({ label }: { label: string }) {
   );
 }
 
+/** An exchange's file by its title, or said to be out of sight: a party that may no longer discover it is not shown it. */
+export const exchangeFileTitle = (x: { file?: { title: string } | null }): string =>
+  x.file?.title ?? 'A file your department may no longer see';
+
 export const formatDate = (iso: string | null | undefined): string => (iso ? new Date(iso).toLocaleString() : '—');

@@ -4,7 +4,7 @@ import { Link, useParams } from 'react-router';
 import { useMutation, useQuery } from 'urql';
 import { DeliverExchangeMutation, ExchangeQuery } from '../api/operations';
 import type { ExchangeQuery as ExchangeResult } from '../gql/graphql';
-import { ErrorNote, formatDate, Loading, StatusBadge } from '../components/common';
+import { ErrorNote, exchangeFileTitle, formatDate, Loading, StatusBadge } from '../components/common';
 import { useIdentity } from '../session/session';
 
 type Receipt = NonNullable<NonNullable<ExchangeResult['exchange']>['receipt']>;
@@ -85,13 +85,13 @@ export function ExchangePage() {
         ← Exchanges
       </Anchor>
       <Group justify="space-between">
-        <Title order={2}>{x.file.title}</Title>
+        <Title order={2}>{exchangeFileTitle(x)}</Title>
         <StatusBadge status={x.status} />
       </Group>
       <Paper withBorder p="md">
         <Stack gap={4}>
           <Text size="sm">
-            <b>{x.requester.name}</b> asked <b>{x.file.owner.name}</b> for <b>{x.fields.join(', ')}</b> on {formatDate(x.requestedAt)}.
+            <b>{x.requester.name}</b> asked <b>{x.owner.name}</b> for <b>{x.fields.join(', ')}</b> on {formatDate(x.requestedAt)}.
           </Text>
           <Text size="sm">Purpose: “{x.purpose}”</Text>
           {x.decidedAt && (

@@ -4,7 +4,7 @@ import { Link } from 'react-router';
 import { useMutation, useQuery } from 'urql';
 import { ApproveExchangeMutation, ExchangesQuery, RejectExchangeMutation } from '../api/operations';
 import type { ExchangeStatus, ExchangesQuery as ExchangesResult } from '../gql/graphql';
-import { ErrorNote, formatDate, Loading, StatusBadge } from '../components/common';
+import { ErrorNote, exchangeFileTitle, formatDate, Loading, StatusBadge } from '../components/common';
 import { hasRole, useIdentity } from '../session/session';
 
 type ExchangeRow = ExchangesResult['exchanges']['edges'][number]['node'];
@@ -22,7 +22,7 @@ function DecideDialog({ exchange, onClose }: { exchange: ExchangeRow; onClose: (
     if (!done.error) onClose();
   };
   return (
-    <Modal opened onClose={onClose} title={`Decide: ${exchange.file.title}`} size="lg">
+    <Modal opened onClose={onClose} title={`Decide: ${exchangeFileTitle(exchange)}`} size="lg">
       <Stack gap="sm">
         <Text size="sm">
           <b>{exchange.requester.name}</b> asks for <b>{exchange.fields.join(', ')}</b>.
@@ -71,10 +71,10 @@ function ExchangeTable({ rows, decide }: { rows: ExchangeRow[]; decide?: (row: E
             <Table.Tr key={x.id}>
               <Table.Td>
                 <Anchor component={Link} to={`/exchanges/${x.id}`} size="sm">
-                  {x.file.title}
+                  {exchangeFileTitle(x)}
                 </Anchor>
               </Table.Td>
-              <Table.Td>{decide ? x.requester.name : x.file.owner.name}</Table.Td>
+              <Table.Td>{decide ? x.requester.name : x.owner.name}</Table.Td>
               <Table.Td>{x.fields.join(', ')}</Table.Td>
               <Table.Td maw={240}>
                 <Text size="sm" lineClamp={2}>
@@ -117,7 +117,7 @@ export function ExchangesPage() {
   const connection = data?.exchanges;
   const rows = connection?.edges.map((e) => e.node) ?? [];
   const mine = rows.filter((x) => x.requester.code === identity.department.code);
-  const incoming = rows.filter((x) => x.file.owner.code === identity.department.code);
+  const incoming = rows.filter((x) => x.owner.code === identity.department.code);
 
   return (
     <Stack>
