@@ -122,9 +122,40 @@ describe('values that would fail in a cast are refused before SQL', () => {
     expectClientError(await api.gql(member, `query ($a: String) { exchanges(after: $a) { totalCount } }`, { a: after }));
   });
 
-  it.each(['garbage', '2024-02-30T00:00:00Z', '', '99999-01-01T00:00:00Z'])('permissions(asOf: %j)', async (asOf) => {
-    const error = expectClientError(await api.gql(steward, `query ($d: DateTime) { permissions(asOf: $d) { totalCount } }`, { d: asOf }));
-    expect(error.message).toMatch(/DateTime|asOf/);
+  it.each(['garbage', '2024-02-30T00:00:00Z', '', '99999-01-01T00:00:00Z', '2024-01-01T00:00:00+99:99', '2024-01-01T00:00:00-16:00'])(
+    'permissions(asOf: %j)',
+    async (asOf) => {
+      const error = expectClientError(await api.gql(steward, `query ($d: DateTime) { permissions(asOf: $d) { totalCount } }`, { d: asOf }));
+      expect(error.message).toMatch(/DateTime|asOf/);
+    },
+  );
+
+  it.each([
+    ['accessCounts', `query ($d: DateTime) { accessCounts(departmentCode: "hx-health", asOf: $d) { discover } }`],
+    ['fileAudience', `query ($d: DateTime, $f: ID!) { fileAudience(fileId: $f, action: READ, asOf: $d) { totalCount } }`],
+  ])('%s with an offset past 15:59 is refused before SQL', async (_name, query) => {
+    expectClientError(await api.gql(steward, query, { d: '2024-01-01T00:00:00+99:99', f: file.id }));
+  });
+
+  it.each([
+    ['files', `query ($a: String) { files(after: $a) { totalCount } }`],
+    ['exchanges', `query ($a: String) { exchanges(after: $a) { totalCount } }`],
+  ])('a %s cursor whose time has an offset PostgreSQL refuses', async (_name, query) => {
+    const after = encodeCursor(['2024-01-01 00:00:00+99', '6b1c2a4e-7f0e-4d55-9a51-4b3c2d1e0f9a']);
+    expectClientError(await api.gql(member, query, { a: after }));
+  });
+
+  it.each([
+    ['a NUL', 'a\u0000b'],
+    ['an unpaired surrogate', 'a\ud800b'],
+  ])('a fileAudience cursor holding %s', async (_name, code) => {
+    const after = encodeCursor([code, '6b1c2a4e-7f0e-4d55-9a51-4b3c2d1e0f9a']);
+    expectClientError(
+      await api.gql(steward, `query ($f: ID!, $a: String) { fileAudience(fileId: $f, action: READ, after: $a) { totalCount } }`, {
+        f: file.id,
+        a: after,
+      }),
+    );
   });
 
   it('a 100,000-deep JSON record is refused before authorization, by a member too', async () => {

@@ -21,11 +21,15 @@ export function decodeCursor(cursor: string, arity: number): (string | number)[]
   } catch {
     throw badInput('after is not a cursor this service issued');
   }
-  if (!Array.isArray(values) || values.length !== arity || !values.every((v) => typeof v === 'string' || typeof v === 'number')) {
+  if (!Array.isArray(values) || values.length !== arity || !values.every((v: unknown) => typeof v === 'number' || storable(v))) {
     throw badInput('after is not a cursor this service issued');
   }
   return values;
 }
+
+// Text PostgreSQL can hold: no NUL, no unpaired surrogate. A cursor is decoded past the edge's text checks.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const storable = (v: unknown): v is string => typeof v === 'string' && !v.includes('\u0000') && !LONE_SURROGATE.test(v);
 
 export interface Page<T> {
   items: { cursor: string; node: T }[];
@@ -48,7 +52,18 @@ export function toPage<T>(rows: T[], first: number, cursorOf: (row: T) => (strin
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (value: unknown): value is string => typeof value === 'string' && UUID.test(value);
 
-const TIMESTAMP_TEXT = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/;
+const TIMESTAMP_TEXT = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?([+-]\d{2}(?::\d{2})?)$/;
+
+/**
+ * Whether a zone offset (`Z`, `+08`, `-05:30`) is one PostgreSQL takes (at
+ * most 15:59 either way) and JavaScript reads: a wider one passes a pattern
+ * of digits and then fails the cast.
+ */
+export function isZoneOffset(offset: string): boolean {
+  if (/^z$/i.test(offset)) return true;
+  const parts = /^[+-](\d{2})(?::?(\d{2}))?$/.exec(offset);
+  return parts !== null && Number(parts[1]) <= 15 && Number(parts[2] ?? 0) <= 59;
+}
 
 /** Whether the date and time of day exist on the calendar (2024-02-30 does not), so a cast cannot fail. */
 export function isCalendarDateTime(year: number, month: number, day: number, hour = 0, minute = 0, second = 0): boolean {
@@ -73,6 +88,7 @@ export function decodeTimeCursor(cursor: string): [string, string] {
   if (
     !parts ||
     !isUuid(id) ||
+    !isZoneOffset(parts[8]) ||
     !isCalendarDateTime(...(parts.slice(1, 7).map(Number) as [number, number, number, number, number, number]))
   ) {
     throw notOurCursor();

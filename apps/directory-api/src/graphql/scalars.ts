@@ -1,5 +1,5 @@
 import { GraphQLError, GraphQLScalarType, Kind, type ValueNode } from 'graphql';
-import { isCalendarDateTime } from '@app/common';
+import { isCalendarDateTime, isZoneOffset } from '@app/common';
 import { MAX_JSON_DEPTH } from './input-limits.js';
 
 const badValue = (message: string) => new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
@@ -76,10 +76,14 @@ const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\
 function parseDateTime(value: unknown): Date {
   const parts = typeof value === 'string' ? ISO_DATE_TIME.exec(value) : null;
   const [year, month, day, hour, minute, second = 0] = (parts?.slice(1, 7) ?? []).map((p) => (p === undefined ? 0 : Number(p)));
-  if (!parts || !isCalendarDateTime(year, month, day, hour, minute, second)) {
-    throw badValue(`DateTime expects an ISO 8601 date and time with a zone that exists on the calendar, such as 2026-09-01T00:00:00Z`);
+  const at =
+    parts && isZoneOffset(parts[7]) && isCalendarDateTime(year, month, day, hour, minute, second) ? new Date(value as string) : null;
+  if (!at || Number.isNaN(at.getTime())) {
+    throw badValue(
+      `DateTime expects an ISO 8601 date and time with a zone that exists on the calendar (an offset of at most 15:59), such as 2026-09-01T00:00:00Z`,
+    );
   }
-  return new Date(value as string);
+  return at;
 }
 
 /** ISO 8601 date-times; unlike a bare `new Date(text)`, an impossible or malformed one is refused. */
