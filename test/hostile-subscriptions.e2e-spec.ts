@@ -10,6 +10,7 @@ import { once } from 'node:events';
 import WebSocket from 'ws';
 import type { DepartmentRef } from '@app/auth';
 import { createTestDatabase, type TestDatabase } from '@app/testing';
+import { CONNECTION_INIT_SECONDS } from '../apps/directory-api/src/events/subscription-guard.js';
 import { startTestApp, type TestApp } from './test-app.js';
 import { World } from './world.js';
 
@@ -130,4 +131,56 @@ it('a department past its messages a minute has its connection closed; another d
   other.socket.send(JSON.stringify({ id: 'n', type: 'subscribe', payload: { query: '{ me { subject } }' } }));
   expect((await other.next((m) => m.id === 'n'))?.type).toBe('error');
   other.socket.close();
+});
+
+describe('before a connection is known', () => {
+  /** A socket opened and nothing else. */
+  async function open() {
+    const socket = new WebSocket(url, 'graphql-transport-ws');
+    await once(socket, 'open');
+    return socket;
+  }
+
+  it('a token whose signature does not verify spends its own budget, not the department it names', async () => {
+    const world = new World(await database.dataSource());
+    const victim = await world.department('hs-victim', await world.district('hs-north'));
+    const forged = [
+      { alg: 'HS256', typ: 'JWT' },
+      { sub: 'x', dept: victim.code, roles: ['MEMBER'], exp: 4_000_000_000 },
+    ]
+      .map((part) => Buffer.from(JSON.stringify(part)).toString('base64url'))
+      .concat('AAAA')
+      .join('.');
+    const attacker = await open();
+    const gone = once(attacker, 'close');
+    attacker.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${forged}` } }));
+    for (let i = 0; i < MESSAGES_PER_MINUTE + 5; i++) attacker.send(JSON.stringify({ type: 'ping' }));
+    await gone;
+    // The department it named still has its whole budget.
+    const real = await connect(await api.tokenFor(victim, ['MEMBER'], 'victim'));
+    real.socket.send(JSON.stringify({ id: 'v', type: 'subscribe', payload: { query: '{ me { subject } }' } }));
+    expect((await real.next((m) => m.id === 'v'))?.type).toBe('error');
+    expect(real.socket.readyState).toBe(WebSocket.OPEN);
+    real.socket.close();
+  });
+
+  it('an operation started before connection_init closes the connection (4401), unread', async () => {
+    const socket = await open();
+    const closed = once(socket, 'close');
+    socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: 'subscription { fileEvents { seq } }' } }));
+    const [code] = (await closed) as [number];
+    expect(code).toBe(4401);
+  });
+
+  it(
+    `a connection that sends no connection_init is closed after ${CONNECTION_INIT_SECONDS} s (4408)`,
+    async () => {
+      const socket = await open();
+      const started = Date.now();
+      const [code] = (await once(socket, 'close')) as [number];
+      expect(code).toBe(4408);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(CONNECTION_INIT_SECONDS * 1000 - 100);
+    },
+    (CONNECTION_INIT_SECONDS + 10) * 1000,
+  );
 });

@@ -153,7 +153,8 @@ export async function createApp(
   closeConnectionsOnShutdown(fastify);
   refuseOtherMethods(fastify);
   parseJsonWithinNesting(fastify);
-  requireBearerToken(fastify, new Tokens(config.auth), GRAPHQL_PATH);
+  const tokens = new Tokens(config.auth);
+  requireBearerToken(fastify, tokens, GRAPHQL_PATH);
   fastify.addHook('onSend', async (request, reply, payload) => {
     reply.header('x-request-id', request.id);
     return isGraphQL(request, GRAPHQL_PATH) ? asGraphQLResponse(request, reply, payload) : payload;
@@ -219,6 +220,6 @@ export async function createApp(
   await app.init();
   await fastify.ready();
   const graphql = fastify as unknown as { graphql: { schema: GraphQLSchema } };
-  guardSubscriptionMessages(fastify, () => graphql.graphql.schema, config.rateLimitPerMinute);
+  guardSubscriptionMessages(fastify, () => graphql.graphql.schema, config.rateLimitPerMinute, tokens);
   return app;
 }

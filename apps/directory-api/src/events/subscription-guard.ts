@@ -1,17 +1,20 @@
 import type { FastifyInstance } from 'fastify';
 import { GraphQLError, getOperationAST, OperationTypeNode, parse, type GraphQLSchema } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values.js';
-import { decodeJwt } from 'jose';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { checkQueryText } from '../graphql/query-shape.rule.js';
 import { checkVariableSizes } from '../graphql/variable-limits.js';
-import { bearerJwt, connectionAuthorization } from './subscription-auth.js';
+import type { Tokens } from '@app/auth';
+import { connectionAuthorization } from './subscription-auth.js';
 
 /** The message types that start an operation: graphql-transport-ws's, and the older subscriptions-transport-ws's. */
 const STARTS = new Set(['subscribe', 'start']);
 /** Every message type of the two protocols; any other message closes the connection (4400), as graphql-transport-ws says. */
 const KNOWN = new Set([...STARTS, 'connection_init', 'connection_terminate', 'ping', 'pong', 'complete', 'stop']);
+
+/** How long a connection may stay open before its connection_init. */
+export const CONNECTION_INIT_SECONDS = 10;
 
 const refuse = (message: string) => new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
 
@@ -27,7 +30,15 @@ const refuse = (message: string) => new GraphQLError(message, { extensions: { co
  *
  * - each message counts against its department's budget of messages a
  *   minute (the number of requests a minute its HTTP requests get); past
- *   it, the connection is closed (1008) before the message is even read;
+ *   it, the connection is closed (1008) before the message is even read.
+ *   The department is the one a connection_init's token names once its
+ *   signature verifies here: an unsigned token would otherwise let anyone
+ *   spend another department's budget and cut its connections off. Until
+ *   then the connection spends a budget of its own;
+ * - a connection that sends no connection_init within
+ *   CONNECTION_INIT_SECONDS is closed (4408), and an operation started
+ *   before it is refused by closing the connection (4401), unread, as
+ *   graphql-transport-ws says: nothing is parsed for a caller not yet known;
  * - its query must be text within the same bounds as over HTTP, parse, name
  *   one subscription operation (queries and mutations go over HTTP), and its
  *   variables must be bounded and coerce.
@@ -37,7 +48,12 @@ const refuse = (message: string) => new GraphQLError(message, { extensions: { co
  * of a known type closes the connection (4400). Anything else passes
  * untouched.
  */
-export function guardSubscriptionMessages(fastify: FastifyInstance, schema: () => GraphQLSchema, messagesPerMinute: number): void {
+export function guardSubscriptionMessages(
+  fastify: FastifyInstance,
+  schema: () => GraphQLSchema,
+  messagesPerMinute: number,
+  tokens: Pick<Tokens, 'verify'>,
+): void {
   const messages = new RateLimiterMemory({ points: messagesPerMinute, duration: 60, keyPrefix: 'ws' });
   let connections = 0;
   // The GraphQL driver's WebSocket server (@fastify/websocket): it emits each connection before the driver reads from it.
@@ -45,6 +61,9 @@ export function guardSubscriptionMessages(fastify: FastifyInstance, schema: () =
   server.on('connection', (socket: WebSocket) => {
     // Its department, read from the token of its connection_init (which the driver verifies, closing the connection if it is bad).
     let spender = `connection:${++connections}`;
+    let initialised = false;
+    const waitingForInit = setTimeout(() => socket.close(4408, 'Connection initialisation timeout'), CONNECTION_INIT_SECONDS * 1000);
+    socket.once('close', () => clearTimeout(waitingForInit));
     const emit = socket.emit.bind(socket);
     // Messages are checked one after another, so that the driver still reads them in the order they came.
     let turn = Promise.resolve();
@@ -63,7 +82,13 @@ export function guardSubscriptionMessages(fastify: FastifyInstance, schema: () =
           if (!message || !KNOWN.has(message.type as string)) {
             return socket.close(4400, message ? 'unknown message type' : 'a message is a JSON object with a type');
           }
-          if (message.type === 'connection_init') spender = departmentOf(message.payload) ?? spender;
+          if (message.type === 'connection_init') {
+            initialised = true;
+            clearTimeout(waitingForInit);
+            spender = (await verifiedDepartment(message.payload, tokens)) ?? spender;
+          } else if (!initialised && STARTS.has(message.type as string)) {
+            return socket.close(4401, 'Unauthorized');
+          }
           const refusal = STARTS.has(message.type as string) ? check(message) : undefined;
           if (refusal) socket.send(JSON.stringify({ id: message.id, type: 'error', payload: [refusal] }));
           else emit(event, ...args);
@@ -120,13 +145,10 @@ function readMessage(data: unknown): Record<string, unknown> | undefined {
   }
 }
 
-/** The department a connection's token names; its signature is checked by the driver's onConnect, which closes the connection if it is bad. */
-function departmentOf(payload: unknown): string | undefined {
-  const given = connectionAuthorization(payload);
-  if (given === undefined) return undefined;
+/** The department a connection's token names, once its signature verifies (the driver's onConnect closes a connection whose token does not). */
+async function verifiedDepartment(payload: unknown, tokens: Pick<Tokens, 'verify'>): Promise<string | undefined> {
   try {
-    const dept = decodeJwt(bearerJwt(given)).dept;
-    return typeof dept === 'string' ? `dept:${dept}` : undefined;
+    return `dept:${(await tokens.verify(connectionAuthorization(payload))).departmentCode}`;
   } catch {
     return undefined;
   }
