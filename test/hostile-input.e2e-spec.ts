@@ -4,6 +4,8 @@
  * or a path), decided before any SQL runs, and must write nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { once } from 'node:events';
+import { connect, type AddressInfo } from 'node:net';
 import type { DataSource } from 'typeorm';
 import type { DepartmentRef } from '@app/auth';
 import { encodeCursor } from '@app/common';
@@ -357,5 +359,30 @@ describe("registering a file reveals nothing of another department's files", () 
     expect(first.data?.registerFile.code).toBe(code);
     const again = expectClientError(await register(), 'CONFLICT');
     expect(again.message).toBe(`your department already has a file with code "${code}"`);
+  });
+});
+
+describe('a body sent slowly', () => {
+  it('is cut off at REQUEST_TIMEOUT_MS with a 408, the connection closed', async () => {
+    const slow = await startTestApp(database, { REQUEST_TIMEOUT_MS: '1000' });
+    try {
+      await slow.app.listen(0, '127.0.0.1');
+      const { port } = slow.app.getHttpServer().address() as AddressInfo;
+      const socket = connect(port, '127.0.0.1');
+      let answer = '';
+      socket.on('data', (chunk: Buffer) => (answer += chunk.toString('utf8')));
+      await once(socket, 'connect');
+      const started = Date.now();
+      // With a token, so that the request waits for its body rather than being refused at once.
+      socket.write(
+        `POST /graphql HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${await slow.tokenFor(other, ['MEMBER'], 'member')}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{`,
+      );
+      await once(socket, 'close');
+      expect(answer).toMatch(/^HTTP\/1\.1 408/);
+      // Cut within the timeout and Node's check interval (1 s each here), not left open.
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      await slow.close();
+    }
   });
 });

@@ -137,6 +137,14 @@ export async function createApp(
   );
   const adapter = new FastifyAdapter({
     bodyLimit: REQUEST_BODY_LIMIT_MIB * 1024 * 1024,
+    requestTimeout: config.requestTimeoutMs,
+    // Given to Node's server as it is made: set afterwards, as Fastify does, a request timeout shorter than the
+    // headers' (60 s) is not checked. Node checks for timed-out requests only every connectionsCheckingInterval.
+    http: {
+      requestTimeout: config.requestTimeoutMs,
+      headersTimeout: Math.min(60_000, config.requestTimeoutMs),
+      connectionsCheckingInterval: Math.min(30_000, Math.max(500, Math.floor(config.requestTimeoutMs / 4))),
+    },
     loggerInstance: logger,
     // Our own onResponse line replaces Fastify's two lines per request.
     logController: new LogController({ disableRequestLogging: true }),

@@ -17,6 +17,8 @@ export interface ApiConfig {
   checkpoints: CheckpointSchedule;
   /** GraphQL requests a department may make per minute, all its members together. */
   rateLimitPerMinute: number;
+  /** A request whose body has not all arrived by then is answered 408 and its connection closed: a slow body holds nothing for long. */
+  requestTimeoutMs: number;
   /** What one department may take of the service: see FairShare. */
   fairShare: FairShareLimits;
   /** A statement running longer is cancelled, failing its request alone. */
@@ -87,6 +89,7 @@ function toApiConfig(e: Environment): ApiConfig {
     auditKeys: loadAuditKeys(checked),
     checkpoints: loadCheckpointSchedule(checked),
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     fairShare: {
       costPerMinute: e.COST_PER_MINUTE,
       concurrency: e.CONCURRENCY_PER_DEPARTMENT,

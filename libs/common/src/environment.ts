@@ -96,6 +96,7 @@ export const environmentSchema = z.object({
   LOG_LEVEL: oneOf(LOG_LEVELS, 'info'),
   METRICS_TOKEN: optional(),
   SHUTDOWN_GRACE_MS: integer(10_000, 0, 600_000),
+  REQUEST_TIMEOUT_MS: integer(60_000, 1_000, 3_600_000),
 });
 
 export type Environment = z.output<typeof environmentSchema>;
