@@ -21,12 +21,13 @@ let api: TestApp;
 let member: string;
 let auditor: string;
 let department: DepartmentRef;
+let file: string;
 
 beforeAll(async () => {
   database = await createTestDatabase();
   const world = new World(await database.dataSource());
   department = await world.department('rl-health', await world.district('rl-east'));
-  for (let i = 0; i < 3; i += 1) await world.file(department, 'PUBLIC');
+  for (let i = 0; i < 3; i += 1) file = (await world.file(department, 'PUBLIC')).id;
   api = await startTestApp(database);
   member = await api.tokenFor(department);
   auditor = await api.tokenFor(department, ['AUDITOR']);
@@ -112,6 +113,14 @@ describe('query shape and cost are bounded before anything runs', () => {
     expect(refusal(await api.gql(member, `query { ...F0 } ${fragments('Query')} fragment F40 on Query { me { subject } }`))).toMatch(
       /top-level fields; the limit is 20/,
     );
+  });
+
+  it("a file's audience explains each department it lists: two pages of 200 are too costly, one of 50 is not", async () => {
+    const audience = (alias: string, first: number) =>
+      `${alias}: fileAudience(fileId: "${file}", action: READ, first: ${first}) { edges { node { department { code } reasons } } }`;
+    expect(refusal(await api.gql(auditor, `{ ${audience('a', 200)} ${audience('b', 200)} }`))).toMatch(/too costly/);
+    const one = await api.gql(auditor, `{ ${audience('a', 50)} }`);
+    expect(one.errors).toBeUndefined();
   });
 
   it('an auditor may verify one ledger per request, not a hundred', async () => {

@@ -27,6 +27,9 @@ export const FIELD_PRICES: Readonly<Record<string, number>> = {
   // The caller's visible grants, counted under the same predicate as the page.
   'PermissionConnection.totalCount': 100,
   'FileAudienceConnection.totalCount': 100,
+  // Each department listed gets its reasons: a CASL policy built from its grants and asked to explain.
+  // A page of 200 is then a heavy query (one at a time per department), and two of them too costly.
+  'FileAudienceConnection.edges': 250,
   // Three counts over the files a department may see, as files' totalCount is priced.
   'Query.accessCounts': 60_000,
   // Streams and re-hashes a whole ledger.
