@@ -49,6 +49,7 @@ import { AuditedFileWrites1798100000000 } from './1798100000000-AuditedFileWrite
 import { FileInItsOwnersDistrict1798200000000 } from './1798200000000-FileInItsOwnersDistrict.js';
 import { GrantVersionsAudited1798300000000 } from './1798300000000-GrantVersionsAudited.js';
 import { SearchWithoutFieldNames1798400000000 } from './1798400000000-SearchWithoutFieldNames.js';
+import { RowsGoForwardOnly1798500000000 } from './1798500000000-RowsGoForwardOnly.js';
 
 /** Every migration, in the order they run. `district:new` registers new ones here. */
 export const migrations = [
@@ -103,4 +104,5 @@ export const migrations = [
   FileInItsOwnersDistrict1798200000000,
   GrantVersionsAudited1798300000000,
   SearchWithoutFieldNames1798400000000,
+  RowsGoForwardOnly1798500000000,
 ];

@@ -213,16 +213,81 @@ describe('a write without its entry is refused at commit', () => {
       );
     const before = await snapshot();
     const sql = statement(approved.permissionId!, pending.id);
-    await expect(asApp!.query(sql)).rejects.toThrow(/was written without its audit entry in the same transaction/);
+    // Refused at commit for want of an entry, or at once when the change goes backwards (RowsGoForwardOnly).
+    const refused = /was written without its audit entry in the same transaction|does not change/;
+    await expect(asApp!.query(sql)).rejects.toThrow(refused);
     await expect(
       owner.transaction(async (tx) => {
         await tx.query('SET LOCAL ROLE exchange_app');
         await tx.query(sql);
       }),
-    ).rejects.toThrow(/was written without its audit entry/);
+    ).rejects.toThrow(refused);
     expect(await snapshot()).toEqual(before);
     // The owner, who could switch the trigger off anyway, is not held to it (seeds and migrations write so).
     await owner.transaction(async (tx) => tx.query(`UPDATE exchange SET purpose = purpose WHERE id = $1`, [pending.id]));
+  });
+});
+
+describe('grants and exchanges go forward only, whatever entry the write brings', () => {
+  /** As the application's role, in one transaction: an entry about the row (one the audited check accepts), then `sql`. */
+  const withEntry = (subjectType: string, subjectId: string, sql: string) =>
+    asApp!.transaction(async (tx) => {
+      await appendAuditEntries(tx, [
+        {
+          ledger: steward.districtCode,
+          actor: 'service:expiry-notices',
+          action: subjectType === 'Permission' ? 'permission.expiring' : 'exchange.viewed',
+          subjectType,
+          subjectId,
+          parties: [steward.code],
+          payload: { note: 'harmless-looking' },
+        },
+      ]);
+      await tx.query(sql);
+    });
+
+  it('a revoked grant is not brought back, nor its shape changed, even beside an entry about it', async () => {
+    if (skipped()) return;
+    const x = await exchanges.request(await policy(requester, ['MEMBER']), { fileId: file.id, fields: ['age'], purpose: 'forward' });
+    const approved = await exchanges.approve(await policy(steward, ['STEWARD']), x.id, null);
+    const grant = approved.permissionId!;
+    await expect(
+      withEntry('Permission', grant, `UPDATE permission SET grantee_department_id = '${steward.id}' WHERE id = '${grant}'`),
+    ).rejects.toThrow(/a grant's shape does not change/);
+    await permissions.revoke(await policy(steward, ['STEWARD']), grant, 'done');
+    await expect(
+      withEntry(
+        'Permission',
+        grant,
+        `UPDATE permission SET revoked_at = NULL, revoked_by = NULL, revoke_reason = NULL, expires_at = '2099-01-01' WHERE id = '${grant}'`,
+      ),
+    ).rejects.toThrow(/a revoked grant does not change/);
+    const [row] = await owner.query<{ revoked: boolean }[]>(`SELECT revoked_at IS NOT NULL AS revoked FROM permission WHERE id = $1`, [
+      grant,
+    ]);
+    expect(row.revoked).toBe(true);
+  });
+
+  it.each([
+    ['a delivered exchange back to approved', 'DELIVERED', `status = 'APPROVED', delivered_at = NULL`],
+    ['a rejected exchange to approved', 'REJECTED', `status = 'APPROVED'`],
+    ['an approval rewritten', 'APPROVED', `decided_by = 'someone else'`],
+  ])('%s is refused, even beside an entry about it', async (_name, state, change) => {
+    if (skipped()) return;
+    const x = await exchanges.request(await policy(requester, ['MEMBER']), {
+      fileId: file.id,
+      fields: ['age'],
+      purpose: `forward ${state}`,
+    });
+    const stewardPolicy = await policy(steward, ['STEWARD']);
+    if (state === 'REJECTED') await exchanges.reject(stewardPolicy, x.id, 'no');
+    else await exchanges.approve(stewardPolicy, x.id, null);
+    if (state === 'DELIVERED') await exchanges.deliver(await policy(requester, ['MEMBER']), x.id);
+    await expect(withEntry('Exchange', x.id, `UPDATE exchange SET ${change} WHERE id = '${x.id}'`)).rejects.toThrow(
+      /is not a step forward/,
+    );
+    const [row] = await owner.query<{ status: string }[]>(`SELECT status FROM exchange WHERE id = $1`, [x.id]);
+    expect(row.status).toBe(state);
   });
 });
 
