@@ -50,6 +50,7 @@ import { FileInItsOwnersDistrict1798200000000 } from './1798200000000-FileInItsO
 import { GrantVersionsAudited1798300000000 } from './1798300000000-GrantVersionsAudited.js';
 import { SearchWithoutFieldNames1798400000000 } from './1798400000000-SearchWithoutFieldNames.js';
 import { RowsGoForwardOnly1798500000000 } from './1798500000000-RowsGoForwardOnly.js';
+import { EntriesNameTheirChange1798600000000 } from './1798600000000-EntriesNameTheirChange.js';
 
 /** Every migration, in the order they run. `district:new` registers new ones here. */
 export const migrations = [
@@ -105,4 +106,5 @@ export const migrations = [
   GrantVersionsAudited1798300000000,
   SearchWithoutFieldNames1798400000000,
   RowsGoForwardOnly1798500000000,
+  EntriesNameTheirChange1798600000000,
 ];

@@ -291,6 +291,56 @@ describe('grants and exchanges go forward only, whatever entry the write brings'
   });
 });
 
+describe('a step forward needs the entry that names it (migration EntriesNameTheirChange)', () => {
+  const beside = (subjectType: string, subjectId: string, action: string, sql: string) =>
+    asApp!.transaction(async (tx) => {
+      await tx.query(sql);
+      await appendAuditEntries(tx, [
+        { ledger: steward.districtCode, actor: 'someone', action, subjectType, subjectId, parties: [steward.code], payload: { n: 1 } },
+      ]);
+    });
+
+  it('a revocation, an extension or new file versions beside an entry that says something else are refused at commit', async () => {
+    if (skipped()) return;
+    const x = await exchanges.request(await policy(requester, ['MEMBER']), { fileId: file.id, fields: ['age'], purpose: 'named' });
+    const grant = (await exchanges.approve(await policy(steward, ['STEWARD']), x.id, null)).permissionId!;
+    for (const [change, named] of [
+      [`revoked_at = now(), revoked_by = 'x', revoke_reason = 'quiet'`, 'permission.revoked'],
+      [`expires_at = '2099-01-01'`, 'permission.extended'],
+      [`file_version = file_version + 1`, 'permission.reapproved'],
+    ]) {
+      const sql = `UPDATE permission SET ${change} WHERE id = '${grant}'`;
+      await expect(beside('Permission', grant, 'permission.expiring', sql)).rejects.toThrow(
+        `without its audit entry in the same transaction (${named})`,
+      );
+    }
+    const [row] = await owner.query<{ open: boolean }[]>(
+      `SELECT revoked_at IS NULL AND expires_at < '2099-01-01' AS open FROM permission WHERE id = $1`,
+      [grant],
+    );
+    expect(row.open).toBe(true);
+    // With the entry that names it, the same revocation commits.
+    await beside(
+      'Permission',
+      grant,
+      'permission.revoked',
+      `UPDATE permission SET revoked_at = now(), revoked_by = 'x', revoke_reason = 'named' WHERE id = '${grant}'`,
+    );
+  });
+
+  it('an exchange marked delivered beside another entry is refused at commit', async () => {
+    if (skipped()) return;
+    const x = await exchanges.request(await policy(requester, ['MEMBER']), { fileId: file.id, fields: ['age'], purpose: 'named delivery' });
+    await exchanges.approve(await policy(steward, ['STEWARD']), x.id, null);
+    const sql = `UPDATE exchange SET status = 'DELIVERED', delivered_at = now() WHERE id = '${x.id}'`;
+    await expect(beside('Exchange', x.id, 'exchange.viewed', sql)).rejects.toThrow(
+      /without its audit entry in the same transaction \(exchange\.delivered\)/,
+    );
+    const [row] = await owner.query<{ status: string }[]>(`SELECT status FROM exchange WHERE id = $1`, [x.id]);
+    expect(row.status).toBe('APPROVED');
+  });
+});
+
 describe("a file's rows written without an entry are refused", () => {
   /** The owner's view of the file: what a tampering statement could change. */
   const snapshot = () =>
