@@ -51,6 +51,7 @@ import { GrantVersionsAudited1798300000000 } from './1798300000000-GrantVersions
 import { SearchWithoutFieldNames1798400000000 } from './1798400000000-SearchWithoutFieldNames.js';
 import { RowsGoForwardOnly1798500000000 } from './1798500000000-RowsGoForwardOnly.js';
 import { EntriesNameTheirChange1798600000000 } from './1798600000000-EntriesNameTheirChange.js';
+import { EntriesClaimOnlyWhatHappened1798700000000 } from './1798700000000-EntriesClaimOnlyWhatHappened.js';
 
 /** Every migration, in the order they run. `district:new` registers new ones here. */
 export const migrations = [
@@ -107,4 +108,5 @@ export const migrations = [
   SearchWithoutFieldNames1798400000000,
   RowsGoForwardOnly1798500000000,
   EntriesNameTheirChange1798600000000,
+  EntriesClaimOnlyWhatHappened1798700000000,
 ];

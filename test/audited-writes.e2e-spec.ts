@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { AccessService, GrantService } from '@app/access';
 import { appendAuditEntries, AuditKeys } from '@app/audit';
 import type { DepartmentRef, Role } from '@app/auth';
@@ -338,6 +338,41 @@ describe('a step forward needs the entry that names it (migration EntriesNameThe
     );
     const [row] = await owner.query<{ status: string }[]>(`SELECT status FROM exchange WHERE id = $1`, [x.id]);
     expect(row.status).toBe('APPROVED');
+  });
+});
+
+describe('an entry claims only what its transaction wrote (migration EntriesClaimOnlyWhatHappened)', () => {
+  const claim = (tx: EntityManager, subjectType: string, subjectId: string, action: string) =>
+    appendAuditEntries(tx, [
+      { ledger: steward.districtCode, actor: 'someone', action, subjectType, subjectId, parties: [steward.code], payload: { n: 1 } },
+    ]);
+
+  it.each([
+    ['a revocation of a grant that stays in force', 'Permission', 'permission.revoked'],
+    ['a delivery of an exchange still approved', 'Exchange', 'exchange.delivered'],
+    ['a rejection of an exchange approved', 'Exchange', 'exchange.rejected'],
+  ])('%s is refused at commit, by a login of the role and by SET ROLE', async (_name, subjectType, action) => {
+    if (skipped()) return;
+    const x = await exchanges.request(await policy(requester, ['MEMBER']), {
+      fileId: file.id,
+      fields: ['age'],
+      purpose: `claimed ${action}`,
+    });
+    const grant = (await exchanges.approve(await policy(steward, ['STEWARD']), x.id, null)).permissionId!;
+    const subject = subjectType === 'Permission' ? grant : x.id;
+    const said = /says .* which this transaction did not write/;
+    await expect(asApp!.transaction((tx) => claim(tx, subjectType, subject, action))).rejects.toThrow(said);
+    await expect(
+      owner.transaction(async (tx) => {
+        await tx.query('SET LOCAL ROLE exchange_app');
+        await claim(tx, subjectType, subject, action);
+      }),
+    ).rejects.toThrow(said);
+    const [entries] = await owner.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM audit_entry WHERE subject_id = $1 AND action = $2`,
+      [subject, action],
+    );
+    expect(entries.n).toBe(0);
   });
 });
 
