@@ -5,6 +5,8 @@
  * never a token or a delivered value.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { once } from 'node:events';
+import { connect, type AddressInfo } from 'node:net';
 import type { DataSource } from 'typeorm';
 import type { DepartmentRef } from '@app/auth';
 import { createTestDatabase, type TestDatabase } from '@app/testing';
@@ -114,5 +116,26 @@ describe('request logs', () => {
     } finally {
       await db.query('ALTER TABLE exchange_moved RENAME TO exchange');
     }
+  });
+});
+
+describe('a client that hangs up mid-body', () => {
+  it('is logged as a client error, not as a database fault', async () => {
+    await api.app.listen(0, '127.0.0.1');
+    const { port } = api.app.getHttpServer().address() as AddressInfo;
+    lines.length = 0;
+    const socket = connect(port, '127.0.0.1');
+    await once(socket, 'connect');
+    socket.write(
+      `POST /graphql HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${steward}\r\nX-Request-Id: hung-up-1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"query":`,
+    );
+    await new Promise((done) => setTimeout(done, 100));
+    socket.resetAndDestroy();
+    for (let i = 0; i < 50 && !lines.some((l) => l.reqId === 'hung-up-1' && l.msg !== 'request'); i++) {
+      await new Promise((done) => setTimeout(done, 20));
+    }
+    const about = lines.filter((l) => l.reqId === 'hung-up-1');
+    expect(about.map((l) => l.msg)).not.toContain('database fault');
+    expect(about).toContainEqual(expect.objectContaining({ msg: 'client error', level: 20, code: 'BAD_USER_INPUT' }));
   });
 });

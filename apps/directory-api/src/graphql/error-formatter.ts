@@ -53,7 +53,9 @@ function transportFault(error: unknown): { code: string; message?: string } | un
   const { code, statusCode } = (error ?? {}) as { code?: unknown; statusCode?: unknown };
   if (typeof statusCode !== 'number' || statusCode < 400 || statusCode > 499) return undefined;
   if (TRANSPORT_FAULTS[statusCode]) return TRANSPORT_FAULTS[statusCode];
-  return typeof code === 'string' && /^(MER|FST)_ERR_/.test(code) ? { code: 'BAD_USER_INPUT' } : undefined;
+  // The HTTP layer's own refusals; and the request's body stream failing (a client that hung up mid-body: Node's
+  // ECONNRESET, which Fastify marks 400), which is the client's doing, not the database's.
+  return (typeof code === 'string' && /^(MER|FST)_ERR_/.test(code)) || code === 'ECONNRESET' ? { code: 'BAD_USER_INPUT' } : undefined;
 }
 
 /** One error as a client sees it: a code and a human message, never a stack or SQL. */
