@@ -3,6 +3,7 @@ import type { CheckpointData } from './checkpoint.js';
 import type { AuditEntryData } from './hash-chain.js';
 import { AUDIT_ENTRY_SELECT, toEntryData, type AuditEntryRow } from './audit-append.js';
 import { PLATFORM_LEDGER } from './ledgers.js';
+import { readCheckpoint } from './receipt.js';
 
 interface CheckpointRow {
   ledger: string;
@@ -171,27 +172,17 @@ export class AuditRepository {
   /**
    * The checkpoints of `ledger` anchored in the platform ledger, as their
    * entries carry them (signature included): evidence of the ledger's past
-   * that deleting checkpoint rows does not remove. Malformed payloads are
-   * left out; the signatures are for the caller to check.
+   * that deleting checkpoint rows does not remove. Payloads that are not a
+   * checkpoint are left out; the signatures are for the caller to check.
    */
   async anchoredCheckpoints(ledger: string): Promise<CheckpointData[]> {
-    const rows = await this.db.query<{ payload: Record<string, unknown> }[]>(
+    const rows = await this.db.query<{ payload: unknown }[]>(
       `SELECT payload FROM audit_entry
         WHERE ledger = $1 AND subject_type = 'Checkpoint' AND action = 'checkpoint.anchored' AND payload->>'ledger' = $2
         ORDER BY seq`,
       [PLATFORM_LEDGER, ledger],
     );
-    return rows.flatMap(({ payload: p }) =>
-      p.ledger === ledger &&
-      Number.isSafeInteger(p.size) &&
-      (p.size as number) > 0 &&
-      typeof p.rootHash === 'string' &&
-      typeof p.signedAt === 'string' &&
-      typeof p.keyId === 'string' &&
-      typeof p.signature === 'string'
-        ? [{ ledger, size: p.size as number, rootHash: p.rootHash, signedAt: p.signedAt, keyId: p.keyId, signature: p.signature }]
-        : [],
-    );
+    return rows.map((r) => readCheckpoint(r.payload)).filter((c): c is CheckpointData => c?.ledger === ledger);
   }
 
   /**

@@ -170,9 +170,21 @@ export class AuditService {
    */
   private async checkpointsToVerify(ledger: string): Promise<CheckpointData[]> {
     const stored = await this.repository.checkpoints(ledger);
-    if (ledger === PLATFORM_LEDGER) return stored;
     const signatures = new Set(stored.map((c) => c.signature));
-    return [...stored, ...(await this.repository.anchoredCheckpoints(ledger)).filter((c) => !signatures.has(c.signature))];
+    return [...stored, ...(await this.signedAnchors(ledger)).filter((c) => !signatures.has(c.signature))];
+  }
+
+  /**
+   * The district checkpoints the platform ledger anchors that an operator key
+   * signed, smallest first (none for the platform ledger itself). Anyone who
+   * may append can write an anchor entry: one no key signed is no evidence,
+   * and is passed over.
+   */
+  private async signedAnchors(ledger: string): Promise<CheckpointData[]> {
+    if (ledger === PLATFORM_LEDGER) return [];
+    return (await this.repository.anchoredCheckpoints(ledger))
+      .filter((c) => signerOf(c, this.keys.trustedPublicKeys))
+      .sort((a, b) => a.size - b.size);
   }
 
   /** Ranges in the order given, each connection taking the next; none is started after one finds a fault. */
@@ -234,9 +246,7 @@ export class AuditService {
     const tree = latest ? new MerkleAccumulator(latest.frontier, latest.size) : new MerkleAccumulator();
     // Anchors past what the latest trusted checkpoint covers: the entries must still give their roots. They would
     // not after a truncation, or a rewrite with the checkpoint rows deleted; signing then would only paper over it.
-    const anchors = (ledger === PLATFORM_LEDGER ? [] : await this.repository.anchoredCheckpoints(ledger))
-      .filter((c) => c.size > tree.size && signerOf(c, this.keys.trustedPublicKeys))
-      .sort((a, b) => a.size - b.size);
+    const anchors = (await this.signedAnchors(ledger)).filter((c) => c.size > tree.size);
     const refuse = (why: string) => conflict(`ledger ${ledger} is not signed again: ${why}; verify it (audit:verify)`);
     if (anchors.length && anchors[anchors.length - 1].size > size) {
       throw refuse(`the platform ledger anchors a checkpoint of ${anchors[anchors.length - 1].size} entries and it has ${size}`);

@@ -4,7 +4,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { createDataSource } from '@app/database';
 import { createTestDatabase, rewriteLedgerFrom, type TestDatabase } from '@app/testing';
 import { appendAuditEntries } from './audit-append.js';
-import { AuditKeys, AuditService } from './audit.service.js';
+import { anchorEvent, AuditKeys, AuditService } from './audit.service.js';
 import type { AuditEvent } from './hash-chain.js';
 import { verifyReceipt } from './receipt.js';
 
@@ -215,6 +215,14 @@ describe("a district's anchors in the platform ledger outlive its checkpoint row
       reason: expect.stringMatching(/^rewritten: .*size 5/),
     });
     await expect(audit.checkpoint('rewritten')).rejects.toThrow(/not signed again: its entries no longer give the root anchored at size 5/);
+  });
+
+  it('an anchor entry no key signed is no evidence: verification passes and the signer signs', async () => {
+    await append('junk', 2);
+    const junk = { ledger: 'junk', size: 2, rootHash: 'ab'.repeat(32), signedAt: new Date().toISOString(), keyId: 'deadbeefdeadbeef' };
+    await db.transaction((tx) => appendAuditEntries(tx, [anchorEvent({ ...junk, signature: Buffer.alloc(64, 7).toString('base64') })]));
+    expect(await audit.verifyLedger('junk')).toMatchObject({ ok: true, checked: 2 });
+    expect(await audit.checkpoint('junk')).toMatchObject({ size: 2 });
   });
 
   it('a forged checkpoint row does not hide a fault in the entries', async () => {

@@ -112,6 +112,16 @@ export function parseCheckpoint(v: unknown): CheckpointData | null {
   };
 }
 
+/** The same, for a checkpoint found where one may or may not be (an anchor entry's payload): null when it is not one. */
+export function readCheckpoint(v: unknown): CheckpointData | null {
+  try {
+    return parseCheckpoint(v);
+  } catch (error) {
+    if (error instanceof ReceiptFormatError) return null;
+    throw error;
+  }
+}
+
 function parseEntry(v: unknown): AuditEntryData | null {
   if (v === null || v === undefined) return null;
   if (!isObject(v)) throw new ReceiptFormatError('entry must be an object or null');

@@ -3,6 +3,7 @@ import {
   checkExtendsTo,
   parseReceipt,
   PLATFORM_LEDGER,
+  readCheckpoint,
   signerOf,
   verifyReceipt,
   type CheckpointData,
@@ -45,22 +46,18 @@ export async function scanAnchors(post: GraphqlPost, index: AnchorIndex, keys: r
       const seq = Number(node.seq);
       if (!Number.isSafeInteger(seq) || seq <= next.scanned) throw new Error('the service sent the platform ledger out of order');
       next.scanned = seq;
-      const p = node.payload as Record<string, unknown> | null;
       // Only what the operator signed: anyone who may append could write an anchor entry.
-      if (node.action === 'checkpoint.anchored' && p && typeof p === 'object' && signedAnchor(p, keys))
-        next.anchors[anchorKey(p.ledger, p.size, p.rootHash)] ??= seq;
+      const anchored = node.action === 'checkpoint.anchored' ? signedAnchor(node.payload, keys) : null;
+      if (anchored) next.anchors[anchorKey(anchored.ledger, anchored.size, anchored.rootHash)] ??= seq;
     }
     if (nodes.length < PAGE) return next;
   }
 }
 
-/** An anchor's payload is a checkpoint the operator's keys signed. */
-function signedAnchor(p: Record<string, unknown>, keys: readonly KeyObject[]): boolean {
-  const { ledger, size, rootHash, signedAt, keyId, signature } = p;
-  if (![ledger, rootHash, signedAt, keyId, signature].every((v) => typeof v === 'string') || !/^[1-9][0-9]*$/.test(String(size)))
-    return false;
-  const c = { ledger, size: Number(size), rootHash, signedAt, keyId, signature } as CheckpointData;
-  return Number.isSafeInteger(c.size) && signerOf(c, keys) !== null;
+/** The checkpoint an anchor's payload carries, if the operator's keys signed it. */
+function signedAnchor(payload: unknown, keys: readonly KeyObject[]): CheckpointData | null {
+  const c = readCheckpoint(payload);
+  return c && signerOf(c, keys) ? c : null;
 }
 
 /**
