@@ -18,10 +18,16 @@ const EXEMPT = `IF ${mayTruncate('TG_RELID')} THEN
  * as each row is written, so that the owner's bulk writes (seeds,
  * onboarding) queue no check for commit.
  */
-export const auditedTrigger = (table: string, subject: string, subjectColumn: string | null, columns: string | null) => `
+export const auditedTrigger = (
+  table: string,
+  subject: string,
+  subjectColumn: string | null,
+  columns: string | null,
+  check = 'audit_require_entry',
+) => `
         CREATE CONSTRAINT TRIGGER ${table}_audited AFTER INSERT OR UPDATE${columns ? ` OF ${columns}` : ''} OR DELETE ON ${table}
           DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NOT ${mayTruncate(`'${table}'::regclass`)})
-          EXECUTE FUNCTION audit_require_entry('${subject}'${subjectColumn ? `, '${subjectColumn}'` : ''})`;
+          EXECUTE FUNCTION ${check}('${subject}'${subjectColumn ? `, '${subjectColumn}'` : ''})`;
 
 /**
  * The tables held to an entry: the entry's subject type, the column naming

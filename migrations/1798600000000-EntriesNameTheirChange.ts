@@ -77,7 +77,7 @@ export class EntriesNameTheirChange1798600000000 implements MigrationInterface {
       END $$`);
     for (const [table, subject] of NAMED) {
       await q.query(`DROP TRIGGER ${table}_audited ON ${table}`);
-      await q.query(auditedTrigger(table, subject, null, null).replace(/audit_require_entry\('[A-Za-z]+'\)/, `audit_require_named_entry('${subject}')`));
+      await q.query(auditedTrigger(table, subject, null, null, 'audit_require_named_entry'));
     }
   }
 

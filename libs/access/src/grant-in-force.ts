@@ -48,15 +48,10 @@ export function grantEndSql(alias: string): string {
 }
 
 export function grantInForce(grant: GrantPeriod, at: Date): boolean {
-  const t = at.getTime();
-  return (
-    grant.validFrom.getTime() <= t &&
-    (grant.expiresAt === null || grant.expiresAt.getTime() > t) &&
-    (grant.revokedAt === null || grant.revokedAt.getTime() > t)
-  );
+  return grant.validFrom.getTime() <= at.getTime() && !grantEnded(grant, at);
 }
 
-/** Revoked or expired by `at`: what no review, re-approval or schema change concerns any more (a grant yet to start has not ended). */
+/** Revoked or expired by `at` (grantEndSql's instant passed): what no review, re-approval or schema change concerns any more (a grant yet to start has not ended). */
 export function grantEnded(grant: Omit<GrantPeriod, 'validFrom'>, at: Date): boolean {
   const t = at.getTime();
   return (grant.expiresAt !== null && grant.expiresAt.getTime() <= t) || (grant.revokedAt !== null && grant.revokedAt.getTime() <= t);

@@ -27,9 +27,9 @@ export function decodeCursor(cursor: string, arity: number): (string | number)[]
   return values;
 }
 
-// Text PostgreSQL can hold: no NUL, no unpaired surrogate. A cursor is decoded past the edge's text checks.
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-const storable = (v: unknown): v is string => typeof v === 'string' && !v.includes('\u0000') && !LONE_SURROGATE.test(v);
+// Text PostgreSQL can hold, as the edge's text check (TextInputPipe) has it: no NUL, no unpaired surrogate.
+// A cursor is decoded past that check.
+const storable = (v: unknown): v is string => typeof v === 'string' && !v.includes('\u0000') && v.isWellFormed();
 
 export interface Page<T> {
   items: { cursor: string; node: T }[];
