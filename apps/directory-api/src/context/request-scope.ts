@@ -41,6 +41,12 @@ export class RequestScope {
     },
     { cacheKeyFn: fileKeyString },
   );
+  /** A file by its full key as the caller sees it: null unless the caller may discover it now (a grant's or an exchange's file). */
+  async discoverableFile(key: FileKey): Promise<DataFileRow | null> {
+    const file = await this.files.load(key);
+    return file && this.policy.can('DISCOVER', file) ? file : null;
+  }
+
   /** What each grant (by its full key) holds for review now, per file (empty when nothing). */
   readonly heldForReview = new DataLoader<PermissionKey, readonly HeldFields[], string>(
     async (keys) => {

@@ -73,9 +73,8 @@ export class ExchangesResolver {
     nullable: true,
     description: 'the file as it is now, for a caller who may discover it now; null for a party that may no longer (fileId still names it)',
   })
-  async file(@Parent() x: ExchangeRow, @Context() ctx: GraphQLContext) {
-    const file = await ctx.scope.files.load({ districtId: x.districtId, id: x.fileId });
-    return file && ctx.caller.can('DISCOVER', file) ? file : null;
+  file(@Parent() x: ExchangeRow, @Context() ctx: GraphQLContext) {
+    return ctx.scope.discoverableFile({ districtId: x.districtId, id: x.fileId });
   }
 
   @ResolveField(() => DepartmentModel, { description: "the department that owns the exchange's file and decides it" })

@@ -97,10 +97,8 @@ export class PermissionsResolver {
   }
 
   @ResolveField(() => DataFileModel, { nullable: true, description: 'null for a scope grant, or a file the caller may not discover' })
-  async file(@Parent() p: GrantRow, @Context() ctx: GraphQLContext) {
-    if (!p.fileId) return null;
-    const file = await ctx.scope.files.load({ districtId: p.districtId, id: p.fileId });
-    return file && ctx.caller.can('DISCOVER', file) ? file : null;
+  file(@Parent() p: GrantRow, @Context() ctx: GraphQLContext) {
+    return p.fileId ? ctx.scope.discoverableFile({ districtId: p.districtId, id: p.fileId }) : null;
   }
 
   @ResolveField(() => DepartmentModel)
