@@ -52,6 +52,7 @@ import { SearchWithoutFieldNames1798400000000 } from './1798400000000-SearchWith
 import { RowsGoForwardOnly1798500000000 } from './1798500000000-RowsGoForwardOnly.js';
 import { EntriesNameTheirChange1798600000000 } from './1798600000000-EntriesNameTheirChange.js';
 import { EntriesClaimOnlyWhatHappened1798700000000 } from './1798700000000-EntriesClaimOnlyWhatHappened.js';
+import { AnchorsByLedger1798800000000 } from './1798800000000-AnchorsByLedger.js';
 
 /** Every migration, in the order they run. `district:new` registers new ones here. */
 export const migrations = [
@@ -109,4 +110,5 @@ export const migrations = [
   RowsGoForwardOnly1798500000000,
   EntriesNameTheirChange1798600000000,
   EntriesClaimOnlyWhatHappened1798700000000,
+  AnchorsByLedger1798800000000,
 ];

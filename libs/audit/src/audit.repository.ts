@@ -2,8 +2,10 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { CheckpointData } from './checkpoint.js';
 import type { AuditEntryData } from './hash-chain.js';
 import { AUDIT_ENTRY_SELECT, toEntryData, type AuditEntryRow } from './audit-append.js';
-import { PLATFORM_LEDGER } from './ledgers.js';
 import { readCheckpoint } from './receipt.js';
+
+/** An anchor's size as migration AnchorsByLedger indexes it (the same text, so that the index serves the read): NULL unless a whole number. */
+const ANCHOR_SIZE = `(CASE WHEN payload->>'size' ~ '^[0-9]{1,15}$' THEN (payload->>'size')::bigint END)`;
 
 interface CheckpointRow {
   ledger: string;
@@ -172,15 +174,17 @@ export class AuditRepository {
   /**
    * The checkpoints of `ledger` anchored in the platform ledger, as their
    * entries carry them (signature included): evidence of the ledger's past
-   * that deleting checkpoint rows does not remove. Payloads that are not a
-   * checkpoint are left out; the signatures are for the caller to check.
+   * that deleting checkpoint rows does not remove; those larger than
+   * `pastSize` only (one index range, migration AnchorsByLedger). Payloads
+   * that are not a checkpoint are left out; the signatures are for the
+   * caller to check.
    */
-  async anchoredCheckpoints(ledger: string): Promise<CheckpointData[]> {
+  async anchoredCheckpoints(ledger: string, pastSize = 0): Promise<CheckpointData[]> {
     const rows = await this.db.query<{ payload: unknown }[]>(
       `SELECT payload FROM audit_entry
-        WHERE ledger = $1 AND subject_type = 'Checkpoint' AND action = 'checkpoint.anchored' AND payload->>'ledger' = $2
+        WHERE ledger = 'platform' AND action = 'checkpoint.anchored' AND payload->>'ledger' = $1 AND ${ANCHOR_SIZE} > $2
         ORDER BY seq`,
-      [PLATFORM_LEDGER, ledger],
+      [ledger, pastSize],
     );
     return rows.map((r) => readCheckpoint(r.payload)).filter((c): c is CheckpointData => c?.ledger === ledger);
   }

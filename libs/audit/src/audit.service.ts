@@ -176,13 +176,13 @@ export class AuditService {
 
   /**
    * The district checkpoints the platform ledger anchors that an operator key
-   * signed, smallest first (none for the platform ledger itself). Anyone who
+   * signed, larger than `pastSize`, smallest first (none for the platform ledger itself). Anyone who
    * may append can write an anchor entry: one no key signed is no evidence,
    * and is passed over.
    */
-  private async signedAnchors(ledger: string): Promise<CheckpointData[]> {
+  private async signedAnchors(ledger: string, pastSize = 0): Promise<CheckpointData[]> {
     if (ledger === PLATFORM_LEDGER) return [];
-    return (await this.repository.anchoredCheckpoints(ledger))
+    return (await this.repository.anchoredCheckpoints(ledger, pastSize))
       .filter((c) => signerOf(c, this.keys.trustedPublicKeys))
       .sort((a, b) => a.size - b.size);
   }
@@ -246,7 +246,7 @@ export class AuditService {
     const tree = latest ? new MerkleAccumulator(latest.frontier, latest.size) : new MerkleAccumulator();
     // Anchors past what the latest trusted checkpoint covers: the entries must still give their roots. They would
     // not after a truncation, or a rewrite with the checkpoint rows deleted; signing then would only paper over it.
-    const anchors = (await this.signedAnchors(ledger)).filter((c) => c.size > tree.size);
+    const anchors = await this.signedAnchors(ledger, tree.size);
     const refuse = (why: string) => conflict(`ledger ${ledger} is not signed again: ${why}; verify it (audit:verify)`);
     if (anchors.length && anchors[anchors.length - 1].size > size) {
       throw refuse(`the platform ledger anchors a checkpoint of ${anchors[anchors.length - 1].size} entries and it has ${size}`);
